@@ -1,0 +1,372 @@
+//! Batch files: FHS/BHS … BTS/FTS envelopes and plain multi-message files.
+//!
+//! [`Batch::items`] walks a file line by line and cuts it into messages (each `MSH` starts one) and
+//! envelope segments; blank lines between messages, MLLP framing bytes and a BOM are allowed. Each
+//! message is parsed with the batch's options, with offsets relative to the whole file. BTS-1
+//! (messages in the batch) and FTS-1 (batches in the file) are checked when present.
+
+use crate::delimiters::Delimiters;
+use crate::error::{ErrorKind, ParseError};
+use crate::message::{Message, Skipped};
+use crate::options::ParseOptions;
+use crate::scan::Scan;
+use crate::segment::Segment;
+use crate::view::Ctx;
+
+/// One piece of a batch file.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum BatchItem<'a> {
+    /// An `FHS` file header.
+    FileHeader(Segment<'a>),
+    /// A `BHS` batch header.
+    BatchHeader(Segment<'a>),
+    /// A message (from its `MSH` to the next message or envelope segment).
+    Message(Message<'a>),
+    /// A `BTS` batch trailer.
+    BatchTrailer(Segment<'a>),
+    /// An `FTS` file trailer.
+    FileTrailer(Segment<'a>),
+    /// Bytes that belong to no message or envelope segment (e.g. text after a trailer).
+    Skipped(Skipped),
+}
+
+/// A batch file (or any input holding zero or more messages).
+///
+/// ```
+/// use hl7_core::{Batch, BatchItem};
+/// let file = b"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|^~\\&|A\rPID|1\r\rMSH|^~\\&|B\rPID|2\rBTS|2\rFTS|1\r";
+/// let batch = Batch::new(file);
+/// let messages: Vec<_> = batch.messages().collect::<Result<_, _>>().unwrap();
+/// assert_eq!(messages.len(), 2);
+/// assert_eq!(messages[1].offset(), 40);
+/// assert!(batch.items().all(|i| i.is_ok()));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    input: &'a [u8],
+    options: ParseOptions,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch over `input` with default options.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, &ParseOptions::default())
+    }
+
+    /// A batch over `input` with the given options (used for every message).
+    pub fn with_options(input: &'a [u8], options: &ParseOptions) -> Self {
+        Batch {
+            input,
+            options: *options,
+        }
+    }
+
+    /// Every piece of the file, in order; errors (a message that does not parse, a count
+    /// mismatch) are yielded in place and iteration goes on.
+    pub fn items(&self) -> BatchItems<'a> {
+        BatchItems {
+            input: self.input,
+            pos: 0,
+            options: self.options,
+            delimiters: Delimiters::default(),
+            messages_in_batch: 0,
+            batches_in_file: 0,
+            in_batch: false,
+            in_file: false,
+            pending: None,
+            started: false,
+        }
+    }
+
+    /// Only the messages (and errors).
+    ///
+    /// ```
+    /// use hl7_core::Batch;
+    /// let two = b"MSH|^~\\&|A\nPID|1\n\nMSH|^~\\&|B\nPID|2\n";
+    /// assert_eq!(Batch::new(two).messages().count(), 2);
+    /// ```
+    pub fn messages(&self) -> impl Iterator<Item = Result<Message<'a>, ParseError>> + 'a {
+        self.items().filter_map(|i| match i {
+            Ok(BatchItem::Message(m)) => Some(Ok(m)),
+            Err(e) => Some(Err(e)),
+            Ok(_) => None,
+        })
+    }
+}
+
+/// What kind of line starts at a position.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Msh,
+    Fhs,
+    Bhs,
+    Bts,
+    Fts,
+}
+
+/// Classifies a line (an optional MLLP start byte, then a header or trailer id).
+fn classify(line: &[u8]) -> Option<(Kind, usize)> {
+    let (skip, rest) = match line.first() {
+        Some(0x0B) => (1, line.get(1..).unwrap_or_default()),
+        _ => (0, line),
+    };
+    let (id, next) = (rest.get(..3)?, rest.get(3).copied());
+    let kind = match id {
+        b"MSH" => Kind::Msh,
+        b"FHS" => Kind::Fhs,
+        b"BHS" => Kind::Bhs,
+        b"BTS" => Kind::Bts,
+        b"FTS" => Kind::Fts,
+        _ => return None,
+    };
+    let ok = match kind {
+        Kind::Msh | Kind::Fhs | Kind::Bhs => next.is_some_and(|b| b.is_ascii_punctuation()),
+        Kind::Bts | Kind::Fts => {
+            next.is_none_or(|b| b.is_ascii_punctuation() || b == b'\r' || b == b'\n')
+        }
+    };
+    ok.then_some((kind, skip))
+}
+
+/// Iterator over the [`BatchItem`]s of a file.
+#[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct BatchItems<'a> {
+    input: &'a [u8],
+    pos: usize,
+    options: ParseOptions,
+    delimiters: Delimiters,
+    messages_in_batch: usize,
+    batches_in_file: usize,
+    in_batch: bool,
+    in_file: bool,
+    pending: Option<Result<BatchItem<'a>, ParseError>>,
+    started: bool,
+}
+
+impl<'a> BatchItems<'a> {
+    fn line_end(&self, from: usize) -> usize {
+        self.input
+            .get(from..)
+            .and_then(|r| memchr::memchr2(b'\r', b'\n', r))
+            .map_or(self.input.len(), |i| from + i)
+    }
+
+    fn skip_breaks(&self, mut at: usize) -> usize {
+        while matches!(self.input.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        at
+    }
+
+    /// The start of the next header/trailer line at or after `from`, or the end.
+    fn next_boundary(&self, from: usize) -> usize {
+        let mut at = from;
+        while at < self.input.len() {
+            if classify(self.input.get(at..).unwrap_or_default()).is_some() {
+                return at;
+            }
+            at = self.skip_breaks(self.line_end(at));
+        }
+        self.input.len()
+    }
+
+    fn envelope(&self, start: usize, end: usize) -> Segment<'a> {
+        let ctx = Ctx {
+            delimiters: self.delimiters,
+            scan: Scan::Bytes,
+            literal: false,
+        };
+        Segment {
+            bytes: self.input.get(start..end).unwrap_or_default(),
+            terminator: &[],
+            offset: start,
+            ctx,
+        }
+    }
+
+    /// Checks a trailer count (field 1) against what was found.
+    fn check_count(&self, seg: &Segment<'a>, found: usize) -> Option<ParseError> {
+        let field = seg.field(1)?;
+        let text = core::str::from_utf8(field.as_bytes()).ok()?.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<usize>() {
+            Ok(declared) if declared == found => None,
+            Ok(declared) => Some(ParseError::new(
+                ErrorKind::BatchCountMismatch { declared, found },
+                field.offset(),
+            )),
+            Err(_) => Some(ParseError::new(ErrorKind::BatchStructure, field.offset())),
+        }
+    }
+}
+
+impl<'a> Iterator for BatchItems<'a> {
+    type Item = Result<BatchItem<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        if !self.started {
+            self.started = true;
+            if self
+                .input
+                .iter()
+                .all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0B | 0x1C))
+            {
+                self.pos = self.input.len();
+                return Some(Err(ParseError::new(ErrorKind::Empty, 0)));
+            }
+        }
+        if self.pos >= self.input.len() {
+            return None;
+        }
+        let start = self.pos;
+        let first = self.next_boundary(start);
+        let Some((kind, skip)) = classify(self.input.get(first..).unwrap_or_default()) else {
+            // No header or trailer at all from here on.
+            self.pos = self.input.len();
+            if start == 0 {
+                return Some(
+                    Message::parse_range(self.input, 0..self.input.len(), &self.options)
+                        .map(BatchItem::Message),
+                );
+            }
+            return Some(Ok(BatchItem::Skipped(Skipped {
+                offset: start,
+                len: self.input.len() - start,
+            })));
+        };
+        if kind == Kind::Msh {
+            // A message runs to the next boundary line; bytes before it (BOM, log text) belong to it.
+            let body_from = self.skip_breaks(self.line_end(first));
+            let end = self.next_boundary(body_from);
+            self.pos = end;
+            self.messages_in_batch += 1;
+            return Some(
+                Message::parse_range(self.input, start..end, &self.options).map(BatchItem::Message),
+            );
+        }
+        if first > start {
+            // Junk before an envelope line.
+            self.pos = first;
+            return Some(Ok(BatchItem::Skipped(Skipped {
+                offset: start,
+                len: first - start,
+            })));
+        }
+        let seg_start = first + skip;
+        let seg_end = self.line_end(seg_start);
+        let after = self.skip_breaks(seg_end);
+        let next = self.next_boundary(after);
+        if next > after {
+            self.pending = Some(Ok(BatchItem::Skipped(Skipped {
+                offset: after,
+                len: next - after,
+            })));
+        }
+        self.pos = next;
+        let item = match kind {
+            Kind::Fhs | Kind::Bhs => {
+                match Delimiters::read(
+                    self.input.get(seg_start..seg_end).unwrap_or_default(),
+                    self.options.repair_encoding_characters,
+                ) {
+                    Ok((d, _, _)) => self.delimiters = d,
+                    Err(e) => return Some(Err(ParseError::new(e.kind(), seg_start + e.offset()))),
+                }
+                let seg = self.envelope(seg_start, seg_end);
+                if kind == Kind::Fhs {
+                    self.in_file = true;
+                    self.batches_in_file = 0;
+                    BatchItem::FileHeader(seg)
+                } else {
+                    self.in_batch = true;
+                    self.batches_in_file += 1;
+                    self.messages_in_batch = 0;
+                    BatchItem::BatchHeader(seg)
+                }
+            }
+            Kind::Bts => {
+                let seg = self.envelope(seg_start, seg_end);
+                if !self.in_batch {
+                    return Some(Err(ParseError::new(ErrorKind::BatchStructure, seg_start)));
+                }
+                self.in_batch = false;
+                if let Some(e) = self.check_count(&seg, self.messages_in_batch) {
+                    self.pending = Some(Ok(BatchItem::BatchTrailer(seg)));
+                    return Some(Err(e));
+                }
+                BatchItem::BatchTrailer(seg)
+            }
+            Kind::Fts | Kind::Msh => {
+                let seg = self.envelope(seg_start, seg_end);
+                if !self.in_file {
+                    return Some(Err(ParseError::new(ErrorKind::BatchStructure, seg_start)));
+                }
+                self.in_file = false;
+                if let Some(e) = self.check_count(&seg, self.batches_in_file) {
+                    self.pending = Some(Ok(BatchItem::FileTrailer(seg)));
+                    return Some(Err(e));
+                }
+                BatchItem::FileTrailer(seg)
+            }
+        };
+        Some(Ok(item))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_bts_count_is_reported_and_iteration_goes_on() {
+        let file = b"BHS|^~\\&|A\rMSH|^~\\&|A\rPID|1\rBTS|3\r";
+        let items: std::vec::Vec<_> = Batch::new(file).items().collect();
+        assert_eq!(items.len(), 4);
+        let err = items[2].as_ref().unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::BatchCountMismatch {
+                declared: 3,
+                found: 1
+            }
+        );
+        assert_eq!(err.offset(), 32);
+        assert!(matches!(items[3], Ok(BatchItem::BatchTrailer(_))));
+    }
+
+    #[test]
+    fn trailer_without_header_is_a_structure_error() {
+        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|1\r").items().collect();
+        assert_eq!(
+            items[1].as_ref().unwrap_err().kind(),
+            ErrorKind::BatchStructure
+        );
+    }
+
+    #[test]
+    fn mllp_framed_messages_split() {
+        let file = b"\x0bMSH|^~\\&|A\rPID|1\r\x1c\r\x0bMSH|^~\\&|B\rPID|2\r\x1c\r";
+        let msgs: std::vec::Vec<_> = Batch::new(file).messages().map(|m| m.unwrap()).collect();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[1].segment_count(), 2);
+        assert!(msgs[0].notes().trailing.is_some());
+    }
+
+    #[test]
+    fn junk_only_is_an_error_not_a_panic() {
+        let items: std::vec::Vec<_> = Batch::new(b"hello\r\nworld").items().collect();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].as_ref().unwrap_err().kind(), ErrorKind::NoHeader);
+        assert_eq!(
+            Batch::new(b"").items().next().unwrap().unwrap_err().kind(),
+            ErrorKind::Empty
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Character sets: MSH-18 names, byte order marks, UTF-8 validity, and (feature `encoding`)
+//! decoding text to UTF-8 through encoding_rs.
+//!
+//! Bytes come first: the parser scans bytes and never decodes on its own. This module says what
+//! the bytes are meant to be ([`Charset::from_msh18`]), checks whether they agree
+//! ([`Message::charset_report`]), and decodes values on request.
+
+use crate::message::Message;
+
+/// A character set named in MSH-18 (HL7 table 0211).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Charset {
+    /// `ASCII` / `ISO IR6`: 7-bit ASCII.
+    Ascii,
+    /// `8859/n` / the ISO IR name of part `n` (1–9, 15).
+    Iso8859(u8),
+    /// `UNICODE UTF-8` (and the older `UNICODE`, meaning UTF-8 in practice).
+    Utf8,
+    /// `UNICODE UTF-16`: refused by the byte scanner.
+    Utf16,
+    /// `UNICODE UTF-32`: refused by the byte scanner.
+    Utf32,
+    /// `ISO IR14`: JIS X 0201 Roman (single byte).
+    JisX0201,
+    /// `ISO IR87` (JIS X 0208), `ISO IR159` (JIS X 0212) or `ISO 2022-1994`: ISO-2022-JP code switching.
+    Iso2022Jp,
+    /// `GB 18030-2000`.
+    Gb18030,
+    /// `KS X 1001` (EUC-KR).
+    KsX1001,
+    /// `CNS 11643-1992`.
+    Cns11643,
+    /// `BIG-5`.
+    Big5,
+}
+
+impl Charset {
+    /// Reads one MSH-18 value (leading/trailing spaces ignored, case-insensitive).
+    ///
+    /// ```
+    /// use hl7_core::Charset;
+    /// assert_eq!(Charset::from_msh18(b"UNICODE UTF-8"), Some(Charset::Utf8));
+    /// assert_eq!(Charset::from_msh18(b"8859/1"), Some(Charset::Iso8859(1)));
+    /// assert_eq!(Charset::from_msh18(b"ISO IR100"), Some(Charset::Iso8859(1)));
+    /// assert_eq!(Charset::from_msh18(b"ISO IR87"), Some(Charset::Iso2022Jp));
+    /// assert_eq!(Charset::from_msh18(b"EBCDIC"), None);
+    /// ```
+    pub fn from_msh18(name: &[u8]) -> Option<Charset> {
+        let name = name.trim_ascii();
+        let mut buf = [0u8; 24];
+        let upper = buf.get_mut(..name.len())?;
+        upper.copy_from_slice(name);
+        upper.make_ascii_uppercase();
+        let upper: &[u8] = upper;
+        Some(match upper {
+            b"ASCII" | b"ISO IR6" | b"US-ASCII" => Charset::Ascii,
+            b"UNICODE" | b"UNICODE UTF-8" | b"UTF-8" | b"UTF8" => Charset::Utf8,
+            b"UNICODE UTF-16" => Charset::Utf16,
+            b"UNICODE UTF-32" => Charset::Utf32,
+            b"ISO IR100" => Charset::Iso8859(1),
+            b"ISO IR101" => Charset::Iso8859(2),
+            b"ISO IR109" => Charset::Iso8859(3),
+            b"ISO IR110" => Charset::Iso8859(4),
+            b"ISO IR144" => Charset::Iso8859(5),
+            b"ISO IR127" => Charset::Iso8859(6),
+            b"ISO IR126" => Charset::Iso8859(7),
+            b"ISO IR138" => Charset::Iso8859(8),
+            b"ISO IR148" => Charset::Iso8859(9),
+            b"ISO IR203" => Charset::Iso8859(15),
+            b"ISO IR14" => Charset::JisX0201,
+            b"ISO IR87" | b"ISO IR159" | b"ISO 2022-1994" => Charset::Iso2022Jp,
+            b"GB 18030-2000" | b"GB18030" => Charset::Gb18030,
+            b"KS X 1001" => Charset::KsX1001,
+            b"CNS 11643-1992" => Charset::Cns11643,
+            b"BIG-5" | b"BIG5" => Charset::Big5,
+            _ => {
+                let part = upper.strip_prefix(b"8859/")?;
+                let n = core::str::from_utf8(part).ok()?.parse::<u8>().ok()?;
+                if (1..=16).contains(&n) {
+                    Charset::Iso8859(n)
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// Whether bytes 0x00–0x7F mean ASCII in this charset outside of escape sequences (true for
+    /// all but UTF-16/32).
+    pub fn ascii_compatible(self) -> bool {
+        !matches!(self, Charset::Utf16 | Charset::Utf32)
+    }
+
+    /// The encoding_rs decoder for this charset (feature `encoding`). `None` where encoding_rs has
+    /// no match (CNS 11643, JIS X 0201, UTF-32).
+    ///
+    /// ```
+    /// use hl7_core::Charset;
+    /// assert_eq!(Charset::Iso8859(1).encoding().unwrap().name(), "windows-1252");
+    /// assert_eq!(Charset::Iso2022Jp.encoding().unwrap().name(), "ISO-2022-JP");
+    /// ```
+    #[cfg(feature = "encoding")]
+    pub fn encoding(self) -> Option<&'static encoding_rs::Encoding> {
+        use encoding_rs as e;
+        Some(match self {
+            // WHATWG maps the latin-1 label to windows-1252, a superset for printable text.
+            Charset::Ascii | Charset::Iso8859(1) => e::WINDOWS_1252,
+            Charset::Iso8859(2) => e::ISO_8859_2,
+            Charset::Iso8859(3) => e::ISO_8859_3,
+            Charset::Iso8859(4) => e::ISO_8859_4,
+            Charset::Iso8859(5) => e::ISO_8859_5,
+            Charset::Iso8859(6) => e::ISO_8859_6,
+            Charset::Iso8859(7) => e::ISO_8859_7,
+            Charset::Iso8859(8) => e::ISO_8859_8,
+            Charset::Iso8859(9) => e::WINDOWS_1254,
+            Charset::Iso8859(15) => e::ISO_8859_15,
+            Charset::Utf8 => e::UTF_8,
+            Charset::Utf16 => e::UTF_16LE,
+            Charset::Iso2022Jp => e::ISO_2022_JP,
+            Charset::Gb18030 => e::GB18030,
+            Charset::KsX1001 => e::EUC_KR,
+            Charset::Big5 => e::BIG5,
+            _ => return None,
+        })
+    }
+}
+
+/// What a message says about its charset and whether its bytes agree.
+///
+/// ```
+/// use hl7_core::{Charset, Message};
+/// let msg = Message::parse("MSH|^~\\&|A|||||||||2.5||||||ASCII\rPID|1||||Müller\r".as_bytes()).unwrap();
+/// let r = msg.charset_report();
+/// assert_eq!(r.declared, Some(Charset::Ascii));
+/// assert!(r.utf8_valid && r.has_non_ascii && r.mismatch);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct CharsetReport {
+    /// The first MSH-18 repetition (the default charset), if present and known.
+    pub declared: Option<Charset>,
+    /// An MSH-18 value is present but not a known name.
+    pub unknown_name: bool,
+    /// Any MSH-18 repetition names an ISO 2022 code-switching set (ISO IR87 …).
+    pub iso2022: bool,
+    /// The input starts with a UTF-8 BOM.
+    pub bom: bool,
+    /// The message bytes are valid UTF-8.
+    pub utf8_valid: bool,
+    /// The message has bytes ≥ 0x80.
+    pub has_non_ascii: bool,
+    /// The bytes contradict the declaration (non-ASCII under ASCII, invalid UTF-8 under UTF-8, or
+    /// a BOM under a non-Unicode charset).
+    pub mismatch: bool,
+}
+
+/// Whether the message declares a charset whose trail bytes may look like delimiters.
+pub(crate) fn declares_lead_byte_charset(msg: &Message<'_>) -> bool {
+    msh18_charsets(msg).any(|c| {
+        matches!(
+            c,
+            Some(Charset::Big5 | Charset::Gb18030 | Charset::Cns11643)
+        )
+    })
+}
+
+fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<Charset>> + 'm {
+    let field = msg
+        .segments()
+        .next()
+        .filter(|s| s.id() == b"MSH")
+        .and_then(|s| s.field(18));
+    field
+        .into_iter()
+        .flat_map(|f| f.repetitions())
+        .filter(|r| !r.is_empty())
+        .map(|r| Charset::from_msh18(r.as_bytes()))
+}
+
+impl<'a> Message<'a> {
+    /// Reads MSH-18 and checks the bytes against it.
+    pub fn charset_report(&self) -> CharsetReport {
+        let bytes = self.as_bytes();
+        let first = self
+            .segments()
+            .next()
+            .filter(|s| s.id() == b"MSH")
+            .and_then(|s| s.field(18))
+            .and_then(|f| f.repetition(1))
+            .filter(|r| !r.is_empty());
+        let declared = first.and_then(|r| Charset::from_msh18(r.as_bytes()));
+        let unknown_name =
+            first.is_some() && declared.is_none() || msh18_charsets(self).any(|c| c.is_none());
+        let iso2022 = msh18_charsets(self).any(|c| c == Some(Charset::Iso2022Jp));
+        let utf8_valid = core::str::from_utf8(bytes).is_ok();
+        let has_non_ascii = !bytes.is_ascii();
+        let bom = self.notes().bom;
+        let mismatch = match declared {
+            Some(Charset::Ascii) => has_non_ascii,
+            Some(Charset::Utf8) => !utf8_valid,
+            Some(_) => bom,
+            None => false,
+        };
+        CharsetReport {
+            declared,
+            unknown_name,
+            iso2022,
+            bom,
+            utf8_valid,
+            has_non_ascii,
+            mismatch,
+        }
+    }
+
+    /// Decodes raw bytes of this message (a value or a segment) to UTF-8 text using the declared
+    /// charset; without a declaration, UTF-8 when valid, else windows-1252. Borrows when the bytes
+    /// are already valid UTF-8 in a UTF-8 or ASCII message. Returns the text and whether any byte
+    /// was malformed (replaced by U+FFFD).
+    ///
+    /// ```
+    /// use hl7_core::Message;
+    /// let input = b"MSH|^~\\&|A|||||||||2.5||||||8859/1\rPID|1||||M\xfcller\r";
+    /// let msg = Message::parse(input).unwrap();
+    /// let name = msg.query("PID-5").unwrap().unwrap();
+    /// assert_eq!(msg.decode_text(name.as_bytes()).0, "Müller");
+    /// ```
+    #[cfg(feature = "encoding")]
+    pub fn decode_text<'b>(&self, raw: &'b [u8]) -> (alloc::borrow::Cow<'b, str>, bool) {
+        let report = self.charset_report();
+        let encoding = if report.iso2022 {
+            Some(encoding_rs::ISO_2022_JP)
+        } else {
+            report.declared.and_then(Charset::encoding)
+        };
+        let encoding = match encoding {
+            Some(e) => e,
+            None if core::str::from_utf8(raw).is_ok() => encoding_rs::UTF_8,
+            None => encoding_rs::WINDOWS_1252,
+        };
+        let (text, malformed) = encoding.decode_without_bom_handling(raw);
+        (text, malformed)
+    }
+}

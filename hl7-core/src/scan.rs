@@ -1,0 +1,90 @@
+//! Charset-aware delimiter search.
+//!
+//! Delimiters are ASCII bytes, but some legal HL7 character sets reuse those byte values inside
+//! multi-byte characters: ISO-2022-JP (JIS X 0208 after `ESC $ B`) uses 0x21–0x7E for both bytes of
+//! a kanji, and Big5 / GB 18030 use 0x40–0x7E as trail bytes. Scanning those with a plain `memchr`
+//! would cut characters in half, so each message picks a [`Scan`] mode once and every split uses it.
+
+/// How delimiters are searched for in a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Scan {
+    /// ASCII-compatible single-byte or UTF-8 text: every delimiter byte is a delimiter.
+    #[default]
+    Bytes,
+    /// ISO-2022-JP style: bytes between `ESC $ …` and `ESC ( …` are two-byte characters.
+    Iso2022,
+    /// Big5 / GB 18030 style: a byte 0x81–0xFE starts a two-byte unit whose second byte is skipped.
+    LeadByte,
+}
+
+const ESC: u8 = 0x1B;
+
+impl Scan {
+    /// Finds the first `needle` that is a real delimiter in `hay`, starting in single-byte mode.
+    #[inline]
+    pub(crate) fn find(self, hay: &[u8], needle: u8) -> Option<usize> {
+        match self {
+            Scan::Bytes => memchr::memchr(needle, hay),
+            Scan::Iso2022 => find_iso2022(hay, needle),
+            Scan::LeadByte => find_lead_byte(hay, needle),
+        }
+    }
+}
+
+fn find_iso2022(hay: &[u8], needle: u8) -> Option<usize> {
+    let mut single = true;
+    let mut i = 0;
+    while let Some(&b) = hay.get(i) {
+        if b == ESC {
+            // ESC $ @ / ESC $ B / ESC $ ( D ... enter two-byte mode; ESC ( B / ESC ( J / ESC ( I leave it.
+            match hay.get(i + 1) {
+                Some(b'$') => single = false,
+                Some(b'(') => single = true,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if single || b < 0x21 || b > 0x7E {
+            if b == needle {
+                return Some(i);
+            }
+            i += 1;
+        } else {
+            i += 2;
+        }
+    }
+    None
+}
+
+fn find_lead_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    let mut i = 0;
+    while let Some(&b) = hay.get(i) {
+        if b == needle {
+            return Some(i);
+        }
+        i += if (0x81..=0xFE).contains(&b) { 2 } else { 1 };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso2022_skips_two_byte_characters() {
+        // ESC $ B, then the JIS pair 0x7C 0x5E ("|^" as bytes), ESC ( B, then a real '|'.
+        let hay = b"a\x1b$B\x7c\x5e\x1b(Bb|c";
+        assert_eq!(Scan::Iso2022.find(hay, b'|'), Some(10));
+        assert_eq!(Scan::Bytes.find(hay, b'|'), Some(4));
+        assert_eq!(Scan::Iso2022.find(hay, b'^'), None);
+    }
+
+    #[test]
+    fn lead_byte_skips_trail_bytes() {
+        // Big5 0xA5 0x7C is one character; the following '|' is a delimiter.
+        let hay = b"\xa5\x7c|";
+        assert_eq!(Scan::LeadByte.find(hay, b'|'), Some(2));
+    }
+}
