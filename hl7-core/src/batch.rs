@@ -3,7 +3,10 @@
 //! [`Batch::items`] walks a file line by line and cuts it into messages (each `MSH` starts one) and
 //! envelope segments; blank lines between messages, MLLP framing bytes and a BOM are allowed. Each
 //! message is parsed with the batch's options, with offsets relative to the whole file. BTS-1
-//! (messages in the batch) and FTS-1 (batches in the file) are checked when present.
+//! (messages in the batch) and FTS-1 (batches in the file) are checked when present; a mismatch is
+//! yielded as an error item and iteration goes on. Real files leave out envelope segments, so a
+//! `BTS` without `BHS` closes an implicit batch (the messages since the file header or the last
+//! trailer) and an `FTS` without `FHS` closes an implicit file.
 
 use crate::delimiters::Delimiters;
 use crate::error::{ErrorKind, ParseError};
@@ -23,7 +26,7 @@ pub enum BatchItem<'a> {
     BatchHeader(Segment<'a>),
     /// A message (from its `MSH` to the next message or envelope segment).
     Message(Message<'a>),
-    /// A `BTS` batch trailer.
+    /// A `BTS` batch trailer (BTS-1 is checked against the messages since the batch began).
     BatchTrailer(Segment<'a>),
     /// An `FTS` file trailer.
     FileTrailer(Segment<'a>),
@@ -56,10 +59,7 @@ impl<'a> Batch<'a> {
 
     /// A batch over `input` with the given options (used for every message).
     pub fn with_options(input: &'a [u8], options: &ParseOptions) -> Self {
-        Batch {
-            input,
-            options: *options,
-        }
+        Batch { input, options: *options }
     }
 
     /// Every piece of the file, in order; errors (a message that does not parse, a count
@@ -122,9 +122,7 @@ fn classify(line: &[u8]) -> Option<(Kind, usize)> {
     };
     let ok = match kind {
         Kind::Msh | Kind::Fhs | Kind::Bhs => next.is_some_and(|b| b.is_ascii_punctuation()),
-        Kind::Bts | Kind::Fts => {
-            next.is_none_or(|b| b.is_ascii_punctuation() || b == b'\r' || b == b'\n')
-        }
+        Kind::Bts | Kind::Fts => next.is_none_or(|b| b.is_ascii_punctuation() || b == b'\r' || b == b'\n'),
     };
     ok.then_some((kind, skip))
 }
@@ -147,10 +145,7 @@ pub struct BatchItems<'a> {
 
 impl<'a> BatchItems<'a> {
     fn line_end(&self, from: usize) -> usize {
-        self.input
-            .get(from..)
-            .and_then(|r| memchr::memchr2(b'\r', b'\n', r))
-            .map_or(self.input.len(), |i| from + i)
+        self.input.get(from..).and_then(|r| memchr::memchr2(b'\r', b'\n', r)).map_or(self.input.len(), |i| from + i)
     }
 
     fn skip_breaks(&self, mut at: usize) -> usize {
@@ -173,17 +168,8 @@ impl<'a> BatchItems<'a> {
     }
 
     fn envelope(&self, start: usize, end: usize) -> Segment<'a> {
-        let ctx = Ctx {
-            delimiters: self.delimiters,
-            scan: Scan::Bytes,
-            literal: false,
-        };
-        Segment {
-            bytes: self.input.get(start..end).unwrap_or_default(),
-            terminator: &[],
-            offset: start,
-            ctx,
-        }
+        let ctx = Ctx { delimiters: self.delimiters, scan: Scan::Bytes, literal: false };
+        Segment { bytes: self.input.get(start..end).unwrap_or_default(), terminator: &[], offset: start, ctx }
     }
 
     /// Checks a trailer count (field 1) against what was found.
@@ -195,10 +181,7 @@ impl<'a> BatchItems<'a> {
         }
         match text.parse::<usize>() {
             Ok(declared) if declared == found => None,
-            Ok(declared) => Some(ParseError::new(
-                ErrorKind::BatchCountMismatch { declared, found },
-                field.offset(),
-            )),
+            Ok(declared) => Some(ParseError::new(ErrorKind::BatchCountMismatch { declared, found }, field.offset())),
             Err(_) => Some(ParseError::new(ErrorKind::BatchStructure, field.offset())),
         }
     }
@@ -213,11 +196,7 @@ impl<'a> Iterator for BatchItems<'a> {
         }
         if !self.started {
             self.started = true;
-            if self
-                .input
-                .iter()
-                .all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0B | 0x1C))
-            {
+            if self.input.iter().all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0B | 0x1C)) {
                 self.pos = self.input.len();
                 return Some(Err(ParseError::new(ErrorKind::Empty, 0)));
             }
@@ -232,14 +211,10 @@ impl<'a> Iterator for BatchItems<'a> {
             self.pos = self.input.len();
             if start == 0 {
                 return Some(
-                    Message::parse_range(self.input, 0..self.input.len(), &self.options)
-                        .map(BatchItem::Message),
+                    Message::parse_range(self.input, 0..self.input.len(), &self.options).map(BatchItem::Message),
                 );
             }
-            return Some(Ok(BatchItem::Skipped(Skipped {
-                offset: start,
-                len: self.input.len() - start,
-            })));
+            return Some(Ok(BatchItem::Skipped(Skipped { offset: start, len: self.input.len() - start })));
         };
         if kind == Kind::Msh {
             // A message runs to the next boundary line; bytes before it (BOM, log text) belong to it.
@@ -247,27 +222,19 @@ impl<'a> Iterator for BatchItems<'a> {
             let end = self.next_boundary(body_from);
             self.pos = end;
             self.messages_in_batch += 1;
-            return Some(
-                Message::parse_range(self.input, start..end, &self.options).map(BatchItem::Message),
-            );
+            return Some(Message::parse_range(self.input, start..end, &self.options).map(BatchItem::Message));
         }
         if first > start {
             // Junk before an envelope line.
             self.pos = first;
-            return Some(Ok(BatchItem::Skipped(Skipped {
-                offset: start,
-                len: first - start,
-            })));
+            return Some(Ok(BatchItem::Skipped(Skipped { offset: start, len: first - start })));
         }
         let seg_start = first + skip;
         let seg_end = self.line_end(seg_start);
         let after = self.skip_breaks(seg_end);
         let next = self.next_boundary(after);
         if next > after {
-            self.pending = Some(Ok(BatchItem::Skipped(Skipped {
-                offset: after,
-                len: next - after,
-            })));
+            self.pending = Some(Ok(BatchItem::Skipped(Skipped { offset: after, len: next - after })));
         }
         self.pos = next;
         let item = match kind {
@@ -294,10 +261,12 @@ impl<'a> Iterator for BatchItems<'a> {
             Kind::Bts => {
                 let seg = self.envelope(seg_start, seg_end);
                 if !self.in_batch {
-                    return Some(Err(ParseError::new(ErrorKind::BatchStructure, seg_start)));
+                    // A trailer without header closes an implicit batch.
+                    self.batches_in_file += 1;
                 }
                 self.in_batch = false;
-                if let Some(e) = self.check_count(&seg, self.messages_in_batch) {
+                let found = core::mem::take(&mut self.messages_in_batch);
+                if let Some(e) = self.check_count(&seg, found) {
                     self.pending = Some(Ok(BatchItem::BatchTrailer(seg)));
                     return Some(Err(e));
                 }
@@ -305,11 +274,15 @@ impl<'a> Iterator for BatchItems<'a> {
             }
             Kind::Fts | Kind::Msh => {
                 let seg = self.envelope(seg_start, seg_end);
-                if !self.in_file {
-                    return Some(Err(ParseError::new(ErrorKind::BatchStructure, seg_start)));
+                if !self.in_batch && self.messages_in_batch > 0 {
+                    // Messages with no batch envelope at all form one implicit batch.
+                    self.batches_in_file += 1;
                 }
                 self.in_file = false;
-                if let Some(e) = self.check_count(&seg, self.batches_in_file) {
+                self.in_batch = false;
+                self.messages_in_batch = 0;
+                let found = core::mem::take(&mut self.batches_in_file);
+                if let Some(e) = self.check_count(&seg, found) {
                     self.pending = Some(Ok(BatchItem::FileTrailer(seg)));
                     return Some(Err(e));
                 }
@@ -330,24 +303,22 @@ mod tests {
         let items: std::vec::Vec<_> = Batch::new(file).items().collect();
         assert_eq!(items.len(), 4);
         let err = items[2].as_ref().unwrap_err();
-        assert_eq!(
-            err.kind(),
-            ErrorKind::BatchCountMismatch {
-                declared: 3,
-                found: 1
-            }
-        );
+        assert_eq!(err.kind(), ErrorKind::BatchCountMismatch { declared: 3, found: 1 });
         assert_eq!(err.offset(), 32);
         assert!(matches!(items[3], Ok(BatchItem::BatchTrailer(_))));
     }
 
     #[test]
-    fn trailer_without_header_is_a_structure_error() {
-        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|1\r").items().collect();
-        assert_eq!(
-            items[1].as_ref().unwrap_err().kind(),
-            ErrorKind::BatchStructure
-        );
+    fn trailer_without_header_closes_an_implicit_batch() {
+        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|1\rFTS|1\r").items().collect();
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(Result::is_ok));
+        let items: std::vec::Vec<_> = Batch::new(b"FHS|^~\\&\rMSH|^~\\&|A\rMSH|^~\\&|B\rFTS|1\r").items().collect();
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
+        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|2\r").items().collect();
+        assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::BatchCountMismatch { declared: 2, found: 1 });
+        let items: std::vec::Vec<_> = Batch::new(b"BHS|^~\\&\rBTS|x\r").items().collect();
+        assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::BatchStructure);
     }
 
     #[test]
@@ -364,9 +335,6 @@ mod tests {
         let items: std::vec::Vec<_> = Batch::new(b"hello\r\nworld").items().collect();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_ref().unwrap_err().kind(), ErrorKind::NoHeader);
-        assert_eq!(
-            Batch::new(b"").items().next().unwrap().unwrap_err().kind(),
-            ErrorKind::Empty
-        );
+        assert_eq!(Batch::new(b"").items().next().unwrap().unwrap_err().kind(), ErrorKind::Empty);
     }
 }

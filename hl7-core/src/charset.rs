@@ -157,25 +157,12 @@ pub struct CharsetReport {
 
 /// Whether the message declares a charset whose trail bytes may look like delimiters.
 pub(crate) fn declares_lead_byte_charset(msg: &Message<'_>) -> bool {
-    msh18_charsets(msg).any(|c| {
-        matches!(
-            c,
-            Some(Charset::Big5 | Charset::Gb18030 | Charset::Cns11643)
-        )
-    })
+    msh18_charsets(msg).any(|c| matches!(c, Some(Charset::Big5 | Charset::Gb18030 | Charset::Cns11643)))
 }
 
 fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<Charset>> + 'm {
-    let field = msg
-        .segments()
-        .next()
-        .filter(|s| s.id() == b"MSH")
-        .and_then(|s| s.field(18));
-    field
-        .into_iter()
-        .flat_map(|f| f.repetitions())
-        .filter(|r| !r.is_empty())
-        .map(|r| Charset::from_msh18(r.as_bytes()))
+    let field = msg.segments().next().filter(|s| s.id() == b"MSH").and_then(|s| s.field(18));
+    field.into_iter().flat_map(|f| f.repetitions()).filter(|r| !r.is_empty()).map(|r| Charset::from_msh18(r.as_bytes()))
 }
 
 impl<'a> Message<'a> {
@@ -190,8 +177,7 @@ impl<'a> Message<'a> {
             .and_then(|f| f.repetition(1))
             .filter(|r| !r.is_empty());
         let declared = first.and_then(|r| Charset::from_msh18(r.as_bytes()));
-        let unknown_name =
-            first.is_some() && declared.is_none() || msh18_charsets(self).any(|c| c.is_none());
+        let unknown_name = first.is_some() && declared.is_none() || msh18_charsets(self).any(|c| c.is_none());
         let iso2022 = msh18_charsets(self).any(|c| c == Some(Charset::Iso2022Jp));
         let utf8_valid = core::str::from_utf8(bytes).is_ok();
         let has_non_ascii = !bytes.is_ascii();
@@ -202,15 +188,7 @@ impl<'a> Message<'a> {
             Some(_) => bom,
             None => false,
         };
-        CharsetReport {
-            declared,
-            unknown_name,
-            iso2022,
-            bom,
-            utf8_valid,
-            has_non_ascii,
-            mismatch,
-        }
+        CharsetReport { declared, unknown_name, iso2022, bom, utf8_valid, has_non_ascii, mismatch }
     }
 
     /// Decodes raw bytes of this message (a value or a segment) to UTF-8 text using the declared
@@ -228,11 +206,8 @@ impl<'a> Message<'a> {
     #[cfg(feature = "encoding")]
     pub fn decode_text<'b>(&self, raw: &'b [u8]) -> (alloc::borrow::Cow<'b, str>, bool) {
         let report = self.charset_report();
-        let encoding = if report.iso2022 {
-            Some(encoding_rs::ISO_2022_JP)
-        } else {
-            report.declared.and_then(Charset::encoding)
-        };
+        let encoding =
+            if report.iso2022 { Some(encoding_rs::ISO_2022_JP) } else { report.declared.and_then(Charset::encoding) };
         let encoding = match encoding {
             Some(e) => e,
             None if core::str::from_utf8(raw).is_ok() => encoding_rs::UTF_8,

@@ -122,18 +122,10 @@ impl Delimiters {
         }
         let at = |i: usize| encoding.get(i).copied();
         match (at(0), at(1)) {
-            (Some(component), Some(repetition)) => Ok(Delimiters {
-                field,
-                component,
-                repetition,
-                escape: at(2),
-                subcomponent: at(3),
-                truncation: at(4),
-            }),
-            _ => Err(ParseError::new(
-                ErrorKind::TooFewEncodingCharacters,
-                encoding.len() + 1,
-            )),
+            (Some(component), Some(repetition)) => {
+                Ok(Delimiters { field, component, repetition, escape: at(2), subcomponent: at(3), truncation: at(4) })
+            }
+            _ => Err(ParseError::new(ErrorKind::TooFewEncodingCharacters, encoding.len() + 1)),
         }
     }
 
@@ -153,10 +145,7 @@ impl Delimiters {
 
     /// Reads the delimiters; in `repair` mode, duplicates are dropped and an over-long MSH-2 is cut
     /// to its first four characters (noted in the returned [`Repair`]).
-    pub(crate) fn read(
-        header: &[u8],
-        repair: bool,
-    ) -> Result<(Delimiters, usize, Repair), ParseError> {
+    pub(crate) fn read(header: &[u8], repair: bool) -> Result<(Delimiters, usize, Repair), ParseError> {
         let field = match header.get(3) {
             Some(&b) => b,
             None => return Err(ParseError::new(ErrorKind::HeaderTooShort, header.len())),
@@ -166,17 +155,10 @@ impl Delimiters {
         }
         let rest = header.get(4..).unwrap_or_default();
         // MSH-2 ends at the next field separator or at the end of the line.
-        let len = rest
-            .iter()
-            .position(|&b| b == field || b == b'\r' || b == b'\n')
-            .unwrap_or(rest.len());
+        let len = rest.iter().position(|&b| b == field || b == b'\r' || b == b'\n').unwrap_or(rest.len());
         let msh2 = rest.get(..len).unwrap_or_default();
         if msh2.is_empty() {
-            let kind = if rest.is_empty() {
-                ErrorKind::HeaderTooShort
-            } else {
-                ErrorKind::TooFewEncodingCharacters
-            };
+            let kind = if rest.is_empty() { ErrorKind::HeaderTooShort } else { ErrorKind::TooFewEncodingCharacters };
             return Err(ParseError::new(kind, 4));
         }
         if !repair {
@@ -184,8 +166,10 @@ impl Delimiters {
                 .map(|d| (d, len, Repair::default()))
                 .map_err(|e| ParseError::new(e.kind(), e.offset() + 3));
         }
-        // Lenient: keep the first occurrence of each legal character, up to five, in order.
-        let mut kept = [0u8; 5];
+        // Lenient: a space stands for an undefined delimiter at its position (`^~ &`: no escape
+        // character); a repeated character is dropped and the rest move up (`^~\\&` reads as `^~\&`);
+        // past five characters (or four, when MSH-2 runs on) the rest is ignored.
+        let mut slots = [None; 5];
         let mut n = 0;
         let mut repair_at = None;
         let limit = if msh2.len() > 5 { 4 } else { 5 };
@@ -194,20 +178,27 @@ impl Delimiters {
                 repair_at.get_or_insert(4 + i);
                 break;
             }
+            if b == b' ' {
+                repair_at.get_or_insert(4 + i);
+                n += 1;
+                continue;
+            }
             if !legal(b) {
                 return Err(ParseError::new(ErrorKind::InvalidEncodingCharacter, 4 + i));
             }
-            if b == field || kept.get(..n).is_some_and(|k| k.contains(&b)) {
+            if b == field || slots.contains(&Some(b)) {
                 repair_at.get_or_insert(4 + i);
                 continue;
             }
-            if let Some(slot) = kept.get_mut(n) {
-                *slot = b;
+            if let Some(slot) = slots.get_mut(n) {
+                *slot = Some(b);
             }
             n += 1;
         }
-        let d = Delimiters::new(field, kept.get(..n).unwrap_or_default())
-            .map_err(|e| ParseError::new(e.kind(), 4 + n))?;
+        let [Some(component), Some(repetition), escape, subcomponent, truncation] = slots else {
+            return Err(ParseError::new(ErrorKind::TooFewEncodingCharacters, 4 + n));
+        };
+        let d = Delimiters { field, component, repetition, escape, subcomponent, truncation };
         Ok((d, len, Repair { at: repair_at }))
     }
 
@@ -227,10 +218,7 @@ impl Delimiters {
     pub fn header_bytes(&self) -> ([u8; 6], usize) {
         let mut out = [self.field, self.component, self.repetition, 0, 0, 0];
         let mut n = 3;
-        for b in [self.escape, self.subcomponent, self.truncation]
-            .into_iter()
-            .flatten()
-        {
+        for b in [self.escape, self.subcomponent, self.truncation].into_iter().flatten() {
             if let Some(slot) = out.get_mut(n) {
                 *slot = b;
             }
@@ -271,11 +259,17 @@ mod tests {
         assert_eq!(d.truncation(), None);
         assert_eq!(rep.at, Some(8));
         assert_eq!(
-            Delimiters::from_header(b"MSH|#^~\\@#App")
-                .unwrap_err()
-                .kind(),
+            Delimiters::from_header(b"MSH|#^~\\@#App").unwrap_err().kind(),
             ErrorKind::TooManyEncodingCharacters
         );
+    }
+
+    #[test]
+    fn repair_reads_a_space_as_an_undefined_delimiter() {
+        let (d, _, rep) = Delimiters::read(b"MSH|^~ &|A", true).unwrap();
+        assert_eq!((d.escape(), d.subcomponent()), (None, Some(b'&')));
+        assert_eq!(rep.at, Some(6));
+        assert_eq!(Delimiters::from_header(b"MSH|^~ &|A").unwrap_err().kind(), ErrorKind::InvalidEncodingCharacter);
     }
 
     #[test]
@@ -290,11 +284,7 @@ mod tests {
             (b"MSH|^~a&|", ErrorKind::InvalidEncodingCharacter),
             (b"MSH|^\xfd&|", ErrorKind::InvalidEncodingCharacter),
         ] {
-            assert_eq!(
-                Delimiters::from_header(h).unwrap_err().kind(),
-                kind,
-                "{h:?}"
-            );
+            assert_eq!(Delimiters::from_header(h).unwrap_err().kind(), kind, "{h:?}");
             assert_eq!(Delimiters::read(h, true).unwrap_err().kind(), kind, "{h:?}");
         }
     }

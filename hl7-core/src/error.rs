@@ -102,15 +102,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::HeaderTooShort => f.write_str("header shorter than its encoding characters"),
             ErrorKind::InvalidFieldSeparator => f.write_str("invalid field separator"),
             ErrorKind::InvalidEncodingCharacter => f.write_str("invalid encoding character"),
-            ErrorKind::DuplicateDelimiter => {
-                f.write_str("the same character is used for two delimiters")
-            }
-            ErrorKind::TooFewEncodingCharacters => {
-                f.write_str("fewer than two encoding characters")
-            }
-            ErrorKind::TooManyEncodingCharacters => {
-                f.write_str("more than five encoding characters")
-            }
+            ErrorKind::DuplicateDelimiter => f.write_str("the same character is used for two delimiters"),
+            ErrorKind::TooFewEncodingCharacters => f.write_str("fewer than two encoding characters"),
+            ErrorKind::TooManyEncodingCharacters => f.write_str("more than five encoding characters"),
             ErrorKind::UnsupportedEncoding(e) => write!(f, "unsupported encoding {e:?}"),
             ErrorKind::LimitExceeded { limit, configured } => {
                 write!(f, "limit exceeded: {limit:?} (configured {configured})")
@@ -120,14 +114,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotASegment => f.write_str("line does not start with a segment id"),
             ErrorKind::LeadingJunk => f.write_str("bytes before the header"),
             ErrorKind::MalformedEscape => f.write_str("malformed escape sequence"),
-            ErrorKind::CannotEscape => {
-                f.write_str("value needs escaping but no escape character is defined")
-            }
+            ErrorKind::CannotEscape => f.write_str("value needs escaping but no escape character is defined"),
             ErrorKind::BatchCountMismatch { declared, found } => {
-                write!(
-                    f,
-                    "batch count mismatch: trailer says {declared}, found {found}"
-                )
+                write!(f, "batch count mismatch: trailer says {declared}, found {found}")
             }
             ErrorKind::BatchStructure => f.write_str("batch header or trailer out of order"),
         }
@@ -235,20 +224,12 @@ impl Location {
             prev_cr = !is_lf;
             line_start = pos + 1;
         }
-        Location {
-            offset,
-            line,
-            column: end - line_start + 1,
-        }
+        Location { offset, line, column: end - line_start + 1 }
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {} (byte {})",
-            self.line, self.column, self.offset
-        )
+        write!(f, "line {}, column {} (byte {})", self.line, self.column, self.offset)
     }
 }

@@ -83,13 +83,7 @@ pub fn unescape<'a>(raw: &'a [u8], delimiters: &Delimiters) -> Unescape<'a> {
 
 impl<'a> Unescape<'a> {
     pub(crate) fn new(raw: &'a [u8], offset: usize, delimiters: Delimiters, scan: Scan) -> Self {
-        Unescape {
-            rest: raw,
-            offset,
-            delimiters,
-            scan,
-            hex: &[],
-        }
+        Unescape { rest: raw, offset, delimiters, scan, hex: &[] }
     }
 
     fn take(&mut self, n: usize) -> &'a [u8] {
@@ -119,9 +113,7 @@ impl<'a> Iterator for Unescape<'a> {
     fn next(&mut self) -> Option<Chunk<'a>> {
         if let [hi, lo, tail @ ..] = self.hex {
             self.hex = tail;
-            return Some(Chunk::Byte(
-                (hex_val(*hi).unwrap_or(0) << 4) | hex_val(*lo).unwrap_or(0),
-            ));
+            return Some(Chunk::Byte((hex_val(*hi).unwrap_or(0) << 4) | hex_val(*lo).unwrap_or(0)));
         }
         if self.rest.is_empty() {
             return None;
@@ -139,10 +131,7 @@ impl<'a> Iterator for Unescape<'a> {
         let Some(close) = self.scan.find(body, esc) else {
             // Unterminated: keep the rest as written.
             let bytes = self.take(self.rest.len());
-            return Some(Chunk::Malformed {
-                bytes,
-                offset: start,
-            });
+            return Some(Chunk::Malformed { bytes, offset: start });
         };
         let seq = body.get(..close).unwrap_or_default();
         let whole = self.take(close + 2);
@@ -167,14 +156,9 @@ impl<'a> Iterator for Unescape<'a> {
             Some((b'.', fmt)) if !fmt.is_empty() => Some(Chunk::Verbatim(whole)),
             Some((b'H' | b'N', [])) => Some(Chunk::Verbatim(whole)),
             Some((b'C', hex)) if hex.len() == 4 && all_hex(hex) => Some(Chunk::Verbatim(whole)),
-            Some((b'M', hex)) if (hex.len() == 4 || hex.len() == 6) && all_hex(hex) => {
-                Some(Chunk::Verbatim(whole))
-            }
+            Some((b'M', hex)) if (hex.len() == 4 || hex.len() == 6) && all_hex(hex) => Some(Chunk::Verbatim(whole)),
             Some((b'Z', _)) => Some(Chunk::Verbatim(whole)),
-            _ => Some(Chunk::Malformed {
-                bytes: whole,
-                offset: start,
-            }),
+            _ => Some(Chunk::Malformed { bytes: whole, offset: start }),
         }
     }
 }
@@ -310,10 +294,7 @@ mod tests {
 
     #[test]
     fn delimiter_escapes() {
-        assert_eq!(
-            decode(b"\\F\\\\S\\\\T\\\\R\\\\E\\"),
-            (b"|^&~\\".to_vec(), 0)
-        );
+        assert_eq!(decode(b"\\F\\\\S\\\\T\\\\R\\\\E\\"), (b"|^&~\\".to_vec(), 0));
     }
 
     #[test]
@@ -340,18 +321,9 @@ mod tests {
 
     #[test]
     fn malformed_escapes_are_kept_and_reported() {
-        for raw in [
-            &b"\\"[..],
-            b"a\\",
-            b"\\E",
-            b"\\X0\\",
-            b"\\XZZ\\",
-            b"\\\\",
-            b"\\Q\\",
-            b"\\C12\\",
-            b"\\M12345\\",
-            b"\\.\\",
-        ] {
+        for raw in
+            [&b"\\"[..], b"a\\", b"\\E", b"\\X0\\", b"\\XZZ\\", b"\\\\", b"\\Q\\", b"\\C12\\", b"\\M12345\\", b"\\.\\"]
+        {
             let (out, bad) = decode(raw);
             assert_eq!(out, raw, "kept as written: {raw:?}");
             assert_eq!(bad, 1, "reported: {raw:?}");

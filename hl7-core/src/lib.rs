@@ -39,15 +39,7 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -60,6 +52,7 @@ mod delimiters;
 mod error;
 mod escape;
 mod message;
+pub mod mllp;
 mod options;
 mod path;
 mod scan;
@@ -78,6 +71,4 @@ pub use options::{Limits, ParseOptions};
 pub use path::{Path, PathError, Value};
 pub use scan::Scan;
 pub use segment::{Fields, Segment};
-pub use view::{
-    Component, Components, Field, Repetition, Repetitions, Subcomponent, Subcomponents,
-};
+pub use view::{Component, Components, Field, Repetition, Repetitions, Subcomponent, Subcomponents};

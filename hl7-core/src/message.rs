@@ -108,12 +108,10 @@ impl fmt::Debug for Message<'_> {
 #[inline]
 pub(crate) fn starts_segment(bytes: &[u8], sep: u8) -> bool {
     match bytes {
-        [a, b, c, rest @ ..] if a.is_ascii_uppercase() && is_id_char(*b) && is_id_char(*c) => {
-            match rest.first() {
-                None | Some(b'\r' | b'\n') => true,
-                Some(&d) => d == sep || (is_header_id(&[*a, *b, *c]) && d.is_ascii_punctuation()),
-            }
-        }
+        [a, b, c, rest @ ..] if a.is_ascii_uppercase() && is_id_char(*b) && is_id_char(*c) => match rest.first() {
+            None | Some(b'\r' | b'\n') => true,
+            Some(&d) => d == sep || (is_header_id(&[*a, *b, *c]) && d.is_ascii_punctuation()),
+        },
         _ => false,
     }
 }
@@ -135,9 +133,7 @@ struct SegmentEnd {
 #[inline]
 fn segment_end(body: &[u8], start: usize, sep: u8) -> SegmentEnd {
     let line_end = |from: usize| -> usize {
-        body.get(from..)
-            .and_then(|rest| memchr::memchr2(b'\r', b'\n', rest))
-            .map_or(body.len(), |i| from + i)
+        body.get(from..).and_then(|rest| memchr::memchr2(b'\r', b'\n', rest)).map_or(body.len(), |i| from + i)
     };
     let mut content_end = line_end(start);
     let mut continuation = None;
@@ -149,12 +145,7 @@ fn segment_end(body: &[u8], start: usize, sep: u8) -> SegmentEnd {
         }
         let rest = body.get(next..).unwrap_or_default();
         if rest.is_empty() || starts_segment(rest, sep) {
-            return SegmentEnd {
-                content_end,
-                next,
-                continuation,
-                continuations,
-            };
+            return SegmentEnd { content_end, next, continuation, continuations };
         }
         continuation.get_or_insert(next);
         continuations += 1;
@@ -164,10 +155,7 @@ fn segment_end(body: &[u8], start: usize, sep: u8) -> SegmentEnd {
 
 fn find_header(input: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = input
-        .get(from..)
-        .and_then(|r| memchr::memchr3(b'M', b'F', b'B', r))
-    {
+    while let Some(i) = input.get(from..).and_then(|r| memchr::memchr3(b'M', b'F', b'B', r)) {
         let at = from + i;
         if let Some(&[a, b, c, d]) = input.get(at..at + 4) {
             if is_header_id(&[a, b, c]) && d.is_ascii_punctuation() {
@@ -203,10 +191,7 @@ fn wide_header(input: &[u8]) -> Option<Encoding> {
 
 /// Finds the end of the message body: an MLLP end block (0x1C) followed only by CR/LF ends it.
 fn body_end(input: &[u8], header: usize) -> usize {
-    let trimmed = input
-        .iter()
-        .rposition(|&b| !matches!(b, b'\r' | b'\n'))
-        .map_or(0, |i| i + 1);
+    let trimmed = input.iter().rposition(|&b| !matches!(b, b'\r' | b'\n')).map_or(0, |i| i + 1);
     match input.get(..trimmed).and_then(|t| t.last()) {
         Some(&MLLP_END) if trimmed > header => trimmed - 1,
         _ => input.len(),
@@ -241,29 +226,26 @@ impl<'a> Message<'a> {
         let part = input.get(range.clone()).unwrap_or_default();
         let limits = options.limits.effective();
         if part.len() > limits.max_message_bytes {
-            return Err(limit(
-                Limit::MessageBytes,
-                limits.max_message_bytes,
-                base + limits.max_message_bytes,
-            ));
+            return Err(limit(Limit::MessageBytes, limits.max_message_bytes, base + limits.max_message_bytes));
         }
-        if part
-            .iter()
-            .all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | MLLP_START | MLLP_END))
-        {
+        if part.iter().all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | MLLP_START | MLLP_END)) {
             return Err(ParseError::new(ErrorKind::Empty, base));
         }
         if let Some(e) = wide_encoding(part) {
             return Err(ParseError::new(ErrorKind::UnsupportedEncoding(e), base));
         }
-        let mut notes = ParseNotes {
-            bom: part.starts_with(b"\xEF\xBB\xBF"),
-            ..ParseNotes::default()
-        };
+        let mut notes = ParseNotes { bom: part.starts_with(b"\xEF\xBB\xBF"), ..ParseNotes::default() };
         let Some(header_rel) = find_header(part) else {
-            let kind =
-                wide_header(part).map_or(ErrorKind::NoHeader, ErrorKind::UnsupportedEncoding);
-            return Err(ParseError::new(kind, base));
+            if let Some(e) = wide_header(part) {
+                return Err(ParseError::new(ErrorKind::UnsupportedEncoding(e), base));
+            }
+            // A header id with bad delimiters: report what is wrong with them, where.
+            if let Some(at) = memchr::memmem::find(part, b"MSH") {
+                if let Err(e) = Delimiters::read(part.get(at..).unwrap_or_default(), false) {
+                    return Err(ParseError::new(e.kind(), base + at + e.offset()));
+                }
+            }
+            return Err(ParseError::new(ErrorKind::NoHeader, base));
         };
         let header = base + header_rel;
         if header_rel > 0 {
@@ -271,10 +253,7 @@ impl<'a> Message<'a> {
             if !options.allow_leading_junk && !only_bom {
                 return Err(ParseError::new(ErrorKind::LeadingJunk, base));
             }
-            notes.leading = Some(Skipped {
-                offset: base,
-                len: header_rel,
-            });
+            notes.leading = Some(Skipped { offset: base, len: header_rel });
         }
         let head = part.get(header_rel..).unwrap_or_default();
         let (delimiters, _, repair) = Delimiters::read(head, options.repair_encoding_characters)
@@ -282,27 +261,16 @@ impl<'a> Message<'a> {
         notes.encoding_repair = repair.at.map(|r| header + r);
         let end = base + body_end(part, header_rel);
         if end < range.end {
-            notes.trailing = Some(Skipped {
-                offset: end,
-                len: range.end - end,
-            });
+            notes.trailing = Some(Skipped { offset: end, len: range.end - end });
         }
-        let scan = if memchr::memchr(0x1B, part).is_some() {
-            Scan::Iso2022
-        } else {
-            Scan::Bytes
-        };
+        let scan = if memchr::memchr(0x1B, part).is_some() { Scan::Iso2022 } else { Scan::Bytes };
         let mut msg = Message {
             input,
             start: range.start,
             stop: range.end,
             header,
             end,
-            ctx: Ctx {
-                delimiters,
-                scan,
-                literal: false,
-            },
+            ctx: Ctx { delimiters, scan, literal: false },
             segment_count: 0,
             notes,
         };
@@ -338,10 +306,7 @@ impl<'a> Message<'a> {
             let style = note_terminator(&mut self.notes.terminators, term, e.next >= body.len());
             if let Some(style) = style {
                 if style != b"\r" && !options.allow_lf_terminator {
-                    return Err(ParseError::new(
-                        ErrorKind::UnexpectedTerminator,
-                        e.content_end,
-                    ));
+                    return Err(ParseError::new(ErrorKind::UnexpectedTerminator, e.content_end));
                 }
                 match first_style {
                     Some(f) if f != style && !options.allow_mixed_terminators => {
@@ -372,11 +337,7 @@ impl<'a> Message<'a> {
     /// assert_eq!(msg.segments().filter(|s| s.id() == b"OBX").count(), 2);
     /// ```
     pub fn segments(&self) -> Segments<'a> {
-        Segments {
-            body: self.input.get(..self.end).unwrap_or_default(),
-            pos: self.header,
-            ctx: self.ctx,
-        }
+        Segments { body: self.input.get(..self.end).unwrap_or_default(), pos: self.header, ctx: self.ctx }
     }
 
     /// The first segment with this id.
@@ -523,12 +484,7 @@ fn limit(limit: Limit, configured: usize, offset: usize) -> ParseError {
 fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseError> {
     let d = seg.ctx.delimiters;
     let bytes = seg.bytes;
-    let (f, r, c, s) = (
-        d.field(),
-        d.repetition(),
-        d.component(),
-        d.subcomponent().unwrap_or(d.field()),
-    );
+    let (f, r, c, s) = (d.field(), d.repetition(), d.component(), d.subcomponent().unwrap_or(d.field()));
     let (mut nf, mut nr, mut nc, mut ns) = (0usize, 0usize, 0usize, 0usize);
     for &b in bytes {
         nf += usize::from(b == f);
@@ -549,27 +505,18 @@ fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseE
             return Err(limit(Limit::Fields, limits.max_fields, field.offset));
         }
         if field.len() > limits.max_field_bytes {
-            return Err(limit(
-                Limit::FieldBytes,
-                limits.max_field_bytes,
-                field.offset + limits.max_field_bytes,
-            ));
+            return Err(limit(Limit::FieldBytes, limits.max_field_bytes, field.offset + limits.max_field_bytes));
         }
         for (j, rep) in field.repetitions().enumerate() {
             if j >= limits.max_repetitions {
-                return Err(limit(
-                    Limit::Repetitions,
-                    limits.max_repetitions,
-                    rep.offset,
-                ));
+                return Err(limit(Limit::Repetitions, limits.max_repetitions, rep.offset));
             }
             for (k, comp) in rep.components().enumerate() {
                 if k >= limits.max_components {
                     return Err(limit(Limit::Components, limits.max_components, comp.offset));
                 }
                 if let Some((_, off)) =
-                    Split::new(comp.bytes, comp.offset, d.subcomponent(), seg.ctx.scan)
-                        .nth(limits.max_subcomponents)
+                    Split::new(comp.bytes, comp.offset, d.subcomponent(), seg.ctx.scan).nth(limits.max_subcomponents)
                 {
                     return Err(limit(Limit::Subcomponents, limits.max_subcomponents, off));
                 }

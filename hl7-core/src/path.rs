@@ -68,15 +68,11 @@ fn index(input: &str) -> IResult<&str, usize> {
 }
 
 fn segment_id(input: &str) -> IResult<&str, &str> {
-    let (rest, id) =
-        take_while_m_n(3, 3, |c: char| c.is_ascii_uppercase() || c.is_ascii_digit())(input)?;
+    let (rest, id) = take_while_m_n(3, 3, |c: char| c.is_ascii_uppercase() || c.is_ascii_digit())(input)?;
     if id.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
         Ok((rest, id))
     } else {
-        Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::Alpha,
-        )))
+        Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Alpha)))
     }
 }
 
@@ -120,9 +116,7 @@ impl core::str::FromStr for Path {
                     subcomponent: comp.and_then(|c| c.1),
                 })
             }
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(PathError {
-                offset: text.len() - e.input.len(),
-            }),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(PathError { offset: text.len() - e.input.len() }),
             Err(nom::Err::Incomplete(_)) => Err(PathError { offset: text.len() }),
         }
     }
@@ -206,10 +200,7 @@ pub struct Value<'a> {
 
 impl fmt::Debug for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Value")
-            .field("offset", &self.offset)
-            .field("len", &self.bytes.len())
-            .finish()
+        f.debug_struct("Value").field("offset", &self.offset).field("len", &self.bytes.len()).finish()
     }
 }
 
@@ -232,11 +223,7 @@ impl<'a> Value<'a> {
     }
     /// Decoded chunks, without allocating.
     pub fn unescape(&self) -> Unescape<'a> {
-        let d = if self.ctx.literal {
-            self.ctx.delimiters.without_escape()
-        } else {
-            self.ctx.delimiters
-        };
+        let d = if self.ctx.literal { self.ctx.delimiters.without_escape() } else { self.ctx.delimiters };
         Unescape::new(self.bytes, self.offset, d, self.ctx.scan)
     }
     /// The decoded value; borrows when nothing needs decoding.
@@ -271,11 +258,7 @@ impl<'a> Message<'a> {
     pub fn get(&self, path: &Path) -> Option<Value<'a>> {
         let seg = self.segment_nth(&path.segment, path.segment_index.unwrap_or(1))?;
         let Some(n) = path.field else {
-            return Some(Value {
-                bytes: seg.as_bytes(),
-                offset: seg.offset(),
-                ctx: self.ctx(),
-            });
+            return Some(Value { bytes: seg.as_bytes(), offset: seg.offset(), ctx: self.ctx() });
         };
         let field = seg.field(n)?;
         if path.repetition.is_none() && path.component.is_none() {
@@ -312,17 +295,9 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for p in [
-            "PID",
-            "OBX[3]",
-            "PID-3",
-            "PID-3[2]",
-            "PID-3[2].1",
-            "PID-3[2].1.2",
-            "OBX[3]-5",
-            "MSH-9.2",
-            "ZZ1-10.4.2",
-        ] {
+        for p in
+            ["PID", "OBX[3]", "PID-3", "PID-3[2]", "PID-3[2].1", "PID-3[2].1.2", "OBX[3]-5", "MSH-9.2", "ZZ1-10.4.2"]
+        {
             assert_eq!(Path::parse(p).unwrap().to_string(), p);
         }
     }

@@ -97,28 +97,19 @@ impl<'a> Segment<'a> {
             return Fields {
                 header: [after_id.get(..1), msh2.get(..len2)],
                 header_next: 0,
-                split: rest.map_or_else(Split::empty, |r| {
-                    Split::new(r, self.offset + 5 + len2, Some(sep), self.ctx.scan)
-                }),
+                split: rest
+                    .map_or_else(Split::empty, |r| Split::new(r, self.offset + 5 + len2, Some(sep), self.ctx.scan)),
                 offset: self.offset + 3,
                 ctx: self.ctx,
             };
         }
         let split = match after_id.split_first() {
             None => Split::empty(),
-            Some((&b, rest)) if b == sep => {
-                Split::new(rest, self.offset + 4, Some(sep), self.ctx.scan)
-            }
+            Some((&b, rest)) if b == sep => Split::new(rest, self.offset + 4, Some(sep), self.ctx.scan),
             // A segment id followed directly by continuation text: keep it as field 1.
             Some(_) => Split::new(after_id, self.offset + 3, Some(sep), self.ctx.scan),
         };
-        Fields {
-            header: [None, None],
-            header_next: 2,
-            split,
-            offset: self.offset,
-            ctx: self.ctx,
-        }
+        Fields { header: [None, None], header_next: 2, split, offset: self.offset, ctx: self.ctx }
     }
 
     /// Field `n`, 1-based; `None` for 0 or past the last field.
@@ -171,18 +162,10 @@ impl<'a> Iterator for Fields<'a> {
             if let Some(bytes) = *slot {
                 let mut ctx = self.ctx;
                 ctx.literal = true;
-                return Some(Field {
-                    bytes,
-                    offset: self.offset + i,
-                    ctx,
-                });
+                return Some(Field { bytes, offset: self.offset + i, ctx });
             }
         }
         let (bytes, offset) = self.split.next()?;
-        Some(Field {
-            bytes,
-            offset,
-            ctx: self.ctx,
-        })
+        Some(Field { bytes, offset, ctx: self.ctx })
     }
 }

@@ -31,21 +31,11 @@ pub(crate) struct Split<'a> {
 
 impl<'a> Split<'a> {
     pub(crate) fn new(bytes: &'a [u8], offset: usize, sep: Option<u8>, scan: Scan) -> Self {
-        Split {
-            rest: Some(bytes),
-            offset,
-            sep,
-            scan,
-        }
+        Split { rest: Some(bytes), offset, sep, scan }
     }
 
     pub(crate) fn empty() -> Self {
-        Split {
-            rest: None,
-            offset: 0,
-            sep: None,
-            scan: Scan::Bytes,
-        }
+        Split { rest: None, offset: 0, sep: None, scan: Scan::Bytes }
     }
 }
 
@@ -160,11 +150,7 @@ macro_rules! iterator {
             #[inline]
             fn next(&mut self) -> Option<$item<'a>> {
                 let (bytes, offset) = self.split.next()?;
-                Some($item {
-                    bytes,
-                    offset,
-                    ctx: self.ctx,
-                })
+                Some($item { bytes, offset, ctx: self.ctx })
             }
         }
     };
@@ -239,21 +225,9 @@ pub struct Subcomponent<'a> {
 }
 leaf_methods!(Subcomponent, "subcomponent");
 
-iterator!(
-    Repetitions,
-    Repetition,
-    "Iterator over the repetitions of a field."
-);
-iterator!(
-    Components,
-    Component,
-    "Iterator over the components of a repetition."
-);
-iterator!(
-    Subcomponents,
-    Subcomponent,
-    "Iterator over the subcomponents of a component."
-);
+iterator!(Repetitions, Repetition, "Iterator over the repetitions of a field.");
+iterator!(Components, Component, "Iterator over the components of a repetition.");
+iterator!(Subcomponents, Subcomponent, "Iterator over the subcomponents of a component.");
 
 impl Ctx {
     fn sep(&self, sep: Option<u8>) -> Option<u8> {
@@ -269,10 +243,7 @@ impl<'a> Field<'a> {
     /// The repetitions of this field (an empty field has one empty repetition).
     pub fn repetitions(&self) -> Repetitions<'a> {
         let sep = self.ctx.sep(Some(self.ctx.delimiters.repetition()));
-        Repetitions {
-            split: Split::new(self.bytes, self.offset, sep, self.ctx.scan),
-            ctx: self.ctx,
-        }
+        Repetitions { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Repetition `n`, 1-based; `None` for 0 or past the last.
@@ -284,10 +255,7 @@ impl<'a> Field<'a> {
     pub fn components(&self) -> Components<'a> {
         match self.repetitions().next() {
             Some(r) => r.components(),
-            None => Components {
-                split: Split::empty(),
-                ctx: self.ctx,
-            },
+            None => Components { split: Split::empty(), ctx: self.ctx },
         }
     }
 
@@ -301,10 +269,7 @@ impl<'a> Repetition<'a> {
     /// The components of this repetition.
     pub fn components(&self) -> Components<'a> {
         let sep = self.ctx.sep(Some(self.ctx.delimiters.component()));
-        Components {
-            split: Split::new(self.bytes, self.offset, sep, self.ctx.scan),
-            ctx: self.ctx,
-        }
+        Components { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Component `n`, 1-based.
@@ -317,10 +282,7 @@ impl<'a> Component<'a> {
     /// The subcomponents of this component (one, when no subcomponent separator is defined).
     pub fn subcomponents(&self) -> Subcomponents<'a> {
         let sep = self.ctx.sep(self.ctx.delimiters.subcomponent());
-        Subcomponents {
-            split: Split::new(self.bytes, self.offset, sep, self.ctx.scan),
-            ctx: self.ctx,
-        }
+        Subcomponents { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Subcomponent `n`, 1-based.
