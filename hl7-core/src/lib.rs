@@ -46,7 +46,10 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod ack;
 mod batch;
+#[cfg(feature = "alloc")]
+pub mod build;
 mod charset;
 mod delimiters;
 mod error;
@@ -57,6 +60,7 @@ mod options;
 mod path;
 mod scan;
 mod segment;
+pub mod types;
 mod view;
 
 pub use batch::{Batch, BatchItem, BatchItems};

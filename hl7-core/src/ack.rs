@@ -1,0 +1,1 @@
+//! ACK/NAK building (original and enhanced mode).

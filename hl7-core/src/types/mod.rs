@@ -1,0 +1,1 @@
+//! Typed datatype views (DTM, NM, CX, XPN, …) over borrowed field values.
