@@ -1,0 +1,747 @@
+//! FHIR JSON: reading and writing by the rules of the FHIR JSON format.
+//!
+//! * Nothing empty is written: no `{}`, `[]` or `""`, and no element whose content is empty.
+//! * Primitive extensions live in the `_name` sibling; repeating primitives keep the two arrays
+//!   aligned with `null`.
+//! * [`ReadMode::Strict`] rejects elements FHIR R4 does not define; [`ReadMode::Lenient`] keeps
+//!   them in each object's `unknown` field and writes them back.
+//!
+//! The serde impls are generated as plain code (no derive), and all entry points read through
+//! `serde_json::from_slice`, so each impl is compiled for one deserializer only.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::primitives::Primitive;
+use crate::{Element, Resource};
+
+/// How unknown elements are treated when reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ReadMode {
+    /// Reject any element FHIR R4 does not define (the default).
+    #[default]
+    Strict,
+    /// Keep unknown elements in the `unknown` field of the object they appear in.
+    Lenient,
+}
+
+thread_local! {
+    static MODE: Cell<ReadMode> = const { Cell::new(ReadMode::Strict) };
+    static FAILURE: RefCell<Failure> = RefCell::new(Failure::default());
+}
+
+#[derive(Default)]
+struct Failure {
+    kind: Option<ErrorKind>,
+    element: Option<String>,
+    /// Innermost first.
+    path: Vec<Segment>,
+}
+
+enum Segment {
+    Key(String),
+    Resource(&'static str),
+}
+
+/// What went wrong while reading FHIR JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not well-formed JSON.
+    Syntax,
+    /// The input ended early.
+    Eof,
+    /// Reading from the source failed.
+    Io,
+    /// A value does not fit its element's type (e.g. a string where an object belongs).
+    InvalidValue,
+    /// A `decimal` that is not a JSON number.
+    NotANumber,
+    /// An element FHIR R4 does not define here (strict mode).
+    UnknownElement,
+    /// `resourceType` differs from the type being read.
+    WrongResourceType,
+    /// A `resourceType` this crate does not model.
+    UnsupportedResourceType,
+    /// A resource without `resourceType`.
+    MissingResourceType,
+}
+
+impl ErrorKind {
+    fn message(self) -> &'static str {
+        match self {
+            Self::Syntax => "malformed JSON",
+            Self::Eof => "unexpected end of input",
+            Self::Io => "I/O error",
+            Self::InvalidValue => "value does not fit the element's type",
+            Self::NotANumber => "decimal must be a JSON number",
+            Self::UnknownElement => "unknown element",
+            Self::WrongResourceType => "resourceType does not match",
+            Self::UnsupportedResourceType => "unsupported resourceType",
+            Self::MissingResourceType => "resource without resourceType",
+        }
+    }
+}
+
+/// An error reading or writing FHIR JSON. Its text names the element path, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    element: Option<String>,
+    path: String,
+    line: usize,
+    column: usize,
+}
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Path of the element where it went wrong (`Patient.name.given`), empty at the root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// 1-based line of the input where it went wrong (0 when unknown).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// 1-based column of the input where it went wrong (0 when unknown).
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    fn from_json(e: &serde_json::Error) -> Self {
+        let failure = FAILURE.with(|f| std::mem::take(&mut *f.borrow_mut()));
+        let kind = failure.kind.unwrap_or(match e.classify() {
+            serde_json::error::Category::Syntax => ErrorKind::Syntax,
+            serde_json::error::Category::Eof => ErrorKind::Eof,
+            serde_json::error::Category::Io => ErrorKind::Io,
+            serde_json::error::Category::Data => ErrorKind::InvalidValue,
+        });
+        let mut path = String::new();
+        for (i, seg) in failure.path.iter().rev().enumerate() {
+            match seg {
+                Segment::Resource(name) if i == 0 => path.push_str(name),
+                Segment::Resource(_) => {}
+                Segment::Key(k) => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                }
+            }
+        }
+        Error { kind, element: failure.element, path, line: e.line(), column: e.column() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.message())?;
+        if let Some(el) = &self.element {
+            write!(f, " `{el}`")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, " at {}", self.path)?;
+        }
+        write!(f, " (line {}, column {})", self.line, self.column)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Records why reading failed and returns the serde error to propagate.
+pub(crate) fn fail<E: de::Error>(kind: ErrorKind, element: Option<&str>) -> E {
+    FAILURE.with(|f| {
+        let mut f = f.borrow_mut();
+        f.kind = Some(kind);
+        f.element = element.map(str::to_string);
+        f.path.clear();
+    });
+    E::custom(kind.message())
+}
+
+pub(crate) fn unsupported_resource<E: de::Error>(resource_type: &str) -> E {
+    fail(ErrorKind::UnsupportedResourceType, Some(resource_type))
+}
+
+fn note_path(seg: Segment) {
+    FAILURE.with(|f| f.borrow_mut().path.push(seg));
+}
+
+struct ModeGuard(ReadMode);
+
+impl ModeGuard {
+    fn set(mode: ReadMode) -> Self {
+        FAILURE.with(|f| *f.borrow_mut() = Failure::default());
+        ModeGuard(MODE.with(|m| m.replace(mode)))
+    }
+}
+
+impl Drop for ModeGuard {
+    fn drop(&mut self) {
+        MODE.with(|m| m.set(self.0));
+    }
+}
+
+/// Reads FHIR JSON bytes into a typed value.
+///
+/// ```
+/// use fhir_model::{from_json_slice, ReadMode, Resource};
+/// let json = br#"{"resourceType":"Patient","birthDate":"1970","gender":"female"}"#;
+/// let r: Resource = from_json_slice(json, ReadMode::Strict).unwrap();
+/// assert_eq!(r.resource_type(), "Patient");
+///
+/// let odd = br#"{"resourceType":"Patient","nickname":"x"}"#;
+/// let err = from_json_slice::<Resource>(odd, ReadMode::Strict).unwrap_err();
+/// assert_eq!(err.to_string(), "unknown element `nickname` at Patient (line 1, column 37)");
+/// assert!(from_json_slice::<Resource>(odd, ReadMode::Lenient).is_ok());
+/// ```
+pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8], mode: ReadMode) -> Result<T, Error> {
+    let _guard = ModeGuard::set(mode);
+    serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))
+}
+
+/// Reads FHIR JSON text into a typed value (see [`from_json_slice`]).
+pub fn from_json_str<T: DeserializeOwned>(text: &str, mode: ReadMode) -> Result<T, Error> {
+    from_json_slice(text.as_bytes(), mode)
+}
+
+fn write_error(e: &serde_json::Error) -> Error {
+    Error { kind: ErrorKind::Io, element: None, path: String::new(), line: e.line(), column: e.column() }
+}
+
+/// Writes a value as compact FHIR JSON.
+///
+/// ```
+/// use fhir_model::{to_json_string, Patient, HumanName};
+/// let p = Patient {
+///     id: Some("p1".into()),
+///     name: vec![HumanName { family: Some("Doe".into()), ..Default::default() }, HumanName::default()],
+///     ..Default::default()
+/// };
+/// // The empty name is not written.
+/// assert_eq!(to_json_string(&p).unwrap(), r#"{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}"#);
+/// ```
+pub fn to_json_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| write_error(&e))
+}
+
+/// Writes a value as compact FHIR JSON text.
+pub fn to_json_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let bytes = to_json_vec(value)?;
+    String::from_utf8(bytes).map_err(|_| Error {
+        kind: ErrorKind::Io,
+        element: None,
+        path: String::new(),
+        line: 0,
+        column: 0,
+    })
+}
+
+/// Writes a value as indented FHIR JSON text.
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    serde_json::to_string_pretty(value).map_err(|e| write_error(&e))
+}
+
+fn strict() -> bool {
+    MODE.with(Cell::get) == ReadMode::Strict
+}
+
+/// Elements that FHIR R4 does not define, kept from a lenient read (and written back).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unknown(Option<Box<serde_json::Map<String, Value>>>);
+
+impl Unknown {
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().map_or(true, |m| m.is_empty())
+    }
+
+    /// The kept elements, by JSON name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().flat_map(|m| m.iter()).map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Keeps an element.
+    pub fn insert(&mut self, name: String, value: Value) {
+        self.0.get_or_insert_with(Default::default).insert(name, value);
+    }
+}
+
+/// Whether a value would write nothing (FHIR forbids empty objects, arrays and strings).
+pub(crate) trait Empty {
+    fn is_empty(&self) -> bool;
+}
+
+impl Empty for String {
+    fn is_empty(&self) -> bool {
+        String::is_empty(self)
+    }
+}
+
+impl<T: Empty> Empty for Option<T> {
+    fn is_empty(&self) -> bool {
+        self.as_ref().map_or(true, Empty::is_empty)
+    }
+}
+
+impl<T: Empty> Empty for Vec<T> {
+    fn is_empty(&self) -> bool {
+        self.iter().all(Empty::is_empty)
+    }
+}
+
+impl<T: Empty + ?Sized> Empty for Box<T> {
+    fn is_empty(&self) -> bool {
+        (**self).is_empty()
+    }
+}
+
+impl Empty for Unknown {
+    fn is_empty(&self) -> bool {
+        Unknown::is_empty(self)
+    }
+}
+
+impl Empty for Resource {
+    fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl<T: PrimValue> Empty for Primitive<T> {
+    fn is_empty(&self) -> bool {
+        self.value.as_ref().map_or(true, PrimValue::is_blank) && self.element.as_deref().map_or(true, Empty::is_empty)
+    }
+}
+
+/// A value type that can sit in a [`Primitive`].
+pub(crate) trait PrimValue: Serialize + DeserializeOwned {
+    /// An empty string, which FHIR JSON never writes.
+    fn is_blank(&self) -> bool {
+        false
+    }
+    /// Checks the value's format against the FHIR type of its element.
+    fn check(&self, fmt: crate::validate::Fmt) -> Result<(), &'static str>;
+    /// The value as a code, for binding checks.
+    fn as_code(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A JSON object key, borrowed from the input when it has no escapes.
+pub(crate) struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A generated FHIR object: reads its own elements by JSON name.
+pub(crate) trait FhirObject: Default {
+    /// FHIR path of the type (`Patient`, `Patient.contact`).
+    const NAME: &'static str;
+    /// Whether the JSON object carries `resourceType`.
+    const RESOURCE: bool;
+    /// Reads the value of `key`; `Ok(false)` when the element is not defined.
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+    /// Where unknown elements go in lenient mode.
+    fn unknown_mut(&mut self) -> &mut Unknown;
+}
+
+pub(crate) struct ObjectVisitor<T>(pub(crate) PhantomData<T>);
+
+impl<'de, T: FhirObject> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a FHIR {} object", T::NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        read_object(&mut map)
+    }
+}
+
+/// Reads the remaining members of an object (after `resourceType`, for resources).
+pub(crate) fn read_rest<'de, T: FhirObject, A: MapAccess<'de>>(mut map: A) -> Result<T, A::Error> {
+    read_object(&mut map)
+}
+
+fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
+    let mut obj = T::default();
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        let k = key.as_str();
+        let step = if T::RESOURCE && k == "resourceType" {
+            match map.next_value::<Key<'de>>() {
+                Ok(ty) if ty.as_str() == T::NAME => Ok(true),
+                Ok(_) => Err(fail(ErrorKind::WrongResourceType, None)),
+                Err(e) => Err(e),
+            }
+        } else {
+            obj.read_field(k, map)
+        };
+        match step {
+            Ok(true) => {}
+            Ok(false) if strict() => {
+                let e = fail(ErrorKind::UnknownElement, Some(k));
+                if T::RESOURCE {
+                    note_path(Segment::Resource(T::NAME));
+                }
+                return Err(e);
+            }
+            Ok(false) => {
+                let value: Value = map.next_value()?;
+                obj.unknown_mut().insert(k.to_string(), value);
+            }
+            Err(e) => {
+                note_path(Segment::Key(k.to_string()));
+                if T::RESOURCE {
+                    note_path(Segment::Resource(T::NAME));
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(obj)
+}
+
+/// Implements `Deserialize` for a generated object through [`ObjectVisitor`].
+macro_rules! impl_deserialize {
+    ($t:ty) => {
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_map($crate::json::ObjectVisitor::<$t>(std::marker::PhantomData))
+            }
+        }
+    };
+}
+pub(crate) use impl_deserialize;
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ResourceVisitor)
+    }
+}
+
+struct ResourceVisitor;
+
+impl<'de> Visitor<'de> for ResourceVisitor {
+    type Value = Resource;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a FHIR resource")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resource, A::Error> {
+        let Some(first) = map.next_key::<Key<'de>>()? else {
+            return Err(fail(ErrorKind::MissingResourceType, None));
+        };
+        if first.as_str() == "resourceType" {
+            let ty: Key<'de> = map.next_value()?;
+            return crate::generated::resource::read_resource(ty.as_str(), map);
+        }
+        // `resourceType` is not first: buffer the object, then read it again with
+        // `resourceType` in front (through the same slice reader as every other read).
+        let mut members: Vec<(String, Value)> = vec![(first.as_str().to_string(), map.next_value()?)];
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            members.push((k, v));
+        }
+        let Some(ty) = members.iter().find(|(k, _)| k == "resourceType").map(|(_, v)| v.clone()) else {
+            return Err(fail(ErrorKind::MissingResourceType, None));
+        };
+        let mut buf = b"{\"resourceType\":".to_vec();
+        // Writing JSON values into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut buf, &ty);
+        for (k, v) in members.iter().filter(|(k, _)| k != "resourceType") {
+            buf.push(b',');
+            let _ = serde_json::to_writer(&mut buf, k);
+            buf.push(b':');
+            let _ = serde_json::to_writer(&mut buf, v);
+        }
+        buf.push(b'}');
+        serde_json::from_slice::<Resource>(&buf).map_err(|_| {
+            let kind = FAILURE.with(|f| f.borrow().kind).unwrap_or(ErrorKind::InvalidValue);
+            de::Error::custom(kind.message())
+        })
+    }
+}
+
+// ---- reading helpers used by the generated code ----
+
+pub(crate) fn de_plain<'de, A: MapAccess<'de>>(map: &mut A, slot: &mut Option<String>) -> Result<(), A::Error> {
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+pub(crate) fn de_prim<'de, A: MapAccess<'de>, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Option<Primitive<T>>,
+) -> Result<(), A::Error> {
+    let value: Option<T> = map.next_value()?;
+    slot.get_or_insert_with(Primitive::default).value = value;
+    Ok(())
+}
+
+pub(crate) fn de_prim_ext<'de, A: MapAccess<'de>, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Option<Primitive<T>>,
+) -> Result<(), A::Error> {
+    let element: Option<Element> = map.next_value()?;
+    slot.get_or_insert_with(Primitive::default).element = element.map(Box::new);
+    Ok(())
+}
+
+pub(crate) fn de_prims<'de, A: MapAccess<'de>, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Vec<Primitive<T>>,
+) -> Result<(), A::Error> {
+    let values: Vec<Option<T>> = map.next_value()?;
+    if slot.len() < values.len() {
+        slot.resize_with(values.len(), Primitive::default);
+    }
+    for (p, v) in slot.iter_mut().zip(values) {
+        p.value = v;
+    }
+    Ok(())
+}
+
+pub(crate) fn de_prims_ext<'de, A: MapAccess<'de>, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Vec<Primitive<T>>,
+) -> Result<(), A::Error> {
+    let elements: Vec<Option<Element>> = map.next_value()?;
+    if slot.len() < elements.len() {
+        slot.resize_with(elements.len(), Primitive::default);
+    }
+    for (p, e) in slot.iter_mut().zip(elements) {
+        p.element = e.map(Box::new);
+    }
+    Ok(())
+}
+
+pub(crate) fn de_opt<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+) -> Result<(), A::Error> {
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+pub(crate) fn de_vec<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Vec<T>,
+) -> Result<(), A::Error> {
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+pub(crate) fn de_choice<'de, A: MapAccess<'de>, E, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<E>,
+    make: fn(T) -> E,
+) -> Result<(), A::Error> {
+    *slot = Some(make(map.next_value()?));
+    Ok(())
+}
+
+type Getter<E, T> = fn(&mut E) -> Option<&mut Primitive<T>>;
+
+pub(crate) fn de_choice_prim<'de, A: MapAccess<'de>, E, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Option<E>,
+    make: fn(Primitive<T>) -> E,
+    get: Getter<E, T>,
+) -> Result<(), A::Error> {
+    let value: Option<T> = map.next_value()?;
+    match slot.as_mut().and_then(get) {
+        Some(p) => p.value = value,
+        None => *slot = Some(make(Primitive { value, element: None })),
+    }
+    Ok(())
+}
+
+pub(crate) fn de_choice_prim_ext<'de, A: MapAccess<'de>, E, T: PrimValue>(
+    map: &mut A,
+    slot: &mut Option<E>,
+    make: fn(Primitive<T>) -> E,
+    get: Getter<E, T>,
+) -> Result<(), A::Error> {
+    let element: Option<Element> = map.next_value()?;
+    let element = element.map(Box::new);
+    match slot.as_mut().and_then(get) {
+        Some(p) => p.element = element,
+        None => *slot = Some(make(Primitive { value: None, element })),
+    }
+    Ok(())
+}
+
+// ---- writing helpers used by the generated code ----
+
+pub(crate) fn ser_plain<M: SerializeMap>(m: &mut M, key: &'static str, v: &Option<String>) -> Result<(), M::Error> {
+    match v {
+        Some(s) if !s.is_empty() => m.serialize_entry(key, s),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn ser_prim<M: SerializeMap, T: PrimValue>(
+    m: &mut M,
+    key: &'static str,
+    ext_key: &'static str,
+    v: &Option<Primitive<T>>,
+) -> Result<(), M::Error> {
+    match v {
+        Some(p) => ser_prim_one(m, key, ext_key, p),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn ser_prim_one<M: SerializeMap, T: PrimValue>(
+    m: &mut M,
+    key: &'static str,
+    ext_key: &'static str,
+    p: &Primitive<T>,
+) -> Result<(), M::Error> {
+    if let Some(v) = &p.value {
+        if !v.is_blank() {
+            m.serialize_entry(key, v)?;
+        }
+    }
+    if let Some(e) = &p.element {
+        if !e.is_empty() {
+            m.serialize_entry(ext_key, &**e)?;
+        }
+    }
+    Ok(())
+}
+
+struct PrimValues<'a, T>(&'a [Primitive<T>]);
+
+impl<T: PrimValue> Serialize for PrimValues<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for p in self.0.iter().filter(|p| !p.is_empty()) {
+            match &p.value {
+                Some(v) if !v.is_blank() => seq.serialize_element(v)?,
+                _ => seq.serialize_element(&())?,
+            }
+        }
+        seq.end()
+    }
+}
+
+struct PrimElements<'a, T>(&'a [Primitive<T>]);
+
+impl<T: PrimValue> Serialize for PrimElements<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for p in self.0.iter().filter(|p| !p.is_empty()) {
+            match &p.element {
+                Some(e) if !e.is_empty() => seq.serialize_element(&**e)?,
+                _ => seq.serialize_element(&())?,
+            }
+        }
+        seq.end()
+    }
+}
+
+pub(crate) fn ser_prims<M: SerializeMap, T: PrimValue>(
+    m: &mut M,
+    key: &'static str,
+    ext_key: &'static str,
+    v: &[Primitive<T>],
+) -> Result<(), M::Error> {
+    if v.iter().any(|p| p.value.as_ref().is_some_and(|x| !x.is_blank())) {
+        m.serialize_entry(key, &PrimValues(v))?;
+    }
+    if v.iter().any(|p| p.element.as_deref().is_some_and(|e| !e.is_empty())) {
+        m.serialize_entry(ext_key, &PrimElements(v))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn ser_opt<M: SerializeMap, T: Serialize + Empty>(
+    m: &mut M,
+    key: &'static str,
+    v: &Option<T>,
+) -> Result<(), M::Error> {
+    match v {
+        Some(x) if !x.is_empty() => m.serialize_entry(key, x),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn ser_one<M: SerializeMap, T: Serialize + Empty + ?Sized>(
+    m: &mut M,
+    key: &'static str,
+    v: &T,
+) -> Result<(), M::Error> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        m.serialize_entry(key, v)
+    }
+}
+
+struct NonEmpty<'a, T>(&'a [T]);
+
+impl<T: Serialize + Empty> Serialize for NonEmpty<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for x in self.0.iter().filter(|x| !x.is_empty()) {
+            seq.serialize_element(x)?;
+        }
+        seq.end()
+    }
+}
+
+pub(crate) fn ser_vec<M: SerializeMap, T: Serialize + Empty>(
+    m: &mut M,
+    key: &'static str,
+    v: &[T],
+) -> Result<(), M::Error> {
+    if v.iter().any(|x| !x.is_empty()) {
+        m.serialize_entry(key, &NonEmpty(v))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn ser_unknown<M: SerializeMap>(m: &mut M, u: &Unknown) -> Result<(), M::Error> {
+    for (k, v) in u.iter() {
+        m.serialize_entry(k, v)?;
+    }
+    Ok(())
+}
