@@ -18,8 +18,9 @@ use crate::{CodeableConcept, Coding, OperationOutcome, OperationOutcomeIssue, Re
 ///
 /// ```
 /// use fhir_model::{ValidationOptions, UsCoreVersion};
-/// let opts = ValidationOptions { us_core: Some(UsCoreVersion::V9_0_0), ..Default::default() };
+/// let opts = ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
 /// assert!(opts.bundle_references);
+/// assert_eq!(opts.us_core, Some(UsCoreVersion::V9_0_0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,6 +29,22 @@ pub struct ValidationOptions {
     pub us_core: Option<UsCoreVersion>,
     /// Check that references inside a Bundle resolve to an entry (default true).
     pub bundle_references: bool,
+}
+
+impl ValidationOptions {
+    /// Also check US Core, for this version.
+    #[must_use]
+    pub fn with_us_core(mut self, version: UsCoreVersion) -> Self {
+        self.us_core = Some(version);
+        self
+    }
+
+    /// Whether to check that references inside a Bundle resolve.
+    #[must_use]
+    pub fn with_bundle_references(mut self, check: bool) -> Self {
+        self.bundle_references = check;
+        self
+    }
 }
 
 impl Default for ValidationOptions {
@@ -448,6 +465,8 @@ impl<'o> Ctx<'o> {
         }
     }
 
+    // Emitted by the generator for a repeating coded element with a required binding (none in R4 today).
+    #[allow(dead_code)]
     pub(crate) fn many_bound<T: Validate + Empty + Coded>(
         &mut self,
         name: &str,

@@ -1,0 +1,169 @@
+//! FHIR JSON rules on hand-written examples.
+
+use fhir_model::{
+    from_json_slice, to_json_string, CodeableConcept, Decimal, ErrorKind, Extension, ExtensionValue, HumanName, Observation,
+    ObservationValue, Patient, Primitive, Quantity, ReadMode, Resource,
+};
+use serde_json::Value;
+
+fn read(json: &str) -> Resource {
+    Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_or_else(|e| panic!("reads: {e}"))
+}
+
+fn write(r: &Resource) -> String {
+    String::from_utf8(r.to_json().expect("writes")).expect("utf-8")
+}
+
+#[test]
+fn decimal_keeps_lexical_form() {
+    let json = r#"{"resourceType":"Observation","status":"final","code":{"text":"w"},"valueQuantity":{"value":1.50,"unit":"kg"}}"#;
+    assert_eq!(write(&read(json)), json);
+    let Resource::Observation(obs) = read(json) else { panic!("an Observation") };
+    let Some(ObservationValue::Quantity(q)) = &obs.value else { panic!("valueQuantity") };
+    assert_eq!(q.value.as_ref().and_then(Primitive::value).map(Decimal::as_str), Some("1.50"));
+    for lexical in ["0.10", "1e3", "-0.0", "100"] {
+        let json = format!(r#"{{"resourceType":"Observation","status":"final","code":{{"text":"w"}},"valueQuantity":{{"value":{lexical}}}}}"#);
+        assert_eq!(write(&read(&json)), json);
+    }
+}
+
+#[test]
+fn decimal_as_string_is_rejected() {
+    let json = r#"{"resourceType":"Observation","status":"final","code":{"text":"w"},"valueQuantity":{"value":"1.5"}}"#;
+    let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotANumber);
+    assert_eq!(err.path(), "Observation.valueQuantity.value");
+}
+
+#[test]
+fn primitive_extension_without_value_round_trips() {
+    let json = r#"{"resourceType":"Patient","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}}"#;
+    let r = read(json);
+    let Resource::Patient(p) = &r else { panic!("a Patient") };
+    let birth = p.birth_date.as_ref().expect("element present");
+    assert!(birth.value.is_none());
+    assert_eq!(birth.extension().len(), 1);
+    assert_eq!(write(&r), json);
+}
+
+#[test]
+fn repeating_primitives_keep_alignment() {
+    let json = r#"{"resourceType":"Patient","name":[{"given":["Ann",null,"Lee"],"_given":[null,{"id":"g2"},{"extension":[{"url":"http://x","valueString":"y"}]}]}]}"#;
+    let r = read(json);
+    let Resource::Patient(p) = &r else { panic!("a Patient") };
+    assert_eq!(p.name[0].given.len(), 3);
+    assert!(p.name[0].given[1].value.is_none());
+    assert_eq!(write(&r), json);
+    // `_given` read before `given` gives the same value.
+    let swapped = r#"{"resourceType":"Patient","name":[{"_given":[null,{"id":"g2"},{"extension":[{"url":"http://x","valueString":"y"}]}],"given":["Ann",null,"Lee"]}]}"#;
+    assert_eq!(read(swapped), r);
+}
+
+#[test]
+fn nothing_empty_is_written() {
+    let p = Patient {
+        id: Some(String::new()),
+        name: vec![HumanName::default(), HumanName { family: Some("".into()), given: vec![Primitive::default(), "Jo".into()], ..Default::default() }],
+        marital_status: Some(CodeableConcept::default()),
+        extension: vec![Extension { url: Some("http://x".into()), ..Default::default() }],
+        ..Default::default()
+    };
+    assert_eq!(
+        to_json_string(&p).unwrap(),
+        r#"{"resourceType":"Patient","extension":[{"url":"http://x"}],"name":[{"given":["Jo"]}]}"#
+    );
+}
+
+#[test]
+fn unknown_elements_strict_and_lenient() {
+    let json = r#"{"resourceType":"Patient","active":true,"name":[{"family":"X","nickname":"Y"}],"shoeSize":44}"#;
+    let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownElement);
+    assert_eq!(err.path(), "Patient.name");
+    assert!(err.to_string().starts_with("unknown element `nickname` at Patient.name"), "{err}");
+
+    let lenient = Resource::from_json(json.as_bytes(), ReadMode::Lenient).expect("lenient read");
+    let Resource::Patient(p) = &lenient else { panic!("a Patient") };
+    assert_eq!(p.unknown.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["shoeSize"]);
+    assert_eq!(p.name[0].unknown.iter().count(), 1);
+    let back: Value = serde_json::from_slice(&lenient.to_json().unwrap()).unwrap();
+    assert_eq!(back, serde_json::from_str::<Value>(json).unwrap());
+}
+
+#[test]
+fn resource_type_need_not_come_first() {
+    let json = r#"{"id":"o1","status":"final","code":{"text":"t"},"resourceType":"Observation"}"#;
+    let r = read(json);
+    assert_eq!(r.resource_type(), "Observation");
+    assert_eq!(r.id(), Some("o1"));
+    assert_eq!(write(&r), r#"{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"t"}}"#);
+}
+
+#[test]
+fn choice_types_and_their_extensions() {
+    let json = r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"valueString":"pos","_valueString":{"id":"v"}}"#;
+    let r = read(json);
+    let Resource::Observation(o) = &r else { panic!("an Observation") };
+    match &o.value {
+        Some(ObservationValue::String(p)) => {
+            assert_eq!(p.as_str(), Some("pos"));
+            assert_eq!(p.element.as_ref().and_then(|e| e.id.as_deref()), Some("v"));
+        }
+        other => panic!("valueString expected, got {other:?}"),
+    }
+    assert_eq!(write(&r), json);
+
+    let ext = Extension { url: Some("http://x".into()), value: Some(ExtensionValue::Quantity(Box::new(Quantity { unit: Some("mg".into()), ..Default::default() }))), ..Default::default() };
+    assert_eq!(to_json_string(&ext).unwrap(), r#"{"url":"http://x","valueQuantity":{"unit":"mg"}}"#);
+}
+
+#[test]
+fn contained_resources() {
+    let json = r##"{"resourceType":"Observation","contained":[{"resourceType":"Patient","id":"p"}],"status":"final","code":{"text":"t"},"subject":{"reference":"#p"}}"##;
+    let r = read(json);
+    assert_eq!(r.contained().len(), 1);
+    assert_eq!(r.contained()[0].resource_type(), "Patient");
+    assert_eq!(write(&r), json);
+}
+
+#[test]
+fn wrong_and_unsupported_resource_types() {
+    let err = from_json_slice::<Patient>(br#"{"resourceType":"Observation"}"#, ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongResourceType);
+    let err = Resource::from_json(br#"{"resourceType":"Questionnaire"}"#, ReadMode::Lenient).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedResourceType);
+    let err = Resource::from_json(br#"{"id":"x"}"#, ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingResourceType);
+}
+
+#[test]
+fn errors_name_paths_not_values() {
+    for json in [
+        r#"{"resourceType":"Patient","active":"SECRET-VALUE"}"#,
+        r#"{"resourceType":"Patient","name":[{"family":["SECRET-VALUE"]}]}"#,
+        r#"{"resourceType":"Patient","multipleBirthInteger":"SECRET-VALUE"}"#,
+        r#"{"resourceType":"Patient","SECRET-VALUE":1}"#,
+    ] {
+        let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        if err.kind() == ErrorKind::UnknownElement {
+            continue; // an unknown element is named by its key, which is structure, not a value
+        }
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(err.path().starts_with("Patient."), "{shown}");
+    }
+}
+
+#[test]
+fn typed_values_survive_serde_json_value() {
+    let obs = Observation {
+        status: Some("final".into()),
+        code: Some(CodeableConcept { text: Some("Hb".into()), ..Default::default() }),
+        value: Some(ObservationValue::Quantity(Box::new(Quantity { value: Some("13.40".parse::<Decimal>().unwrap().into()), ..Default::default() }))),
+        ..Default::default()
+    };
+    let json = to_json_string(&obs).unwrap();
+    assert_eq!(json, r#"{"resourceType":"Observation","status":"final","code":{"text":"Hb"},"valueQuantity":{"value":13.40}}"#);
+    let back: Observation = from_json_slice(json.as_bytes(), ReadMode::Strict).unwrap();
+    assert_eq!(back, obs);
+}
