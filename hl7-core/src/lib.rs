@@ -76,3 +76,8 @@ pub use path::{Path, PathError, Value};
 pub use scan::Scan;
 pub use segment::{Fields, Segment};
 pub use view::{Component, Components, Field, Repetition, Repetitions, Subcomponent, Subcomponents};
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

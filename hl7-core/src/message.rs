@@ -484,6 +484,12 @@ fn limit(limit: Limit, configured: usize, offset: usize) -> ParseError {
 fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseError> {
     let d = seg.ctx.delimiters;
     let bytes = seg.bytes;
+    // Every count is at most the segment length: short segments cannot break a limit.
+    let smallest =
+        limits.max_fields.min(limits.max_repetitions).min(limits.max_components).min(limits.max_subcomponents);
+    if bytes.len() < smallest && bytes.len() <= limits.max_field_bytes {
+        return Ok(());
+    }
     let (f, r, c, s) = (d.field(), d.repetition(), d.component(), d.subcomponent().unwrap_or(d.field()));
     let (mut nf, mut nr, mut nc, mut ns) = (0usize, 0usize, 0usize, 0usize);
     for &b in bytes {

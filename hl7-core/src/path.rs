@@ -213,6 +213,10 @@ impl<'a> Value<'a> {
     pub fn offset(&self) -> usize {
         self.offset
     }
+    /// Length in raw bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
     /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()

@@ -24,10 +24,22 @@ impl Scan {
     #[inline]
     pub(crate) fn find(self, hay: &[u8], needle: u8) -> Option<usize> {
         match self {
-            Scan::Bytes => memchr::memchr(needle, hay),
+            Scan::Bytes => find_byte(hay, needle),
             Scan::Iso2022 => find_iso2022(hay, needle),
             Scan::LeadByte => find_lead_byte(hay, needle),
         }
+    }
+}
+
+/// Short fields are the common case: a plain loop over the first bytes beats the set-up cost of a
+/// vectorised search; longer values go to memchr.
+#[inline]
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const SHORT: usize = 16;
+    let (head, tail) = hay.split_at(hay.len().min(SHORT));
+    match head.iter().position(|&b| b == needle) {
+        Some(i) => Some(i),
+        None => memchr::memchr(needle, tail).map(|i| i + SHORT),
     }
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# All tests: formatting, clippy, unit/integration/doc tests, no_std builds, bench build, short fuzz.
+# Installs what it needs (rustup components; cargo-fuzz via fuzz/run-short.sh). Used by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+echo "== toolchain"
+cargo --version
+rustup component list --installed 2>/dev/null | grep -E '^(clippy|rustfmt)' || true
+for c in clippy rustfmt; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c" || true
+done
+
+echo "== format"
+cargo fmt --all -- --check
+
+echo "== clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests"
+cargo test --workspace
+
+echo "== hl7-core without default features (no_std, no alloc)"
+cargo build -p hl7-core --no-default-features
+cargo test -p hl7-core --no-default-features --lib
+cargo build -p hl7-core --no-default-features --features alloc
+cargo test -p hl7-core --features encoding --doc
+
+echo "== benchmarks compile"
+cargo bench -p hl7rs-benches --no-run
+
+if [ -x fuzz/run-short.sh ]; then
+  echo "== fuzz (short)"
+  bash fuzz/run-short.sh "${FUZZ_SECONDS:-20}"
+fi
+echo "== CI passed"
