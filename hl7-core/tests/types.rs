@@ -769,3 +769,37 @@ fn shared_corpus_datatypes() {
     assert!(t.messages > 700, "corpus too small: {}", t.messages);
     assert!(t.msh7.values > 700 && t.pid7.values > 300 && t.nm.values > 50);
 }
+
+// ---------------------------------------------------------------- no panics on any input
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn scalars_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            for r in [Dtm::parse(&bytes).err(), Dt::parse(&bytes).err(), Tm::parse(&bytes).err()] {
+                if let Some(e) = r {
+                    prop_assert!(e.offset() <= bytes.len());
+                }
+            }
+            if let Ok(t) = Tm::parse(&bytes) {
+                let _ = t.to_fhir_time();
+            }
+            if let Ok(n) = Nm::parse(&bytes) {
+                let _ = (n.as_f64(), n.as_i64(), n.fhir_decimal().to_string());
+            }
+        }
+
+        #[test]
+        fn valid_looking_stamps_render(s in "[0-9]{4}([0-9]{2}([0-9]{2}([0-9]{2}([0-9]{2}([0-9]{2}(\\.[0-9]{1,9})?)?)?)?)?)?([+-][0-9]{4})?") {
+            prop_assert_eq!(Dtm::parse(s.as_bytes()).is_ok(), oracle_dtm(s.as_bytes()));
+            if let Ok(t) = Dtm::parse(s.as_bytes()) {
+                let r = t.to_fhir_date_time(MissingZone::Assume(UtcOffset::UTC));
+                prop_assert!(r.as_str().starts_with(&s[..4]));
+                let _ = (t.to_fhir_date(), t.to_fhir_instant(None));
+            }
+        }
+    }
+}
