@@ -14,7 +14,7 @@ fn hl7_parser_visit(text: &str) -> Option<usize> {
 
 fn rust_hl7_visit(text: &str) -> Option<usize> {
     // rust-hl7 panics on some inputs; a panic counts as a rejection.
-    let msg = catch_unwind(AssertUnwindSafe(|| rust_hl7::message::Message::try_from(text).ok())).ok()??;
+    let msg = catch_unwind(AssertUnwindSafe(|| rusthl7::message::Message::try_from(text).ok())).ok()??;
     Some(msg.segments.iter().flat_map(|s| s.fields.iter()).map(|f| f.source.len()).sum())
 }
 

@@ -490,18 +490,13 @@ fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseE
     if bytes.len() < smallest && bytes.len() <= limits.max_field_bytes {
         return Ok(());
     }
-    let (f, r, c, s) = (d.field(), d.repetition(), d.component(), d.subcomponent().unwrap_or(d.field()));
-    let (mut nf, mut nr, mut nc, mut ns) = (0usize, 0usize, 0usize, 0usize);
-    for &b in bytes {
-        nf += usize::from(b == f);
-        nr += usize::from(b == r);
-        nc += usize::from(b == c);
-        ns += usize::from(b == s);
-    }
-    if nf < limits.max_fields
-        && nr < limits.max_repetitions
-        && nc < limits.max_components
-        && ns < limits.max_subcomponents
+    // Coarse bound per delimiter, vectorised: fewer occurrences in the whole segment than the limit
+    // means no field, repetition or component can exceed it.
+    let below = |b: u8, max: usize| max > 0 && memchr::memchr_iter(b, bytes).nth(max - 1).is_none();
+    if below(d.field(), limits.max_fields)
+        && below(d.repetition(), limits.max_repetitions)
+        && below(d.component(), limits.max_components)
+        && d.subcomponent().is_none_or(|s| below(s, limits.max_subcomponents))
         && bytes.len() <= limits.max_field_bytes
     {
         return Ok(());
