@@ -1,1 +1,0 @@
-//! ACK/NAK building (original and enhanced mode).

@@ -1,0 +1,323 @@
+//! Writing acknowledgments (`alloc`).
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use super::{AckCode, AckError, AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, Severity};
+use crate::build::MessageBuf;
+use crate::delimiters::Delimiters;
+use crate::error::ErrorKind;
+use crate::message::Message;
+use crate::path::Path;
+use crate::scan::Scan;
+use crate::view::Field;
+
+/// A written acknowledgment: its MSA-1 code and the message.
+///
+/// ```
+/// use hl7_core::ack::{acknowledge, AckCode, AckKind, AckOptions};
+/// let ack = acknowledge(b"not hl7", AckKind::Application, &[], &AckOptions::default()).unwrap();
+/// assert_eq!(ack.code, AckCode::ApplicationReject);
+/// assert!(hl7_core::Message::parse(&ack.to_bytes()).is_ok());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ack {
+    /// MSA-1.
+    pub code: AckCode,
+    /// The acknowledgment message (MSH, MSA, ERR…).
+    pub message: MessageBuf,
+}
+
+impl Ack {
+    /// The message bytes, `\r` after every segment.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.message.to_bytes()
+    }
+}
+
+/// Acknowledges a message given as bytes. When the bytes do not parse (no readable MSH), the answer
+/// is a minimal `AR` with the standard delimiters `|^~\&`, [`AckOptions::fallback_version`], an
+/// empty MSA-2 and one ERR: 100 (segment sequence error) when no header is found, 102 (data type
+/// error) at MSH-1 / MSH-2 for bad delimiters, 104 (value too long) for an exceeded limit.
+///
+/// See [`acknowledge_message`] for the rules once the message parses.
+///
+/// ```
+/// use hl7_core::ack::{acknowledge, AckCode, AckKind, AckOptions};
+/// use hl7_core::Message;
+/// let mut o = AckOptions::default();
+/// o.control_id = "A1";
+/// let ack = acknowledge(b"MSH^~\r", AckKind::Application, &[], &o).unwrap();
+/// let bytes = ack.to_bytes();
+/// let msg = Message::parse(&bytes).unwrap();
+/// assert_eq!(msg.query("MSA-1").unwrap().unwrap().as_bytes(), b"AR");
+/// assert_eq!(msg.query("ERR-3.1").unwrap().unwrap().as_bytes(), b"102");
+/// ```
+pub fn acknowledge(
+    incoming: &[u8],
+    kind: AckKind,
+    errors: &[AckError],
+    options: &AckOptions<'_>,
+) -> Result<Ack, AckRefusal> {
+    match Message::parse(incoming) {
+        Ok(message) => acknowledge_message(&message, kind, errors, options),
+        Err(e) => Ok(unreadable_header(e.kind(), options)),
+    }
+}
+
+/// Acknowledges a parsed message (its first MSH; a batch is acknowledged message by message).
+///
+/// - Never an acknowledgment to an acknowledgment: MSH-9.1 `ACK` gives [`AckRefusal::IncomingIsAck`].
+/// - Header checks: an empty MSH-10 is a reject (101 at MSH-10); a version, message type, event or
+///   processing id outside the non-empty lists of `options` is a reject (203, 200, 201, 202).
+/// - The code: `AR` / `CR` for a reject (also when `errors` hold a 200–203 code); for
+///   [`AckKind::Application`], `AE` when an error has severity `E`, else `AA`; for
+///   [`AckKind::Accept`], `CA` only when committed and no error has severity `E`, else `CE`.
+/// - [`AckMode`] decides whether the acknowledgment is wanted at all ([`AckRefusal::NotRequired`]).
+/// - MSH: the incoming delimiters; MSH-3/4 ↔ MSH-5/6 swapped; MSH-7 and MSH-10 from `options`;
+///   MSH-9 `ACK^<trigger>^ACK` (the third component from v2.3.1 on); MSH-11, MSH-12 and MSH-18
+///   echoed (MSH-11/12 fall back to `options`). Echoed values are decoded and escaped again; in
+///   ISO 2022 or lead-byte charsets they are copied as written. A value that cannot be written
+///   (needs escaping but MSH-2 has no escape character) is left out.
+/// - MSA-1 the code, MSA-2 the incoming MSH-10, MSA-3 (before v2.5, when there are errors) the
+///   fixed text of the first error.
+/// - One ERR per error: before v2.5 ERR-1 (`segment^sequence^field^code&text&HL70357`); from v2.5
+///   ERR-2 (location), ERR-3 (`code^text^HL70357`) and ERR-4 (severity).
+///
+/// ```
+/// use hl7_core::ack::{acknowledge_message, AckCode, AckError, AckErrorCode, AckKind, AckOptions};
+/// use hl7_core::Message;
+/// let incoming = Message::parse(b"MSH|^~\\&|LAB|H|EHR|H|||ORU^R01|C1|P|2.5.1\rPID|1\r").unwrap();
+/// let missing = AckError::new(AckErrorCode::RequiredFieldMissing).at("PID-3".parse().unwrap());
+/// let ack = acknowledge_message(&incoming, AckKind::Application, &[missing], &AckOptions::default()).unwrap();
+/// assert_eq!(ack.code, AckCode::ApplicationError);
+/// let bytes = ack.to_bytes();
+/// assert!(bytes.ends_with(b"MSA|AE|C1\rERR||PID^1^3^1|101^Required field missing^HL70357|E\r"));
+/// ```
+pub fn acknowledge_message(
+    message: &Message<'_>,
+    kind: AckKind,
+    errors: &[AckError],
+    options: &AckOptions<'_>,
+) -> Result<Ack, AckRefusal> {
+    let Some(msh) = message.segment(b"MSH") else {
+        return Ok(unreadable_header(ErrorKind::NoHeader, options));
+    };
+    let field = |n: usize| msh.field(n);
+    if field(9).and_then(|f| f.component(1)).is_some_and(|c| c.as_bytes().eq_ignore_ascii_case(b"ACK")) {
+        return Err(AckRefusal::IncomingIsAck);
+    }
+
+    let mut all = Vec::with_capacity(errors.len() + 1);
+    let no_control_id = field(10).is_none_or(|f| f.is_empty());
+    if no_control_id {
+        all.push(header_error(AckErrorCode::RequiredFieldMissing, "MSH-10"));
+    }
+    let checks = [
+        (12, 1, options.versions, AckErrorCode::UnsupportedVersionId, "MSH-12.1"),
+        (9, 1, options.message_types, AckErrorCode::UnsupportedMessageType, "MSH-9.1"),
+        (9, 2, options.events, AckErrorCode::UnsupportedEventCode, "MSH-9.2"),
+        (11, 1, options.processing_ids, AckErrorCode::UnsupportedProcessingId, "MSH-11.1"),
+    ];
+    for (n, component, allowed, code, at) in checks {
+        if !supported(field(n), component, allowed) {
+            all.push(header_error(code, at));
+        }
+    }
+    all.extend_from_slice(errors);
+
+    let reject = no_control_id || all.iter().any(|e| e.code.rejects());
+    let failed = all.iter().any(|e| e.severity == Severity::Error);
+    let code = match kind {
+        AckKind::Application if reject => AckCode::ApplicationReject,
+        AckKind::Application if failed => AckCode::ApplicationError,
+        AckKind::Application => AckCode::ApplicationAccept,
+        AckKind::Accept { .. } if reject => AckCode::CommitReject,
+        AckKind::Accept { committed } if committed && !failed => AckCode::CommitAccept,
+        AckKind::Accept { .. } => AckCode::CommitError,
+    };
+    if !AckMode::of(message).requires(kind, code.is_positive()) {
+        return Err(AckRefusal::NotRequired);
+    }
+
+    let scan = message.scan();
+    let mut ack = MessageBuf::new(message.delimiters());
+    for (from, to) in [(5, "MSH-3"), (6, "MSH-4"), (3, "MSH-5"), (4, "MSH-6")] {
+        echo(&mut ack, scan, field(from), to);
+    }
+    put(&mut ack, "MSH-7", options.timestamp);
+    let version = field(12)
+        .and_then(|f| f.component(1))
+        .map(|c| c.as_bytes())
+        .filter(|v| !v.is_empty())
+        .unwrap_or(options.fallback_version.as_bytes());
+    put(&mut ack, "MSH-9.1", "ACK");
+    if let Some(trigger) = field(9).and_then(|f| f.component(2)) {
+        echo_value(&mut ack, scan, trigger.as_bytes(), &trigger.to_cow(), "MSH-9.2");
+    }
+    // The message structure component exists from v2.3.1 on.
+    if version_at_least(version, [2, 3, 1]).unwrap_or(true) {
+        put(&mut ack, "MSH-9.3", "ACK");
+    }
+    put(&mut ack, "MSH-10", options.control_id);
+    if !echo(&mut ack, scan, field(11), "MSH-11") {
+        put(&mut ack, "MSH-11", options.fallback_processing_id);
+    }
+    if !echo(&mut ack, scan, field(12), "MSH-12") {
+        put(&mut ack, "MSH-12", options.fallback_version);
+    }
+    if let Some(charsets) = field(18).filter(|f| !f.is_empty()) {
+        // Copied as written: the names are codes, and the receiver needs them to read the echoes.
+        let _ = ack.set_raw("MSH-18", charsets.as_bytes());
+    }
+
+    put(&mut ack, "MSA-1", code.as_str());
+    put(&mut ack, "MSA-2", "");
+    echo(&mut ack, scan, field(10), "MSA-2");
+    let modern = version_at_least(version, [2, 5, 0])
+        .or_else(|| version_at_least(options.fallback_version.as_bytes(), [2, 5, 0]))
+        .unwrap_or(true);
+    write_errors(&mut ack, &all, modern);
+    Ok(Ack { code, message: ack })
+}
+
+/// The minimal `AR` for a message whose header cannot be read.
+fn unreadable_header(kind: ErrorKind, options: &AckOptions<'_>) -> Ack {
+    let mut ack = MessageBuf::new(Delimiters::default());
+    let version = options.fallback_version;
+    put(&mut ack, "MSH-7", options.timestamp);
+    put(&mut ack, "MSH-9.1", "ACK");
+    if version_at_least(version.as_bytes(), [2, 3, 1]).unwrap_or(true) {
+        put(&mut ack, "MSH-9.3", "ACK");
+    }
+    put(&mut ack, "MSH-10", options.control_id);
+    put(&mut ack, "MSH-11", options.fallback_processing_id);
+    put(&mut ack, "MSH-12", version);
+    put(&mut ack, "MSA-1", AckCode::ApplicationReject.as_str());
+    put(&mut ack, "MSA-2", "");
+    let error = match kind {
+        ErrorKind::InvalidFieldSeparator => header_error(AckErrorCode::DataTypeError, "MSH-1"),
+        ErrorKind::HeaderTooShort
+        | ErrorKind::InvalidEncodingCharacter
+        | ErrorKind::DuplicateDelimiter
+        | ErrorKind::TooFewEncodingCharacters
+        | ErrorKind::TooManyEncodingCharacters
+        | ErrorKind::MalformedEscape
+        | ErrorKind::CannotEscape => header_error(AckErrorCode::DataTypeError, "MSH-2"),
+        ErrorKind::LimitExceeded { .. } => AckError::new(AckErrorCode::ValueTooLong),
+        ErrorKind::UnsupportedEncoding(_) => header_error(AckErrorCode::DataTypeError, "MSH"),
+        _ => header_error(AckErrorCode::SegmentSequenceError, "MSH"),
+    };
+    let modern = version_at_least(version.as_bytes(), [2, 5, 0]).unwrap_or(true);
+    write_errors(&mut ack, &[error], modern);
+    Ack { code: AckCode::ApplicationReject, message: ack }
+}
+
+fn header_error(code: AckErrorCode, at: &str) -> AckError {
+    AckError { code, severity: Severity::Error, location: Path::parse(at).ok() }
+}
+
+/// Sets a value from the options or a fixed code. It can only fail when it needs escaping and
+/// MSH-2 has no escape character; such a value is left out (documented on [`acknowledge_message`]).
+fn put(ack: &mut MessageBuf, path: &str, value: &str) {
+    let _ = ack.set(path, value);
+}
+
+/// Echoes the first repetition of `from` into the field `to`, subcomponent by subcomponent.
+/// Returns whether anything was written.
+fn echo(ack: &mut MessageBuf, scan: Scan, from: Option<Field<'_>>, to: &str) -> bool {
+    let Some(field) = from.filter(|f| !f.is_empty()) else {
+        return false;
+    };
+    if scan != Scan::Bytes {
+        return ack.set_raw(to, field.as_bytes()).is_ok();
+    }
+    let Some(repetition) = field.repetition(1) else {
+        return false;
+    };
+    let mut wrote = false;
+    for (c, component) in repetition.components().enumerate() {
+        for (s, sub) in component.subcomponents().enumerate() {
+            let value = sub.to_cow();
+            if !value.is_empty() {
+                wrote |= ack.set(format!("{to}.{}.{}", c + 1, s + 1).as_str(), &*value).is_ok();
+            }
+        }
+    }
+    wrote
+}
+
+/// Echoes one decoded value (escaped again), or its raw bytes outside plain byte scanning.
+fn echo_value(ack: &mut MessageBuf, scan: Scan, raw: &[u8], decoded: &[u8], to: &str) {
+    let _ = if scan == Scan::Bytes { ack.set(to, decoded) } else { ack.set_raw(to, raw) };
+}
+
+/// MSA-3 (before v2.5) and one ERR per error.
+fn write_errors(ack: &mut MessageBuf, errors: &[AckError], modern: bool) {
+    let Some(first) = errors.first() else {
+        return;
+    };
+    if !modern {
+        put(ack, "MSA-3", first.code.text());
+    }
+    let has_subcomponents = ack.delimiters().subcomponent().is_some();
+    for (i, e) in errors.iter().enumerate() {
+        let err = format!("ERR[{}]", i + 1);
+        let code = format!("{}", e.code.code());
+        // ERR-1 (ELD) before v2.5, ERR-2 (ERL) from v2.5: both start segment^sequence^field.
+        let location = if modern { "2" } else { "1" };
+        if let Some(at) = e.location {
+            let id = core::str::from_utf8(at.segment()).unwrap_or("");
+            put(ack, &format!("{err}-{location}.1"), id);
+            put(ack, &format!("{err}-{location}.2"), &format!("{}", at.segment_index().unwrap_or(1)));
+            if let Some(f) = at.field() {
+                put(ack, &format!("{err}-{location}.3"), &format!("{f}"));
+                if modern {
+                    put(ack, &format!("{err}-2.4"), &format!("{}", at.repetition().unwrap_or(1)));
+                    if let Some(c) = at.component() {
+                        put(ack, &format!("{err}-2.5"), &format!("{c}"));
+                    }
+                    if let Some(s) = at.subcomponent() {
+                        put(ack, &format!("{err}-2.6"), &format!("{s}"));
+                    }
+                }
+            }
+        }
+        if modern {
+            put(ack, &format!("{err}-3.1"), &code);
+            put(ack, &format!("{err}-3.2"), e.code.text());
+            put(ack, &format!("{err}-3.3"), "HL70357");
+            put(ack, &format!("{err}-4"), e.severity.as_str());
+        } else if has_subcomponents {
+            put(ack, &format!("{err}-1.4.1"), &code);
+            put(ack, &format!("{err}-1.4.2"), e.code.text());
+            put(ack, &format!("{err}-1.4.3"), "HL70357");
+        } else {
+            put(ack, &format!("{err}-1.4"), &code);
+        }
+    }
+}
+
+/// Whether a version text is at least `least` (`2.5.1` ≥ `[2, 5, 0]`); `None` when it is not a
+/// dotted number of one to three parts.
+fn version_at_least(version: &[u8], least: [u32; 3]) -> Option<bool> {
+    let text = core::str::from_utf8(version).ok()?;
+    let mut have = [0u32; 3];
+    for (i, part) in text.trim().split('.').enumerate() {
+        *have.get_mut(i)? = part.parse().ok()?;
+    }
+    Some(have >= least)
+}
+
+/// Whether the decoded value of `field`'s first component (or the field when `component` is 0) is
+/// one of `allowed`; an empty list allows everything.
+fn supported(field: Option<Field<'_>>, component: usize, allowed: &[&str]) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let raw =
+        field.and_then(
+            |f| if component == 0 { Some(f.as_bytes()) } else { f.component(component).map(|c| c.as_bytes()) },
+        );
+    raw.is_some_and(|v| allowed.iter().any(|a| a.as_bytes() == v))
+}
