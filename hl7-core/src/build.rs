@@ -220,7 +220,13 @@ impl MessageBuf {
     /// assert_eq!(MessageBuf::new(d).to_bytes(), b"MSH#!@%*\r");
     /// ```
     pub fn new(delimiters: Delimiters) -> MessageBuf {
-        MessageBuf { delimiters, scan: Scan::Bytes, segments: alloc::vec![header_segment(b"MSH", &delimiters)] }
+        MessageBuf::new_with_scan(delimiters, Scan::Bytes)
+    }
+
+    /// A header-only message whose values are split with `scan` (an acknowledgment of an ISO 2022
+    /// or lead-byte message echoes values in that charset).
+    pub(crate) fn new_with_scan(delimiters: Delimiters, scan: Scan) -> MessageBuf {
+        MessageBuf { delimiters, scan, segments: alloc::vec![header_segment(b"MSH", &delimiters)] }
     }
 
     /// A message with an MSH holding the message type (MSH-9, one value per component, e.g.

@@ -574,3 +574,17 @@ fn acks_of_the_shared_corpus_parse_back() {
     let (acked, _) = acknowledge_all(&files);
     assert!(acked >= 100, "acknowledged {acked}");
 }
+
+#[test]
+fn iso2022_header_values_are_echoed_as_written() {
+    // MSH-5 holds JIS X 0208 characters whose bytes are '^' and '|' (ESC $ B ... ESC ( B).
+    let jis: &[u8] = b"\x1b$B8^F|\x1b(B";
+    let mut input = b"MSH|^~\\&|LAB|HOSP|".to_vec();
+    input.extend_from_slice(jis);
+    input.extend_from_slice(b"|CLINIC|||ADT^A01|C1|P|2.5||||||~ISO IR87\rPID|1\r");
+    let ack = application(&input, &[]);
+    assert_eq!(raw(&ack, "MSH-3").unwrap(), jis);
+    assert_eq!(raw(&ack, "MSH-4").unwrap(), b"CLINIC");
+    assert_eq!(raw(&ack, "MSH-18").unwrap(), b"~ISO IR87");
+    assert_eq!(text(&ack, "MSA-2"), "C1");
+}

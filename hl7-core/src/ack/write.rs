@@ -141,7 +141,7 @@ pub fn acknowledge_message(
     }
 
     let scan = message.scan();
-    let mut ack = MessageBuf::new(message.delimiters());
+    let mut ack = MessageBuf::new_with_scan(message.delimiters(), scan);
     for (from, to) in [(5, "MSH-3"), (6, "MSH-4"), (3, "MSH-5"), (4, "MSH-6")] {
         echo(&mut ack, scan, field(from), to);
     }
