@@ -177,15 +177,16 @@ fn wide_encoding(input: &[u8]) -> Option<Encoding> {
 }
 
 fn wide_header(input: &[u8]) -> Option<Encoding> {
-    let finder = |pat: &[u8]| memchr::memmem::find(input, pat).is_some();
-    if finder(b"M\0\0\0S\0\0\0H\0\0\0") || finder(b"\0\0\0M\0\0\0S\0\0\0H") {
-        Some(Encoding::Utf32)
-    } else if finder(b"M\0S\0H\0") {
-        Some(Encoding::Utf16Le)
-    } else if finder(b"\0M\0S\0H") {
-        Some(Encoding::Utf16Be)
-    } else {
-        None
+    let at = |pat: &[u8]| memchr::memmem::find(input, pat);
+    if at(b"M\0\0\0S\0\0\0H\0\0\0").is_some() || at(b"\0\0\0M\0\0\0S\0\0\0H").is_some() {
+        return Some(Encoding::Utf32);
+    }
+    // In big-endian text the little-endian pattern also matches one byte later: the earlier wins.
+    match (at(b"M\0S\0H\0"), at(b"\0M\0S\0H")) {
+        (Some(le), Some(be)) if be < le => Some(Encoding::Utf16Be),
+        (Some(_), _) => Some(Encoding::Utf16Le),
+        (None, Some(_)) => Some(Encoding::Utf16Be),
+        (None, None) => None,
     }
 }
 

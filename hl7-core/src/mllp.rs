@@ -176,11 +176,7 @@ impl Config {
     /// The defaults: 10 MiB frames, junk reported, strict end.
     #[must_use]
     pub const fn new() -> Self {
-        Self {
-            max_frame: DEFAULT_MAX_FRAME,
-            junk: JunkPolicy::Report,
-            end: EndPolicy::Strict,
-        }
+        Self { max_frame: DEFAULT_MAX_FRAME, junk: JunkPolicy::Report, end: EndPolicy::Strict }
     }
 
     /// Sets [`Config::max_frame`].
@@ -308,41 +304,29 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::JunkBeforeStartBlock { offset, len } => write!(
-                f,
-                "MLLP: {len} byte(s) before start block at stream offset {offset}"
-            ),
-            Error::UnexpectedStartBlock {
-                offset,
-                frame_offset,
-            } => write!(
+            Error::JunkBeforeStartBlock { offset, len } => {
+                write!(f, "MLLP: {len} byte(s) before start block at stream offset {offset}")
+            }
+            Error::UnexpectedStartBlock { offset, frame_offset } => write!(
                 f,
                 "MLLP: unexpected start block at stream offset {offset} inside frame starting at {frame_offset}"
             ),
-            Error::MissingCarriageReturn { offset } => write!(
-                f,
-                "MLLP: end block not followed by carriage return at stream offset {offset}"
-            ),
-            Error::FrameTooLarge {
-                seen,
-                limit,
-                offset,
-            } => write!(
+            Error::MissingCarriageReturn { offset } => {
+                write!(f, "MLLP: end block not followed by carriage return at stream offset {offset}")
+            }
+            Error::FrameTooLarge { seen, limit, offset } => write!(
                 f,
                 "MLLP: frame at stream offset {offset} exceeds the {limit}-byte limit ({seen} bytes received)"
             ),
-            Error::Truncated { offset, len } => write!(
-                f,
-                "MLLP: stream ended inside frame at stream offset {offset} ({len} byte(s) received)"
-            ),
-            Error::BufferTooSmall { needed, available } => write!(
-                f,
-                "MLLP: output buffer too small ({needed} byte(s) needed, {available} available)"
-            ),
-            Error::ForbiddenByte { offset } => write!(
-                f,
-                "MLLP: payload holds a start or end block byte at offset {offset}"
-            ),
+            Error::Truncated { offset, len } => {
+                write!(f, "MLLP: stream ended inside frame at stream offset {offset} ({len} byte(s) received)")
+            }
+            Error::BufferTooSmall { needed, available } => {
+                write!(f, "MLLP: output buffer too small ({needed} byte(s) needed, {available} available)")
+            }
+            Error::ForbiddenByte { offset } => {
+                write!(f, "MLLP: payload holds a start or end block byte at offset {offset}")
+            }
         }
     }
 }
@@ -400,12 +384,7 @@ impl Decoder {
     /// A decoder with the given settings.
     #[must_use]
     pub const fn with_config(config: Config) -> Self {
-        Self {
-            config,
-            offset: 0,
-            scanned: 0,
-            resync: Resync::No,
-        }
+        Self { config, offset: 0, scanned: 0, resync: Resync::No }
     }
 
     /// The settings in use.
@@ -474,10 +453,7 @@ impl Decoder {
         }
         if self.resync != Resync::No {
             let from = usize::from(self.resync == Resync::SkipFirst);
-            let next_sb = buf
-                .get(from..)
-                .and_then(|rest| memchr::memchr(SB, rest))
-                .map(|i| i.saturating_add(from));
+            let next_sb = buf.get(from..).and_then(|rest| memchr::memchr(SB, rest)).map(|i| i.saturating_add(from));
             match next_sb {
                 Some(0) => self.resync = Resync::No,
                 Some(pos) => {
@@ -503,13 +479,7 @@ impl Decoder {
         let len = memchr::memchr(SB, buf).unwrap_or(buf.len());
         match self.config.junk {
             JunkPolicy::Report => Ok(self.junk(len)),
-            JunkPolicy::Reject => self.fail(
-                Resync::Seeking,
-                Error::JunkBeforeStartBlock {
-                    offset: self.offset,
-                    len,
-                },
-            ),
+            JunkPolicy::Reject => self.fail(Resync::Seeking, Error::JunkBeforeStartBlock { offset: self.offset, len }),
         }
     }
 
@@ -525,23 +495,11 @@ impl Decoder {
 
         let Some(i) = found else {
             if body.len() > limit {
-                return self.fail(
-                    Resync::SkipFirst,
-                    Error::FrameTooLarge {
-                        seen: body.len(),
-                        limit,
-                        offset: self.offset,
-                    },
-                );
+                return self
+                    .fail(Resync::SkipFirst, Error::FrameTooLarge { seen: body.len(), limit, offset: self.offset });
             }
             if eof {
-                return self.fail(
-                    Resync::SkipFirst,
-                    Error::Truncated {
-                        offset: self.offset,
-                        len: buf.len(),
-                    },
-                );
+                return self.fail(Resync::SkipFirst, Error::Truncated { offset: self.offset, len: buf.len() });
             }
             self.scanned = window_end;
             return Ok(Status::Partial);
@@ -560,30 +518,19 @@ impl Decoder {
         // body[i] is EB; the payload is body[..i] = buf[1..=i].
         let frame = 1..i.saturating_add(1);
         let after = i.saturating_add(1);
-        let complete = |consumed: usize| Status::Complete {
-            frame: frame.clone(),
-            consumed,
-        };
+        let complete = |consumed: usize| Status::Complete { frame: frame.clone(), consumed };
         let status = match (body.get(after), self.config.end) {
             (Some(&CR), _) => complete(after.saturating_add(2)),
             (Some(_), EndPolicy::Lenient) => complete(after.saturating_add(1)),
             (Some(_), EndPolicy::Strict) => {
                 return self.fail(
                     Resync::SkipFirst,
-                    Error::MissingCarriageReturn {
-                        offset: self.offset.saturating_add(after).saturating_add(1),
-                    },
+                    Error::MissingCarriageReturn { offset: self.offset.saturating_add(after).saturating_add(1) },
                 );
             }
             (None, EndPolicy::Lenient) if eof => complete(after.saturating_add(1)),
             (None, EndPolicy::Strict) if eof => {
-                return self.fail(
-                    Resync::SkipFirst,
-                    Error::Truncated {
-                        offset: self.offset,
-                        len: buf.len(),
-                    },
-                );
+                return self.fail(Resync::SkipFirst, Error::Truncated { offset: self.offset, len: buf.len() });
             }
             (None, _) => {
                 // EB is the last byte so far: a CR may still come.
@@ -630,10 +577,7 @@ pub fn encode_into(payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
         return Err(Error::ForbiddenByte { offset });
     }
     let needed = frame_len(payload.len());
-    let too_small = Error::BufferTooSmall {
-        needed,
-        available: out.len(),
-    };
+    let too_small = Error::BufferTooSmall { needed, available: out.len() };
     let Some((head, rest)) = out.split_first_mut() else {
         return Err(too_small);
     };
@@ -673,12 +617,7 @@ pub fn encode(payload: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     extern crate std;
 
@@ -764,13 +703,7 @@ mod tests {
         let s = frame(MSG);
         let mut d = Decoder::new();
         let st = d.decode(&s).unwrap();
-        assert_eq!(
-            st,
-            Status::Complete {
-                frame: 1..1 + MSG.len(),
-                consumed: s.len()
-            }
-        );
+        assert_eq!(st, Status::Complete { frame: 1..1 + MSG.len(), consumed: s.len() });
         assert_eq!(d.stream_offset(), s.len());
         assert_eq!(d.decode(&[]), Ok(Status::Partial));
         assert_eq!(d.finish(&[]), Ok(Status::Partial));
@@ -782,14 +715,7 @@ mod tests {
         for cut in 0..s.len() {
             let mut d = Decoder::new();
             assert_eq!(d.decode(&s[..cut]), Ok(Status::Partial), "cut {cut}");
-            assert_eq!(
-                d.decode(&s),
-                Ok(Status::Complete {
-                    frame: 1..1 + MSG.len(),
-                    consumed: s.len()
-                }),
-                "cut {cut}"
-            );
+            assert_eq!(d.decode(&s), Ok(Status::Complete { frame: 1..1 + MSG.len(), consumed: s.len() }), "cut {cut}");
         }
         // And byte by byte through the helper (exercises the scan memo).
         let chunks: Vec<&[u8]> = s.chunks(1).collect();
@@ -809,13 +735,7 @@ mod tests {
     #[test]
     fn empty_frame_is_complete_with_empty_payload() {
         let mut d = Decoder::new();
-        assert_eq!(
-            d.decode(&[SB, EB, CR]),
-            Ok(Status::Complete {
-                frame: 1..1,
-                consumed: 3
-            })
-        );
+        assert_eq!(d.decode(&[SB, EB, CR]), Ok(Status::Complete { frame: 1..1, consumed: 3 }));
     }
 
     #[test]
@@ -843,14 +763,7 @@ mod tests {
         let mut s = b"abc".to_vec();
         s.extend(frame(b"A"));
         let (evs, _) = run(Config::new(), &[&s[..2], &s[2..]]);
-        assert_eq!(
-            evs,
-            vec![
-                Ev::Junk { offset: 0, len: 2 },
-                Ev::Junk { offset: 2, len: 1 },
-                f(b"A")
-            ]
-        );
+        assert_eq!(evs, vec![Ev::Junk { offset: 0, len: 2 }, Ev::Junk { offset: 2, len: 1 }, f(b"A")]);
     }
 
     #[test]
@@ -861,21 +774,13 @@ mod tests {
         let (evs, _) = run(cfg, &[&s]);
         assert_eq!(
             evs,
-            vec![
-                Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }),
-                Ev::Junk { offset: 0, len: 2 },
-                f(b"A"),
-            ]
+            vec![Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }), Ev::Junk { offset: 0, len: 2 }, f(b"A"),]
         );
         // Junk that runs to the end of a read, with the SB arriving in the next one.
         let (evs, _) = run(cfg, &[&s[..2], &s[2..]]);
         assert_eq!(
             evs,
-            vec![
-                Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }),
-                Ev::Junk { offset: 0, len: 2 },
-                f(b"A"),
-            ]
+            vec![Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }), Ev::Junk { offset: 0, len: 2 }, f(b"A"),]
         );
     }
 
@@ -888,10 +793,7 @@ mod tests {
         assert_eq!(
             evs,
             vec![
-                Ev::Err(Error::UnexpectedStartBlock {
-                    offset: 9,
-                    frame_offset: 0
-                }),
+                Ev::Err(Error::UnexpectedStartBlock { offset: 9, frame_offset: 0 }),
                 Ev::Junk { offset: 0, len: 9 },
                 f(b"A"),
             ]
@@ -908,28 +810,15 @@ mod tests {
         let (evs, _) = run(Config::new(), &[&s]);
         assert_eq!(
             evs,
-            vec![
-                Ev::Err(Error::MissingCarriageReturn { offset: 3 }),
-                Ev::Junk { offset: 0, len: 3 },
-                f(b"B"),
-            ]
+            vec![Ev::Err(Error::MissingCarriageReturn { offset: 3 }), Ev::Junk { offset: 0, len: 3 }, f(b"B"),]
         );
         // EB then a non-CR, non-SB byte.
         let (evs, _) = run(Config::new(), &[b"\x0bA\x1cX"]);
-        assert_eq!(
-            evs,
-            vec![
-                Ev::Err(Error::MissingCarriageReturn { offset: 3 }),
-                Ev::Junk { offset: 0, len: 4 },
-            ]
-        );
+        assert_eq!(evs, vec![Ev::Err(Error::MissingCarriageReturn { offset: 3 }), Ev::Junk { offset: 0, len: 4 },]);
         // EB as the last byte of the stream.
         let mut d = Decoder::new();
         assert_eq!(d.decode(b"\x0bA\x1c"), Ok(Status::Partial));
-        assert_eq!(
-            d.finish(b"\x0bA\x1c"),
-            Err(Error::Truncated { offset: 0, len: 3 })
-        );
+        assert_eq!(d.finish(b"\x0bA\x1c"), Err(Error::Truncated { offset: 0, len: 3 }));
     }
 
     #[test]
@@ -940,26 +829,11 @@ mod tests {
         s.extend(b"\x0bC\x1c\n");
         s.extend(b"\x0bD\x1c");
         let (evs, _) = run(cfg, &[&s]);
-        assert_eq!(
-            evs,
-            vec![
-                f(b"A"),
-                f(b"B"),
-                f(b"C"),
-                Ev::Junk { offset: 10, len: 1 },
-                f(b"D"),
-            ]
-        );
+        assert_eq!(evs, vec![f(b"A"), f(b"B"), f(b"C"), Ev::Junk { offset: 10, len: 1 }, f(b"D"),]);
         // EB at end of a read waits for the next byte.
         let mut d = Decoder::with_config(cfg);
         assert_eq!(d.decode(b"\x0bA\x1c"), Ok(Status::Partial));
-        assert_eq!(
-            d.decode(b"\x0bA\x1c\r"),
-            Ok(Status::Complete {
-                frame: 1..2,
-                consumed: 4
-            })
-        );
+        assert_eq!(d.decode(b"\x0bA\x1c\r"), Ok(Status::Complete { frame: 1..2, consumed: 4 }));
     }
 
     #[test]
@@ -971,14 +845,7 @@ mod tests {
         // One more byte, EB not yet received: error as soon as 5 payload bytes are in.
         let mut d = Decoder::with_config(cfg);
         assert_eq!(d.decode(b"\x0bABCD"), Ok(Status::Partial));
-        assert_eq!(
-            d.decode(b"\x0bABCDE"),
-            Err(Error::FrameTooLarge {
-                seen: 5,
-                limit: 4,
-                offset: 0
-            })
-        );
+        assert_eq!(d.decode(b"\x0bABCDE"), Err(Error::FrameTooLarge { seen: 5, limit: 4, offset: 0 }));
         // The rest of the oversized frame streams out as junk, then the next frame.
         let mut s = b"\x0bABCDEFGHIJ\x1c\r".to_vec();
         s.extend(frame(b"ok"));
@@ -987,11 +854,7 @@ mod tests {
         assert_eq!(
             evs,
             vec![
-                Ev::Err(Error::FrameTooLarge {
-                    seen: 5,
-                    limit: 4,
-                    offset: 0
-                }),
+                Ev::Err(Error::FrameTooLarge { seen: 5, limit: 4, offset: 0 }),
                 Ev::Junk { offset: 0, len: 6 },
                 Ev::Junk { offset: 6, len: 3 },
                 Ev::Junk { offset: 9, len: 3 },
@@ -1011,14 +874,7 @@ mod tests {
     fn oversized_frame_detected_with_eb_present() {
         let cfg = Config::new().max_frame(2);
         let mut d = Decoder::with_config(cfg);
-        assert_eq!(
-            d.decode(&frame(b"ABC")),
-            Err(Error::FrameTooLarge {
-                seen: 5,
-                limit: 2,
-                offset: 0
-            })
-        );
+        assert_eq!(d.decode(&frame(b"ABC")), Err(Error::FrameTooLarge { seen: 5, limit: 2, offset: 0 }));
     }
 
     #[test]
@@ -1029,11 +885,7 @@ mod tests {
         assert_eq!(leftover, b"\x0bMSH|par");
         assert_eq!(
             evs,
-            vec![
-                f(b"A"),
-                Ev::Err(Error::Truncated { offset: 4, len: 8 }),
-                Ev::Junk { offset: 4, len: 8 },
-            ]
+            vec![f(b"A"), Ev::Err(Error::Truncated { offset: 4, len: 8 }), Ev::Junk { offset: 4, len: 8 },]
         );
     }
 
@@ -1063,29 +915,11 @@ mod tests {
         assert_eq!(encode_into(b"", &mut out), Ok(3));
         assert_eq!(&out[..4], &[SB, EB, CR, 0xAA]);
         let mut out = [0xAA; 6];
-        assert_eq!(
-            encode_into(b"ABCD", &mut out),
-            Err(Error::BufferTooSmall {
-                needed: 7,
-                available: 6
-            })
-        );
+        assert_eq!(encode_into(b"ABCD", &mut out), Err(Error::BufferTooSmall { needed: 7, available: 6 }));
         assert_eq!(out, [0xAA; 6], "untouched on error");
-        assert_eq!(
-            encode_into(b"", &mut []),
-            Err(Error::BufferTooSmall {
-                needed: 3,
-                available: 0
-            })
-        );
-        assert_eq!(
-            encode_into(b"ab\x1c", &mut [0; 16]),
-            Err(Error::ForbiddenByte { offset: 2 })
-        );
-        assert_eq!(
-            encode_into(b"\x0b", &mut [0; 16]),
-            Err(Error::ForbiddenByte { offset: 0 })
-        );
+        assert_eq!(encode_into(b"", &mut []), Err(Error::BufferTooSmall { needed: 3, available: 0 }));
+        assert_eq!(encode_into(b"ab\x1c", &mut [0; 16]), Err(Error::ForbiddenByte { offset: 2 }));
+        assert_eq!(encode_into(b"\x0b", &mut [0; 16]), Err(Error::ForbiddenByte { offset: 0 }));
         let mut out = [0; 7];
         assert_eq!(encode_into(b"ABCD", &mut out), Ok(7));
         assert_eq!(&out, b"\x0bABCD\x1c\r");
@@ -1102,21 +936,11 @@ mod tests {
     fn display_has_kinds_and_offsets_not_payload() {
         let errs = [
             Error::JunkBeforeStartBlock { offset: 7, len: 3 },
-            Error::UnexpectedStartBlock {
-                offset: 9,
-                frame_offset: 2,
-            },
+            Error::UnexpectedStartBlock { offset: 9, frame_offset: 2 },
             Error::MissingCarriageReturn { offset: 11 },
-            Error::FrameTooLarge {
-                seen: 12,
-                limit: 10,
-                offset: 5,
-            },
+            Error::FrameTooLarge { seen: 12, limit: 10, offset: 5 },
             Error::Truncated { offset: 4, len: 8 },
-            Error::BufferTooSmall {
-                needed: 13,
-                available: 2,
-            },
+            Error::BufferTooSmall { needed: 13, available: 2 },
             Error::ForbiddenByte { offset: 6 },
         ];
         for e in errs {
@@ -1135,14 +959,7 @@ mod tests {
     fn status_consumed() {
         assert_eq!(Status::Partial.consumed(), 0);
         assert_eq!(Status::Junk { offset: 3, len: 2 }.consumed(), 2);
-        assert_eq!(
-            Status::Complete {
-                frame: 1..2,
-                consumed: 4
-            }
-            .consumed(),
-            4
-        );
+        assert_eq!(Status::Complete { frame: 1..2, consumed: 4 }.consumed(), 4);
     }
 
     mod props {
@@ -1150,10 +967,7 @@ mod tests {
         use proptest::prelude::*;
 
         fn payload() -> impl Strategy<Value = Vec<u8>> {
-            proptest::collection::vec(
-                any::<u8>().prop_filter("no SB/EB", |b| *b != SB && *b != EB),
-                0..64,
-            )
+            proptest::collection::vec(any::<u8>().prop_filter("no SB/EB", |b| *b != SB && *b != EB), 0..64)
         }
 
         proptest! {

@@ -50,7 +50,13 @@ fn segment_text(d: (u8, Vec<u8>)) -> impl Strategy<Value = Vec<u8>> {
     let mut alphabet: Vec<u8> = b"ABCXYZ0129 .-_\"".to_vec();
     alphabet.push(field);
     alphabet.extend_from_slice(&enc);
-    let id = prop_oneof![Just(b"PID".to_vec()), Just(b"OBX".to_vec()), Just(b"NTE".to_vec()), Just(b"ZPD".to_vec()), Just(b"PV1".to_vec())];
+    let id = prop_oneof![
+        Just(b"PID".to_vec()),
+        Just(b"OBX".to_vec()),
+        Just(b"NTE".to_vec()),
+        Just(b"ZPD".to_vec()),
+        Just(b"PV1".to_vec())
+    ];
     let body = proptest::collection::vec(proptest::sample::select(alphabet), 0..40);
     (id, body).prop_map(move |(mut id, body)| {
         if !body.is_empty() {
@@ -62,33 +68,41 @@ fn segment_text(d: (u8, Vec<u8>)) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn message_bytes() -> impl Strategy<Value = (Vec<u8>, usize)> {
-    delimiter_set().prop_flat_map(|d| {
-        let segs = proptest::collection::vec(segment_text(d.clone()), 0..8);
-        let terms = proptest::collection::vec(
-            prop_oneof![Just(&b"\r"[..]), Just(&b"\n"[..]), Just(&b"\r\n"[..]), Just(&b"\r\n\r\n"[..]), Just(&b"\n\r"[..])],
-            9,
-        );
-        let lead = prop_oneof![Just(&b""[..]), Just(&b"\xEF\xBB\xBF"[..]), Just(&b"\x0b"[..]), Just(&b"log line\n"[..])];
-        let final_term = any::<bool>();
-        (Just(d), segs, terms, lead, final_term)
-    })
-    .prop_map(|((field, enc), segs, terms, lead, final_term)| {
-        let mut out = lead.to_vec();
-        out.extend_from_slice(b"MSH");
-        out.push(field);
-        out.extend_from_slice(&enc);
-        out.push(field);
-        out.extend_from_slice(b"APP");
-        let n = segs.len() + 1;
-        for (i, seg) in segs.iter().enumerate() {
-            out.extend_from_slice(terms[i]);
-            out.extend_from_slice(seg);
-        }
-        if final_term {
-            out.extend_from_slice(terms[8]);
-        }
-        (out, n)
-    })
+    delimiter_set()
+        .prop_flat_map(|d| {
+            let segs = proptest::collection::vec(segment_text(d.clone()), 0..8);
+            let terms = proptest::collection::vec(
+                prop_oneof![
+                    Just(&b"\r"[..]),
+                    Just(&b"\n"[..]),
+                    Just(&b"\r\n"[..]),
+                    Just(&b"\r\n\r\n"[..]),
+                    Just(&b"\n\r"[..])
+                ],
+                9,
+            );
+            let lead =
+                prop_oneof![Just(&b""[..]), Just(&b"\xEF\xBB\xBF"[..]), Just(&b"\x0b"[..]), Just(&b"log line\n"[..])];
+            let final_term = any::<bool>();
+            (Just(d), segs, terms, lead, final_term)
+        })
+        .prop_map(|((field, enc), segs, terms, lead, final_term)| {
+            let mut out = lead.to_vec();
+            out.extend_from_slice(b"MSH");
+            out.push(field);
+            out.extend_from_slice(&enc);
+            out.push(field);
+            out.extend_from_slice(b"APP");
+            let n = segs.len() + 1;
+            for (i, seg) in segs.iter().enumerate() {
+                out.extend_from_slice(terms[i]);
+                out.extend_from_slice(seg);
+            }
+            if final_term {
+                out.extend_from_slice(terms[8]);
+            }
+            (out, n)
+        })
 }
 
 proptest! {
