@@ -206,7 +206,7 @@ impl Drop for ModeGuard {
 ///
 /// let odd = br#"{"resourceType":"Patient","nickname":"x"}"#;
 /// let err = from_json_slice::<Resource>(odd, ReadMode::Strict).unwrap_err();
-/// assert_eq!(err.to_string(), "unknown element `nickname` at Patient (line 1, column 37)");
+/// assert_eq!(err.to_string(), "unknown element `nickname` at Patient (line 1, column 36)");
 /// assert!(from_json_slice::<Resource>(odd, ReadMode::Lenient).is_ok());
 /// ```
 pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8], mode: ReadMode) -> Result<T, Error> {
@@ -393,17 +393,20 @@ impl<'de, T: FhirObject> Visitor<'de> for ObjectVisitor<T> {
         write!(f, "a FHIR {} object", T::NAME)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        read_object(&mut map)
+        let mut obj = T::default();
+        read_object(&mut map, &mut obj)?;
+        Ok(obj)
     }
 }
 
-/// Reads the remaining members of an object (after `resourceType`, for resources).
-pub(crate) fn read_rest<'de, T: FhirObject, A: MapAccess<'de>>(mut map: A) -> Result<T, A::Error> {
-    read_object(&mut map)
+/// Reads the remaining members of a resource (after `resourceType`) straight into a box.
+pub(crate) fn read_rest<'de, T: FhirObject, A: MapAccess<'de>>(mut map: A) -> Result<Box<T>, A::Error> {
+    let mut obj = Box::<T>::default();
+    read_object(&mut map, &mut *obj)?;
+    Ok(obj)
 }
 
-fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
-    let mut obj = T::default();
+fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A, obj: &mut T) -> Result<(), A::Error> {
     while let Some(key) = map.next_key::<Key<'de>>()? {
         let k = key.as_str();
         let step = if T::RESOURCE && k == "resourceType" {
@@ -437,7 +440,7 @@ fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A) -> Result<T, 
             }
         }
     }
-    Ok(obj)
+    Ok(())
 }
 
 /// Implements `Deserialize` for a generated object through [`ObjectVisitor`].
@@ -740,8 +743,10 @@ pub(crate) fn ser_vec<M: SerializeMap, T: Serialize + Empty>(
 }
 
 pub(crate) fn ser_unknown<M: SerializeMap>(m: &mut M, u: &Unknown) -> Result<(), M::Error> {
-    for (k, v) in u.iter() {
-        m.serialize_entry(k, v)?;
+    if let Some(members) = &u.0 {
+        for (k, v) in members.iter() {
+            m.serialize_entry(k, v)?;
+        }
     }
     Ok(())
 }

@@ -290,11 +290,14 @@ pub fn mark_boxes(defs: &mut [TypeDef]) {
         }
         false
     };
+    // Singular backbone elements are boxed too: they are large and usually absent, and keeping
+    // them out of line keeps resources and Bundle entries small (less copying when reading).
+    let backbones: BTreeSet<String> = defs.iter().filter(|d| d.kind == Kind::Backbone).map(|d| d.name.clone()).collect();
     for d in defs.iter_mut() {
         let owner = d.name.clone();
         for f in &mut d.fields {
             if let FieldTy::Complex { name } = &f.ty {
-                if !f.repeats() && reaches(name, &owner) {
+                if !f.repeats() && (reaches(name, &owner) || backbones.contains(name)) {
                     f.boxed = true;
                 }
             }

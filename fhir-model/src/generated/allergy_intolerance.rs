@@ -75,44 +75,86 @@ impl FhirObject for AllergyIntolerance {
     const NAME: &'static str = "AllergyIntolerance";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
-            "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "category" => j::de_prims(map, &mut self.category)?,
-            "_category" => j::de_prims_ext(map, &mut self.category)?,
-            "criticality" => j::de_prim(map, &mut self.criticality)?,
-            "_criticality" => j::de_prim_ext(map, &mut self.criticality)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "patient" => j::de_opt(map, &mut self.patient)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
-            "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
-            "onsetAge" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Age)?,
-            "onsetPeriod" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Period)?,
-            "onsetRange" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Range)?,
-            "onsetString" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
-            "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
-            "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
-            "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
-            "recorder" => j::de_opt(map, &mut self.recorder)?,
-            "asserter" => j::de_opt(map, &mut self.asserter)?,
-            "lastOccurrence" => j::de_prim(map, &mut self.last_occurrence)?,
-            "_lastOccurrence" => j::de_prim_ext(map, &mut self.last_occurrence)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "reaction" => j::de_vec(map, &mut self.reaction)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "patient" => j::de_opt(map, &mut self.patient)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_prims(map, &mut self.category)?,
+                "onsetAge" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Age)?,
+                "recorder" => j::de_opt(map, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, &mut self.asserter)?,
+                "reaction" => j::de_vec(map, &mut self.reaction)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_category" => j::de_prims_ext(map, &mut self.category)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "onsetRange" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Range)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "criticality" => j::de_prim(map, &mut self.criticality)?,
+                "onsetPeriod" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Period)?,
+                "onsetString" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_criticality" => j::de_prim_ext(map, &mut self.criticality)?,
+                "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
+                "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
+                "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "lastOccurrence" => j::de_prim(map, &mut self.last_occurrence)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_lastOccurrence" => j::de_prim_ext(map, &mut self.last_occurrence)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -274,20 +316,50 @@ impl FhirObject for AllergyIntoleranceReaction {
     const NAME: &'static str = "AllergyIntolerance.reaction";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "substance" => j::de_opt(map, &mut self.substance)?,
-            "manifestation" => j::de_vec(map, &mut self.manifestation)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "onset" => j::de_prim(map, &mut self.onset)?,
-            "_onset" => j::de_prim_ext(map, &mut self.onset)?,
-            "severity" => j::de_prim(map, &mut self.severity)?,
-            "_severity" => j::de_prim_ext(map, &mut self.severity)?,
-            "exposureRoute" => j::de_opt(map, &mut self.exposure_route)?,
-            "note" => j::de_vec(map, &mut self.note)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "onset" => j::de_prim(map, &mut self.onset)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_onset" => j::de_prim_ext(map, &mut self.onset)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "severity" => j::de_prim(map, &mut self.severity)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "substance" => j::de_opt(map, &mut self.substance)?,
+                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "manifestation" => j::de_vec(map, &mut self.manifestation)?,
+                "exposureRoute" => j::de_opt(map, &mut self.exposure_route)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -49,23 +49,50 @@ impl FhirObject for Bundle {
     const NAME: &'static str = "Bundle";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "identifier" => j::de_opt(map, &mut self.identifier)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "timestamp" => j::de_prim(map, &mut self.timestamp)?,
-            "_timestamp" => j::de_prim_ext(map, &mut self.timestamp)?,
-            "total" => j::de_prim(map, &mut self.total)?,
-            "_total" => j::de_prim_ext(map, &mut self.total)?,
-            "link" => j::de_vec(map, &mut self.link)?,
-            "entry" => j::de_vec(map, &mut self.entry)?,
-            "signature" => j::de_opt(map, &mut self.signature)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "link" => j::de_vec(map, &mut self.link)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "total" => j::de_prim(map, &mut self.total)?,
+                "entry" => j::de_vec(map, &mut self.entry)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_total" => j::de_prim_ext(map, &mut self.total)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "timestamp" => j::de_prim(map, &mut self.timestamp)?,
+                "signature" => j::de_opt(map, &mut self.signature)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                "_timestamp" => j::de_prim_ext(map, &mut self.timestamp)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -140,14 +167,32 @@ impl FhirObject for BundleLink {
     const NAME: &'static str = "Bundle.link";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "relation" => j::de_prim(map, &mut self.relation)?,
-            "_relation" => j::de_prim_ext(map, &mut self.relation)?,
-            "url" => j::de_prim(map, &mut self.url)?,
-            "_url" => j::de_prim_ext(map, &mut self.url)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_prim(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "relation" => j::de_prim(map, &mut self.relation)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_relation" => j::de_prim_ext(map, &mut self.relation)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -209,11 +254,11 @@ pub struct BundleEntry {
     /// A resource in the bundle (`resource`, 0..1)
     pub resource: Option<Resource>,
     /// Search related information (`search`, 0..1)
-    pub search: Option<BundleEntrySearch>,
+    pub search: Option<Box<BundleEntrySearch>>,
     /// Additional execution information (transaction/batch/history) (`request`, 0..1)
-    pub request: Option<BundleEntryRequest>,
+    pub request: Option<Box<BundleEntryRequest>>,
     /// Results of execution (transaction/batch/history) (`response`, 0..1)
-    pub response: Option<BundleEntryResponse>,
+    pub response: Option<Box<BundleEntryResponse>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -222,17 +267,38 @@ impl FhirObject for BundleEntry {
     const NAME: &'static str = "Bundle.entry";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "link" => j::de_vec(map, &mut self.link)?,
-            "fullUrl" => j::de_prim(map, &mut self.full_url)?,
-            "_fullUrl" => j::de_prim_ext(map, &mut self.full_url)?,
-            "resource" => j::de_opt(map, &mut self.resource)?,
-            "search" => j::de_opt(map, &mut self.search)?,
-            "request" => j::de_opt(map, &mut self.request)?,
-            "response" => j::de_opt(map, &mut self.response)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "link" => j::de_vec(map, &mut self.link)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "search" => j::de_opt(map, &mut self.search)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "fullUrl" => j::de_prim(map, &mut self.full_url)?,
+                "request" => j::de_opt(map, &mut self.request)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_fullUrl" => j::de_prim_ext(map, &mut self.full_url)?,
+                "resource" => j::de_opt(map, &mut self.resource)?,
+                "response" => j::de_opt(map, &mut self.response)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -282,9 +348,9 @@ impl Validate for BundleEntry {
         cx.many("link", &self.link, 0, u32::MAX);
         cx.prim("fullUrl", self.full_url.as_ref(), 0, Fmt::Uri, None);
         cx.one("resource", self.resource.as_ref(), 0);
-        cx.one("search", self.search.as_ref(), 0);
-        cx.one("request", self.request.as_ref(), 0);
-        cx.one("response", self.response.as_ref(), 0);
+        cx.one("search", self.search.as_deref(), 0);
+        cx.one("request", self.request.as_deref(), 0);
+        cx.one("response", self.response.as_deref(), 0);
     }
 }
 
@@ -311,14 +377,32 @@ impl FhirObject for BundleEntrySearch {
     const NAME: &'static str = "Bundle.entry.search";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "mode" => j::de_prim(map, &mut self.mode)?,
-            "_mode" => j::de_prim_ext(map, &mut self.mode)?,
-            "score" => j::de_prim(map, &mut self.score)?,
-            "_score" => j::de_prim_ext(map, &mut self.score)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "mode" => j::de_prim(map, &mut self.mode)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_mode" => j::de_prim_ext(map, &mut self.mode)?,
+                "score" => j::de_prim(map, &mut self.score)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_score" => j::de_prim_ext(map, &mut self.score)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -393,22 +477,58 @@ impl FhirObject for BundleEntryRequest {
     const NAME: &'static str = "Bundle.entry.request";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "method" => j::de_prim(map, &mut self.method)?,
-            "_method" => j::de_prim_ext(map, &mut self.method)?,
-            "url" => j::de_prim(map, &mut self.url)?,
-            "_url" => j::de_prim_ext(map, &mut self.url)?,
-            "ifNoneMatch" => j::de_prim(map, &mut self.if_none_match)?,
-            "_ifNoneMatch" => j::de_prim_ext(map, &mut self.if_none_match)?,
-            "ifModifiedSince" => j::de_prim(map, &mut self.if_modified_since)?,
-            "_ifModifiedSince" => j::de_prim_ext(map, &mut self.if_modified_since)?,
-            "ifMatch" => j::de_prim(map, &mut self.if_match)?,
-            "_ifMatch" => j::de_prim_ext(map, &mut self.if_match)?,
-            "ifNoneExist" => j::de_prim(map, &mut self.if_none_exist)?,
-            "_ifNoneExist" => j::de_prim_ext(map, &mut self.if_none_exist)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_prim(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "method" => j::de_prim(map, &mut self.method)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_method" => j::de_prim_ext(map, &mut self.method)?,
+                "ifMatch" => j::de_prim(map, &mut self.if_match)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_ifMatch" => j::de_prim_ext(map, &mut self.if_match)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "ifNoneMatch" => j::de_prim(map, &mut self.if_none_match)?,
+                "ifNoneExist" => j::de_prim(map, &mut self.if_none_exist)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_ifNoneMatch" => j::de_prim_ext(map, &mut self.if_none_match)?,
+                "_ifNoneExist" => j::de_prim_ext(map, &mut self.if_none_exist)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "ifModifiedSince" => j::de_prim(map, &mut self.if_modified_since)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_ifModifiedSince" => j::de_prim_ext(map, &mut self.if_modified_since)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -493,19 +613,49 @@ impl FhirObject for BundleEntryResponse {
     const NAME: &'static str = "Bundle.entry.response";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "location" => j::de_prim(map, &mut self.location)?,
-            "_location" => j::de_prim_ext(map, &mut self.location)?,
-            "etag" => j::de_prim(map, &mut self.etag)?,
-            "_etag" => j::de_prim_ext(map, &mut self.etag)?,
-            "lastModified" => j::de_prim(map, &mut self.last_modified)?,
-            "_lastModified" => j::de_prim_ext(map, &mut self.last_modified)?,
-            "outcome" => j::de_opt(map, &mut self.outcome)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "etag" => j::de_prim(map, &mut self.etag)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_etag" => j::de_prim_ext(map, &mut self.etag)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "outcome" => j::de_opt(map, &mut self.outcome)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "location" => j::de_prim(map, &mut self.location)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_location" => j::de_prim_ext(map, &mut self.location)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "lastModified" => j::de_prim(map, &mut self.last_modified)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_lastModified" => j::de_prim_ext(map, &mut self.last_modified)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -95,53 +95,110 @@ impl FhirObject for ChargeItem {
     const NAME: &'static str = "ChargeItem";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "definitionUri" => j::de_prims(map, &mut self.definition_uri)?,
-            "_definitionUri" => j::de_prims_ext(map, &mut self.definition_uri)?,
-            "definitionCanonical" => j::de_prims(map, &mut self.definition_canonical)?,
-            "_definitionCanonical" => j::de_prims_ext(map, &mut self.definition_canonical)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "partOf" => j::de_vec(map, &mut self.part_of)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "context" => j::de_opt(map, &mut self.context)?,
-            "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
-            "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
-            "occurrencePeriod" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Period)?,
-            "occurrenceTiming" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Timing)?,
-            "performer" => j::de_vec(map, &mut self.performer)?,
-            "performingOrganization" => j::de_opt(map, &mut self.performing_organization)?,
-            "requestingOrganization" => j::de_opt(map, &mut self.requesting_organization)?,
-            "costCenter" => j::de_opt(map, &mut self.cost_center)?,
-            "quantity" => j::de_opt(map, &mut self.quantity)?,
-            "bodysite" => j::de_vec(map, &mut self.bodysite)?,
-            "factorOverride" => j::de_prim(map, &mut self.factor_override)?,
-            "_factorOverride" => j::de_prim_ext(map, &mut self.factor_override)?,
-            "priceOverride" => j::de_opt(map, &mut self.price_override)?,
-            "overrideReason" => j::de_prim(map, &mut self.override_reason)?,
-            "_overrideReason" => j::de_prim_ext(map, &mut self.override_reason)?,
-            "enterer" => j::de_opt(map, &mut self.enterer)?,
-            "enteredDate" => j::de_prim(map, &mut self.entered_date)?,
-            "_enteredDate" => j::de_prim_ext(map, &mut self.entered_date)?,
-            "reason" => j::de_vec(map, &mut self.reason)?,
-            "service" => j::de_vec(map, &mut self.service)?,
-            "productReference" => j::de_choice(map, &mut self.product, ChargeItemProduct::Reference)?,
-            "productCodeableConcept" => j::de_choice(map, &mut self.product, ChargeItemProduct::CodeableConcept)?,
-            "account" => j::de_vec(map, &mut self.account)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "partOf" => j::de_vec(map, &mut self.part_of)?,
+                "reason" => j::de_vec(map, &mut self.reason)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "context" => j::de_opt(map, &mut self.context)?,
+                "enterer" => j::de_opt(map, &mut self.enterer)?,
+                "service" => j::de_vec(map, &mut self.service)?,
+                "account" => j::de_vec(map, &mut self.account)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "quantity" => j::de_opt(map, &mut self.quantity)?,
+                "bodysite" => j::de_vec(map, &mut self.bodysite)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "performer" => j::de_vec(map, &mut self.performer)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "costCenter" => j::de_opt(map, &mut self.cost_center)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "enteredDate" => j::de_prim(map, &mut self.entered_date)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_enteredDate" => j::de_prim_ext(map, &mut self.entered_date)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "definitionUri" => j::de_prims(map, &mut self.definition_uri)?,
+                "priceOverride" => j::de_opt(map, &mut self.price_override)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_definitionUri" => j::de_prims_ext(map, &mut self.definition_uri)?,
+                "factorOverride" => j::de_prim(map, &mut self.factor_override)?,
+                "overrideReason" => j::de_prim(map, &mut self.override_reason)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_factorOverride" => j::de_prim_ext(map, &mut self.factor_override)?,
+                "_overrideReason" => j::de_prim_ext(map, &mut self.override_reason)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "occurrencePeriod" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Period)?,
+                "occurrenceTiming" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Timing)?,
+                "productReference" => j::de_choice(map, &mut self.product, ChargeItemProduct::Reference)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "definitionCanonical" => j::de_prims(map, &mut self.definition_canonical)?,
+                "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "_definitionCanonical" => j::de_prims_ext(map, &mut self.definition_canonical)?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "performingOrganization" => j::de_opt(map, &mut self.performing_organization)?,
+                "requestingOrganization" => j::de_opt(map, &mut self.requesting_organization)?,
+                "productCodeableConcept" => j::de_choice(map, &mut self.product, ChargeItemProduct::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -339,12 +396,27 @@ impl FhirObject for ChargeItemPerformer {
     const NAME: &'static str = "ChargeItem.performer";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "function" => j::de_opt(map, &mut self.function)?,
-            "actor" => j::de_opt(map, &mut self.actor)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "actor" => j::de_opt(map, &mut self.actor)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "function" => j::de_opt(map, &mut self.function)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -77,47 +77,92 @@ impl FhirObject for Condition {
     const NAME: &'static str = "Condition";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
-            "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
-            "category" => j::de_vec(map, &mut self.category)?,
-            "severity" => j::de_opt(map, &mut self.severity)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "bodySite" => j::de_vec(map, &mut self.body_site)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
-            "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
-            "onsetAge" => j::de_choice(map, &mut self.onset, ConditionOnset::Age)?,
-            "onsetPeriod" => j::de_choice(map, &mut self.onset, ConditionOnset::Period)?,
-            "onsetRange" => j::de_choice(map, &mut self.onset, ConditionOnset::Range)?,
-            "onsetString" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
-            "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
-            "abatementDateTime" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
-            "_abatementDateTime" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
-            "abatementAge" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Age)?,
-            "abatementPeriod" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Period)?,
-            "abatementRange" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Range)?,
-            "abatementString" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
-            "_abatementString" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
-            "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
-            "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
-            "recorder" => j::de_opt(map, &mut self.recorder)?,
-            "asserter" => j::de_opt(map, &mut self.asserter)?,
-            "stage" => j::de_vec(map, &mut self.stage)?,
-            "evidence" => j::de_vec(map, &mut self.evidence)?,
-            "note" => j::de_vec(map, &mut self.note)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "stage" => j::de_vec(map, &mut self.stage)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_vec(map, &mut self.category)?,
+                "severity" => j::de_opt(map, &mut self.severity)?,
+                "bodySite" => j::de_vec(map, &mut self.body_site)?,
+                "onsetAge" => j::de_choice(map, &mut self.onset, ConditionOnset::Age)?,
+                "recorder" => j::de_opt(map, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, &mut self.asserter)?,
+                "evidence" => j::de_vec(map, &mut self.evidence)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "onsetRange" => j::de_choice(map, &mut self.onset, ConditionOnset::Range)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "onsetPeriod" => j::de_choice(map, &mut self.onset, ConditionOnset::Period)?,
+                "onsetString" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
+                "abatementAge" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Age)?,
+                "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
+                "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "abatementRange" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Range)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "abatementPeriod" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Period)?,
+                "abatementString" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_abatementString" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "abatementDateTime" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
+                "_abatementDateTime" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -324,13 +369,31 @@ impl FhirObject for ConditionStage {
     const NAME: &'static str = "Condition.stage";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "summary" => j::de_opt(map, &mut self.summary)?,
-            "assessment" => j::de_vec(map, &mut self.assessment)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "summary" => j::de_opt(map, &mut self.summary)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "assessment" => j::de_vec(map, &mut self.assessment)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -400,12 +463,27 @@ impl FhirObject for ConditionEvidence {
     const NAME: &'static str = "Condition.evidence";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "code" => j::de_vec(map, &mut self.code)?,
-            "detail" => j::de_vec(map, &mut self.detail)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_vec(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "detail" => j::de_vec(map, &mut self.detail)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -77,40 +77,79 @@ impl FhirObject for Coverage {
     const NAME: &'static str = "Coverage";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "policyHolder" => j::de_opt(map, &mut self.policy_holder)?,
-            "subscriber" => j::de_opt(map, &mut self.subscriber)?,
-            "subscriberId" => j::de_prim(map, &mut self.subscriber_id)?,
-            "_subscriberId" => j::de_prim_ext(map, &mut self.subscriber_id)?,
-            "beneficiary" => j::de_opt(map, &mut self.beneficiary)?,
-            "dependent" => j::de_prim(map, &mut self.dependent)?,
-            "_dependent" => j::de_prim_ext(map, &mut self.dependent)?,
-            "relationship" => j::de_opt(map, &mut self.relationship)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "payor" => j::de_vec(map, &mut self.payor)?,
-            "class" => j::de_vec(map, &mut self.class)?,
-            "order" => j::de_prim(map, &mut self.order)?,
-            "_order" => j::de_prim_ext(map, &mut self.order)?,
-            "network" => j::de_prim(map, &mut self.network)?,
-            "_network" => j::de_prim_ext(map, &mut self.network)?,
-            "costToBeneficiary" => j::de_vec(map, &mut self.cost_to_beneficiary)?,
-            "subrogation" => j::de_prim(map, &mut self.subrogation)?,
-            "_subrogation" => j::de_prim_ext(map, &mut self.subrogation)?,
-            "contract" => j::de_vec(map, &mut self.contract)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "payor" => j::de_vec(map, &mut self.payor)?,
+                "class" => j::de_vec(map, &mut self.class)?,
+                "order" => j::de_prim(map, &mut self.order)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                "_order" => j::de_prim_ext(map, &mut self.order)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "network" => j::de_prim(map, &mut self.network)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "_network" => j::de_prim_ext(map, &mut self.network)?,
+                "contract" => j::de_vec(map, &mut self.contract)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "dependent" => j::de_prim(map, &mut self.dependent)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "subscriber" => j::de_opt(map, &mut self.subscriber)?,
+                "_dependent" => j::de_prim_ext(map, &mut self.dependent)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "beneficiary" => j::de_opt(map, &mut self.beneficiary)?,
+                "subrogation" => j::de_prim(map, &mut self.subrogation)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "policyHolder" => j::de_opt(map, &mut self.policy_holder)?,
+                "subscriberId" => j::de_prim(map, &mut self.subscriber_id)?,
+                "relationship" => j::de_opt(map, &mut self.relationship)?,
+                "_subrogation" => j::de_prim_ext(map, &mut self.subrogation)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "_subscriberId" => j::de_prim_ext(map, &mut self.subscriber_id)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "costToBeneficiary" => j::de_vec(map, &mut self.cost_to_beneficiary)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -215,15 +254,33 @@ impl FhirObject for CoverageClass {
     const NAME: &'static str = "Coverage.class";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -295,14 +352,32 @@ impl FhirObject for CoverageCostToBeneficiary {
     const NAME: &'static str = "Coverage.costToBeneficiary";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "valueQuantity" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Quantity)?,
-            "valueMoney" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Money)?,
-            "exception" => j::de_vec(map, &mut self.exception)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "exception" => j::de_vec(map, &mut self.exception)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "valueMoney" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Money)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "valueQuantity" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Quantity)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -408,12 +483,27 @@ impl FhirObject for CoverageCostToBeneficiaryException {
     const NAME: &'static str = "Coverage.costToBeneficiary.exception";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

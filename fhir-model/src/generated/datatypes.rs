@@ -57,28 +57,58 @@ impl FhirObject for Address {
     const NAME: &'static str = "Address";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "use" => j::de_prim(map, &mut self.use_)?,
-            "_use" => j::de_prim_ext(map, &mut self.use_)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
-            "line" => j::de_prims(map, &mut self.line)?,
-            "_line" => j::de_prims_ext(map, &mut self.line)?,
-            "city" => j::de_prim(map, &mut self.city)?,
-            "_city" => j::de_prim_ext(map, &mut self.city)?,
-            "district" => j::de_prim(map, &mut self.district)?,
-            "_district" => j::de_prim_ext(map, &mut self.district)?,
-            "state" => j::de_prim(map, &mut self.state)?,
-            "_state" => j::de_prim_ext(map, &mut self.state)?,
-            "postalCode" => j::de_prim(map, &mut self.postal_code)?,
-            "_postalCode" => j::de_prim_ext(map, &mut self.postal_code)?,
-            "country" => j::de_prim(map, &mut self.country)?,
-            "_country" => j::de_prim_ext(map, &mut self.country)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_prim(map, &mut self.use_)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_use" => j::de_prim_ext(map, &mut self.use_)?,
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "text" => j::de_prim(map, &mut self.text)?,
+                "line" => j::de_prims(map, &mut self.line)?,
+                "city" => j::de_prim(map, &mut self.city)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "_line" => j::de_prims_ext(map, &mut self.line)?,
+                "_city" => j::de_prim_ext(map, &mut self.city)?,
+                "state" => j::de_prim(map, &mut self.state)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_state" => j::de_prim_ext(map, &mut self.state)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "country" => j::de_prim(map, &mut self.country)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "district" => j::de_prim(map, &mut self.district)?,
+                "_country" => j::de_prim_ext(map, &mut self.country)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_district" => j::de_prim_ext(map, &mut self.district)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "postalCode" => j::de_prim(map, &mut self.postal_code)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_postalCode" => j::de_prim_ext(map, &mut self.postal_code)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -170,19 +200,43 @@ impl FhirObject for Age {
     const NAME: &'static str = "Age";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "comparator" => j::de_prim(map, &mut self.comparator)?,
-            "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
-            "unit" => j::de_prim(map, &mut self.unit)?,
-            "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "unit" => j::de_prim(map, &mut self.unit)?,
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -255,16 +309,37 @@ impl FhirObject for Annotation {
     const NAME: &'static str = "Annotation";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "authorReference" => j::de_choice(map, &mut self.author, AnnotationAuthor::Reference)?,
-            "authorString" => j::de_choice_prim(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
-            "_authorString" => j::de_choice_prim_ext(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
-            "time" => j::de_prim(map, &mut self.time)?,
-            "_time" => j::de_prim_ext(map, &mut self.time)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "time" => j::de_prim(map, &mut self.time)?,
+                "text" => j::de_prim(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_time" => j::de_prim_ext(map, &mut self.time)?,
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "authorString" => j::de_choice_prim(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_authorString" => j::de_choice_prim_ext(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "authorReference" => j::de_choice(map, &mut self.author, AnnotationAuthor::Reference)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -377,25 +452,52 @@ impl FhirObject for Attachment {
     const NAME: &'static str = "Attachment";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "contentType" => j::de_prim(map, &mut self.content_type)?,
-            "_contentType" => j::de_prim_ext(map, &mut self.content_type)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "data" => j::de_prim(map, &mut self.data)?,
-            "_data" => j::de_prim_ext(map, &mut self.data)?,
-            "url" => j::de_prim(map, &mut self.url)?,
-            "_url" => j::de_prim_ext(map, &mut self.url)?,
-            "size" => j::de_prim(map, &mut self.size)?,
-            "_size" => j::de_prim_ext(map, &mut self.size)?,
-            "hash" => j::de_prim(map, &mut self.hash)?,
-            "_hash" => j::de_prim_ext(map, &mut self.hash)?,
-            "title" => j::de_prim(map, &mut self.title)?,
-            "_title" => j::de_prim_ext(map, &mut self.title)?,
-            "creation" => j::de_prim(map, &mut self.creation)?,
-            "_creation" => j::de_prim_ext(map, &mut self.creation)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_prim(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "data" => j::de_prim(map, &mut self.data)?,
+                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "size" => j::de_prim(map, &mut self.size)?,
+                "hash" => j::de_prim(map, &mut self.hash)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                "_size" => j::de_prim_ext(map, &mut self.size)?,
+                "_hash" => j::de_prim_ext(map, &mut self.hash)?,
+                "title" => j::de_prim(map, &mut self.title)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_title" => j::de_prim_ext(map, &mut self.title)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "creation" => j::de_prim(map, &mut self.creation)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "_creation" => j::de_prim_ext(map, &mut self.creation)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "contentType" => j::de_prim(map, &mut self.content_type)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_contentType" => j::de_prim_ext(map, &mut self.content_type)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -475,12 +577,27 @@ impl FhirObject for CodeableConcept {
     const NAME: &'static str = "CodeableConcept";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "coding" => j::de_vec(map, &mut self.coding)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "text" => j::de_prim(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "coding" => j::de_vec(map, &mut self.coding)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -548,19 +665,46 @@ impl FhirObject for Coding {
     const NAME: &'static str = "Coding";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "version" => j::de_prim(map, &mut self.version)?,
-            "_version" => j::de_prim_ext(map, &mut self.version)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
-            "display" => j::de_prim(map, &mut self.display)?,
-            "_display" => j::de_prim_ext(map, &mut self.display)?,
-            "userSelected" => j::de_prim(map, &mut self.user_selected)?,
-            "_userSelected" => j::de_prim_ext(map, &mut self.user_selected)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "version" => j::de_prim(map, &mut self.version)?,
+                "display" => j::de_prim(map, &mut self.display)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_version" => j::de_prim_ext(map, &mut self.version)?,
+                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "userSelected" => j::de_prim(map, &mut self.user_selected)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_userSelected" => j::de_prim_ext(map, &mut self.user_selected)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -631,12 +775,27 @@ impl FhirObject for ContactDetail {
     const NAME: &'static str = "ContactDetail";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "telecom" => j::de_vec(map, &mut self.telecom)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "telecom" => j::de_vec(map, &mut self.telecom)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -704,18 +863,39 @@ impl FhirObject for ContactPoint {
     const NAME: &'static str = "ContactPoint";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "use" => j::de_prim(map, &mut self.use_)?,
-            "_use" => j::de_prim_ext(map, &mut self.use_)?,
-            "rank" => j::de_prim(map, &mut self.rank)?,
-            "_rank" => j::de_prim_ext(map, &mut self.rank)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_prim(map, &mut self.use_)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_use" => j::de_prim_ext(map, &mut self.use_)?,
+                "rank" => j::de_prim(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -788,14 +968,29 @@ impl FhirObject for Contributor {
     const NAME: &'static str = "Contributor";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "contact" => j::de_vec(map, &mut self.contact)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "contact" => j::de_vec(map, &mut self.contact)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -866,19 +1061,43 @@ impl FhirObject for Count {
     const NAME: &'static str = "Count";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "comparator" => j::de_prim(map, &mut self.comparator)?,
-            "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
-            "unit" => j::de_prim(map, &mut self.unit)?,
-            "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "unit" => j::de_prim(map, &mut self.unit)?,
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -961,22 +1180,58 @@ impl FhirObject for DataRequirement {
     const NAME: &'static str = "DataRequirement";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "profile" => j::de_prims(map, &mut self.profile)?,
-            "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-            "subjectCodeableConcept" => j::de_choice(map, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
-            "subjectReference" => j::de_choice(map, &mut self.subject, DataRequirementSubject::Reference)?,
-            "mustSupport" => j::de_prims(map, &mut self.must_support)?,
-            "_mustSupport" => j::de_prims_ext(map, &mut self.must_support)?,
-            "codeFilter" => j::de_vec(map, &mut self.code_filter)?,
-            "dateFilter" => j::de_vec(map, &mut self.date_filter)?,
-            "limit" => j::de_prim(map, &mut self.limit)?,
-            "_limit" => j::de_prim_ext(map, &mut self.limit)?,
-            "sort" => j::de_vec(map, &mut self.sort)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "sort" => j::de_vec(map, &mut self.sort)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "limit" => j::de_prim(map, &mut self.limit)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_limit" => j::de_prim_ext(map, &mut self.limit)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "profile" => j::de_prims(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "codeFilter" => j::de_vec(map, &mut self.code_filter)?,
+                "dateFilter" => j::de_vec(map, &mut self.date_filter)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "mustSupport" => j::de_prims(map, &mut self.must_support)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_mustSupport" => j::de_prims_ext(map, &mut self.must_support)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "subjectReference" => j::de_choice(map, &mut self.subject, DataRequirementSubject::Reference)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "subjectCodeableConcept" => j::de_choice(map, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1096,16 +1351,37 @@ impl FhirObject for DataRequirementCodeFilter {
     const NAME: &'static str = "DataRequirement.codeFilter";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
-            "searchParam" => j::de_prim(map, &mut self.search_param)?,
-            "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
-            "valueSet" => j::de_prim(map, &mut self.value_set)?,
-            "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
-            "code" => j::de_vec(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "path" => j::de_prim(map, &mut self.path)?,
+                "code" => j::de_vec(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "valueSet" => j::de_prim(map, &mut self.value_set)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "searchParam" => j::de_prim(map, &mut self.search_param)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1175,17 +1451,41 @@ impl FhirObject for DataRequirementDateFilter {
     const NAME: &'static str = "DataRequirement.dateFilter";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
-            "searchParam" => j::de_prim(map, &mut self.search_param)?,
-            "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
-            "valueDateTime" => j::de_choice_prim(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
-            "valuePeriod" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Period)?,
-            "valueDuration" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Duration)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "path" => j::de_prim(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "searchParam" => j::de_prim(map, &mut self.search_param)?,
+                "valuePeriod" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Period)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "valueDateTime" => j::de_choice_prim(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                "valueDuration" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Duration)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1291,13 +1591,28 @@ impl FhirObject for DataRequirementSort {
     const NAME: &'static str = "DataRequirement.sort";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
-            "direction" => j::de_prim(map, &mut self.direction)?,
-            "_direction" => j::de_prim_ext(map, &mut self.direction)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "path" => j::de_prim(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "direction" => j::de_prim(map, &mut self.direction)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_direction" => j::de_prim_ext(map, &mut self.direction)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1365,19 +1680,43 @@ impl FhirObject for Distance {
     const NAME: &'static str = "Distance";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "comparator" => j::de_prim(map, &mut self.comparator)?,
-            "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
-            "unit" => j::de_prim(map, &mut self.unit)?,
-            "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "unit" => j::de_prim(map, &mut self.unit)?,
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1472,28 +1811,73 @@ impl FhirObject for Dosage {
     const NAME: &'static str = "Dosage";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "sequence" => j::de_prim(map, &mut self.sequence)?,
-            "_sequence" => j::de_prim_ext(map, &mut self.sequence)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
-            "additionalInstruction" => j::de_vec(map, &mut self.additional_instruction)?,
-            "patientInstruction" => j::de_prim(map, &mut self.patient_instruction)?,
-            "_patientInstruction" => j::de_prim_ext(map, &mut self.patient_instruction)?,
-            "timing" => j::de_opt(map, &mut self.timing)?,
-            "asNeededBoolean" => j::de_choice_prim(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
-            "_asNeededBoolean" => j::de_choice_prim_ext(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
-            "asNeededCodeableConcept" => j::de_choice(map, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
-            "site" => j::de_opt(map, &mut self.site)?,
-            "route" => j::de_opt(map, &mut self.route)?,
-            "method" => j::de_opt(map, &mut self.method)?,
-            "doseAndRate" => j::de_vec(map, &mut self.dose_and_rate)?,
-            "maxDosePerPeriod" => j::de_opt(map, &mut self.max_dose_per_period)?,
-            "maxDosePerAdministration" => j::de_opt(map, &mut self.max_dose_per_administration)?,
-            "maxDosePerLifetime" => j::de_opt(map, &mut self.max_dose_per_lifetime)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "text" => j::de_prim(map, &mut self.text)?,
+                "site" => j::de_opt(map, &mut self.site)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "route" => j::de_opt(map, &mut self.route)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "timing" => j::de_opt(map, &mut self.timing)?,
+                "method" => j::de_opt(map, &mut self.method)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "sequence" => j::de_prim(map, &mut self.sequence)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_sequence" => j::de_prim_ext(map, &mut self.sequence)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "doseAndRate" => j::de_vec(map, &mut self.dose_and_rate)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "asNeededBoolean" => j::de_choice_prim(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_asNeededBoolean" => j::de_choice_prim_ext(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                "maxDosePerPeriod" => j::de_opt(map, &mut self.max_dose_per_period)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "patientInstruction" => j::de_prim(map, &mut self.patient_instruction)?,
+                "maxDosePerLifetime" => j::de_opt(map, &mut self.max_dose_per_lifetime)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "_patientInstruction" => j::de_prim_ext(map, &mut self.patient_instruction)?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "additionalInstruction" => j::de_vec(map, &mut self.additional_instruction)?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "asNeededCodeableConcept" => j::de_choice(map, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
+                _ => return Ok(false),
+            },
+            24 => match key {
+                "maxDosePerAdministration" => j::de_opt(map, &mut self.max_dose_per_administration)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1629,15 +2013,27 @@ impl FhirObject for DosageDoseAndRate {
     const NAME: &'static str = "Dosage.doseAndRate";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "doseRange" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Range)?,
-            "doseQuantity" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
-            "rateRatio" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
-            "rateRange" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Range)?,
-            "rateQuantity" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "doseRange" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Range)?,
+                "rateRatio" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
+                "rateRange" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Range)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "doseQuantity" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
+                "rateQuantity" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1785,19 +2181,43 @@ impl FhirObject for Duration {
     const NAME: &'static str = "Duration";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "comparator" => j::de_prim(map, &mut self.comparator)?,
-            "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
-            "unit" => j::de_prim(map, &mut self.unit)?,
-            "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "unit" => j::de_prim(map, &mut self.unit)?,
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1864,9 +2284,15 @@ impl FhirObject for Element {
     const NAME: &'static str = "Element";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -1925,7 +2351,7 @@ pub struct ElementDefinition {
     /// Corresponding codes in terminologies (`code`, 0..*)
     pub code: Vec<Coding>,
     /// This element is sliced - slices follow (`slicing`, 0..1)
-    pub slicing: Option<ElementDefinitionSlicing>,
+    pub slicing: Option<Box<ElementDefinitionSlicing>>,
     /// Concise definition for space-constrained presentation (`short`, 0..1)
     pub short: Option<Primitive<String>>,
     /// Full formal definition as narrative text (`definition`, 0..1)
@@ -1941,7 +2367,7 @@ pub struct ElementDefinition {
     /// Maximum Cardinality (a number or *) (`max`, 0..1)
     pub max: Option<Primitive<String>>,
     /// Base definition information for tools (`base`, 0..1)
-    pub base: Option<ElementDefinitionBase>,
+    pub base: Option<Box<ElementDefinitionBase>>,
     /// Reference to definition of content for the element (`contentReference`, 0..1)
     pub content_reference: Option<Primitive<String>>,
     /// Data type and Profile for this element (`type`, 0..*)
@@ -1977,7 +2403,7 @@ pub struct ElementDefinition {
     /// Include when _summary = true? (`isSummary`, 0..1)
     pub is_summary: Option<Primitive<bool>>,
     /// ValueSet details if this is coded (`binding`, 0..1)
-    pub binding: Option<ElementDefinitionBinding>,
+    pub binding: Option<Box<ElementDefinitionBinding>>,
     /// Map element to another set of definitions (`mapping`, 0..*)
     pub mapping: Vec<ElementDefinitionMapping>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -1988,301 +2414,385 @@ impl FhirObject for ElementDefinition {
     const NAME: &'static str = "ElementDefinition";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
-            "representation" => j::de_prims(map, &mut self.representation)?,
-            "_representation" => j::de_prims_ext(map, &mut self.representation)?,
-            "sliceName" => j::de_prim(map, &mut self.slice_name)?,
-            "_sliceName" => j::de_prim_ext(map, &mut self.slice_name)?,
-            "sliceIsConstraining" => j::de_prim(map, &mut self.slice_is_constraining)?,
-            "_sliceIsConstraining" => j::de_prim_ext(map, &mut self.slice_is_constraining)?,
-            "label" => j::de_prim(map, &mut self.label)?,
-            "_label" => j::de_prim_ext(map, &mut self.label)?,
-            "code" => j::de_vec(map, &mut self.code)?,
-            "slicing" => j::de_opt(map, &mut self.slicing)?,
-            "short" => j::de_prim(map, &mut self.short)?,
-            "_short" => j::de_prim_ext(map, &mut self.short)?,
-            "definition" => j::de_prim(map, &mut self.definition)?,
-            "_definition" => j::de_prim_ext(map, &mut self.definition)?,
-            "comment" => j::de_prim(map, &mut self.comment)?,
-            "_comment" => j::de_prim_ext(map, &mut self.comment)?,
-            "requirements" => j::de_prim(map, &mut self.requirements)?,
-            "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
-            "alias" => j::de_prims(map, &mut self.alias)?,
-            "_alias" => j::de_prims_ext(map, &mut self.alias)?,
-            "min" => j::de_prim(map, &mut self.min)?,
-            "_min" => j::de_prim_ext(map, &mut self.min)?,
-            "max" => j::de_prim(map, &mut self.max)?,
-            "_max" => j::de_prim_ext(map, &mut self.max)?,
-            "base" => j::de_opt(map, &mut self.base)?,
-            "contentReference" => j::de_prim(map, &mut self.content_reference)?,
-            "_contentReference" => j::de_prim_ext(map, &mut self.content_reference)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "defaultValueBase64Binary" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "_defaultValueBase64Binary" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "defaultValueBoolean" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-            "_defaultValueBoolean" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-            "defaultValueCanonical" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-            "_defaultValueCanonical" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-            "defaultValueCode" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-            "_defaultValueCode" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-            "defaultValueDate" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-            "_defaultValueDate" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-            "defaultValueDateTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_defaultValueDateTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-            "defaultValueDecimal" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-            "_defaultValueDecimal" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-            "defaultValueId" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-            "_defaultValueId" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-            "defaultValueInstant" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-            "_defaultValueInstant" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-            "defaultValueInteger" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-            "_defaultValueInteger" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-            "defaultValueMarkdown" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-            "_defaultValueMarkdown" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-            "defaultValueOid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-            "_defaultValueOid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-            "defaultValuePositiveInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_defaultValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "defaultValueString" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-            "_defaultValueString" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-            "defaultValueTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-            "_defaultValueTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-            "defaultValueUnsignedInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_defaultValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "defaultValueUri" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-            "_defaultValueUri" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-            "defaultValueUrl" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-            "_defaultValueUrl" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-            "defaultValueUuid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-            "_defaultValueUuid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-            "defaultValueAddress" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Address)?,
-            "defaultValueAge" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Age)?,
-            "defaultValueAnnotation" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Annotation)?,
-            "defaultValueAttachment" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Attachment)?,
-            "defaultValueCodeableConcept" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::CodeableConcept)?,
-            "defaultValueCoding" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Coding)?,
-            "defaultValueContactPoint" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactPoint)?,
-            "defaultValueCount" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Count)?,
-            "defaultValueDistance" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Distance)?,
-            "defaultValueDuration" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Duration)?,
-            "defaultValueHumanName" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::HumanName)?,
-            "defaultValueIdentifier" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Identifier)?,
-            "defaultValueMoney" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Money)?,
-            "defaultValuePeriod" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Period)?,
-            "defaultValueQuantity" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Quantity)?,
-            "defaultValueRange" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Range)?,
-            "defaultValueRatio" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Ratio)?,
-            "defaultValueReference" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Reference)?,
-            "defaultValueSampledData" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::SampledData)?,
-            "defaultValueSignature" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Signature)?,
-            "defaultValueTiming" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Timing)?,
-            "defaultValueContactDetail" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactDetail)?,
-            "defaultValueContributor" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Contributor)?,
-            "defaultValueDataRequirement" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::DataRequirement)?,
-            "defaultValueExpression" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Expression)?,
-            "defaultValueParameterDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ParameterDefinition)?,
-            "defaultValueRelatedArtifact" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::RelatedArtifact)?,
-            "defaultValueTriggerDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::TriggerDefinition)?,
-            "defaultValueUsageContext" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::UsageContext)?,
-            "defaultValueDosage" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Dosage)?,
-            "defaultValueMeta" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Meta)?,
-            "meaningWhenMissing" => j::de_prim(map, &mut self.meaning_when_missing)?,
-            "_meaningWhenMissing" => j::de_prim_ext(map, &mut self.meaning_when_missing)?,
-            "orderMeaning" => j::de_prim(map, &mut self.order_meaning)?,
-            "_orderMeaning" => j::de_prim_ext(map, &mut self.order_meaning)?,
-            "fixedBase64Binary" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-            "_fixedBase64Binary" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-            "fixedBoolean" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-            "_fixedBoolean" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-            "fixedCanonical" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-            "_fixedCanonical" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-            "fixedCode" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-            "_fixedCode" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-            "fixedDate" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-            "_fixedDate" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-            "fixedDateTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-            "_fixedDateTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-            "fixedDecimal" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-            "_fixedDecimal" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-            "fixedId" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-            "_fixedId" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-            "fixedInstant" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-            "_fixedInstant" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-            "fixedInteger" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-            "_fixedInteger" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-            "fixedMarkdown" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-            "_fixedMarkdown" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-            "fixedOid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-            "_fixedOid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-            "fixedPositiveInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_fixedPositiveInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-            "fixedString" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-            "_fixedString" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-            "fixedTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-            "_fixedTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-            "fixedUnsignedInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_fixedUnsignedInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "fixedUri" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-            "_fixedUri" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-            "fixedUrl" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-            "_fixedUrl" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-            "fixedUuid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-            "_fixedUuid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-            "fixedAddress" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Address)?,
-            "fixedAge" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Age)?,
-            "fixedAnnotation" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Annotation)?,
-            "fixedAttachment" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Attachment)?,
-            "fixedCodeableConcept" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::CodeableConcept)?,
-            "fixedCoding" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Coding)?,
-            "fixedContactPoint" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactPoint)?,
-            "fixedCount" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Count)?,
-            "fixedDistance" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Distance)?,
-            "fixedDuration" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Duration)?,
-            "fixedHumanName" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::HumanName)?,
-            "fixedIdentifier" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Identifier)?,
-            "fixedMoney" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Money)?,
-            "fixedPeriod" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Period)?,
-            "fixedQuantity" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Quantity)?,
-            "fixedRange" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Range)?,
-            "fixedRatio" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Ratio)?,
-            "fixedReference" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Reference)?,
-            "fixedSampledData" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::SampledData)?,
-            "fixedSignature" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Signature)?,
-            "fixedTiming" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Timing)?,
-            "fixedContactDetail" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactDetail)?,
-            "fixedContributor" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Contributor)?,
-            "fixedDataRequirement" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::DataRequirement)?,
-            "fixedExpression" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Expression)?,
-            "fixedParameterDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ParameterDefinition)?,
-            "fixedRelatedArtifact" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::RelatedArtifact)?,
-            "fixedTriggerDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::TriggerDefinition)?,
-            "fixedUsageContext" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::UsageContext)?,
-            "fixedDosage" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Dosage)?,
-            "fixedMeta" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Meta)?,
-            "patternBase64Binary" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-            "_patternBase64Binary" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-            "patternBoolean" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-            "_patternBoolean" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-            "patternCanonical" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-            "_patternCanonical" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-            "patternCode" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-            "_patternCode" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-            "patternDate" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-            "_patternDate" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-            "patternDateTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-            "_patternDateTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-            "patternDecimal" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-            "_patternDecimal" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-            "patternId" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-            "_patternId" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-            "patternInstant" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-            "_patternInstant" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-            "patternInteger" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-            "_patternInteger" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-            "patternMarkdown" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-            "_patternMarkdown" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-            "patternOid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-            "_patternOid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-            "patternPositiveInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_patternPositiveInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-            "patternString" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-            "_patternString" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-            "patternTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-            "_patternTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-            "patternUnsignedInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_patternUnsignedInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "patternUri" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-            "_patternUri" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-            "patternUrl" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-            "_patternUrl" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-            "patternUuid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-            "_patternUuid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-            "patternAddress" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Address)?,
-            "patternAge" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Age)?,
-            "patternAnnotation" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Annotation)?,
-            "patternAttachment" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Attachment)?,
-            "patternCodeableConcept" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::CodeableConcept)?,
-            "patternCoding" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Coding)?,
-            "patternContactPoint" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactPoint)?,
-            "patternCount" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Count)?,
-            "patternDistance" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Distance)?,
-            "patternDuration" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Duration)?,
-            "patternHumanName" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::HumanName)?,
-            "patternIdentifier" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Identifier)?,
-            "patternMoney" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Money)?,
-            "patternPeriod" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Period)?,
-            "patternQuantity" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Quantity)?,
-            "patternRange" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Range)?,
-            "patternRatio" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Ratio)?,
-            "patternReference" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Reference)?,
-            "patternSampledData" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::SampledData)?,
-            "patternSignature" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Signature)?,
-            "patternTiming" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Timing)?,
-            "patternContactDetail" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactDetail)?,
-            "patternContributor" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Contributor)?,
-            "patternDataRequirement" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::DataRequirement)?,
-            "patternExpression" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Expression)?,
-            "patternParameterDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ParameterDefinition)?,
-            "patternRelatedArtifact" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::RelatedArtifact)?,
-            "patternTriggerDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::TriggerDefinition)?,
-            "patternUsageContext" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::UsageContext)?,
-            "patternDosage" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Dosage)?,
-            "patternMeta" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Meta)?,
-            "example" => j::de_vec(map, &mut self.example)?,
-            "minValueDate" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-            "_minValueDate" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-            "minValueDateTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_minValueDateTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-            "minValueInstant" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-            "_minValueInstant" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-            "minValueTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-            "_minValueTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-            "minValueDecimal" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-            "_minValueDecimal" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-            "minValueInteger" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-            "_minValueInteger" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-            "minValuePositiveInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_minValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "minValueUnsignedInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_minValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "minValueQuantity" => j::de_choice(map, &mut self.min_value, ElementDefinitionMinValue::Quantity)?,
-            "maxValueDate" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-            "_maxValueDate" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-            "maxValueDateTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_maxValueDateTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-            "maxValueInstant" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-            "_maxValueInstant" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-            "maxValueTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
-            "_maxValueTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
-            "maxValueDecimal" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-            "_maxValueDecimal" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-            "maxValueInteger" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
-            "_maxValueInteger" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
-            "maxValuePositiveInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_maxValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "maxValueUnsignedInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_maxValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "maxValueQuantity" => j::de_choice(map, &mut self.max_value, ElementDefinitionMaxValue::Quantity)?,
-            "maxLength" => j::de_prim(map, &mut self.max_length)?,
-            "_maxLength" => j::de_prim_ext(map, &mut self.max_length)?,
-            "condition" => j::de_prims(map, &mut self.condition)?,
-            "_condition" => j::de_prims_ext(map, &mut self.condition)?,
-            "constraint" => j::de_vec(map, &mut self.constraint)?,
-            "mustSupport" => j::de_prim(map, &mut self.must_support)?,
-            "_mustSupport" => j::de_prim_ext(map, &mut self.must_support)?,
-            "isModifier" => j::de_prim(map, &mut self.is_modifier)?,
-            "_isModifier" => j::de_prim_ext(map, &mut self.is_modifier)?,
-            "isModifierReason" => j::de_prim(map, &mut self.is_modifier_reason)?,
-            "_isModifierReason" => j::de_prim_ext(map, &mut self.is_modifier_reason)?,
-            "isSummary" => j::de_prim(map, &mut self.is_summary)?,
-            "_isSummary" => j::de_prim_ext(map, &mut self.is_summary)?,
-            "binding" => j::de_opt(map, &mut self.binding)?,
-            "mapping" => j::de_vec(map, &mut self.mapping)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "min" => j::de_prim(map, &mut self.min)?,
+                "max" => j::de_prim(map, &mut self.max)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "path" => j::de_prim(map, &mut self.path)?,
+                "code" => j::de_vec(map, &mut self.code)?,
+                "_min" => j::de_prim_ext(map, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, &mut self.max)?,
+                "base" => j::de_opt(map, &mut self.base)?,
+                "type" => j::de_vec(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "label" => j::de_prim(map, &mut self.label)?,
+                "short" => j::de_prim(map, &mut self.short)?,
+                "alias" => j::de_prims(map, &mut self.alias)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                "_short" => j::de_prim_ext(map, &mut self.short)?,
+                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "slicing" => j::de_opt(map, &mut self.slicing)?,
+                "comment" => j::de_prim(map, &mut self.comment)?,
+                "fixedId" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
+                "example" => j::de_vec(map, &mut self.example)?,
+                "binding" => j::de_opt(map, &mut self.binding)?,
+                "mapping" => j::de_vec(map, &mut self.mapping)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                "_fixedId" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
+                "fixedOid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
+                "fixedUri" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
+                "fixedUrl" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
+                "fixedAge" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Age)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "sliceName" => j::de_prim(map, &mut self.slice_name)?,
+                "fixedCode" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
+                "fixedDate" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
+                "_fixedOid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
+                "fixedTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
+                "_fixedUri" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
+                "_fixedUrl" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
+                "fixedUuid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
+                "fixedMeta" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Meta)?,
+                "patternId" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
+                "maxLength" => j::de_prim(map, &mut self.max_length)?,
+                "condition" => j::de_prims(map, &mut self.condition)?,
+                "isSummary" => j::de_prim(map, &mut self.is_summary)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_sliceName" => j::de_prim_ext(map, &mut self.slice_name)?,
+                "definition" => j::de_prim(map, &mut self.definition)?,
+                "_fixedCode" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
+                "_fixedDate" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
+                "_fixedTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
+                "_fixedUuid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
+                "fixedCount" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Count)?,
+                "fixedMoney" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Money)?,
+                "fixedRange" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Range)?,
+                "fixedRatio" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Ratio)?,
+                "_patternId" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
+                "patternOid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
+                "patternUri" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
+                "patternUrl" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
+                "patternAge" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Age)?,
+                "_maxLength" => j::de_prim_ext(map, &mut self.max_length)?,
+                "_condition" => j::de_prims_ext(map, &mut self.condition)?,
+                "constraint" => j::de_vec(map, &mut self.constraint)?,
+                "isModifier" => j::de_prim(map, &mut self.is_modifier)?,
+                "_isSummary" => j::de_prim_ext(map, &mut self.is_summary)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_definition" => j::de_prim_ext(map, &mut self.definition)?,
+                "fixedString" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
+                "fixedCoding" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Coding)?,
+                "fixedPeriod" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Period)?,
+                "fixedTiming" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Timing)?,
+                "fixedDosage" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Dosage)?,
+                "patternCode" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
+                "patternDate" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
+                "_patternOid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
+                "patternTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
+                "_patternUri" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
+                "_patternUrl" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
+                "patternUuid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
+                "patternMeta" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Meta)?,
+                "mustSupport" => j::de_prim(map, &mut self.must_support)?,
+                "_isModifier" => j::de_prim_ext(map, &mut self.is_modifier)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "requirements" => j::de_prim(map, &mut self.requirements)?,
+                "orderMeaning" => j::de_prim(map, &mut self.order_meaning)?,
+                "fixedBoolean" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
+                "fixedDecimal" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
+                "fixedInstant" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
+                "fixedInteger" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
+                "_fixedString" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
+                "fixedAddress" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Address)?,
+                "_patternCode" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
+                "_patternDate" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
+                "_patternTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
+                "_patternUuid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
+                "patternCount" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Count)?,
+                "patternMoney" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Money)?,
+                "patternRange" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Range)?,
+                "patternRatio" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Ratio)?,
+                "minValueDate" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
+                "minValueTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
+                "maxValueDate" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
+                "maxValueTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
+                "_mustSupport" => j::de_prim_ext(map, &mut self.must_support)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
+                "_orderMeaning" => j::de_prim_ext(map, &mut self.order_meaning)?,
+                "_fixedBoolean" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
+                "fixedDateTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
+                "_fixedDecimal" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
+                "_fixedInstant" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
+                "_fixedInteger" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
+                "fixedMarkdown" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
+                "fixedDistance" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Distance)?,
+                "fixedDuration" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Duration)?,
+                "fixedQuantity" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Quantity)?,
+                "patternString" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
+                "patternCoding" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Coding)?,
+                "patternPeriod" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Period)?,
+                "patternTiming" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Timing)?,
+                "patternDosage" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Dosage)?,
+                "_minValueDate" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
+                "_minValueTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
+                "_maxValueDate" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
+                "_maxValueTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "representation" => j::de_prims(map, &mut self.representation)?,
+                "defaultValueId" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
+                "fixedCanonical" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
+                "_fixedDateTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
+                "_fixedMarkdown" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
+                "fixedHumanName" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::HumanName)?,
+                "fixedReference" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Reference)?,
+                "fixedSignature" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Signature)?,
+                "patternBoolean" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
+                "patternDecimal" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
+                "patternInstant" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
+                "patternInteger" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
+                "_patternString" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
+                "patternAddress" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Address)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_representation" => j::de_prims_ext(map, &mut self.representation)?,
+                "_defaultValueId" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
+                "defaultValueOid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
+                "defaultValueUri" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
+                "defaultValueUrl" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
+                "defaultValueAge" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Age)?,
+                "_fixedCanonical" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
+                "fixedAnnotation" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Annotation)?,
+                "fixedAttachment" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Attachment)?,
+                "fixedIdentifier" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Identifier)?,
+                "fixedExpression" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Expression)?,
+                "_patternBoolean" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
+                "patternDateTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
+                "_patternDecimal" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
+                "_patternInstant" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
+                "_patternInteger" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
+                "patternMarkdown" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
+                "patternDistance" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Distance)?,
+                "patternDuration" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Duration)?,
+                "patternQuantity" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Quantity)?,
+                "minValueInstant" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
+                "minValueDecimal" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
+                "minValueInteger" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
+                "maxValueInstant" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
+                "maxValueDecimal" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
+                "maxValueInteger" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "contentReference" => j::de_prim(map, &mut self.content_reference)?,
+                "defaultValueCode" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
+                "defaultValueDate" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
+                "_defaultValueOid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
+                "defaultValueTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
+                "_defaultValueUri" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
+                "_defaultValueUrl" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
+                "defaultValueUuid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
+                "defaultValueMeta" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Meta)?,
+                "fixedPositiveInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
+                "fixedUnsignedInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "fixedSampledData" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::SampledData)?,
+                "fixedContributor" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Contributor)?,
+                "patternCanonical" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
+                "_patternDateTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
+                "_patternMarkdown" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
+                "patternHumanName" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::HumanName)?,
+                "patternReference" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Reference)?,
+                "patternSignature" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Signature)?,
+                "minValueDateTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_minValueInstant" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
+                "_minValueDecimal" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_minValueInteger" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
+                "minValueQuantity" => j::de_choice(map, &mut self.min_value, ElementDefinitionMinValue::Quantity)?,
+                "maxValueDateTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_maxValueInstant" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
+                "_maxValueDecimal" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_maxValueInteger" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
+                "maxValueQuantity" => j::de_choice(map, &mut self.max_value, ElementDefinitionMaxValue::Quantity)?,
+                "isModifierReason" => j::de_prim(map, &mut self.is_modifier_reason)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "_contentReference" => j::de_prim_ext(map, &mut self.content_reference)?,
+                "_defaultValueCode" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
+                "_defaultValueDate" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
+                "_defaultValueTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
+                "_defaultValueUuid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
+                "defaultValueCount" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Count)?,
+                "defaultValueMoney" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Money)?,
+                "defaultValueRange" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Range)?,
+                "defaultValueRatio" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Ratio)?,
+                "fixedBase64Binary" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_fixedPositiveInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_fixedUnsignedInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "fixedContactPoint" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactPoint)?,
+                "fixedUsageContext" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::UsageContext)?,
+                "_patternCanonical" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
+                "patternAnnotation" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Annotation)?,
+                "patternAttachment" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Attachment)?,
+                "patternIdentifier" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Identifier)?,
+                "patternExpression" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Expression)?,
+                "_minValueDateTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_maxValueDateTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_isModifierReason" => j::de_prim_ext(map, &mut self.is_modifier_reason)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "defaultValueString" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
+                "defaultValueCoding" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Coding)?,
+                "defaultValuePeriod" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Period)?,
+                "defaultValueTiming" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Timing)?,
+                "defaultValueDosage" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Dosage)?,
+                "meaningWhenMissing" => j::de_prim(map, &mut self.meaning_when_missing)?,
+                "_fixedBase64Binary" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
+                "fixedContactDetail" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactDetail)?,
+                "patternPositiveInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
+                "patternUnsignedInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "patternSampledData" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::SampledData)?,
+                "patternContributor" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Contributor)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "sliceIsConstraining" => j::de_prim(map, &mut self.slice_is_constraining)?,
+                "defaultValueBoolean" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
+                "defaultValueDecimal" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
+                "defaultValueInstant" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
+                "defaultValueInteger" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
+                "_defaultValueString" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
+                "defaultValueAddress" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Address)?,
+                "_meaningWhenMissing" => j::de_prim_ext(map, &mut self.meaning_when_missing)?,
+                "patternBase64Binary" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_patternPositiveInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_patternUnsignedInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "patternContactPoint" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactPoint)?,
+                "patternUsageContext" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::UsageContext)?,
+                "minValuePositiveInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "minValueUnsignedInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "maxValuePositiveInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "maxValueUnsignedInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "_sliceIsConstraining" => j::de_prim_ext(map, &mut self.slice_is_constraining)?,
+                "_defaultValueBoolean" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
+                "defaultValueDateTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_defaultValueDecimal" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_defaultValueInstant" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
+                "_defaultValueInteger" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
+                "defaultValueMarkdown" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
+                "defaultValueDistance" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Distance)?,
+                "defaultValueDuration" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Duration)?,
+                "defaultValueQuantity" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Quantity)?,
+                "fixedCodeableConcept" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::CodeableConcept)?,
+                "fixedDataRequirement" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::DataRequirement)?,
+                "fixedRelatedArtifact" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::RelatedArtifact)?,
+                "_patternBase64Binary" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
+                "patternContactDetail" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactDetail)?,
+                "_minValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_minValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "_maxValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_maxValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "defaultValueCanonical" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_defaultValueDateTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_defaultValueMarkdown" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
+                "defaultValueHumanName" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::HumanName)?,
+                "defaultValueReference" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Reference)?,
+                "defaultValueSignature" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Signature)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "_defaultValueCanonical" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
+                "defaultValueAnnotation" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Annotation)?,
+                "defaultValueAttachment" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Attachment)?,
+                "defaultValueIdentifier" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Identifier)?,
+                "defaultValueExpression" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Expression)?,
+                "fixedTriggerDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::TriggerDefinition)?,
+                "patternCodeableConcept" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::CodeableConcept)?,
+                "patternDataRequirement" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::DataRequirement)?,
+                "patternRelatedArtifact" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::RelatedArtifact)?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "defaultValuePositiveInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "defaultValueUnsignedInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "defaultValueSampledData" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::SampledData)?,
+                "defaultValueContributor" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Contributor)?,
+                _ => return Ok(false),
+            },
+            24 => match key {
+                "defaultValueBase64Binary" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_defaultValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_defaultValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "defaultValueContactPoint" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactPoint)?,
+                "defaultValueUsageContext" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::UsageContext)?,
+                "fixedParameterDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ParameterDefinition)?,
+                "patternTriggerDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::TriggerDefinition)?,
+                _ => return Ok(false),
+            },
+            25 => match key {
+                "_defaultValueBase64Binary" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "defaultValueContactDetail" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactDetail)?,
+                _ => return Ok(false),
+            },
+            26 => match key {
+                "patternParameterDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ParameterDefinition)?,
+                _ => return Ok(false),
+            },
+            27 => match key {
+                "defaultValueCodeableConcept" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::CodeableConcept)?,
+                "defaultValueDataRequirement" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::DataRequirement)?,
+                "defaultValueRelatedArtifact" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::RelatedArtifact)?,
+                _ => return Ok(false),
+            },
+            29 => match key {
+                "defaultValueTriggerDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::TriggerDefinition)?,
+                _ => return Ok(false),
+            },
+            31 => match key {
+                "defaultValueParameterDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ParameterDefinition)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -2391,7 +2901,7 @@ impl Validate for ElementDefinition {
         cx.prim("sliceIsConstraining", self.slice_is_constraining.as_ref(), 0, Fmt::Boolean, None);
         cx.prim("label", self.label.as_ref(), 0, Fmt::String, None);
         cx.many("code", &self.code, 0, u32::MAX);
-        cx.one("slicing", self.slicing.as_ref(), 0);
+        cx.one("slicing", self.slicing.as_deref(), 0);
         cx.prim("short", self.short.as_ref(), 0, Fmt::String, None);
         cx.prim("definition", self.definition.as_ref(), 0, Fmt::Markdown, None);
         cx.prim("comment", self.comment.as_ref(), 0, Fmt::Markdown, None);
@@ -2399,7 +2909,7 @@ impl Validate for ElementDefinition {
         cx.prims("alias", &self.alias, 0, u32::MAX, Fmt::String, None);
         cx.prim("min", self.min.as_ref(), 0, Fmt::UnsignedInt, None);
         cx.prim("max", self.max.as_ref(), 0, Fmt::String, None);
-        cx.one("base", self.base.as_ref(), 0);
+        cx.one("base", self.base.as_deref(), 0);
         cx.prim("contentReference", self.content_reference.as_ref(), 0, Fmt::Uri, None);
         cx.many("type", &self.type_, 0, u32::MAX);
         cx.choice("defaultValue", self.default_value.as_ref(), 0);
@@ -2417,7 +2927,7 @@ impl Validate for ElementDefinition {
         cx.prim("isModifier", self.is_modifier.as_ref(), 0, Fmt::Boolean, None);
         cx.prim("isModifierReason", self.is_modifier_reason.as_ref(), 0, Fmt::String, None);
         cx.prim("isSummary", self.is_summary.as_ref(), 0, Fmt::Boolean, None);
-        cx.one("binding", self.binding.as_ref(), 0);
+        cx.one("binding", self.binding.as_deref(), 0);
         cx.many("mapping", &self.mapping, 0, u32::MAX);
     }
 }
@@ -3417,16 +3927,43 @@ impl FhirObject for ElementDefinitionSlicing {
     const NAME: &'static str = "ElementDefinition.slicing";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "discriminator" => j::de_vec(map, &mut self.discriminator)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "ordered" => j::de_prim(map, &mut self.ordered)?,
-            "_ordered" => j::de_prim_ext(map, &mut self.ordered)?,
-            "rules" => j::de_prim(map, &mut self.rules)?,
-            "_rules" => j::de_prim_ext(map, &mut self.rules)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "rules" => j::de_prim(map, &mut self.rules)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_rules" => j::de_prim_ext(map, &mut self.rules)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "ordered" => j::de_prim(map, &mut self.ordered)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_ordered" => j::de_prim_ext(map, &mut self.ordered)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "discriminator" => j::de_vec(map, &mut self.discriminator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -3494,13 +4031,25 @@ impl FhirObject for ElementDefinitionSlicingDiscriminator {
     const NAME: &'static str = "ElementDefinition.slicing.discriminator";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "path" => j::de_prim(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -3564,15 +4113,30 @@ impl FhirObject for ElementDefinitionBase {
     const NAME: &'static str = "ElementDefinition.base";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "path" => j::de_prim(map, &mut self.path)?,
-            "_path" => j::de_prim_ext(map, &mut self.path)?,
-            "min" => j::de_prim(map, &mut self.min)?,
-            "_min" => j::de_prim_ext(map, &mut self.min)?,
-            "max" => j::de_prim(map, &mut self.max)?,
-            "_max" => j::de_prim_ext(map, &mut self.max)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "min" => j::de_prim(map, &mut self.min)?,
+                "max" => j::de_prim(map, &mut self.max)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "path" => j::de_prim(map, &mut self.path)?,
+                "_min" => j::de_prim_ext(map, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, &mut self.max)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -3643,19 +4207,52 @@ impl FhirObject for ElementDefinitionType {
     const NAME: &'static str = "ElementDefinition.type";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
-            "profile" => j::de_prims(map, &mut self.profile)?,
-            "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-            "targetProfile" => j::de_prims(map, &mut self.target_profile)?,
-            "_targetProfile" => j::de_prims_ext(map, &mut self.target_profile)?,
-            "aggregation" => j::de_prims(map, &mut self.aggregation)?,
-            "_aggregation" => j::de_prims_ext(map, &mut self.aggregation)?,
-            "versioning" => j::de_prim(map, &mut self.versioning)?,
-            "_versioning" => j::de_prim_ext(map, &mut self.versioning)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "profile" => j::de_prims(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "versioning" => j::de_prim(map, &mut self.versioning)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "aggregation" => j::de_prims(map, &mut self.aggregation)?,
+                "_versioning" => j::de_prim_ext(map, &mut self.versioning)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_aggregation" => j::de_prims_ext(map, &mut self.aggregation)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "targetProfile" => j::de_prims(map, &mut self.target_profile)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_targetProfile" => j::de_prims_ext(map, &mut self.target_profile)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -3726,80 +4323,134 @@ impl FhirObject for ElementDefinitionExample {
     const NAME: &'static str = "ElementDefinition.example";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "label" => j::de_prim(map, &mut self.label)?,
-            "_label" => j::de_prim_ext(map, &mut self.label)?,
-            "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "valueBoolean" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-            "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-            "valueCanonical" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-            "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-            "valueCode" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-            "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-            "valueDate" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-            "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-            "valueDateTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-            "valueDecimal" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-            "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-            "valueId" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
-            "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
-            "valueInstant" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-            "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-            "valueInteger" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-            "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-            "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-            "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-            "valueOid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-            "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-            "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "valueString" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-            "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-            "valueTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-            "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-            "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "valueUri" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-            "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-            "valueUrl" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-            "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-            "valueUuid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-            "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-            "valueAddress" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Address)?,
-            "valueAge" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Age)?,
-            "valueAnnotation" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Annotation)?,
-            "valueAttachment" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Attachment)?,
-            "valueCodeableConcept" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::CodeableConcept)?,
-            "valueCoding" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Coding)?,
-            "valueContactPoint" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactPoint)?,
-            "valueCount" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Count)?,
-            "valueDistance" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Distance)?,
-            "valueDuration" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Duration)?,
-            "valueHumanName" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::HumanName)?,
-            "valueIdentifier" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Identifier)?,
-            "valueMoney" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Money)?,
-            "valuePeriod" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Period)?,
-            "valueQuantity" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Quantity)?,
-            "valueRange" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Range)?,
-            "valueRatio" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Ratio)?,
-            "valueReference" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Reference)?,
-            "valueSampledData" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::SampledData)?,
-            "valueSignature" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Signature)?,
-            "valueTiming" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Timing)?,
-            "valueContactDetail" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactDetail)?,
-            "valueContributor" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Contributor)?,
-            "valueDataRequirement" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::DataRequirement)?,
-            "valueExpression" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Expression)?,
-            "valueParameterDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ParameterDefinition)?,
-            "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::RelatedArtifact)?,
-            "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::TriggerDefinition)?,
-            "valueUsageContext" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::UsageContext)?,
-            "valueDosage" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Dosage)?,
-            "valueMeta" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Meta)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "label" => j::de_prim(map, &mut self.label)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "valueId" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
+                "valueOid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueUri" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
+                "valueUrl" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
+                "valueAge" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Age)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "valueCode" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
+                "valueDate" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
+                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
+                "valueUuid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueMeta" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Meta)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
+                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueCount" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Count)?,
+                "valueMoney" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Money)?,
+                "valueRange" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Range)?,
+                "valueRatio" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Ratio)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "valueString" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
+                "valueCoding" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Coding)?,
+                "valuePeriod" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Period)?,
+                "valueTiming" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Timing)?,
+                "valueDosage" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Dosage)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
+                "valueInstant" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
+                "valueInteger" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
+                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
+                "valueAddress" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Address)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
+                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
+                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueDistance" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Distance)?,
+                "valueDuration" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Duration)?,
+                "valueQuantity" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Quantity)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueHumanName" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::HumanName)?,
+                "valueReference" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Reference)?,
+                "valueSignature" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Signature)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
+                "valueAnnotation" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Annotation)?,
+                "valueAttachment" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Attachment)?,
+                "valueIdentifier" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Identifier)?,
+                "valueExpression" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Expression)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueSampledData" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::SampledData)?,
+                "valueContributor" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Contributor)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueContactPoint" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactPoint)?,
+                "valueUsageContext" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::UsageContext)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "valueContactDetail" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactDetail)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::CodeableConcept)?,
+                "valueDataRequirement" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::DataRequirement)?,
+                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::RelatedArtifact)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::TriggerDefinition)?,
+                _ => return Ok(false),
+            },
+            24 => match key {
+                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ParameterDefinition)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4147,23 +4798,59 @@ impl FhirObject for ElementDefinitionConstraint {
     const NAME: &'static str = "ElementDefinition.constraint";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "key" => j::de_prim(map, &mut self.key)?,
-            "_key" => j::de_prim_ext(map, &mut self.key)?,
-            "requirements" => j::de_prim(map, &mut self.requirements)?,
-            "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
-            "severity" => j::de_prim(map, &mut self.severity)?,
-            "_severity" => j::de_prim_ext(map, &mut self.severity)?,
-            "human" => j::de_prim(map, &mut self.human)?,
-            "_human" => j::de_prim_ext(map, &mut self.human)?,
-            "expression" => j::de_prim(map, &mut self.expression)?,
-            "_expression" => j::de_prim_ext(map, &mut self.expression)?,
-            "xpath" => j::de_prim(map, &mut self.xpath)?,
-            "_xpath" => j::de_prim_ext(map, &mut self.xpath)?,
-            "source" => j::de_prim(map, &mut self.source)?,
-            "_source" => j::de_prim_ext(map, &mut self.source)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "key" => j::de_prim(map, &mut self.key)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_key" => j::de_prim_ext(map, &mut self.key)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "human" => j::de_prim(map, &mut self.human)?,
+                "xpath" => j::de_prim(map, &mut self.xpath)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_human" => j::de_prim_ext(map, &mut self.human)?,
+                "_xpath" => j::de_prim_ext(map, &mut self.xpath)?,
+                "source" => j::de_prim(map, &mut self.source)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_source" => j::de_prim_ext(map, &mut self.source)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "severity" => j::de_prim(map, &mut self.severity)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "expression" => j::de_prim(map, &mut self.expression)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "requirements" => j::de_prim(map, &mut self.requirements)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4242,15 +4929,30 @@ impl FhirObject for ElementDefinitionBinding {
     const NAME: &'static str = "ElementDefinition.binding";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "strength" => j::de_prim(map, &mut self.strength)?,
-            "_strength" => j::de_prim_ext(map, &mut self.strength)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "valueSet" => j::de_prim(map, &mut self.value_set)?,
-            "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "strength" => j::de_prim(map, &mut self.strength)?,
+                "valueSet" => j::de_prim(map, &mut self.value_set)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_strength" => j::de_prim_ext(map, &mut self.strength)?,
+                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4319,17 +5021,35 @@ impl FhirObject for ElementDefinitionMapping {
     const NAME: &'static str = "ElementDefinition.mapping";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "identity" => j::de_prim(map, &mut self.identity)?,
-            "_identity" => j::de_prim_ext(map, &mut self.identity)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "map" => j::de_prim(map, &mut self.map)?,
-            "_map" => j::de_prim_ext(map, &mut self.map)?,
-            "comment" => j::de_prim(map, &mut self.comment)?,
-            "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "map" => j::de_prim(map, &mut self.map)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_map" => j::de_prim_ext(map, &mut self.map)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "comment" => j::de_prim(map, &mut self.comment)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "identity" => j::de_prim(map, &mut self.identity)?,
+                "language" => j::de_prim(map, &mut self.language)?,
+                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_identity" => j::de_prim_ext(map, &mut self.identity)?,
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4403,19 +5123,43 @@ impl FhirObject for Expression {
     const NAME: &'static str = "Expression";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "expression" => j::de_prim(map, &mut self.expression)?,
-            "_expression" => j::de_prim_ext(map, &mut self.expression)?,
-            "reference" => j::de_prim(map, &mut self.reference)?,
-            "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "reference" => j::de_prim(map, &mut self.reference)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "expression" => j::de_prim(map, &mut self.expression)?,
+                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4486,79 +5230,130 @@ impl FhirObject for Extension {
     const NAME: &'static str = "Extension";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "url" => j::de_plain(map, &mut self.url)?,
-            "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-            "valueBoolean" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-            "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-            "valueCanonical" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-            "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-            "valueCode" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-            "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-            "valueDate" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-            "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-            "valueDateTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-            "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-            "valueDecimal" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-            "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-            "valueId" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
-            "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
-            "valueInstant" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-            "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-            "valueInteger" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-            "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-            "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-            "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-            "valueOid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-            "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-            "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-            "valueString" => j::de_choice_prim(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-            "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-            "valueTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-            "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-            "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-            "valueUri" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-            "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-            "valueUrl" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-            "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-            "valueUuid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-            "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-            "valueAddress" => j::de_choice(map, &mut self.value, ExtensionValue::Address)?,
-            "valueAge" => j::de_choice(map, &mut self.value, ExtensionValue::Age)?,
-            "valueAnnotation" => j::de_choice(map, &mut self.value, ExtensionValue::Annotation)?,
-            "valueAttachment" => j::de_choice(map, &mut self.value, ExtensionValue::Attachment)?,
-            "valueCodeableConcept" => j::de_choice(map, &mut self.value, ExtensionValue::CodeableConcept)?,
-            "valueCoding" => j::de_choice(map, &mut self.value, ExtensionValue::Coding)?,
-            "valueContactPoint" => j::de_choice(map, &mut self.value, ExtensionValue::ContactPoint)?,
-            "valueCount" => j::de_choice(map, &mut self.value, ExtensionValue::Count)?,
-            "valueDistance" => j::de_choice(map, &mut self.value, ExtensionValue::Distance)?,
-            "valueDuration" => j::de_choice(map, &mut self.value, ExtensionValue::Duration)?,
-            "valueHumanName" => j::de_choice(map, &mut self.value, ExtensionValue::HumanName)?,
-            "valueIdentifier" => j::de_choice(map, &mut self.value, ExtensionValue::Identifier)?,
-            "valueMoney" => j::de_choice(map, &mut self.value, ExtensionValue::Money)?,
-            "valuePeriod" => j::de_choice(map, &mut self.value, ExtensionValue::Period)?,
-            "valueQuantity" => j::de_choice(map, &mut self.value, ExtensionValue::Quantity)?,
-            "valueRange" => j::de_choice(map, &mut self.value, ExtensionValue::Range)?,
-            "valueRatio" => j::de_choice(map, &mut self.value, ExtensionValue::Ratio)?,
-            "valueReference" => j::de_choice(map, &mut self.value, ExtensionValue::Reference)?,
-            "valueSampledData" => j::de_choice(map, &mut self.value, ExtensionValue::SampledData)?,
-            "valueSignature" => j::de_choice(map, &mut self.value, ExtensionValue::Signature)?,
-            "valueTiming" => j::de_choice(map, &mut self.value, ExtensionValue::Timing)?,
-            "valueContactDetail" => j::de_choice(map, &mut self.value, ExtensionValue::ContactDetail)?,
-            "valueContributor" => j::de_choice(map, &mut self.value, ExtensionValue::Contributor)?,
-            "valueDataRequirement" => j::de_choice(map, &mut self.value, ExtensionValue::DataRequirement)?,
-            "valueExpression" => j::de_choice(map, &mut self.value, ExtensionValue::Expression)?,
-            "valueParameterDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::ParameterDefinition)?,
-            "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ExtensionValue::RelatedArtifact)?,
-            "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::TriggerDefinition)?,
-            "valueUsageContext" => j::de_choice(map, &mut self.value, ExtensionValue::UsageContext)?,
-            "valueDosage" => j::de_choice(map, &mut self.value, ExtensionValue::Dosage)?,
-            "valueMeta" => j::de_choice(map, &mut self.value, ExtensionValue::Meta)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_plain(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "valueId" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                "valueOid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueUri" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "valueUrl" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueAge" => j::de_choice(map, &mut self.value, ExtensionValue::Age)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "valueCode" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "valueDate" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueUuid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueMeta" => j::de_choice(map, &mut self.value, ExtensionValue::Meta)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueCount" => j::de_choice(map, &mut self.value, ExtensionValue::Count)?,
+                "valueMoney" => j::de_choice(map, &mut self.value, ExtensionValue::Money)?,
+                "valueRange" => j::de_choice(map, &mut self.value, ExtensionValue::Range)?,
+                "valueRatio" => j::de_choice(map, &mut self.value, ExtensionValue::Ratio)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "valueString" => j::de_choice_prim(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueCoding" => j::de_choice(map, &mut self.value, ExtensionValue::Coding)?,
+                "valuePeriod" => j::de_choice(map, &mut self.value, ExtensionValue::Period)?,
+                "valueTiming" => j::de_choice(map, &mut self.value, ExtensionValue::Timing)?,
+                "valueDosage" => j::de_choice(map, &mut self.value, ExtensionValue::Dosage)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "valueInstant" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "valueInteger" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueAddress" => j::de_choice(map, &mut self.value, ExtensionValue::Address)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueDistance" => j::de_choice(map, &mut self.value, ExtensionValue::Distance)?,
+                "valueDuration" => j::de_choice(map, &mut self.value, ExtensionValue::Duration)?,
+                "valueQuantity" => j::de_choice(map, &mut self.value, ExtensionValue::Quantity)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueHumanName" => j::de_choice(map, &mut self.value, ExtensionValue::HumanName)?,
+                "valueReference" => j::de_choice(map, &mut self.value, ExtensionValue::Reference)?,
+                "valueSignature" => j::de_choice(map, &mut self.value, ExtensionValue::Signature)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "valueAnnotation" => j::de_choice(map, &mut self.value, ExtensionValue::Annotation)?,
+                "valueAttachment" => j::de_choice(map, &mut self.value, ExtensionValue::Attachment)?,
+                "valueIdentifier" => j::de_choice(map, &mut self.value, ExtensionValue::Identifier)?,
+                "valueExpression" => j::de_choice(map, &mut self.value, ExtensionValue::Expression)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueSampledData" => j::de_choice(map, &mut self.value, ExtensionValue::SampledData)?,
+                "valueContributor" => j::de_choice(map, &mut self.value, ExtensionValue::Contributor)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueContactPoint" => j::de_choice(map, &mut self.value, ExtensionValue::ContactPoint)?,
+                "valueUsageContext" => j::de_choice(map, &mut self.value, ExtensionValue::UsageContext)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "valueContactDetail" => j::de_choice(map, &mut self.value, ExtensionValue::ContactDetail)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ExtensionValue::CodeableConcept)?,
+                "valueDataRequirement" => j::de_choice(map, &mut self.value, ExtensionValue::DataRequirement)?,
+                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ExtensionValue::RelatedArtifact)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::TriggerDefinition)?,
+                _ => return Ok(false),
+            },
+            24 => match key {
+                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::ParameterDefinition)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -4906,22 +5701,43 @@ impl FhirObject for HumanName {
     const NAME: &'static str = "HumanName";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "use" => j::de_prim(map, &mut self.use_)?,
-            "_use" => j::de_prim_ext(map, &mut self.use_)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
-            "family" => j::de_prim(map, &mut self.family)?,
-            "_family" => j::de_prim_ext(map, &mut self.family)?,
-            "given" => j::de_prims(map, &mut self.given)?,
-            "_given" => j::de_prims_ext(map, &mut self.given)?,
-            "prefix" => j::de_prims(map, &mut self.prefix)?,
-            "_prefix" => j::de_prims_ext(map, &mut self.prefix)?,
-            "suffix" => j::de_prims(map, &mut self.suffix)?,
-            "_suffix" => j::de_prims_ext(map, &mut self.suffix)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_prim(map, &mut self.use_)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_use" => j::de_prim_ext(map, &mut self.use_)?,
+                "text" => j::de_prim(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "given" => j::de_prims(map, &mut self.given)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "family" => j::de_prim(map, &mut self.family)?,
+                "_given" => j::de_prims_ext(map, &mut self.given)?,
+                "prefix" => j::de_prims(map, &mut self.prefix)?,
+                "suffix" => j::de_prims(map, &mut self.suffix)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_family" => j::de_prim_ext(map, &mut self.family)?,
+                "_prefix" => j::de_prims_ext(map, &mut self.prefix)?,
+                "_suffix" => j::de_prims_ext(map, &mut self.suffix)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5006,18 +5822,42 @@ impl FhirObject for Identifier {
     const NAME: &'static str = "Identifier";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "use" => j::de_prim(map, &mut self.use_)?,
-            "_use" => j::de_prim_ext(map, &mut self.use_)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "assigner" => j::de_opt(map, &mut self.assigner)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_prim(map, &mut self.use_)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_use" => j::de_prim_ext(map, &mut self.use_)?,
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "assigner" => j::de_opt(map, &mut self.assigner)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5099,16 +5939,37 @@ impl FhirObject for MarketingStatus {
     const NAME: &'static str = "MarketingStatus";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "country" => j::de_opt(map, &mut self.country)?,
-            "jurisdiction" => j::de_opt(map, &mut self.jurisdiction)?,
-            "status" => j::de_opt(map, &mut self.status)?,
-            "dateRange" => j::de_opt(map, &mut self.date_range)?,
-            "restoreDate" => j::de_prim(map, &mut self.restore_date)?,
-            "_restoreDate" => j::de_prim_ext(map, &mut self.restore_date)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_opt(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "country" => j::de_opt(map, &mut self.country)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "dateRange" => j::de_opt(map, &mut self.date_range)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "restoreDate" => j::de_prim(map, &mut self.restore_date)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "jurisdiction" => j::de_opt(map, &mut self.jurisdiction)?,
+                "_restoreDate" => j::de_prim_ext(map, &mut self.restore_date)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5190,19 +6051,46 @@ impl FhirObject for Meta {
     const NAME: &'static str = "Meta";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "versionId" => j::de_prim(map, &mut self.version_id)?,
-            "_versionId" => j::de_prim_ext(map, &mut self.version_id)?,
-            "lastUpdated" => j::de_prim(map, &mut self.last_updated)?,
-            "_lastUpdated" => j::de_prim_ext(map, &mut self.last_updated)?,
-            "source" => j::de_prim(map, &mut self.source)?,
-            "_source" => j::de_prim_ext(map, &mut self.source)?,
-            "profile" => j::de_prims(map, &mut self.profile)?,
-            "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-            "security" => j::de_vec(map, &mut self.security)?,
-            "tag" => j::de_vec(map, &mut self.tag)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "tag" => j::de_vec(map, &mut self.tag)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "source" => j::de_prim(map, &mut self.source)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_source" => j::de_prim_ext(map, &mut self.source)?,
+                "profile" => j::de_prims(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                "security" => j::de_vec(map, &mut self.security)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "versionId" => j::de_prim(map, &mut self.version_id)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_versionId" => j::de_prim_ext(map, &mut self.version_id)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "lastUpdated" => j::de_prim(map, &mut self.last_updated)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_lastUpdated" => j::de_prim_ext(map, &mut self.last_updated)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5276,13 +6164,28 @@ impl FhirObject for Money {
     const NAME: &'static str = "Money";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "currency" => j::de_prim(map, &mut self.currency)?,
-            "_currency" => j::de_prim_ext(map, &mut self.currency)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "currency" => j::de_prim(map, &mut self.currency)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_currency" => j::de_prim_ext(map, &mut self.currency)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5344,13 +6247,31 @@ impl FhirObject for Narrative {
     const NAME: &'static str = "Narrative";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "div" => j::de_prim(map, &mut self.div)?,
-            "_div" => j::de_prim_ext(map, &mut self.div)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "div" => j::de_prim(map, &mut self.div)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_div" => j::de_prim_ext(map, &mut self.div)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5422,23 +6343,50 @@ impl FhirObject for ParameterDefinition {
     const NAME: &'static str = "ParameterDefinition";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "use" => j::de_prim(map, &mut self.use_)?,
-            "_use" => j::de_prim_ext(map, &mut self.use_)?,
-            "min" => j::de_prim(map, &mut self.min)?,
-            "_min" => j::de_prim_ext(map, &mut self.min)?,
-            "max" => j::de_prim(map, &mut self.max)?,
-            "_max" => j::de_prim_ext(map, &mut self.max)?,
-            "documentation" => j::de_prim(map, &mut self.documentation)?,
-            "_documentation" => j::de_prim_ext(map, &mut self.documentation)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "profile" => j::de_prim(map, &mut self.profile)?,
-            "_profile" => j::de_prim_ext(map, &mut self.profile)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_prim(map, &mut self.use_)?,
+                "min" => j::de_prim(map, &mut self.min)?,
+                "max" => j::de_prim(map, &mut self.max)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                "_use" => j::de_prim_ext(map, &mut self.use_)?,
+                "_min" => j::de_prim_ext(map, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, &mut self.max)?,
+                "type" => j::de_prim(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "profile" => j::de_prim(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_profile" => j::de_prim_ext(map, &mut self.profile)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "documentation" => j::de_prim(map, &mut self.documentation)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_documentation" => j::de_prim_ext(map, &mut self.documentation)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5515,13 +6463,31 @@ impl FhirObject for Period {
     const NAME: &'static str = "Period";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "start" => j::de_prim(map, &mut self.start)?,
-            "_start" => j::de_prim_ext(map, &mut self.start)?,
-            "end" => j::de_prim(map, &mut self.end)?,
-            "_end" => j::de_prim_ext(map, &mut self.end)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "end" => j::de_prim(map, &mut self.end)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "_end" => j::de_prim_ext(map, &mut self.end)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "start" => j::de_prim(map, &mut self.start)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_start" => j::de_prim_ext(map, &mut self.start)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5589,15 +6555,39 @@ impl FhirObject for Population {
     const NAME: &'static str = "Population";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "ageRange" => j::de_choice(map, &mut self.age, PopulationAge::Range)?,
-            "ageCodeableConcept" => j::de_choice(map, &mut self.age, PopulationAge::CodeableConcept)?,
-            "gender" => j::de_opt(map, &mut self.gender)?,
-            "race" => j::de_opt(map, &mut self.race)?,
-            "physiologicalCondition" => j::de_opt(map, &mut self.physiological_condition)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "race" => j::de_opt(map, &mut self.race)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "gender" => j::de_opt(map, &mut self.gender)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "ageRange" => j::de_choice(map, &mut self.age, PopulationAge::Range)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "ageCodeableConcept" => j::de_choice(map, &mut self.age, PopulationAge::CodeableConcept)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "physiologicalCondition" => j::de_opt(map, &mut self.physiological_condition)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5724,24 +6714,51 @@ impl FhirObject for ProdCharacteristic {
     const NAME: &'static str = "ProdCharacteristic";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "height" => j::de_opt(map, &mut self.height)?,
-            "width" => j::de_opt(map, &mut self.width)?,
-            "depth" => j::de_opt(map, &mut self.depth)?,
-            "weight" => j::de_opt(map, &mut self.weight)?,
-            "nominalVolume" => j::de_opt(map, &mut self.nominal_volume)?,
-            "externalDiameter" => j::de_opt(map, &mut self.external_diameter)?,
-            "shape" => j::de_prim(map, &mut self.shape)?,
-            "_shape" => j::de_prim_ext(map, &mut self.shape)?,
-            "color" => j::de_prims(map, &mut self.color)?,
-            "_color" => j::de_prims_ext(map, &mut self.color)?,
-            "imprint" => j::de_prims(map, &mut self.imprint)?,
-            "_imprint" => j::de_prims_ext(map, &mut self.imprint)?,
-            "image" => j::de_vec(map, &mut self.image)?,
-            "scoring" => j::de_opt(map, &mut self.scoring)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "width" => j::de_opt(map, &mut self.width)?,
+                "depth" => j::de_opt(map, &mut self.depth)?,
+                "shape" => j::de_prim(map, &mut self.shape)?,
+                "color" => j::de_prims(map, &mut self.color)?,
+                "image" => j::de_vec(map, &mut self.image)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "height" => j::de_opt(map, &mut self.height)?,
+                "weight" => j::de_opt(map, &mut self.weight)?,
+                "_shape" => j::de_prim_ext(map, &mut self.shape)?,
+                "_color" => j::de_prims_ext(map, &mut self.color)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "imprint" => j::de_prims(map, &mut self.imprint)?,
+                "scoring" => j::de_opt(map, &mut self.scoring)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_imprint" => j::de_prims_ext(map, &mut self.imprint)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "nominalVolume" => j::de_opt(map, &mut self.nominal_volume)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "externalDiameter" => j::de_opt(map, &mut self.external_diameter)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5839,14 +6856,35 @@ impl FhirObject for ProductShelfLife {
     const NAME: &'static str = "ProductShelfLife";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_opt(map, &mut self.identifier)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "specialPrecautionsForStorage" => j::de_vec(map, &mut self.special_precautions_for_storage)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            28 => match key {
+                "specialPrecautionsForStorage" => j::de_vec(map, &mut self.special_precautions_for_storage)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -5923,19 +6961,43 @@ impl FhirObject for Quantity {
     const NAME: &'static str = "Quantity";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
-            "comparator" => j::de_prim(map, &mut self.comparator)?,
-            "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
-            "unit" => j::de_prim(map, &mut self.unit)?,
-            "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-            "system" => j::de_prim(map, &mut self.system)?,
-            "_system" => j::de_prim_ext(map, &mut self.system)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "unit" => j::de_prim(map, &mut self.unit)?,
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "system" => j::de_prim(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6006,11 +7068,23 @@ impl FhirObject for Range {
     const NAME: &'static str = "Range";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "low" => j::de_opt(map, &mut self.low)?,
-            "high" => j::de_opt(map, &mut self.high)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "low" => j::de_opt(map, &mut self.low)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "high" => j::de_opt(map, &mut self.high)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6072,11 +7146,20 @@ impl FhirObject for Ratio {
     const NAME: &'static str = "Ratio";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "numerator" => j::de_opt(map, &mut self.numerator)?,
-            "denominator" => j::de_opt(map, &mut self.denominator)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "numerator" => j::de_opt(map, &mut self.numerator)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "denominator" => j::de_opt(map, &mut self.denominator)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6142,16 +7225,37 @@ impl FhirObject for Reference {
     const NAME: &'static str = "Reference";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "reference" => j::de_prim(map, &mut self.reference)?,
-            "_reference" => j::de_prim_ext(map, &mut self.reference)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "identifier" => j::de_opt(map, &mut self.identifier)?,
-            "display" => j::de_prim(map, &mut self.display)?,
-            "_display" => j::de_prim_ext(map, &mut self.display)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "display" => j::de_prim(map, &mut self.display)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "reference" => j::de_prim(map, &mut self.reference)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6230,22 +7334,46 @@ impl FhirObject for RelatedArtifact {
     const NAME: &'static str = "RelatedArtifact";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "label" => j::de_prim(map, &mut self.label)?,
-            "_label" => j::de_prim_ext(map, &mut self.label)?,
-            "display" => j::de_prim(map, &mut self.display)?,
-            "_display" => j::de_prim_ext(map, &mut self.display)?,
-            "citation" => j::de_prim(map, &mut self.citation)?,
-            "_citation" => j::de_prim_ext(map, &mut self.citation)?,
-            "url" => j::de_prim(map, &mut self.url)?,
-            "_url" => j::de_prim_ext(map, &mut self.url)?,
-            "document" => j::de_opt(map, &mut self.document)?,
-            "resource" => j::de_prim(map, &mut self.resource)?,
-            "_resource" => j::de_prim_ext(map, &mut self.resource)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_prim(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "label" => j::de_prim(map, &mut self.label)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "display" => j::de_prim(map, &mut self.display)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                "citation" => j::de_prim(map, &mut self.citation)?,
+                "document" => j::de_opt(map, &mut self.document)?,
+                "resource" => j::de_prim(map, &mut self.resource)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_citation" => j::de_prim_ext(map, &mut self.citation)?,
+                "_resource" => j::de_prim_ext(map, &mut self.resource)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6332,22 +7460,46 @@ impl FhirObject for SampledData {
     const NAME: &'static str = "SampledData";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "origin" => j::de_opt(map, &mut self.origin)?,
-            "period" => j::de_prim(map, &mut self.period)?,
-            "_period" => j::de_prim_ext(map, &mut self.period)?,
-            "factor" => j::de_prim(map, &mut self.factor)?,
-            "_factor" => j::de_prim_ext(map, &mut self.factor)?,
-            "lowerLimit" => j::de_prim(map, &mut self.lower_limit)?,
-            "_lowerLimit" => j::de_prim_ext(map, &mut self.lower_limit)?,
-            "upperLimit" => j::de_prim(map, &mut self.upper_limit)?,
-            "_upperLimit" => j::de_prim_ext(map, &mut self.upper_limit)?,
-            "dimensions" => j::de_prim(map, &mut self.dimensions)?,
-            "_dimensions" => j::de_prim_ext(map, &mut self.dimensions)?,
-            "data" => j::de_prim(map, &mut self.data)?,
-            "_data" => j::de_prim_ext(map, &mut self.data)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "data" => j::de_prim(map, &mut self.data)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "origin" => j::de_opt(map, &mut self.origin)?,
+                "period" => j::de_prim(map, &mut self.period)?,
+                "factor" => j::de_prim(map, &mut self.factor)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_period" => j::de_prim_ext(map, &mut self.period)?,
+                "_factor" => j::de_prim_ext(map, &mut self.factor)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "lowerLimit" => j::de_prim(map, &mut self.lower_limit)?,
+                "upperLimit" => j::de_prim(map, &mut self.upper_limit)?,
+                "dimensions" => j::de_prim(map, &mut self.dimensions)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_lowerLimit" => j::de_prim_ext(map, &mut self.lower_limit)?,
+                "_upperLimit" => j::de_prim_ext(map, &mut self.upper_limit)?,
+                "_dimensions" => j::de_prim_ext(map, &mut self.dimensions)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6434,20 +7586,44 @@ impl FhirObject for Signature {
     const NAME: &'static str = "Signature";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "when" => j::de_prim(map, &mut self.when)?,
-            "_when" => j::de_prim_ext(map, &mut self.when)?,
-            "who" => j::de_opt(map, &mut self.who)?,
-            "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
-            "targetFormat" => j::de_prim(map, &mut self.target_format)?,
-            "_targetFormat" => j::de_prim_ext(map, &mut self.target_format)?,
-            "sigFormat" => j::de_prim(map, &mut self.sig_format)?,
-            "_sigFormat" => j::de_prim_ext(map, &mut self.sig_format)?,
-            "data" => j::de_prim(map, &mut self.data)?,
-            "_data" => j::de_prim_ext(map, &mut self.data)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "who" => j::de_opt(map, &mut self.who)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_vec(map, &mut self.type_)?,
+                "when" => j::de_prim(map, &mut self.when)?,
+                "data" => j::de_prim(map, &mut self.data)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_when" => j::de_prim_ext(map, &mut self.when)?,
+                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "sigFormat" => j::de_prim(map, &mut self.sig_format)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
+                "_sigFormat" => j::de_prim_ext(map, &mut self.sig_format)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "targetFormat" => j::de_prim(map, &mut self.target_format)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_targetFormat" => j::de_prim_ext(map, &mut self.target_format)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6521,7 +7697,7 @@ pub struct SubstanceAmount {
     /// A textual comment on a numeric value (`amountText`, 0..1)
     pub amount_text: Option<Primitive<String>>,
     /// Reference range of possible or expected values (`referenceRange`, 0..1)
-    pub reference_range: Option<SubstanceAmountReferenceRange>,
+    pub reference_range: Option<Box<SubstanceAmountReferenceRange>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -6530,18 +7706,42 @@ impl FhirObject for SubstanceAmount {
     const NAME: &'static str = "SubstanceAmount";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "amountQuantity" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Quantity)?,
-            "amountRange" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Range)?,
-            "amountString" => j::de_choice_prim(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
-            "_amountString" => j::de_choice_prim_ext(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
-            "amountType" => j::de_opt(map, &mut self.amount_type)?,
-            "amountText" => j::de_prim(map, &mut self.amount_text)?,
-            "_amountText" => j::de_prim_ext(map, &mut self.amount_text)?,
-            "referenceRange" => j::de_opt(map, &mut self.reference_range)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "amountType" => j::de_opt(map, &mut self.amount_type)?,
+                "amountText" => j::de_prim(map, &mut self.amount_text)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "amountRange" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Range)?,
+                "_amountText" => j::de_prim_ext(map, &mut self.amount_text)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "amountString" => j::de_choice_prim(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_amountString" => j::de_choice_prim_ext(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "amountQuantity" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Quantity)?,
+                "referenceRange" => j::de_opt(map, &mut self.reference_range)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6587,7 +7787,7 @@ impl Validate for SubstanceAmount {
         cx.choice("amount", self.amount.as_ref(), 0);
         cx.one("amountType", self.amount_type.as_ref(), 0);
         cx.prim("amountText", self.amount_text.as_ref(), 0, Fmt::String, None);
-        cx.one("referenceRange", self.reference_range.as_ref(), 0);
+        cx.one("referenceRange", self.reference_range.as_deref(), 0);
     }
 }
 
@@ -6653,11 +7853,20 @@ impl FhirObject for SubstanceAmountReferenceRange {
     const NAME: &'static str = "SubstanceAmount.referenceRange";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "lowLimit" => j::de_opt(map, &mut self.low_limit)?,
-            "highLimit" => j::de_opt(map, &mut self.high_limit)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "lowLimit" => j::de_opt(map, &mut self.low_limit)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "highLimit" => j::de_opt(map, &mut self.high_limit)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6712,7 +7921,7 @@ pub struct Timing {
     /// When the event occurs (`event`, 0..*)
     pub event: Vec<Primitive<crate::DateTime>>,
     /// When the event is to occur (`repeat`, 0..1)
-    pub repeat: Option<TimingRepeat>,
+    pub repeat: Option<Box<TimingRepeat>>,
     /// BID | TID | QID | AM | PM | QD | QOD | + (`code`, 0..1)
     pub code: Option<CodeableConcept>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -6723,14 +7932,32 @@ impl FhirObject for Timing {
     const NAME: &'static str = "Timing";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "event" => j::de_prims(map, &mut self.event)?,
-            "_event" => j::de_prims_ext(map, &mut self.event)?,
-            "repeat" => j::de_opt(map, &mut self.repeat)?,
-            "code" => j::de_opt(map, &mut self.code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_opt(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "event" => j::de_prims(map, &mut self.event)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_event" => j::de_prims_ext(map, &mut self.event)?,
+                "repeat" => j::de_opt(map, &mut self.repeat)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -6772,7 +7999,7 @@ impl Validate for Timing {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prims("event", &self.event, 0, u32::MAX, Fmt::DateTime, None);
-        cx.one("repeat", self.repeat.as_ref(), 0);
+        cx.one("repeat", self.repeat.as_deref(), 0);
         cx.one("code", self.code.as_ref(), 0);
     }
 }
@@ -6824,40 +8051,76 @@ impl FhirObject for TimingRepeat {
     const NAME: &'static str = "Timing.repeat";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "boundsDuration" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Duration)?,
-            "boundsRange" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Range)?,
-            "boundsPeriod" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Period)?,
-            "count" => j::de_prim(map, &mut self.count)?,
-            "_count" => j::de_prim_ext(map, &mut self.count)?,
-            "countMax" => j::de_prim(map, &mut self.count_max)?,
-            "_countMax" => j::de_prim_ext(map, &mut self.count_max)?,
-            "duration" => j::de_prim(map, &mut self.duration)?,
-            "_duration" => j::de_prim_ext(map, &mut self.duration)?,
-            "durationMax" => j::de_prim(map, &mut self.duration_max)?,
-            "_durationMax" => j::de_prim_ext(map, &mut self.duration_max)?,
-            "durationUnit" => j::de_prim(map, &mut self.duration_unit)?,
-            "_durationUnit" => j::de_prim_ext(map, &mut self.duration_unit)?,
-            "frequency" => j::de_prim(map, &mut self.frequency)?,
-            "_frequency" => j::de_prim_ext(map, &mut self.frequency)?,
-            "frequencyMax" => j::de_prim(map, &mut self.frequency_max)?,
-            "_frequencyMax" => j::de_prim_ext(map, &mut self.frequency_max)?,
-            "period" => j::de_prim(map, &mut self.period)?,
-            "_period" => j::de_prim_ext(map, &mut self.period)?,
-            "periodMax" => j::de_prim(map, &mut self.period_max)?,
-            "_periodMax" => j::de_prim_ext(map, &mut self.period_max)?,
-            "periodUnit" => j::de_prim(map, &mut self.period_unit)?,
-            "_periodUnit" => j::de_prim_ext(map, &mut self.period_unit)?,
-            "dayOfWeek" => j::de_prims(map, &mut self.day_of_week)?,
-            "_dayOfWeek" => j::de_prims_ext(map, &mut self.day_of_week)?,
-            "timeOfDay" => j::de_prims(map, &mut self.time_of_day)?,
-            "_timeOfDay" => j::de_prims_ext(map, &mut self.time_of_day)?,
-            "when" => j::de_prims(map, &mut self.when)?,
-            "_when" => j::de_prims_ext(map, &mut self.when)?,
-            "offset" => j::de_prim(map, &mut self.offset)?,
-            "_offset" => j::de_prim_ext(map, &mut self.offset)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "when" => j::de_prims(map, &mut self.when)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "count" => j::de_prim(map, &mut self.count)?,
+                "_when" => j::de_prims_ext(map, &mut self.when)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_count" => j::de_prim_ext(map, &mut self.count)?,
+                "period" => j::de_prim(map, &mut self.period)?,
+                "offset" => j::de_prim(map, &mut self.offset)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_period" => j::de_prim_ext(map, &mut self.period)?,
+                "_offset" => j::de_prim_ext(map, &mut self.offset)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "countMax" => j::de_prim(map, &mut self.count_max)?,
+                "duration" => j::de_prim(map, &mut self.duration)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_countMax" => j::de_prim_ext(map, &mut self.count_max)?,
+                "_duration" => j::de_prim_ext(map, &mut self.duration)?,
+                "frequency" => j::de_prim(map, &mut self.frequency)?,
+                "periodMax" => j::de_prim(map, &mut self.period_max)?,
+                "dayOfWeek" => j::de_prims(map, &mut self.day_of_week)?,
+                "timeOfDay" => j::de_prims(map, &mut self.time_of_day)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_frequency" => j::de_prim_ext(map, &mut self.frequency)?,
+                "_periodMax" => j::de_prim_ext(map, &mut self.period_max)?,
+                "periodUnit" => j::de_prim(map, &mut self.period_unit)?,
+                "_dayOfWeek" => j::de_prims_ext(map, &mut self.day_of_week)?,
+                "_timeOfDay" => j::de_prims_ext(map, &mut self.time_of_day)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "boundsRange" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Range)?,
+                "durationMax" => j::de_prim(map, &mut self.duration_max)?,
+                "_periodUnit" => j::de_prim_ext(map, &mut self.period_unit)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "boundsPeriod" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Period)?,
+                "_durationMax" => j::de_prim_ext(map, &mut self.duration_max)?,
+                "durationUnit" => j::de_prim(map, &mut self.duration_unit)?,
+                "frequencyMax" => j::de_prim(map, &mut self.frequency_max)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_durationUnit" => j::de_prim_ext(map, &mut self.duration_unit)?,
+                "_frequencyMax" => j::de_prim_ext(map, &mut self.frequency_max)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "boundsDuration" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Duration)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -7005,21 +8268,48 @@ impl FhirObject for TriggerDefinition {
     const NAME: &'static str = "TriggerDefinition";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "timingTiming" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Timing)?,
-            "timingReference" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Reference)?,
-            "timingDate" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
-            "_timingDate" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
-            "timingDateTime" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
-            "_timingDateTime" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
-            "data" => j::de_vec(map, &mut self.data)?,
-            "condition" => j::de_opt(map, &mut self.condition)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_prim(map, &mut self.type_)?,
+                "name" => j::de_prim(map, &mut self.name)?,
+                "data" => j::de_vec(map, &mut self.data)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "condition" => j::de_opt(map, &mut self.condition)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "timingDate" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_timingDate" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "timingTiming" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Timing)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "timingDateTime" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "timingReference" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Reference)?,
+                "_timingDateTime" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -7136,14 +8426,35 @@ impl FhirObject for UsageContext {
     const NAME: &'static str = "UsageContext";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "valueCodeableConcept" => j::de_choice(map, &mut self.value, UsageContextValue::CodeableConcept)?,
-            "valueQuantity" => j::de_choice(map, &mut self.value, UsageContextValue::Quantity)?,
-            "valueRange" => j::de_choice(map, &mut self.value, UsageContextValue::Range)?,
-            "valueReference" => j::de_choice(map, &mut self.value, UsageContextValue::Reference)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_opt(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "valueRange" => j::de_choice(map, &mut self.value, UsageContextValue::Range)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "valueQuantity" => j::de_choice(map, &mut self.value, UsageContextValue::Quantity)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "valueReference" => j::de_choice(map, &mut self.value, UsageContextValue::Reference)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "valueCodeableConcept" => j::de_choice(map, &mut self.value, UsageContextValue::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -95,53 +95,107 @@ impl FhirObject for Device {
     const NAME: &'static str = "Device";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "definition" => j::de_opt(map, &mut self.definition)?,
-            "udiCarrier" => j::de_vec(map, &mut self.udi_carrier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusReason" => j::de_vec(map, &mut self.status_reason)?,
-            "distinctIdentifier" => j::de_prim(map, &mut self.distinct_identifier)?,
-            "_distinctIdentifier" => j::de_prim_ext(map, &mut self.distinct_identifier)?,
-            "manufacturer" => j::de_prim(map, &mut self.manufacturer)?,
-            "_manufacturer" => j::de_prim_ext(map, &mut self.manufacturer)?,
-            "manufactureDate" => j::de_prim(map, &mut self.manufacture_date)?,
-            "_manufactureDate" => j::de_prim_ext(map, &mut self.manufacture_date)?,
-            "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
-            "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
-            "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
-            "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
-            "serialNumber" => j::de_prim(map, &mut self.serial_number)?,
-            "_serialNumber" => j::de_prim_ext(map, &mut self.serial_number)?,
-            "deviceName" => j::de_vec(map, &mut self.device_name)?,
-            "modelNumber" => j::de_prim(map, &mut self.model_number)?,
-            "_modelNumber" => j::de_prim_ext(map, &mut self.model_number)?,
-            "partNumber" => j::de_prim(map, &mut self.part_number)?,
-            "_partNumber" => j::de_prim_ext(map, &mut self.part_number)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "specialization" => j::de_vec(map, &mut self.specialization)?,
-            "version" => j::de_vec(map, &mut self.version)?,
-            "property" => j::de_vec(map, &mut self.property)?,
-            "patient" => j::de_opt(map, &mut self.patient)?,
-            "owner" => j::de_opt(map, &mut self.owner)?,
-            "contact" => j::de_vec(map, &mut self.contact)?,
-            "location" => j::de_opt(map, &mut self.location)?,
-            "url" => j::de_prim(map, &mut self.url)?,
-            "_url" => j::de_prim_ext(map, &mut self.url)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "safety" => j::de_vec(map, &mut self.safety)?,
-            "parent" => j::de_opt(map, &mut self.parent)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "url" => j::de_prim(map, &mut self.url)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_opt(map, &mut self.type_)?,
+                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "owner" => j::de_opt(map, &mut self.owner)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "safety" => j::de_vec(map, &mut self.safety)?,
+                "parent" => j::de_opt(map, &mut self.parent)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "version" => j::de_vec(map, &mut self.version)?,
+                "patient" => j::de_opt(map, &mut self.patient)?,
+                "contact" => j::de_vec(map, &mut self.contact)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "property" => j::de_vec(map, &mut self.property)?,
+                "location" => j::de_opt(map, &mut self.location)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "definition" => j::de_opt(map, &mut self.definition)?,
+                "udiCarrier" => j::de_vec(map, &mut self.udi_carrier)?,
+                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
+                "deviceName" => j::de_vec(map, &mut self.device_name)?,
+                "partNumber" => j::de_prim(map, &mut self.part_number)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "modelNumber" => j::de_prim(map, &mut self.model_number)?,
+                "_partNumber" => j::de_prim_ext(map, &mut self.part_number)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "statusReason" => j::de_vec(map, &mut self.status_reason)?,
+                "manufacturer" => j::de_prim(map, &mut self.manufacturer)?,
+                "serialNumber" => j::de_prim(map, &mut self.serial_number)?,
+                "_modelNumber" => j::de_prim_ext(map, &mut self.model_number)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "_manufacturer" => j::de_prim_ext(map, &mut self.manufacturer)?,
+                "_serialNumber" => j::de_prim_ext(map, &mut self.serial_number)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
+                "specialization" => j::de_vec(map, &mut self.specialization)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "manufactureDate" => j::de_prim(map, &mut self.manufacture_date)?,
+                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_manufactureDate" => j::de_prim_ext(map, &mut self.manufacture_date)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "distinctIdentifier" => j::de_prim(map, &mut self.distinct_identifier)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "_distinctIdentifier" => j::de_prim_ext(map, &mut self.distinct_identifier)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -270,22 +324,52 @@ impl FhirObject for DeviceUdiCarrier {
     const NAME: &'static str = "Device.udiCarrier";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "deviceIdentifier" => j::de_prim(map, &mut self.device_identifier)?,
-            "_deviceIdentifier" => j::de_prim_ext(map, &mut self.device_identifier)?,
-            "issuer" => j::de_prim(map, &mut self.issuer)?,
-            "_issuer" => j::de_prim_ext(map, &mut self.issuer)?,
-            "jurisdiction" => j::de_prim(map, &mut self.jurisdiction)?,
-            "_jurisdiction" => j::de_prim_ext(map, &mut self.jurisdiction)?,
-            "carrierAIDC" => j::de_prim(map, &mut self.carrier_a_i_d_c)?,
-            "_carrierAIDC" => j::de_prim_ext(map, &mut self.carrier_a_i_d_c)?,
-            "carrierHRF" => j::de_prim(map, &mut self.carrier_h_r_f)?,
-            "_carrierHRF" => j::de_prim_ext(map, &mut self.carrier_h_r_f)?,
-            "entryType" => j::de_prim(map, &mut self.entry_type)?,
-            "_entryType" => j::de_prim_ext(map, &mut self.entry_type)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "issuer" => j::de_prim(map, &mut self.issuer)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_issuer" => j::de_prim_ext(map, &mut self.issuer)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "entryType" => j::de_prim(map, &mut self.entry_type)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "carrierHRF" => j::de_prim(map, &mut self.carrier_h_r_f)?,
+                "_entryType" => j::de_prim_ext(map, &mut self.entry_type)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "carrierAIDC" => j::de_prim(map, &mut self.carrier_a_i_d_c)?,
+                "_carrierHRF" => j::de_prim_ext(map, &mut self.carrier_h_r_f)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "jurisdiction" => j::de_prim(map, &mut self.jurisdiction)?,
+                "_carrierAIDC" => j::de_prim_ext(map, &mut self.carrier_a_i_d_c)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_jurisdiction" => j::de_prim_ext(map, &mut self.jurisdiction)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "deviceIdentifier" => j::de_prim(map, &mut self.device_identifier)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "_deviceIdentifier" => j::de_prim_ext(map, &mut self.device_identifier)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -364,14 +448,29 @@ impl FhirObject for DeviceDeviceName {
     const NAME: &'static str = "Device.deviceName";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "type" => j::de_prim(map, &mut self.type_)?,
-            "_type" => j::de_prim_ext(map, &mut self.type_)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                "type" => j::de_prim(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -438,13 +537,31 @@ impl FhirObject for DeviceSpecialization {
     const NAME: &'static str = "Device.specialization";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "systemType" => j::de_opt(map, &mut self.system_type)?,
-            "version" => j::de_prim(map, &mut self.version)?,
-            "_version" => j::de_prim_ext(map, &mut self.version)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "version" => j::de_prim(map, &mut self.version)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_version" => j::de_prim_ext(map, &mut self.version)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "systemType" => j::de_opt(map, &mut self.system_type)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -513,14 +630,32 @@ impl FhirObject for DeviceVersion {
     const NAME: &'static str = "Device.version";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "component" => j::de_opt(map, &mut self.component)?,
-            "value" => j::de_prim(map, &mut self.value)?,
-            "_value" => j::de_prim_ext(map, &mut self.value)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "value" => j::de_prim(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "component" => j::de_opt(map, &mut self.component)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -592,13 +727,28 @@ impl FhirObject for DeviceProperty {
     const NAME: &'static str = "Device.property";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "valueQuantity" => j::de_vec(map, &mut self.value_quantity)?,
-            "valueCode" => j::de_vec(map, &mut self.value_code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "valueCode" => j::de_vec(map, &mut self.value_code)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "valueQuantity" => j::de_vec(map, &mut self.value_quantity)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -79,40 +79,85 @@ impl FhirObject for DiagnosticReport {
     const NAME: &'static str = "DiagnosticReport";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "basedOn" => j::de_vec(map, &mut self.based_on)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "category" => j::de_vec(map, &mut self.category)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
-            "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
-            "effectivePeriod" => j::de_choice(map, &mut self.effective, DiagnosticReportEffective::Period)?,
-            "issued" => j::de_prim(map, &mut self.issued)?,
-            "_issued" => j::de_prim_ext(map, &mut self.issued)?,
-            "performer" => j::de_vec(map, &mut self.performer)?,
-            "resultsInterpreter" => j::de_vec(map, &mut self.results_interpreter)?,
-            "specimen" => j::de_vec(map, &mut self.specimen)?,
-            "result" => j::de_vec(map, &mut self.result)?,
-            "imagingStudy" => j::de_vec(map, &mut self.imaging_study)?,
-            "media" => j::de_vec(map, &mut self.media)?,
-            "conclusion" => j::de_prim(map, &mut self.conclusion)?,
-            "_conclusion" => j::de_prim_ext(map, &mut self.conclusion)?,
-            "conclusionCode" => j::de_vec(map, &mut self.conclusion_code)?,
-            "presentedForm" => j::de_vec(map, &mut self.presented_form)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "media" => j::de_vec(map, &mut self.media)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "issued" => j::de_prim(map, &mut self.issued)?,
+                "result" => j::de_vec(map, &mut self.result)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "_issued" => j::de_prim_ext(map, &mut self.issued)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_vec(map, &mut self.category)?,
+                "specimen" => j::de_vec(map, &mut self.specimen)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "performer" => j::de_vec(map, &mut self.performer)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "conclusion" => j::de_prim(map, &mut self.conclusion)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_conclusion" => j::de_prim_ext(map, &mut self.conclusion)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "imagingStudy" => j::de_vec(map, &mut self.imaging_study)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "presentedForm" => j::de_vec(map, &mut self.presented_form)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "conclusionCode" => j::de_vec(map, &mut self.conclusion_code)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "effectivePeriod" => j::de_choice(map, &mut self.effective, DiagnosticReportEffective::Period)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
+                "resultsInterpreter" => j::de_vec(map, &mut self.results_interpreter)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -253,13 +298,31 @@ impl FhirObject for DiagnosticReportMedia {
     const NAME: &'static str = "DiagnosticReport.media";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "comment" => j::de_prim(map, &mut self.comment)?,
-            "_comment" => j::de_prim_ext(map, &mut self.comment)?,
-            "link" => j::de_opt(map, &mut self.link)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "link" => j::de_opt(map, &mut self.link)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "comment" => j::de_prim(map, &mut self.comment)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -66,7 +66,7 @@ pub struct DocumentReference {
     /// Document referenced (`content`, 1..*)
     pub content: Vec<DocumentReferenceContent>,
     /// Clinical context of document (`context`, 0..1)
-    pub context: Option<DocumentReferenceContext>,
+    pub context: Option<Box<DocumentReferenceContext>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -75,37 +75,79 @@ impl FhirObject for DocumentReference {
     const NAME: &'static str = "DocumentReference";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "masterIdentifier" => j::de_opt(map, &mut self.master_identifier)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "docStatus" => j::de_prim(map, &mut self.doc_status)?,
-            "_docStatus" => j::de_prim_ext(map, &mut self.doc_status)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "category" => j::de_vec(map, &mut self.category)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "date" => j::de_prim(map, &mut self.date)?,
-            "_date" => j::de_prim_ext(map, &mut self.date)?,
-            "author" => j::de_vec(map, &mut self.author)?,
-            "authenticator" => j::de_opt(map, &mut self.authenticator)?,
-            "custodian" => j::de_opt(map, &mut self.custodian)?,
-            "relatesTo" => j::de_vec(map, &mut self.relates_to)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "securityLabel" => j::de_vec(map, &mut self.security_label)?,
-            "content" => j::de_vec(map, &mut self.content)?,
-            "context" => j::de_opt(map, &mut self.context)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_opt(map, &mut self.type_)?,
+                "date" => j::de_prim(map, &mut self.date)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_date" => j::de_prim_ext(map, &mut self.date)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "author" => j::de_vec(map, &mut self.author)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "content" => j::de_vec(map, &mut self.content)?,
+                "context" => j::de_opt(map, &mut self.context)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_vec(map, &mut self.category)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "docStatus" => j::de_prim(map, &mut self.doc_status)?,
+                "custodian" => j::de_opt(map, &mut self.custodian)?,
+                "relatesTo" => j::de_vec(map, &mut self.relates_to)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "_docStatus" => j::de_prim_ext(map, &mut self.doc_status)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "authenticator" => j::de_opt(map, &mut self.authenticator)?,
+                "securityLabel" => j::de_vec(map, &mut self.security_label)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "masterIdentifier" => j::de_opt(map, &mut self.master_identifier)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -179,7 +221,7 @@ impl Validate for DocumentReference {
         cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
         cx.many("securityLabel", &self.security_label, 0, u32::MAX);
         cx.many("content", &self.content, 1, u32::MAX);
-        cx.one("context", self.context.as_ref(), 0);
+        cx.one("context", self.context.as_deref(), 0);
     }
 }
 
@@ -206,13 +248,31 @@ impl FhirObject for DocumentReferenceRelatesTo {
     const NAME: &'static str = "DocumentReference.relatesTo";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
-            "target" => j::de_opt(map, &mut self.target)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "target" => j::de_opt(map, &mut self.target)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -279,12 +339,27 @@ impl FhirObject for DocumentReferenceContent {
     const NAME: &'static str = "DocumentReference.content";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "attachment" => j::de_opt(map, &mut self.attachment)?,
-            "format" => j::de_opt(map, &mut self.format)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "format" => j::de_opt(map, &mut self.format)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "attachment" => j::de_opt(map, &mut self.attachment)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -361,17 +436,41 @@ impl FhirObject for DocumentReferenceContext {
     const NAME: &'static str = "DocumentReference.context";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "encounter" => j::de_vec(map, &mut self.encounter)?,
-            "event" => j::de_vec(map, &mut self.event)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "facilityType" => j::de_opt(map, &mut self.facility_type)?,
-            "practiceSetting" => j::de_opt(map, &mut self.practice_setting)?,
-            "sourcePatientInfo" => j::de_opt(map, &mut self.source_patient_info)?,
-            "related" => j::de_vec(map, &mut self.related)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "event" => j::de_vec(map, &mut self.event)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "related" => j::de_vec(map, &mut self.related)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "encounter" => j::de_vec(map, &mut self.encounter)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "facilityType" => j::de_opt(map, &mut self.facility_type)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "practiceSetting" => j::de_opt(map, &mut self.practice_setting)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "sourcePatientInfo" => j::de_opt(map, &mut self.source_patient_info)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

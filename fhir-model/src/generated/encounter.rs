@@ -74,7 +74,7 @@ pub struct Encounter {
     /// The set of accounts that may be used for billing for this Encounter (`account`, 0..*)
     pub account: Vec<Reference>,
     /// Details about the admission to a healthcare service (`hospitalization`, 0..1)
-    pub hospitalization: Option<EncounterHospitalization>,
+    pub hospitalization: Option<Box<EncounterHospitalization>>,
     /// List of locations where the patient has been (`location`, 0..*)
     pub location: Vec<EncounterLocation>,
     /// The organization (facility) responsible for this encounter (`serviceProvider`, 0..1)
@@ -89,41 +89,83 @@ impl FhirObject for Encounter {
     const NAME: &'static str = "Encounter";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusHistory" => j::de_vec(map, &mut self.status_history)?,
-            "class" => j::de_opt(map, &mut self.class)?,
-            "classHistory" => j::de_vec(map, &mut self.class_history)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "serviceType" => j::de_opt(map, &mut self.service_type)?,
-            "priority" => j::de_opt(map, &mut self.priority)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "episodeOfCare" => j::de_vec(map, &mut self.episode_of_care)?,
-            "basedOn" => j::de_vec(map, &mut self.based_on)?,
-            "participant" => j::de_vec(map, &mut self.participant)?,
-            "appointment" => j::de_vec(map, &mut self.appointment)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "length" => j::de_opt(map, &mut self.length)?,
-            "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
-            "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-            "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
-            "account" => j::de_vec(map, &mut self.account)?,
-            "hospitalization" => j::de_opt(map, &mut self.hospitalization)?,
-            "location" => j::de_vec(map, &mut self.location)?,
-            "serviceProvider" => j::de_opt(map, &mut self.service_provider)?,
-            "partOf" => j::de_opt(map, &mut self.part_of)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_vec(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "class" => j::de_opt(map, &mut self.class)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                "length" => j::de_opt(map, &mut self.length)?,
+                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                "account" => j::de_vec(map, &mut self.account)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "priority" => j::de_opt(map, &mut self.priority)?,
+                "location" => j::de_vec(map, &mut self.location)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "serviceType" => j::de_opt(map, &mut self.service_type)?,
+                "participant" => j::de_vec(map, &mut self.participant)?,
+                "appointment" => j::de_vec(map, &mut self.appointment)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "classHistory" => j::de_vec(map, &mut self.class_history)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "statusHistory" => j::de_vec(map, &mut self.status_history)?,
+                "episodeOfCare" => j::de_vec(map, &mut self.episode_of_care)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                "hospitalization" => j::de_opt(map, &mut self.hospitalization)?,
+                "serviceProvider" => j::de_opt(map, &mut self.service_provider)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -208,7 +250,7 @@ impl Validate for Encounter {
         cx.many("reasonReference", &self.reason_reference, 0, u32::MAX);
         cx.many("diagnosis", &self.diagnosis, 0, u32::MAX);
         cx.many("account", &self.account, 0, u32::MAX);
-        cx.one("hospitalization", self.hospitalization.as_ref(), 0);
+        cx.one("hospitalization", self.hospitalization.as_deref(), 0);
         cx.many("location", &self.location, 0, u32::MAX);
         cx.one("serviceProvider", self.service_provider.as_ref(), 0);
         cx.one("partOf", self.part_of.as_ref(), 0);
@@ -238,13 +280,28 @@ impl FhirObject for EncounterStatusHistory {
     const NAME: &'static str = "Encounter.statusHistory";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -311,12 +368,27 @@ impl FhirObject for EncounterClassHistory {
     const NAME: &'static str = "Encounter.classHistory";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "class" => j::de_opt(map, &mut self.class)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "class" => j::de_opt(map, &mut self.class)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -385,13 +457,31 @@ impl FhirObject for EncounterParticipant {
     const NAME: &'static str = "Encounter.participant";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "individual" => j::de_opt(map, &mut self.individual)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_vec(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "individual" => j::de_opt(map, &mut self.individual)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -463,14 +553,32 @@ impl FhirObject for EncounterDiagnosis {
     const NAME: &'static str = "Encounter.diagnosis";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "condition" => j::de_opt(map, &mut self.condition)?,
-            "use" => j::de_opt(map, &mut self.use_)?,
-            "rank" => j::de_prim(map, &mut self.rank)?,
-            "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            3 => match key {
+                "use" => j::de_opt(map, &mut self.use_)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "rank" => j::de_prim(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "condition" => j::de_opt(map, &mut self.condition)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -554,19 +662,49 @@ impl FhirObject for EncounterHospitalization {
     const NAME: &'static str = "Encounter.hospitalization";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "preAdmissionIdentifier" => j::de_opt(map, &mut self.pre_admission_identifier)?,
-            "origin" => j::de_opt(map, &mut self.origin)?,
-            "admitSource" => j::de_opt(map, &mut self.admit_source)?,
-            "reAdmission" => j::de_opt(map, &mut self.re_admission)?,
-            "dietPreference" => j::de_vec(map, &mut self.diet_preference)?,
-            "specialCourtesy" => j::de_vec(map, &mut self.special_courtesy)?,
-            "specialArrangement" => j::de_vec(map, &mut self.special_arrangement)?,
-            "destination" => j::de_opt(map, &mut self.destination)?,
-            "dischargeDisposition" => j::de_opt(map, &mut self.discharge_disposition)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "origin" => j::de_opt(map, &mut self.origin)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "admitSource" => j::de_opt(map, &mut self.admit_source)?,
+                "reAdmission" => j::de_opt(map, &mut self.re_admission)?,
+                "destination" => j::de_opt(map, &mut self.destination)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "dietPreference" => j::de_vec(map, &mut self.diet_preference)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "specialCourtesy" => j::de_vec(map, &mut self.special_courtesy)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "specialArrangement" => j::de_vec(map, &mut self.special_arrangement)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "dischargeDisposition" => j::de_opt(map, &mut self.discharge_disposition)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "preAdmissionIdentifier" => j::de_opt(map, &mut self.pre_admission_identifier)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -658,15 +796,36 @@ impl FhirObject for EncounterLocation {
     const NAME: &'static str = "Encounter.location";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "location" => j::de_opt(map, &mut self.location)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "physicalType" => j::de_opt(map, &mut self.physical_type)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "location" => j::de_opt(map, &mut self.location)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "physicalType" => j::de_opt(map, &mut self.physical_type)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -67,30 +67,69 @@ impl FhirObject for EpisodeOfCare {
     const NAME: &'static str = "EpisodeOfCare";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusHistory" => j::de_vec(map, &mut self.status_history)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
-            "patient" => j::de_opt(map, &mut self.patient)?,
-            "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
-            "period" => j::de_opt(map, &mut self.period)?,
-            "referralRequest" => j::de_vec(map, &mut self.referral_request)?,
-            "careManager" => j::de_opt(map, &mut self.care_manager)?,
-            "team" => j::de_vec(map, &mut self.team)?,
-            "account" => j::de_vec(map, &mut self.account)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_vec(map, &mut self.type_)?,
+                "team" => j::de_vec(map, &mut self.team)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "patient" => j::de_opt(map, &mut self.patient)?,
+                "account" => j::de_vec(map, &mut self.account)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "careManager" => j::de_opt(map, &mut self.care_manager)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "statusHistory" => j::de_vec(map, &mut self.status_history)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "referralRequest" => j::de_vec(map, &mut self.referral_request)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -183,13 +222,28 @@ impl FhirObject for EpisodeOfCareStatusHistory {
     const NAME: &'static str = "EpisodeOfCare.statusHistory";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "period" => j::de_opt(map, &mut self.period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "period" => j::de_opt(map, &mut self.period)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -258,14 +312,29 @@ impl FhirObject for EpisodeOfCareDiagnosis {
     const NAME: &'static str = "EpisodeOfCare.diagnosis";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "condition" => j::de_opt(map, &mut self.condition)?,
-            "role" => j::de_opt(map, &mut self.role)?,
-            "rank" => j::de_prim(map, &mut self.rank)?,
-            "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "role" => j::de_opt(map, &mut self.role)?,
+                "rank" => j::de_prim(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "condition" => j::de_opt(map, &mut self.condition)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -99,54 +99,105 @@ impl FhirObject for Immunization {
     const NAME: &'static str = "Immunization";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-            "vaccineCode" => j::de_opt(map, &mut self.vaccine_code)?,
-            "patient" => j::de_opt(map, &mut self.patient)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
-            "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
-            "occurrenceString" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
-            "_occurrenceString" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
-            "recorded" => j::de_prim(map, &mut self.recorded)?,
-            "_recorded" => j::de_prim_ext(map, &mut self.recorded)?,
-            "primarySource" => j::de_prim(map, &mut self.primary_source)?,
-            "_primarySource" => j::de_prim_ext(map, &mut self.primary_source)?,
-            "reportOrigin" => j::de_opt(map, &mut self.report_origin)?,
-            "location" => j::de_opt(map, &mut self.location)?,
-            "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
-            "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
-            "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
-            "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
-            "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
-            "site" => j::de_opt(map, &mut self.site)?,
-            "route" => j::de_opt(map, &mut self.route)?,
-            "doseQuantity" => j::de_opt(map, &mut self.dose_quantity)?,
-            "performer" => j::de_vec(map, &mut self.performer)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
-            "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-            "isSubpotent" => j::de_prim(map, &mut self.is_subpotent)?,
-            "_isSubpotent" => j::de_prim_ext(map, &mut self.is_subpotent)?,
-            "subpotentReason" => j::de_vec(map, &mut self.subpotent_reason)?,
-            "education" => j::de_vec(map, &mut self.education)?,
-            "programEligibility" => j::de_vec(map, &mut self.program_eligibility)?,
-            "fundingSource" => j::de_opt(map, &mut self.funding_source)?,
-            "reaction" => j::de_vec(map, &mut self.reaction)?,
-            "protocolApplied" => j::de_vec(map, &mut self.protocol_applied)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "site" => j::de_opt(map, &mut self.site)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "route" => j::de_opt(map, &mut self.route)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "patient" => j::de_opt(map, &mut self.patient)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "recorded" => j::de_prim(map, &mut self.recorded)?,
+                "location" => j::de_opt(map, &mut self.location)?,
+                "reaction" => j::de_vec(map, &mut self.reaction)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "_recorded" => j::de_prim_ext(map, &mut self.recorded)?,
+                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
+                "performer" => j::de_vec(map, &mut self.performer)?,
+                "education" => j::de_vec(map, &mut self.education)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
+                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "vaccineCode" => j::de_opt(map, &mut self.vaccine_code)?,
+                "isSubpotent" => j::de_prim(map, &mut self.is_subpotent)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
+                "reportOrigin" => j::de_opt(map, &mut self.report_origin)?,
+                "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
+                "doseQuantity" => j::de_opt(map, &mut self.dose_quantity)?,
+                "_isSubpotent" => j::de_prim_ext(map, &mut self.is_subpotent)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "primarySource" => j::de_prim(map, &mut self.primary_source)?,
+                "fundingSource" => j::de_opt(map, &mut self.funding_source)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_primarySource" => j::de_prim_ext(map, &mut self.primary_source)?,
+                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                "subpotentReason" => j::de_vec(map, &mut self.subpotent_reason)?,
+                "protocolApplied" => j::de_vec(map, &mut self.protocol_applied)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "occurrenceString" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "_occurrenceString" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                "programEligibility" => j::de_vec(map, &mut self.program_eligibility)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -307,12 +358,27 @@ impl FhirObject for ImmunizationPerformer {
     const NAME: &'static str = "Immunization.performer";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "function" => j::de_opt(map, &mut self.function)?,
-            "actor" => j::de_opt(map, &mut self.actor)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "actor" => j::de_opt(map, &mut self.actor)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "function" => j::de_opt(map, &mut self.function)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -383,18 +449,42 @@ impl FhirObject for ImmunizationEducation {
     const NAME: &'static str = "Immunization.education";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "documentType" => j::de_prim(map, &mut self.document_type)?,
-            "_documentType" => j::de_prim_ext(map, &mut self.document_type)?,
-            "reference" => j::de_prim(map, &mut self.reference)?,
-            "_reference" => j::de_prim_ext(map, &mut self.reference)?,
-            "publicationDate" => j::de_prim(map, &mut self.publication_date)?,
-            "_publicationDate" => j::de_prim_ext(map, &mut self.publication_date)?,
-            "presentationDate" => j::de_prim(map, &mut self.presentation_date)?,
-            "_presentationDate" => j::de_prim_ext(map, &mut self.presentation_date)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "reference" => j::de_prim(map, &mut self.reference)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "documentType" => j::de_prim(map, &mut self.document_type)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_documentType" => j::de_prim_ext(map, &mut self.document_type)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "publicationDate" => j::de_prim(map, &mut self.publication_date)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_publicationDate" => j::de_prim_ext(map, &mut self.publication_date)?,
+                "presentationDate" => j::de_prim(map, &mut self.presentation_date)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "_presentationDate" => j::de_prim_ext(map, &mut self.presentation_date)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -469,15 +559,36 @@ impl FhirObject for ImmunizationReaction {
     const NAME: &'static str = "Immunization.reaction";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "date" => j::de_prim(map, &mut self.date)?,
-            "_date" => j::de_prim_ext(map, &mut self.date)?,
-            "detail" => j::de_opt(map, &mut self.detail)?,
-            "reported" => j::de_prim(map, &mut self.reported)?,
-            "_reported" => j::de_prim_ext(map, &mut self.reported)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "date" => j::de_prim(map, &mut self.date)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_date" => j::de_prim_ext(map, &mut self.date)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "detail" => j::de_opt(map, &mut self.detail)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "reported" => j::de_prim(map, &mut self.reported)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_reported" => j::de_prim_ext(map, &mut self.reported)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -553,22 +664,55 @@ impl FhirObject for ImmunizationProtocolApplied {
     const NAME: &'static str = "Immunization.protocolApplied";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "series" => j::de_prim(map, &mut self.series)?,
-            "_series" => j::de_prim_ext(map, &mut self.series)?,
-            "authority" => j::de_opt(map, &mut self.authority)?,
-            "targetDisease" => j::de_vec(map, &mut self.target_disease)?,
-            "doseNumberPositiveInt" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
-            "doseNumberString" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
-            "_doseNumberString" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
-            "seriesDosesPositiveInt" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
-            "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
-            "seriesDosesString" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
-            "_seriesDosesString" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "series" => j::de_prim(map, &mut self.series)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_series" => j::de_prim_ext(map, &mut self.series)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "authority" => j::de_opt(map, &mut self.authority)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "targetDisease" => j::de_vec(map, &mut self.target_disease)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "doseNumberString" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "_doseNumberString" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
+                "seriesDosesString" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_seriesDosesString" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "doseNumberPositiveInt" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                "seriesDosesPositiveInt" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -58,7 +58,7 @@ pub struct Location {
     /// Physical form of the location (`physicalType`, 0..1)
     pub physical_type: Option<CodeableConcept>,
     /// The absolute geographic location (`position`, 0..1)
-    pub position: Option<LocationPosition>,
+    pub position: Option<Box<LocationPosition>>,
     /// Organization responsible for provisioning and upkeep (`managingOrganization`, 0..1)
     pub managing_organization: Option<Reference>,
     /// Another Location this one is physically a part of (`partOf`, 0..1)
@@ -77,40 +77,91 @@ impl FhirObject for Location {
     const NAME: &'static str = "Location";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "operationalStatus" => j::de_opt(map, &mut self.operational_status)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "alias" => j::de_prims(map, &mut self.alias)?,
-            "_alias" => j::de_prims_ext(map, &mut self.alias)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "mode" => j::de_prim(map, &mut self.mode)?,
-            "_mode" => j::de_prim_ext(map, &mut self.mode)?,
-            "type" => j::de_vec(map, &mut self.type_)?,
-            "telecom" => j::de_vec(map, &mut self.telecom)?,
-            "address" => j::de_opt(map, &mut self.address)?,
-            "physicalType" => j::de_opt(map, &mut self.physical_type)?,
-            "position" => j::de_opt(map, &mut self.position)?,
-            "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
-            "partOf" => j::de_opt(map, &mut self.part_of)?,
-            "hoursOfOperation" => j::de_vec(map, &mut self.hours_of_operation)?,
-            "availabilityExceptions" => j::de_prim(map, &mut self.availability_exceptions)?,
-            "_availabilityExceptions" => j::de_prim_ext(map, &mut self.availability_exceptions)?,
-            "endpoint" => j::de_vec(map, &mut self.endpoint)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "name" => j::de_prim(map, &mut self.name)?,
+                "mode" => j::de_prim(map, &mut self.mode)?,
+                "type" => j::de_vec(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "alias" => j::de_prims(map, &mut self.alias)?,
+                "_mode" => j::de_prim_ext(map, &mut self.mode)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
+                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "telecom" => j::de_vec(map, &mut self.telecom)?,
+                "address" => j::de_opt(map, &mut self.address)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "position" => j::de_opt(map, &mut self.position)?,
+                "endpoint" => j::de_vec(map, &mut self.endpoint)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "physicalType" => j::de_opt(map, &mut self.physical_type)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "hoursOfOperation" => j::de_vec(map, &mut self.hours_of_operation)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "operationalStatus" => j::de_opt(map, &mut self.operational_status)?,
+                _ => return Ok(false),
+            },
+            20 => match key {
+                "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "availabilityExceptions" => j::de_prim(map, &mut self.availability_exceptions)?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "_availabilityExceptions" => j::de_prim_ext(map, &mut self.availability_exceptions)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -181,7 +232,7 @@ impl Validate for Location {
         cx.many("telecom", &self.telecom, 0, u32::MAX);
         cx.one("address", self.address.as_ref(), 0);
         cx.one("physicalType", self.physical_type.as_ref(), 0);
-        cx.one("position", self.position.as_ref(), 0);
+        cx.one("position", self.position.as_deref(), 0);
         cx.one("managingOrganization", self.managing_organization.as_ref(), 0);
         cx.one("partOf", self.part_of.as_ref(), 0);
         cx.many("hoursOfOperation", &self.hours_of_operation, 0, u32::MAX);
@@ -215,16 +266,31 @@ impl FhirObject for LocationPosition {
     const NAME: &'static str = "Location.position";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "longitude" => j::de_prim(map, &mut self.longitude)?,
-            "_longitude" => j::de_prim_ext(map, &mut self.longitude)?,
-            "latitude" => j::de_prim(map, &mut self.latitude)?,
-            "_latitude" => j::de_prim_ext(map, &mut self.latitude)?,
-            "altitude" => j::de_prim(map, &mut self.altitude)?,
-            "_altitude" => j::de_prim_ext(map, &mut self.altitude)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "latitude" => j::de_prim(map, &mut self.latitude)?,
+                "altitude" => j::de_prim(map, &mut self.altitude)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "longitude" => j::de_prim(map, &mut self.longitude)?,
+                "_latitude" => j::de_prim_ext(map, &mut self.latitude)?,
+                "_altitude" => j::de_prim_ext(map, &mut self.altitude)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_longitude" => j::de_prim_ext(map, &mut self.longitude)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -298,18 +364,42 @@ impl FhirObject for LocationHoursOfOperation {
     const NAME: &'static str = "Location.hoursOfOperation";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "daysOfWeek" => j::de_prims(map, &mut self.days_of_week)?,
-            "_daysOfWeek" => j::de_prims_ext(map, &mut self.days_of_week)?,
-            "allDay" => j::de_prim(map, &mut self.all_day)?,
-            "_allDay" => j::de_prim_ext(map, &mut self.all_day)?,
-            "openingTime" => j::de_prim(map, &mut self.opening_time)?,
-            "_openingTime" => j::de_prim_ext(map, &mut self.opening_time)?,
-            "closingTime" => j::de_prim(map, &mut self.closing_time)?,
-            "_closingTime" => j::de_prim_ext(map, &mut self.closing_time)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "allDay" => j::de_prim(map, &mut self.all_day)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_allDay" => j::de_prim_ext(map, &mut self.all_day)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "daysOfWeek" => j::de_prims(map, &mut self.days_of_week)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_daysOfWeek" => j::de_prims_ext(map, &mut self.days_of_week)?,
+                "openingTime" => j::de_prim(map, &mut self.opening_time)?,
+                "closingTime" => j::de_prim(map, &mut self.closing_time)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_openingTime" => j::de_prim_ext(map, &mut self.opening_time)?,
+                "_closingTime" => j::de_prim_ext(map, &mut self.closing_time)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -50,7 +50,7 @@ pub struct Medication {
     /// Active or inactive ingredient (`ingredient`, 0..*)
     pub ingredient: Vec<MedicationIngredient>,
     /// Details about packaged medications (`batch`, 0..1)
-    pub batch: Option<MedicationBatch>,
+    pub batch: Option<Box<MedicationBatch>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -59,26 +59,62 @@ impl FhirObject for Medication {
     const NAME: &'static str = "Medication";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
-            "form" => j::de_opt(map, &mut self.form)?,
-            "amount" => j::de_opt(map, &mut self.amount)?,
-            "ingredient" => j::de_vec(map, &mut self.ingredient)?,
-            "batch" => j::de_opt(map, &mut self.batch)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                "form" => j::de_opt(map, &mut self.form)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "batch" => j::de_opt(map, &mut self.batch)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "amount" => j::de_opt(map, &mut self.amount)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "ingredient" => j::de_vec(map, &mut self.ingredient)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -136,7 +172,7 @@ impl Validate for Medication {
         cx.one("form", self.form.as_ref(), 0);
         cx.one("amount", self.amount.as_ref(), 0);
         cx.many("ingredient", &self.ingredient, 0, u32::MAX);
-        cx.one("batch", self.batch.as_ref(), 0);
+        cx.one("batch", self.batch.as_deref(), 0);
     }
 }
 
@@ -165,15 +201,33 @@ impl FhirObject for MedicationIngredient {
     const NAME: &'static str = "Medication.ingredient";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "itemCodeableConcept" => j::de_choice(map, &mut self.item, MedicationIngredientItem::CodeableConcept)?,
-            "itemReference" => j::de_choice(map, &mut self.item, MedicationIngredientItem::Reference)?,
-            "isActive" => j::de_prim(map, &mut self.is_active)?,
-            "_isActive" => j::de_prim_ext(map, &mut self.is_active)?,
-            "strength" => j::de_opt(map, &mut self.strength)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "isActive" => j::de_prim(map, &mut self.is_active)?,
+                "strength" => j::de_opt(map, &mut self.strength)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_isActive" => j::de_prim_ext(map, &mut self.is_active)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "itemReference" => j::de_choice(map, &mut self.item, MedicationIngredientItem::Reference)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "itemCodeableConcept" => j::de_choice(map, &mut self.item, MedicationIngredientItem::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -279,14 +333,32 @@ impl FhirObject for MedicationBatch {
     const NAME: &'static str = "Medication.batch";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
-            "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
-            "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
-            "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -70,7 +70,7 @@ pub struct MedicationAdministration {
     /// Information about the administration (`note`, 0..*)
     pub note: Vec<Annotation>,
     /// Details of how medication was taken (`dosage`, 0..1)
-    pub dosage: Option<MedicationAdministrationDosage>,
+    pub dosage: Option<Box<MedicationAdministrationDosage>>,
     /// A list of events of interest in the lifecycle (`eventHistory`, 0..*)
     pub event_history: Vec<Reference>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -81,41 +81,89 @@ impl FhirObject for MedicationAdministration {
     const NAME: &'static str = "MedicationAdministration";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "instantiates" => j::de_prims(map, &mut self.instantiates)?,
-            "_instantiates" => j::de_prims_ext(map, &mut self.instantiates)?,
-            "partOf" => j::de_vec(map, &mut self.part_of)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusReason" => j::de_vec(map, &mut self.status_reason)?,
-            "category" => j::de_opt(map, &mut self.category)?,
-            "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::CodeableConcept)?,
-            "medicationReference" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::Reference)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "context" => j::de_opt(map, &mut self.context)?,
-            "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
-            "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
-            "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
-            "effectivePeriod" => j::de_choice(map, &mut self.effective, MedicationAdministrationEffective::Period)?,
-            "performer" => j::de_vec(map, &mut self.performer)?,
-            "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
-            "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-            "request" => j::de_opt(map, &mut self.request)?,
-            "device" => j::de_vec(map, &mut self.device)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "dosage" => j::de_opt(map, &mut self.dosage)?,
-            "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "partOf" => j::de_vec(map, &mut self.part_of)?,
+                "status" => j::de_prim(map, &mut self.status)?,
+                "device" => j::de_vec(map, &mut self.device)?,
+                "dosage" => j::de_opt(map, &mut self.dosage)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "context" => j::de_opt(map, &mut self.context)?,
+                "request" => j::de_opt(map, &mut self.request)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_opt(map, &mut self.category)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "performer" => j::de_vec(map, &mut self.performer)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "instantiates" => j::de_prims(map, &mut self.instantiates)?,
+                "statusReason" => j::de_vec(map, &mut self.status_reason)?,
+                "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "_instantiates" => j::de_prims_ext(map, &mut self.instantiates)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "effectivePeriod" => j::de_choice(map, &mut self.effective, MedicationAdministrationEffective::Period)?,
+                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "medicationReference" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::Reference)?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                _ => return Ok(false),
+            },
+            25 => match key {
+                "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -194,7 +242,7 @@ impl Validate for MedicationAdministration {
         cx.one("request", self.request.as_ref(), 0);
         cx.many("device", &self.device, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);
-        cx.one("dosage", self.dosage.as_ref(), 0);
+        cx.one("dosage", self.dosage.as_deref(), 0);
         cx.many("eventHistory", &self.event_history, 0, u32::MAX);
     }
 }
@@ -294,12 +342,27 @@ impl FhirObject for MedicationAdministrationPerformer {
     const NAME: &'static str = "MedicationAdministration.performer";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "function" => j::de_opt(map, &mut self.function)?,
-            "actor" => j::de_opt(map, &mut self.actor)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "actor" => j::de_opt(map, &mut self.actor)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "function" => j::de_opt(map, &mut self.function)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -374,18 +437,39 @@ impl FhirObject for MedicationAdministrationDosage {
     const NAME: &'static str = "MedicationAdministration.dosage";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "text" => j::de_prim(map, &mut self.text)?,
-            "_text" => j::de_prim_ext(map, &mut self.text)?,
-            "site" => j::de_opt(map, &mut self.site)?,
-            "route" => j::de_opt(map, &mut self.route)?,
-            "method" => j::de_opt(map, &mut self.method)?,
-            "dose" => j::de_opt(map, &mut self.dose)?,
-            "rateRatio" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Ratio)?,
-            "rateQuantity" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Quantity)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "text" => j::de_prim(map, &mut self.text)?,
+                "site" => j::de_opt(map, &mut self.site)?,
+                "dose" => j::de_opt(map, &mut self.dose)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "route" => j::de_opt(map, &mut self.route)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "method" => j::de_opt(map, &mut self.method)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "rateRatio" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Ratio)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "rateQuantity" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Quantity)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

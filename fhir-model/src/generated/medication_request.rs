@@ -90,9 +90,9 @@ pub struct MedicationRequest {
     /// How the medication should be taken (`dosageInstruction`, 0..*)
     pub dosage_instruction: Vec<Dosage>,
     /// Medication supply authorization (`dispenseRequest`, 0..1)
-    pub dispense_request: Option<MedicationRequestDispenseRequest>,
+    pub dispense_request: Option<Box<MedicationRequestDispenseRequest>>,
     /// Any restrictions on medication substitution (`substitution`, 0..1)
-    pub substitution: Option<MedicationRequestSubstitution>,
+    pub substitution: Option<Box<MedicationRequestSubstitution>>,
     /// An order/prescription that is being replaced (`priorPrescription`, 0..1)
     pub prior_prescription: Option<Reference>,
     /// Clinical Issue with action (`detectedIssue`, 0..*)
@@ -107,59 +107,113 @@ impl FhirObject for MedicationRequest {
     const NAME: &'static str = "MedicationRequest";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-            "intent" => j::de_prim(map, &mut self.intent)?,
-            "_intent" => j::de_prim_ext(map, &mut self.intent)?,
-            "category" => j::de_vec(map, &mut self.category)?,
-            "priority" => j::de_prim(map, &mut self.priority)?,
-            "_priority" => j::de_prim_ext(map, &mut self.priority)?,
-            "doNotPerform" => j::de_prim(map, &mut self.do_not_perform)?,
-            "_doNotPerform" => j::de_prim_ext(map, &mut self.do_not_perform)?,
-            "reportedBoolean" => j::de_choice_prim(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
-            "_reportedBoolean" => j::de_choice_prim_ext(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
-            "reportedReference" => j::de_choice(map, &mut self.reported, MedicationRequestReported::Reference)?,
-            "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::CodeableConcept)?,
-            "medicationReference" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::Reference)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
-            "authoredOn" => j::de_prim(map, &mut self.authored_on)?,
-            "_authoredOn" => j::de_prim_ext(map, &mut self.authored_on)?,
-            "requester" => j::de_opt(map, &mut self.requester)?,
-            "performer" => j::de_opt(map, &mut self.performer)?,
-            "performerType" => j::de_opt(map, &mut self.performer_type)?,
-            "recorder" => j::de_opt(map, &mut self.recorder)?,
-            "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
-            "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-            "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
-            "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
-            "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
-            "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
-            "basedOn" => j::de_vec(map, &mut self.based_on)?,
-            "groupIdentifier" => j::de_opt(map, &mut self.group_identifier)?,
-            "courseOfTherapyType" => j::de_opt(map, &mut self.course_of_therapy_type)?,
-            "insurance" => j::de_vec(map, &mut self.insurance)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "dosageInstruction" => j::de_vec(map, &mut self.dosage_instruction)?,
-            "dispenseRequest" => j::de_opt(map, &mut self.dispense_request)?,
-            "substitution" => j::de_opt(map, &mut self.substitution)?,
-            "priorPrescription" => j::de_opt(map, &mut self.prior_prescription)?,
-            "detectedIssue" => j::de_vec(map, &mut self.detected_issue)?,
-            "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "intent" => j::de_prim(map, &mut self.intent)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_intent" => j::de_prim_ext(map, &mut self.intent)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_vec(map, &mut self.category)?,
+                "priority" => j::de_prim(map, &mut self.priority)?,
+                "recorder" => j::de_opt(map, &mut self.recorder)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_priority" => j::de_prim_ext(map, &mut self.priority)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "requester" => j::de_opt(map, &mut self.requester)?,
+                "performer" => j::de_opt(map, &mut self.performer)?,
+                "insurance" => j::de_vec(map, &mut self.insurance)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "authoredOn" => j::de_prim(map, &mut self.authored_on)?,
+                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_authoredOn" => j::de_prim_ext(map, &mut self.authored_on)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
+                "doNotPerform" => j::de_prim(map, &mut self.do_not_perform)?,
+                "substitution" => j::de_opt(map, &mut self.substitution)?,
+                "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "_doNotPerform" => j::de_prim_ext(map, &mut self.do_not_perform)?,
+                "performerType" => j::de_opt(map, &mut self.performer_type)?,
+                "detectedIssue" => j::de_vec(map, &mut self.detected_issue)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "reportedBoolean" => j::de_choice_prim(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
+                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
+                "groupIdentifier" => j::de_opt(map, &mut self.group_identifier)?,
+                "dispenseRequest" => j::de_opt(map, &mut self.dispense_request)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_reportedBoolean" => j::de_choice_prim_ext(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
+                "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "reportedReference" => j::de_choice(map, &mut self.reported, MedicationRequestReported::Reference)?,
+                "dosageInstruction" => j::de_vec(map, &mut self.dosage_instruction)?,
+                "priorPrescription" => j::de_opt(map, &mut self.prior_prescription)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "medicationReference" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::Reference)?,
+                "courseOfTherapyType" => j::de_opt(map, &mut self.course_of_therapy_type)?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
+                _ => return Ok(false),
+            },
+            25 => match key {
+                "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -261,8 +315,8 @@ impl Validate for MedicationRequest {
         cx.many("insurance", &self.insurance, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.many("dosageInstruction", &self.dosage_instruction, 0, u32::MAX);
-        cx.one("dispenseRequest", self.dispense_request.as_ref(), 0);
-        cx.one("substitution", self.substitution.as_ref(), 0);
+        cx.one("dispenseRequest", self.dispense_request.as_deref(), 0);
+        cx.one("substitution", self.substitution.as_deref(), 0);
         cx.one("priorPrescription", self.prior_prescription.as_ref(), 0);
         cx.many("detectedIssue", &self.detected_issue, 0, u32::MAX);
         cx.many("eventHistory", &self.event_history, 0, u32::MAX);
@@ -353,7 +407,7 @@ pub struct MedicationRequestDispenseRequest {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// First fill details (`initialFill`, 0..1)
-    pub initial_fill: Option<MedicationRequestDispenseRequestInitialFill>,
+    pub initial_fill: Option<Box<MedicationRequestDispenseRequestInitialFill>>,
     /// Minimum period of time between dispenses (`dispenseInterval`, 0..1)
     pub dispense_interval: Option<Duration>,
     /// Time period supply is authorized for (`validityPeriod`, 0..1)
@@ -374,18 +428,45 @@ impl FhirObject for MedicationRequestDispenseRequest {
     const NAME: &'static str = "MedicationRequest.dispenseRequest";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "initialFill" => j::de_opt(map, &mut self.initial_fill)?,
-            "dispenseInterval" => j::de_opt(map, &mut self.dispense_interval)?,
-            "validityPeriod" => j::de_opt(map, &mut self.validity_period)?,
-            "numberOfRepeatsAllowed" => j::de_prim(map, &mut self.number_of_repeats_allowed)?,
-            "_numberOfRepeatsAllowed" => j::de_prim_ext(map, &mut self.number_of_repeats_allowed)?,
-            "quantity" => j::de_opt(map, &mut self.quantity)?,
-            "expectedSupplyDuration" => j::de_opt(map, &mut self.expected_supply_duration)?,
-            "performer" => j::de_opt(map, &mut self.performer)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "quantity" => j::de_opt(map, &mut self.quantity)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "performer" => j::de_opt(map, &mut self.performer)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "initialFill" => j::de_opt(map, &mut self.initial_fill)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "validityPeriod" => j::de_opt(map, &mut self.validity_period)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "dispenseInterval" => j::de_opt(map, &mut self.dispense_interval)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "numberOfRepeatsAllowed" => j::de_prim(map, &mut self.number_of_repeats_allowed)?,
+                "expectedSupplyDuration" => j::de_opt(map, &mut self.expected_supply_duration)?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "_numberOfRepeatsAllowed" => j::de_prim_ext(map, &mut self.number_of_repeats_allowed)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -434,7 +515,7 @@ impl Validate for MedicationRequestDispenseRequest {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("initialFill", self.initial_fill.as_ref(), 0);
+        cx.one("initialFill", self.initial_fill.as_deref(), 0);
         cx.one("dispenseInterval", self.dispense_interval.as_ref(), 0);
         cx.one("validityPeriod", self.validity_period.as_ref(), 0);
         cx.prim("numberOfRepeatsAllowed", self.number_of_repeats_allowed.as_ref(), 0, Fmt::UnsignedInt, None);
@@ -467,12 +548,24 @@ impl FhirObject for MedicationRequestDispenseRequestInitialFill {
     const NAME: &'static str = "MedicationRequest.dispenseRequest.initialFill";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "quantity" => j::de_opt(map, &mut self.quantity)?,
-            "duration" => j::de_opt(map, &mut self.duration)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "quantity" => j::de_opt(map, &mut self.quantity)?,
+                "duration" => j::de_opt(map, &mut self.duration)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -539,14 +632,35 @@ impl FhirObject for MedicationRequestSubstitution {
     const NAME: &'static str = "MedicationRequest.substitution";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "allowedBoolean" => j::de_choice_prim(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
-            "_allowedBoolean" => j::de_choice_prim_ext(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
-            "allowedCodeableConcept" => j::de_choice(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::CodeableConcept)?,
-            "reason" => j::de_opt(map, &mut self.reason)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "reason" => j::de_opt(map, &mut self.reason)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "allowedBoolean" => j::de_choice_prim(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "_allowedBoolean" => j::de_choice_prim_ext(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "allowedCodeableConcept" => j::de_choice(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

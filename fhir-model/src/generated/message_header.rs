@@ -46,13 +46,13 @@ pub struct MessageHeader {
     /// The source of the decision (`author`, 0..1)
     pub author: Option<Reference>,
     /// Message source application (`source`, 1..1)
-    pub source: Option<MessageHeaderSource>,
+    pub source: Option<Box<MessageHeaderSource>>,
     /// Final responsibility for event (`responsible`, 0..1)
     pub responsible: Option<Reference>,
     /// Cause of event (`reason`, 0..1)
     pub reason: Option<CodeableConcept>,
     /// If this is a reply to prior message (`response`, 0..1)
-    pub response: Option<MessageHeaderResponse>,
+    pub response: Option<Box<MessageHeaderResponse>>,
     /// The actual content of the message (`focus`, 0..*)
     pub focus: Vec<Reference>,
     /// Link to the definition for this message (`definition`, 0..1)
@@ -65,31 +65,67 @@ impl FhirObject for MessageHeader {
     const NAME: &'static str = "MessageHeader";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "eventCoding" => j::de_choice(map, &mut self.event, MessageHeaderEvent::Coding)?,
-            "eventUri" => j::de_choice_prim(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
-            "_eventUri" => j::de_choice_prim_ext(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
-            "destination" => j::de_vec(map, &mut self.destination)?,
-            "sender" => j::de_opt(map, &mut self.sender)?,
-            "enterer" => j::de_opt(map, &mut self.enterer)?,
-            "author" => j::de_opt(map, &mut self.author)?,
-            "source" => j::de_opt(map, &mut self.source)?,
-            "responsible" => j::de_opt(map, &mut self.responsible)?,
-            "reason" => j::de_opt(map, &mut self.reason)?,
-            "response" => j::de_opt(map, &mut self.response)?,
-            "focus" => j::de_vec(map, &mut self.focus)?,
-            "definition" => j::de_prim(map, &mut self.definition)?,
-            "_definition" => j::de_prim_ext(map, &mut self.definition)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "focus" => j::de_vec(map, &mut self.focus)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "sender" => j::de_opt(map, &mut self.sender)?,
+                "author" => j::de_opt(map, &mut self.author)?,
+                "source" => j::de_opt(map, &mut self.source)?,
+                "reason" => j::de_opt(map, &mut self.reason)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "enterer" => j::de_opt(map, &mut self.enterer)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "eventUri" => j::de_choice_prim(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
+                "response" => j::de_opt(map, &mut self.response)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_eventUri" => j::de_choice_prim_ext(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "definition" => j::de_prim(map, &mut self.definition)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "eventCoding" => j::de_choice(map, &mut self.event, MessageHeaderEvent::Coding)?,
+                "destination" => j::de_vec(map, &mut self.destination)?,
+                "responsible" => j::de_opt(map, &mut self.responsible)?,
+                "_definition" => j::de_prim_ext(map, &mut self.definition)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -148,10 +184,10 @@ impl Validate for MessageHeader {
         cx.one("sender", self.sender.as_ref(), 0);
         cx.one("enterer", self.enterer.as_ref(), 0);
         cx.one("author", self.author.as_ref(), 0);
-        cx.one("source", self.source.as_ref(), 1);
+        cx.one("source", self.source.as_deref(), 1);
         cx.one("responsible", self.responsible.as_ref(), 0);
         cx.one("reason", self.reason.as_ref(), 0);
-        cx.one("response", self.response.as_ref(), 0);
+        cx.one("response", self.response.as_deref(), 0);
         cx.many("focus", &self.focus, 0, u32::MAX);
         cx.prim("definition", self.definition.as_ref(), 0, Fmt::Canonical, None);
     }
@@ -220,16 +256,37 @@ impl FhirObject for MessageHeaderDestination {
     const NAME: &'static str = "MessageHeader.destination";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "target" => j::de_opt(map, &mut self.target)?,
-            "endpoint" => j::de_prim(map, &mut self.endpoint)?,
-            "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
-            "receiver" => j::de_opt(map, &mut self.receiver)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "target" => j::de_opt(map, &mut self.target)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "endpoint" => j::de_prim(map, &mut self.endpoint)?,
+                "receiver" => j::de_opt(map, &mut self.receiver)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -308,19 +365,40 @@ impl FhirObject for MessageHeaderSource {
     const NAME: &'static str = "MessageHeader.source";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "name" => j::de_prim(map, &mut self.name)?,
-            "_name" => j::de_prim_ext(map, &mut self.name)?,
-            "software" => j::de_prim(map, &mut self.software)?,
-            "_software" => j::de_prim_ext(map, &mut self.software)?,
-            "version" => j::de_prim(map, &mut self.version)?,
-            "_version" => j::de_prim_ext(map, &mut self.version)?,
-            "contact" => j::de_opt(map, &mut self.contact)?,
-            "endpoint" => j::de_prim(map, &mut self.endpoint)?,
-            "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "name" => j::de_prim(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "version" => j::de_prim(map, &mut self.version)?,
+                "contact" => j::de_opt(map, &mut self.contact)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "software" => j::de_prim(map, &mut self.software)?,
+                "_version" => j::de_prim_ext(map, &mut self.version)?,
+                "endpoint" => j::de_prim(map, &mut self.endpoint)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_software" => j::de_prim_ext(map, &mut self.software)?,
+                "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -398,15 +476,39 @@ impl FhirObject for MessageHeaderResponse {
     const NAME: &'static str = "MessageHeader.response";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_prim(map, &mut self.identifier)?,
-            "_identifier" => j::de_prim_ext(map, &mut self.identifier)?,
-            "code" => j::de_prim(map, &mut self.code)?,
-            "_code" => j::de_prim_ext(map, &mut self.code)?,
-            "details" => j::de_opt(map, &mut self.details)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "code" => j::de_prim(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "details" => j::de_opt(map, &mut self.details)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_prim(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "_identifier" => j::de_prim_ext(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

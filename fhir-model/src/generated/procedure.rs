@@ -99,54 +99,105 @@ impl FhirObject for Procedure {
     const NAME: &'static str = "Procedure";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
-            "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
-            "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
-            "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
-            "basedOn" => j::de_vec(map, &mut self.based_on)?,
-            "partOf" => j::de_vec(map, &mut self.part_of)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-            "category" => j::de_opt(map, &mut self.category)?,
-            "code" => j::de_opt(map, &mut self.code)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "encounter" => j::de_opt(map, &mut self.encounter)?,
-            "performedDateTime" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
-            "_performedDateTime" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
-            "performedPeriod" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Period)?,
-            "performedString" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
-            "_performedString" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
-            "performedAge" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Age)?,
-            "performedRange" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Range)?,
-            "recorder" => j::de_opt(map, &mut self.recorder)?,
-            "asserter" => j::de_opt(map, &mut self.asserter)?,
-            "performer" => j::de_vec(map, &mut self.performer)?,
-            "location" => j::de_opt(map, &mut self.location)?,
-            "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
-            "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-            "bodySite" => j::de_vec(map, &mut self.body_site)?,
-            "outcome" => j::de_opt(map, &mut self.outcome)?,
-            "report" => j::de_vec(map, &mut self.report)?,
-            "complication" => j::de_vec(map, &mut self.complication)?,
-            "complicationDetail" => j::de_vec(map, &mut self.complication_detail)?,
-            "followUp" => j::de_vec(map, &mut self.follow_up)?,
-            "note" => j::de_vec(map, &mut self.note)?,
-            "focalDevice" => j::de_vec(map, &mut self.focal_device)?,
-            "usedReference" => j::de_vec(map, &mut self.used_reference)?,
-            "usedCode" => j::de_vec(map, &mut self.used_code)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "code" => j::de_opt(map, &mut self.code)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "partOf" => j::de_vec(map, &mut self.part_of)?,
+                "status" => j::de_prim(map, &mut self.status)?,
+                "report" => j::de_vec(map, &mut self.report)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "outcome" => j::de_opt(map, &mut self.outcome)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                "category" => j::de_opt(map, &mut self.category)?,
+                "recorder" => j::de_opt(map, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, &mut self.asserter)?,
+                "location" => j::de_opt(map, &mut self.location)?,
+                "bodySite" => j::de_vec(map, &mut self.body_site)?,
+                "followUp" => j::de_vec(map, &mut self.follow_up)?,
+                "usedCode" => j::de_vec(map, &mut self.used_code)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "performer" => j::de_vec(map, &mut self.performer)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "focalDevice" => j::de_vec(map, &mut self.focal_device)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
+                "performedAge" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Age)?,
+                "complication" => j::de_vec(map, &mut self.complication)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "usedReference" => j::de_vec(map, &mut self.used_reference)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "performedRange" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Range)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
+                "performedPeriod" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Period)?,
+                "performedString" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
+                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
+                "_performedString" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "performedDateTime" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_performedDateTime" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
+                "complicationDetail" => j::de_vec(map, &mut self.complication_detail)?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
+                _ => return Ok(false),
+            },
+            22 => match key {
+                "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -324,13 +375,31 @@ impl FhirObject for ProcedurePerformer {
     const NAME: &'static str = "Procedure.performer";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "function" => j::de_opt(map, &mut self.function)?,
-            "actor" => j::de_opt(map, &mut self.actor)?,
-            "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            5 => match key {
+                "actor" => j::de_opt(map, &mut self.actor)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "function" => j::de_opt(map, &mut self.function)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -400,12 +469,27 @@ impl FhirObject for ProcedureFocalDevice {
     const NAME: &'static str = "Procedure.focalDevice";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "action" => j::de_opt(map, &mut self.action)?,
-            "manipulated" => j::de_opt(map, &mut self.manipulated)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "action" => j::de_opt(map, &mut self.action)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "manipulated" => j::de_opt(map, &mut self.manipulated)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)

@@ -52,7 +52,7 @@ pub struct Specimen {
     /// Why the specimen was collected (`request`, 0..*)
     pub request: Vec<Reference>,
     /// Collection details (`collection`, 0..1)
-    pub collection: Option<SpecimenCollection>,
+    pub collection: Option<Box<SpecimenCollection>>,
     /// Processing and processing step details (`processing`, 0..*)
     pub processing: Vec<SpecimenProcessing>,
     /// Direct container of specimen (tube/slide, etc.) (`container`, 0..*)
@@ -69,32 +69,68 @@ impl FhirObject for Specimen {
     const NAME: &'static str = "Specimen";
     const RESOURCE: bool = true;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "meta" => j::de_opt(map, &mut self.meta)?,
-            "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-            "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-            "language" => j::de_prim(map, &mut self.language)?,
-            "_language" => j::de_prim_ext(map, &mut self.language)?,
-            "text" => j::de_opt(map, &mut self.text)?,
-            "contained" => j::de_vec(map, &mut self.contained)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "accessionIdentifier" => j::de_opt(map, &mut self.accession_identifier)?,
-            "status" => j::de_prim(map, &mut self.status)?,
-            "_status" => j::de_prim_ext(map, &mut self.status)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "subject" => j::de_opt(map, &mut self.subject)?,
-            "receivedTime" => j::de_prim(map, &mut self.received_time)?,
-            "_receivedTime" => j::de_prim_ext(map, &mut self.received_time)?,
-            "parent" => j::de_vec(map, &mut self.parent)?,
-            "request" => j::de_vec(map, &mut self.request)?,
-            "collection" => j::de_opt(map, &mut self.collection)?,
-            "processing" => j::de_vec(map, &mut self.processing)?,
-            "container" => j::de_vec(map, &mut self.container)?,
-            "condition" => j::de_vec(map, &mut self.condition)?,
-            "note" => j::de_vec(map, &mut self.note)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "meta" => j::de_opt(map, &mut self.meta)?,
+                "text" => j::de_opt(map, &mut self.text)?,
+                "type" => j::de_opt(map, &mut self.type_)?,
+                "note" => j::de_vec(map, &mut self.note)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "status" => j::de_prim(map, &mut self.status)?,
+                "parent" => j::de_vec(map, &mut self.parent)?,
+                _ => return Ok(false),
+            },
+            7 => match key {
+                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "subject" => j::de_opt(map, &mut self.subject)?,
+                "request" => j::de_vec(map, &mut self.request)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "language" => j::de_prim(map, &mut self.language)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "contained" => j::de_vec(map, &mut self.contained)?,
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "container" => j::de_vec(map, &mut self.container)?,
+                "condition" => j::de_vec(map, &mut self.condition)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "collection" => j::de_opt(map, &mut self.collection)?,
+                "processing" => j::de_vec(map, &mut self.processing)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "receivedTime" => j::de_prim(map, &mut self.received_time)?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "_receivedTime" => j::de_prim_ext(map, &mut self.received_time)?,
+                _ => return Ok(false),
+            },
+            14 => match key {
+                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
+            19 => match key {
+                "accessionIdentifier" => j::de_opt(map, &mut self.accession_identifier)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -158,7 +194,7 @@ impl Validate for Specimen {
         cx.prim("receivedTime", self.received_time.as_ref(), 0, Fmt::DateTime, None);
         cx.many("parent", &self.parent, 0, u32::MAX);
         cx.many("request", &self.request, 0, u32::MAX);
-        cx.one("collection", self.collection.as_ref(), 0);
+        cx.one("collection", self.collection.as_deref(), 0);
         cx.many("processing", &self.processing, 0, u32::MAX);
         cx.many("container", &self.container, 0, u32::MAX);
         cx.many("condition", &self.condition, 0, u32::MAX);
@@ -199,20 +235,47 @@ impl FhirObject for SpecimenCollection {
     const NAME: &'static str = "Specimen.collection";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "collector" => j::de_opt(map, &mut self.collector)?,
-            "collectedDateTime" => j::de_choice_prim(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
-            "_collectedDateTime" => j::de_choice_prim_ext(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
-            "collectedPeriod" => j::de_choice(map, &mut self.collected, SpecimenCollectionCollected::Period)?,
-            "duration" => j::de_opt(map, &mut self.duration)?,
-            "quantity" => j::de_opt(map, &mut self.quantity)?,
-            "method" => j::de_opt(map, &mut self.method)?,
-            "bodySite" => j::de_opt(map, &mut self.body_site)?,
-            "fastingStatusCodeableConcept" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::CodeableConcept)?,
-            "fastingStatusDuration" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::Duration)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            6 => match key {
+                "method" => j::de_opt(map, &mut self.method)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "duration" => j::de_opt(map, &mut self.duration)?,
+                "quantity" => j::de_opt(map, &mut self.quantity)?,
+                "bodySite" => j::de_opt(map, &mut self.body_site)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "collector" => j::de_opt(map, &mut self.collector)?,
+                _ => return Ok(false),
+            },
+            15 => match key {
+                "collectedPeriod" => j::de_choice(map, &mut self.collected, SpecimenCollectionCollected::Period)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "collectedDateTime" => j::de_choice_prim(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            18 => match key {
+                "_collectedDateTime" => j::de_choice_prim_ext(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            21 => match key {
+                "fastingStatusDuration" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::Duration)?,
+                _ => return Ok(false),
+            },
+            28 => match key {
+                "fastingStatusCodeableConcept" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -370,17 +433,41 @@ impl FhirObject for SpecimenProcessing {
     const NAME: &'static str = "Specimen.processing";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "procedure" => j::de_opt(map, &mut self.procedure)?,
-            "additive" => j::de_vec(map, &mut self.additive)?,
-            "timeDateTime" => j::de_choice_prim(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
-            "_timeDateTime" => j::de_choice_prim_ext(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
-            "timePeriod" => j::de_choice(map, &mut self.time, SpecimenProcessingTime::Period)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "additive" => j::de_vec(map, &mut self.additive)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                "procedure" => j::de_opt(map, &mut self.procedure)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "timePeriod" => j::de_choice(map, &mut self.time, SpecimenProcessingTime::Period)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "timeDateTime" => j::de_choice_prim(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            13 => match key {
+                "_timeDateTime" => j::de_choice_prim_ext(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
@@ -497,18 +584,48 @@ impl FhirObject for SpecimenContainer {
     const NAME: &'static str = "Specimen.container";
     const RESOURCE: bool = false;
     fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "id" => j::de_plain(map, &mut self.id)?,
-            "extension" => j::de_vec(map, &mut self.extension)?,
-            "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-            "identifier" => j::de_vec(map, &mut self.identifier)?,
-            "description" => j::de_prim(map, &mut self.description)?,
-            "_description" => j::de_prim_ext(map, &mut self.description)?,
-            "type" => j::de_opt(map, &mut self.type_)?,
-            "capacity" => j::de_opt(map, &mut self.capacity)?,
-            "specimenQuantity" => j::de_opt(map, &mut self.specimen_quantity)?,
-            "additiveCodeableConcept" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::CodeableConcept)?,
-            "additiveReference" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::Reference)?,
+        match key.len() {
+            2 => match key {
+                "id" => j::de_plain(map, &mut self.id)?,
+                _ => return Ok(false),
+            },
+            4 => match key {
+                "type" => j::de_opt(map, &mut self.type_)?,
+                _ => return Ok(false),
+            },
+            8 => match key {
+                "capacity" => j::de_opt(map, &mut self.capacity)?,
+                _ => return Ok(false),
+            },
+            9 => match key {
+                "extension" => j::de_vec(map, &mut self.extension)?,
+                _ => return Ok(false),
+            },
+            10 => match key {
+                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                _ => return Ok(false),
+            },
+            11 => match key {
+                "description" => j::de_prim(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            12 => match key {
+                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                _ => return Ok(false),
+            },
+            16 => match key {
+                "specimenQuantity" => j::de_opt(map, &mut self.specimen_quantity)?,
+                _ => return Ok(false),
+            },
+            17 => match key {
+                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "additiveReference" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::Reference)?,
+                _ => return Ok(false),
+            },
+            23 => match key {
+                "additiveCodeableConcept" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::CodeableConcept)?,
+                _ => return Ok(false),
+            },
             _ => return Ok(false),
         }
         Ok(true)
