@@ -29,6 +29,9 @@ use crate::path::{Path, PathError};
 use crate::scan::Scan;
 use crate::segment::is_header_id;
 
+mod pieces;
+use pieces::{check_raw, check_segment_id, edit_levels, escape_value, header_segment, piece_range, remove_piece};
+
 /// The segment terminator written by [`MessageBuf::to_bytes_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Terminator {
@@ -631,119 +634,4 @@ impl MessageBuf {
         }
         Ok(out)
     }
-}
-
-fn header_segment(id: &[u8], d: &Delimiters) -> Vec<u8> {
-    let (bytes, n) = d.header_bytes();
-    let mut out = id.to_vec();
-    out.extend_from_slice(bytes.get(..n).unwrap_or_default());
-    out
-}
-
-fn check_segment_id(id: &[u8]) -> Result<(), BuildError> {
-    match id {
-        [a, b, c] if a.is_ascii_uppercase() && [b, c].iter().all(|x| x.is_ascii_uppercase() || x.is_ascii_digit()) => {
-            Ok(())
-        }
-        _ => Err(BuildError::InvalidSegmentId),
-    }
-}
-
-fn check_raw(raw: &[u8], target: &Target, scan: Scan) -> Result<(), BuildError> {
-    if memchr::memchr2(b'\r', b'\n', raw).is_some() {
-        return Err(BuildError::RawTerminator);
-    }
-    if target.forbidden.iter().flatten().any(|&sep| scan.find(raw, sep).is_some()) {
-        return Err(BuildError::RawDelimiter);
-    }
-    Ok(())
-}
-
-/// Escapes a value: the delimiters, CR and LF (see [`crate::escape()`]), and the bytes that would
-/// change how the written message is framed or scanned: 0x0B and 0x1C (MLLP block characters; a
-/// trailing 0x1C reads as an end block) and 0x1B (ESC switches the parser to ISO 2022 scanning).
-fn escape_value(value: &[u8], d: &Delimiters) -> Result<Vec<u8>, BuildError> {
-    let escaped = crate::escape::escape(value, d).map_err(|_| BuildError::CannotEscape)?;
-    let control = |b: &u8| matches!(b, 0x0B | 0x1B | 0x1C);
-    if !escaped.iter().any(control) {
-        return Ok(escaped.into_owned());
-    }
-    let esc = d.escape().ok_or(BuildError::CannotEscape)?;
-    let mut out = Vec::with_capacity(escaped.len() + 8);
-    for &b in escaped.iter() {
-        if control(&b) {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let lo = HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
-            out.extend_from_slice(&[esc, b'X', hi, lo, esc]);
-        } else {
-            out.push(b);
-        }
-    }
-    Ok(out)
-}
-
-/// Byte range of the 0-based `piece` of `bytes` split on `sep`, or `None` when there are fewer pieces.
-fn piece_range(bytes: &[u8], sep: u8, scan: Scan, piece: usize) -> Option<core::ops::Range<usize>> {
-    let mut start = 0;
-    for _ in 0..piece {
-        start += scan.find(bytes.get(start..)?, sep)? + 1;
-    }
-    let rest = bytes.get(start..)?;
-    Some(start..scan.find(rest, sep).map_or(bytes.len(), |i| start + i))
-}
-
-/// Rebuilds `bytes` with its `levels[0]` piece replaced by the edit of the next levels, padding
-/// with separators when the piece does not exist yet.
-fn edit_levels(
-    bytes: &[u8],
-    levels: &[Level],
-    scan: Scan,
-    leaf: impl FnOnce(&[u8]) -> Result<Vec<u8>, BuildError>,
-) -> Result<Vec<u8>, BuildError> {
-    let Some((level, rest)) = levels.split_first() else {
-        return leaf(bytes);
-    };
-    let (range, pad) = if let Some(r) = piece_range(bytes, level.sep, scan, level.piece) {
-        (r, 0)
-    } else {
-        // Count the pieces there are to know how many separators to add.
-        let have = 1 + count_separators(bytes, level.sep, scan);
-        (bytes.len()..bytes.len(), (level.piece + 1).saturating_sub(have))
-    };
-    let old = bytes.get(range.clone()).unwrap_or_default();
-    let new = edit_levels(old, rest, scan, leaf)?;
-    let mut out = Vec::with_capacity(bytes.len() + pad + new.len());
-    out.extend_from_slice(bytes.get(..range.start).unwrap_or_default());
-    out.resize(out.len() + pad, level.sep);
-    out.extend_from_slice(&new);
-    out.extend_from_slice(bytes.get(range.end..).unwrap_or_default());
-    Ok(out)
-}
-
-fn count_separators(bytes: &[u8], sep: u8, scan: Scan) -> usize {
-    let mut n = 0;
-    let mut start = 0;
-    while let Some(i) = bytes.get(start..).and_then(|r| scan.find(r, sep)) {
-        n += 1;
-        start += i + 1;
-    }
-    n
-}
-
-/// `bytes` without its 0-based `piece` (split on `sep`) and one separator next to it.
-fn remove_piece(bytes: &[u8], sep: u8, scan: Scan, piece: usize) -> Vec<u8> {
-    let Some(range) = piece_range(bytes, sep, scan, piece) else {
-        return bytes.to_vec();
-    };
-    let (cut_start, cut_end) = if range.start > 0 {
-        (range.start - 1, range.end)
-    } else if range.end < bytes.len() {
-        (range.start, range.end + 1)
-    } else {
-        (range.start, range.end)
-    };
-    let mut out = bytes.get(..cut_start).unwrap_or_default().to_vec();
-    out.extend_from_slice(bytes.get(cut_end..).unwrap_or_default());
-    out
 }
