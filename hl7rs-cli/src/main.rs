@@ -1,5 +1,7 @@
 //! The `hl7rs` command.
 //!
+//! `hl7rs ack [--code AA|AE|AR] PATH...` writes the acknowledgment of each message.
+//!
 //! `hl7rs parse [--json] PATH...` prints each message's segments and decoded fields. Paths may be
 //! files (one message, a batch file or several messages) or directories (walked recursively, in
 //! name order). Any failure is listed on stderr as file, byte offset and error kind (never content)
@@ -10,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod ack;
 mod parse;
 
 /// hl7rs: HL7 v2 parsing and integration tools.
@@ -31,11 +34,25 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write the acknowledgment (ACK) of each message to stdout.
+    Ack {
+        /// The outcome to acknowledge: AA accept, AE error (ERR 207), AR reject. Header checks
+        /// (empty MSH-10, unreadable header) still reject whatever is asked.
+        #[arg(long, value_enum, default_value = "aa")]
+        code: ack::Outcome,
+        /// End segments with `\n` instead of `\r` (for reading on a terminal).
+        #[arg(long)]
+        lf: bool,
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { json, paths } => parse::run(&paths, json),
+        Command::Ack { code, lf, paths } => ack::run(&paths, code, lf),
     }
 }

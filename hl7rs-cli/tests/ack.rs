@@ -1,0 +1,62 @@
+//! `hl7rs ack`: one acknowledgment per message, the outcome asked for, never an ACK to an ACK.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use hl7_core::Message;
+
+fn corpus(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus").join(rel).to_string_lossy().into_owned()
+}
+
+fn hl7rs(args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The acknowledgments printed, one per line group (each ends with "\r\n").
+fn acks(stdout: &[u8]) -> Vec<Vec<u8>> {
+    stdout.split_inclusive(|&b| b == b'\n').map(|a| a.strip_suffix(b"\n").unwrap_or(a).to_vec()).collect()
+}
+
+fn field(ack: &[u8], path: &str) -> String {
+    let msg = Message::parse(ack).unwrap();
+    msg.query(path).unwrap().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default()
+}
+
+#[test]
+fn accepts_each_message_of_a_batch() {
+    let (code, out, err) = hl7rs(&["ack", &corpus("batch/fhs_bhs_3_messages.hl7")]);
+    assert_eq!(code, 0, "{err}");
+    let acks = acks(&out);
+    assert_eq!(acks.len(), 3);
+    for a in &acks {
+        assert_eq!(field(a, "MSA-1"), "AA");
+        assert_eq!(field(a, "MSH-9.1"), "ACK");
+    }
+    assert_ne!(field(&acks[0], "MSA-2"), field(&acks[1], "MSA-2"));
+}
+
+#[test]
+fn error_and_reject_outcomes() {
+    let adt = corpus("basic/adt_a01_v251_cr.hl7");
+    let (_, out, _) = hl7rs(&["ack", "--code", "ae", &adt]);
+    let a = &acks(&out)[0];
+    assert_eq!(
+        (field(a, "MSA-1"), field(a, "MSA-2"), field(a, "ERR-3.1")),
+        ("AE".into(), "CTRL0001".into(), "207".into())
+    );
+    let (_, out, _) = hl7rs(&["ack", "--code", "ar", &adt]);
+    assert_eq!(field(&acks(&out)[0], "MSA-1"), "AR");
+}
+
+#[test]
+fn never_acknowledges_an_ack_and_rejects_unreadable_input() {
+    let (code, out, err) = hl7rs(&["ack", &corpus("basic/ack_a01.hl7"), &corpus("malformed/mshh0.hl7")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("never acknowledged"));
+    let acks = acks(&out);
+    assert_eq!(acks.len(), 1, "only the unreadable file gets an answer");
+    assert_eq!(field(&acks[0], "MSA-1"), "AR");
+    assert_eq!(field(&acks[0], "MSA-2"), "");
+}
