@@ -588,3 +588,57 @@ fn iso2022_header_values_are_echoed_as_written() {
     assert_eq!(raw(&ack, "MSH-18").unwrap(), b"~ISO IR87");
     assert_eq!(text(&ack, "MSA-2"), "C1");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header_value() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[A-Za-z0-9|^~\\\\&\r\n .]{0,10}"]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever bytes arrive, the answer is an acknowledgment that parses or a typed refusal.
+        #[test]
+        fn any_input_gives_a_parsing_ack_or_a_refusal(input in proptest::collection::vec(any::<u8>(), 0..200)) {
+            for kind in [AckKind::Application, AckKind::Accept { committed: true }] {
+                if let Ok(ack) = acknowledge(&input, kind, &[], &options()) {
+                    let bytes = ack.to_bytes();
+                    prop_assert!(Message::parse(&bytes).is_ok());
+                }
+            }
+        }
+
+        /// Header values with delimiters, line breaks and any text: the acknowledgment parses, MSA-2
+        /// decodes to the incoming MSH-10 (first repetition) and the parties are swapped.
+        #[test]
+        fn header_values_are_echoed_faithfully(
+            values in proptest::collection::vec(header_value(), 6),
+        ) {
+            let [sender, facility, receiver, receiving_facility, trigger, control] = &values[..] else { unreachable!() };
+            let mut msg = hl7_core::build::MessageBuf::with_header(hl7_core::Delimiters::default(), &["ADT"], "x", "2.5.1").unwrap();
+            for (path, value) in [("MSH-3.1", sender), ("MSH-4.1", facility), ("MSH-5.1", receiver),
+                ("MSH-6.1", receiving_facility), ("MSH-9.2", trigger), ("MSH-10[1]", control)] {
+                msg.set(path, value).unwrap();
+            }
+            let input = msg.to_bytes();
+            let ack = match acknowledge(&input, AckKind::Application, &[], &options()) {
+                Ok(ack) => ack,
+                Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+            };
+            let bytes = ack.to_bytes();
+            let parsed = Message::parse(&bytes).unwrap();
+            let get = |p: &str| parsed.query(p).unwrap().map(|v| v.to_cow().into_owned()).unwrap_or_default();
+            prop_assert_eq!(get("MSA-2"), control.as_bytes());
+            prop_assert_eq!(get("MSH-5.1"), sender.as_bytes());
+            prop_assert_eq!(get("MSH-6.1"), facility.as_bytes());
+            prop_assert_eq!(get("MSH-3.1"), receiver.as_bytes());
+            prop_assert_eq!(get("MSH-4.1"), receiving_facility.as_bytes());
+            prop_assert_eq!(get("MSH-9.2"), trigger.as_bytes());
+            let expected = if control.is_empty() { AckCode::ApplicationReject } else { AckCode::ApplicationAccept };
+            prop_assert_eq!(ack.code, expected);
+        }
+    }
+}
