@@ -351,3 +351,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn huge_path_numbers_are_refused_not_allocated() {
+    let mut buf = MessageBuf::new(Delimiters::default());
+    for path in ["PID[999999999]-1", "PID-999999999", "PID-3[999999999]", "PID-3.999999999", "PID-3.1.999999999"] {
+        assert!(matches!(buf.set(path, "x"), Err(BuildError::LimitExceeded { .. })), "{path}");
+    }
+    assert_eq!(buf.segment_count(), 1);
+    assert!(!BuildError::LimitExceeded { limit: hl7_core::Limit::Fields, configured: 1 }.to_string().is_empty());
+}

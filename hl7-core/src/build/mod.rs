@@ -24,7 +24,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::delimiters::Delimiters;
+use crate::error::Limit;
 use crate::message::Message;
+use crate::options::Limits;
 use crate::path::{Path, PathError};
 use crate::scan::Scan;
 use crate::segment::is_header_id;
@@ -100,6 +102,14 @@ pub enum BuildError {
     NotFound,
     /// A segment position past the end plus one.
     PositionOutOfRange,
+    /// A path number past the default [`crate::Limits`] (what the parser accepts by default), so
+    /// that a hostile path cannot make the message grow without bound.
+    LimitExceeded {
+        /// Which limit.
+        limit: Limit,
+        /// Its value.
+        configured: usize,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -119,6 +129,9 @@ impl fmt::Display for BuildError {
             BuildError::RawDelimiter => f.write_str("raw value holds a delimiter of its level or above"),
             BuildError::NotFound => f.write_str("no such segment or repetition"),
             BuildError::PositionOutOfRange => f.write_str("segment position out of range"),
+            BuildError::LimitExceeded { limit, configured } => {
+                write!(f, "path exceeds a limit: {limit:?} (configured {configured})")
+            }
         }
     }
 }
@@ -564,6 +577,19 @@ impl MessageBuf {
             return Err(BuildError::ZeroIndex);
         }
         let field = path.field().ok_or(BuildError::MissingField)?;
+        let limits = Limits::default();
+        let bounds = [
+            (path.segment_index(), Limit::Segments, limits.max_segments),
+            (Some(field), Limit::Fields, limits.max_fields),
+            (path.repetition(), Limit::Repetitions, limits.max_repetitions),
+            (path.component(), Limit::Components, limits.max_components),
+            (path.subcomponent(), Limit::Subcomponents, limits.max_subcomponents),
+        ];
+        for (n, limit, configured) in bounds {
+            if n.is_some_and(|n| n > configured) {
+                return Err(BuildError::LimitExceeded { limit, configured });
+            }
+        }
         let d = self.delimiters;
         // Piece 0 of a segment split on the field separator is its id; in a header, piece 1 is
         // MSH-2 (MSH-1 is the separator itself), so MSH-n is piece n - 1.
