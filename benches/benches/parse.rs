@@ -1,5 +1,7 @@
 //! `parse/<set>`: parse + visit every field; `walk/<set>`: parse + visit every subcomponent;
 //! `baseline/naive_split/<set>` and `baseline/memchr_scan/<set>`; `query/<path>`.
+// criterion_group!/criterion_main! generate undocumented functions.
+#![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use hl7_core::{Message, Path};
@@ -57,7 +59,9 @@ fn query(c: &mut Criterion) {
         g.bench_function(text, |b| b.iter(|| black_box(&msg).get(black_box(&path)).map(|v| v.len())));
     }
     g.bench_function("parse+query/OBX[3]-5", |b| {
-        b.iter(|| Message::parse(black_box(ORU)).ok().and_then(|m| m.query("OBX[3]-5").ok().flatten()).map(|v| v.len()))
+        b.iter(|| {
+            Message::parse(black_box(ORU)).ok().and_then(|m| m.query("OBX[3]-5").ok().flatten()).map(|v| v.len())
+        });
     });
     g.finish();
 }

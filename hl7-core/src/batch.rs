@@ -173,7 +173,7 @@ impl<'a> BatchItems<'a> {
     }
 
     /// Checks a trailer count (field 1) against what was found.
-    fn check_count(&self, seg: &Segment<'a>, found: usize) -> Option<ParseError> {
+    fn check_count(seg: &Segment<'a>, found: usize) -> Option<ParseError> {
         let field = seg.field(1)?;
         let text = core::str::from_utf8(field.as_bytes()).ok()?.trim();
         if text.is_empty() {
@@ -266,7 +266,7 @@ impl<'a> Iterator for BatchItems<'a> {
                 }
                 self.in_batch = false;
                 let found = core::mem::take(&mut self.messages_in_batch);
-                if let Some(e) = self.check_count(&seg, found) {
+                if let Some(e) = Self::check_count(&seg, found) {
                     self.pending = Some(Ok(BatchItem::BatchTrailer(seg)));
                     return Some(Err(e));
                 }
@@ -282,7 +282,7 @@ impl<'a> Iterator for BatchItems<'a> {
                 self.in_batch = false;
                 self.messages_in_batch = 0;
                 let found = core::mem::take(&mut self.batches_in_file);
-                if let Some(e) = self.check_count(&seg, found) {
+                if let Some(e) = Self::check_count(&seg, found) {
                     self.pending = Some(Ok(BatchItem::FileTrailer(seg)));
                     return Some(Err(e));
                 }

@@ -1,5 +1,5 @@
 //! Character sets: MSH-18 names, byte order marks, UTF-8 validity, and (feature `encoding`)
-//! decoding text to UTF-8 through encoding_rs.
+//! decoding text to UTF-8 through `encoding_rs`.
 //!
 //! Bytes come first: the parser scans bytes and never decodes on its own. This module says what
 //! the bytes are meant to be ([`Charset::from_msh18`]), checks whether they agree
@@ -92,7 +92,7 @@ impl Charset {
         !matches!(self, Charset::Utf16 | Charset::Utf32)
     }
 
-    /// The encoding_rs decoder for this charset (feature `encoding`). `None` where encoding_rs has
+    /// The `encoding_rs` decoder for this charset (feature `encoding`). `None` where `encoding_rs` has
     /// no match (CNS 11643, JIS X 0201, UTF-32).
     ///
     /// ```
@@ -165,7 +165,7 @@ fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<Charset>
     field.into_iter().flat_map(|f| f.repetitions()).filter(|r| !r.is_empty()).map(|r| Charset::from_msh18(r.as_bytes()))
 }
 
-impl<'a> Message<'a> {
+impl Message<'_> {
     /// Reads MSH-18 and checks the bytes against it.
     pub fn charset_report(&self) -> CharsetReport {
         let bytes = self.as_bytes();

@@ -146,9 +146,8 @@ impl Delimiters {
     /// Reads the delimiters; in `repair` mode, duplicates are dropped and an over-long MSH-2 is cut
     /// to its first four characters (noted in the returned [`Repair`]).
     pub(crate) fn read(header: &[u8], repair: bool) -> Result<(Delimiters, usize, Repair), ParseError> {
-        let field = match header.get(3) {
-            Some(&b) => b,
-            None => return Err(ParseError::new(ErrorKind::HeaderTooShort, header.len())),
+        let Some(&field) = header.get(3) else {
+            return Err(ParseError::new(ErrorKind::HeaderTooShort, header.len()));
         };
         if !legal(field) {
             return Err(ParseError::new(ErrorKind::InvalidFieldSeparator, 3));

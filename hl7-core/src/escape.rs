@@ -29,7 +29,7 @@ pub enum Chunk<'a> {
     },
 }
 
-impl<'a> Chunk<'a> {
+impl Chunk<'_> {
     /// Passes the decoded bytes of this chunk to `f` (a `Byte` as a one-byte slice; verbatim and
     /// malformed escapes as written).
     ///
@@ -103,6 +103,12 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+/// `\Cxxyy\` (single-byte set) and `\Mxxyy\` / `\Mxxyyzz\` (multi-byte set) designations.
+fn charset_escape(kind: u8, hex: &[u8]) -> bool {
+    let len_ok = if kind == b'C' { hex.len() == 4 } else { hex.len() == 4 || hex.len() == 6 };
+    len_ok && all_hex(hex)
+}
+
 fn all_hex(s: &[u8]) -> bool {
     s.iter().all(|&b| hex_val(b).is_some())
 }
@@ -153,11 +159,9 @@ impl<'a> Iterator for Unescape<'a> {
                 self.hex = hex;
                 self.next()
             }
-            Some((b'.', fmt)) if !fmt.is_empty() => Some(Chunk::Verbatim(whole)),
-            Some((b'H' | b'N', [])) => Some(Chunk::Verbatim(whole)),
-            Some((b'C', hex)) if hex.len() == 4 && all_hex(hex) => Some(Chunk::Verbatim(whole)),
-            Some((b'M', hex)) if (hex.len() == 4 || hex.len() == 6) && all_hex(hex) => Some(Chunk::Verbatim(whole)),
-            Some((b'Z', _)) => Some(Chunk::Verbatim(whole)),
+            Some((b'.', rest)) if !rest.is_empty() => Some(Chunk::Verbatim(whole)),
+            Some((b'H' | b'N', []) | (b'Z', _)) => Some(Chunk::Verbatim(whole)),
+            Some((&kind @ (b'C' | b'M'), hex)) if charset_escape(kind, hex) => Some(Chunk::Verbatim(whole)),
             _ => Some(Chunk::Malformed { bytes: whole, offset: start }),
         }
     }

@@ -35,7 +35,7 @@
 //! ## Features
 //! - `alloc`: `to_cow()` on values, [`escape()`], [`unescape_to_vec`].
 //! - `std` (default): `std::error::Error` impls and [`Message::write_to`]; implies `alloc`.
-//! - `encoding`: charset decoding through encoding_rs ([`Message::decode_text`]); implies `alloc`.
+//! - `encoding`: charset decoding through `encoding_rs` ([`Message::decode_text`]); implies `alloc`.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -111,6 +111,7 @@ impl Default for Limits {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::struct_excessive_bools)] // one flag per leniency, each named after what it allows
 pub struct ParseOptions {
     /// Accept `\n` and `\r\n` as segment terminators besides `\r` (default on).
     pub allow_lf_terminator: bool,

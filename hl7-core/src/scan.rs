@@ -57,7 +57,7 @@ fn find_iso2022(hay: &[u8], needle: u8) -> Option<usize> {
             i += 1;
             continue;
         }
-        if single || b < 0x21 || b > 0x7E {
+        if single || !(0x21..=0x7E).contains(&b) {
             if b == needle {
                 return Some(i);
             }

@@ -46,17 +46,14 @@ impl<'a> Iterator for Split<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.rest?;
         let offset = self.offset;
-        match self.sep.and_then(|s| self.scan.find(rest, s)) {
-            Some(i) => {
-                let (piece, tail) = rest.split_at(i);
-                self.rest = tail.get(1..);
-                self.offset += i + 1;
-                Some((piece, offset))
-            }
-            None => {
-                self.rest = None;
-                Some((rest, offset))
-            }
+        if let Some(i) = self.sep.and_then(|s| self.scan.find(rest, s)) {
+            let (piece, tail) = rest.split_at(i);
+            self.rest = tail.get(1..);
+            self.offset += i + 1;
+            Some((piece, offset))
+        } else {
+            self.rest = None;
+            Some((rest, offset))
         }
     }
 }

@@ -630,11 +630,11 @@ fn oracle_dtm(raw: &[u8]) -> bool {
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let month = num(4..6);
     year > 0
-        && month.map_or(true, |m| (1..=12).contains(&m))
-        && num(6..8).map_or(true, |d| d >= 1 && d <= month_days[month.unwrap() as usize - 1])
-        && num(8..10).map_or(true, |h| h < 24)
-        && num(10..12).map_or(true, |m| m < 60)
-        && num(12..14).map_or(true, |sec| sec < 60)
+        && month.is_none_or(|m| (1..=12).contains(&m))
+        && num(6..8).is_none_or(|d| d >= 1 && d <= month_days[month.unwrap() as usize - 1])
+        && num(8..10).is_none_or(|h| h < 24)
+        && num(10..12).is_none_or(|m| m < 60)
+        && num(12..14).is_none_or(|sec| sec < 60)
 }
 
 /// An independent reading of the NM grammar.

@@ -1,5 +1,6 @@
 //! `hl7rs parse`.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,7 +30,7 @@ pub fn collect_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Decoded text of a value: escapes decoded, then the message's charset.
-fn text(msg: &Message<'_>, raw: &std::borrow::Cow<'_, [u8]>) -> String {
+fn text(msg: &Message<'_>, raw: &[u8]) -> String {
     msg.decode_text(raw).0.into_owned()
 }
 
@@ -104,14 +105,15 @@ fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>
                             continue;
                         }
                         let mut path = name.clone();
+                        // Writing into a String cannot fail.
                         if reps > 1 {
-                            path.push_str(&format!("[{}]", r + 1));
+                            let _ = write!(path, "[{}]", r + 1);
                         }
                         if comps > 1 || subs > 1 {
-                            path.push_str(&format!(".{}", c + 1));
+                            let _ = write!(path, ".{}", c + 1);
                         }
                         if subs > 1 {
-                            path.push_str(&format!(".{}", k + 1));
+                            let _ = write!(path, ".{}", k + 1);
                         }
                         let value = text(msg, &sub.to_cow());
                         writeln!(out, "  {path}: {}", value.replace('\r', "\\r").replace('\n', "\\n"))?;
