@@ -16,8 +16,11 @@ fn options() -> ParseOptions {
     o
 }
 
-/// The families: name and a builder of an input of size `n`.
-fn families() -> Vec<(&'static str, fn(usize) -> Vec<u8>)> {
+/// Builds an input of size `n`.
+type Builder = fn(usize) -> Vec<u8>;
+
+/// The families: name and a builder.
+fn families() -> Vec<(&'static str, Builder)> {
     vec![
         ("repetitions", |n| {
             let mut m = b"MSH|^~\\&|A\rPID|1||".to_vec();
