@@ -275,7 +275,8 @@ impl<'a> Message<'a> {
             segment_count: 0,
             notes,
         };
-        if scan == Scan::Bytes && crate::charset::declares_lead_byte_charset(&msg) {
+        // Lead-byte charsets only matter when there are bytes >= 0x80 (a vectorised check).
+        if scan == Scan::Bytes && !part.is_ascii() && crate::charset::declares_lead_byte_charset(&msg) {
             msg.ctx.scan = Scan::LeadByte;
         }
         msg.check(options, &limits)?;
