@@ -236,7 +236,10 @@ fn write_error(e: &serde_json::Error) -> Error {
 /// assert_eq!(to_json_string(&p).unwrap(), r#"{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}"#);
 /// ```
 pub fn to_json_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(value).map_err(|e| write_error(&e))
+    // Resources are rarely tiny: start with a few KiB rather than growing from 128 bytes.
+    let mut out = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut out, value).map_err(|e| write_error(&e))?;
+    Ok(out)
 }
 
 /// Writes a value as compact FHIR JSON text.
@@ -504,11 +507,13 @@ impl<'de> Visitor<'de> for ResourceVisitor {
 
 // ---- reading helpers used by the generated code ----
 
+#[inline]
 pub(crate) fn de_plain<'de, A: MapAccess<'de>>(map: &mut A, slot: &mut Option<String>) -> Result<(), A::Error> {
     *slot = Some(map.next_value()?);
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_prim<'de, A: MapAccess<'de>, T: PrimValue>(
     map: &mut A,
     slot: &mut Option<Primitive<T>>,
@@ -518,6 +523,7 @@ pub(crate) fn de_prim<'de, A: MapAccess<'de>, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_prim_ext<'de, A: MapAccess<'de>, T: PrimValue>(
     map: &mut A,
     slot: &mut Option<Primitive<T>>,
@@ -527,6 +533,7 @@ pub(crate) fn de_prim_ext<'de, A: MapAccess<'de>, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_prims<'de, A: MapAccess<'de>, T: PrimValue>(
     map: &mut A,
     slot: &mut Vec<Primitive<T>>,
@@ -541,6 +548,7 @@ pub(crate) fn de_prims<'de, A: MapAccess<'de>, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_prims_ext<'de, A: MapAccess<'de>, T: PrimValue>(
     map: &mut A,
     slot: &mut Vec<Primitive<T>>,
@@ -555,6 +563,7 @@ pub(crate) fn de_prims_ext<'de, A: MapAccess<'de>, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_opt<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
@@ -563,6 +572,7 @@ pub(crate) fn de_opt<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_vec<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Vec<T>,
@@ -571,6 +581,7 @@ pub(crate) fn de_vec<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_choice<'de, A: MapAccess<'de>, E, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<E>,
@@ -582,6 +593,7 @@ pub(crate) fn de_choice<'de, A: MapAccess<'de>, E, T: Deserialize<'de>>(
 
 type Getter<E, T> = fn(&mut E) -> Option<&mut Primitive<T>>;
 
+#[inline]
 pub(crate) fn de_choice_prim<'de, A: MapAccess<'de>, E, T: PrimValue>(
     map: &mut A,
     slot: &mut Option<E>,
@@ -596,6 +608,7 @@ pub(crate) fn de_choice_prim<'de, A: MapAccess<'de>, E, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn de_choice_prim_ext<'de, A: MapAccess<'de>, E, T: PrimValue>(
     map: &mut A,
     slot: &mut Option<E>,
@@ -613,6 +626,7 @@ pub(crate) fn de_choice_prim_ext<'de, A: MapAccess<'de>, E, T: PrimValue>(
 
 // ---- writing helpers used by the generated code ----
 
+#[inline]
 pub(crate) fn ser_plain<M: SerializeMap>(m: &mut M, key: &'static str, v: &Option<String>) -> Result<(), M::Error> {
     match v {
         Some(s) if !s.is_empty() => m.serialize_entry(key, s),
@@ -620,6 +634,7 @@ pub(crate) fn ser_plain<M: SerializeMap>(m: &mut M, key: &'static str, v: &Optio
     }
 }
 
+#[inline]
 pub(crate) fn ser_prim<M: SerializeMap, T: PrimValue>(
     m: &mut M,
     key: &'static str,
@@ -632,6 +647,7 @@ pub(crate) fn ser_prim<M: SerializeMap, T: PrimValue>(
     }
 }
 
+#[inline]
 pub(crate) fn ser_prim_one<M: SerializeMap, T: PrimValue>(
     m: &mut M,
     key: &'static str,
@@ -681,6 +697,7 @@ impl<T: PrimValue> Serialize for PrimElements<'_, T> {
     }
 }
 
+#[inline]
 pub(crate) fn ser_prims<M: SerializeMap, T: PrimValue>(
     m: &mut M,
     key: &'static str,
@@ -696,6 +713,7 @@ pub(crate) fn ser_prims<M: SerializeMap, T: PrimValue>(
     Ok(())
 }
 
+#[inline]
 pub(crate) fn ser_opt<M: SerializeMap, T: Serialize + Empty>(
     m: &mut M,
     key: &'static str,
@@ -707,6 +725,7 @@ pub(crate) fn ser_opt<M: SerializeMap, T: Serialize + Empty>(
     }
 }
 
+#[inline]
 pub(crate) fn ser_one<M: SerializeMap, T: Serialize + Empty + ?Sized>(
     m: &mut M,
     key: &'static str,
@@ -731,17 +750,19 @@ impl<T: Serialize + Empty> Serialize for NonEmpty<'_, T> {
     }
 }
 
+#[inline]
 pub(crate) fn ser_vec<M: SerializeMap, T: Serialize + Empty>(
     m: &mut M,
     key: &'static str,
     v: &[T],
 ) -> Result<(), M::Error> {
-    if v.iter().any(|x| !x.is_empty()) {
-        m.serialize_entry(key, &NonEmpty(v))?;
+    match v.iter().position(|x| !x.is_empty()) {
+        Some(first) => m.serialize_entry(key, &NonEmpty(&v[first..])),
+        None => Ok(()),
     }
-    Ok(())
 }
 
+#[inline]
 pub(crate) fn ser_unknown<M: SerializeMap>(m: &mut M, u: &Unknown) -> Result<(), M::Error> {
     if let Some(members) = &u.0 {
         for (k, v) in members.iter() {

@@ -191,7 +191,10 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
     if d.kind == Kind::Resource {
         let _ = writeln!(out, "        false");
     } else {
-        let mut parts: Vec<String> = d.fields.iter().map(|f| format!("self.{}.is_empty()", f.rust)).collect();
+        // Rarely present elements last, so the usual non-empty case stops early.
+        let rare = |f: &&Field| matches!(f.json.as_str(), "id" | "extension" | "modifierExtension");
+        let mut parts: Vec<String> = d.fields.iter().filter(|f| !rare(f)).map(|f| format!("self.{}.is_empty()", f.rust)).collect();
+        parts.extend(d.fields.iter().filter(rare).map(|f| format!("self.{}.is_empty()", f.rust)));
         parts.push("self.unknown.is_empty()".to_string());
         let _ = writeln!(out, "        {}", parts.join("\n            && "));
     }

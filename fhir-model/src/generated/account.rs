@@ -262,11 +262,11 @@ impl Serialize for AccountCoverage {
 
 impl Empty for AccountCoverage {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.coverage.is_empty()
+            && self.priority.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.coverage.is_empty()
-            && self.priority.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -357,12 +357,12 @@ impl Serialize for AccountGuarantor {
 
 impl Empty for AccountGuarantor {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.party.is_empty()
+        self.party.is_empty()
             && self.on_hold.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

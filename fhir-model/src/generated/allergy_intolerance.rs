@@ -389,16 +389,16 @@ impl Serialize for AllergyIntoleranceReaction {
 
 impl Empty for AllergyIntoleranceReaction {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.substance.is_empty()
+        self.substance.is_empty()
             && self.manifestation.is_empty()
             && self.description.is_empty()
             && self.onset.is_empty()
             && self.severity.is_empty()
             && self.exposure_route.is_empty()
             && self.note.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

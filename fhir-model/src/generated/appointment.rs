@@ -366,14 +366,14 @@ impl Serialize for AppointmentParticipant {
 
 impl Empty for AppointmentParticipant {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.actor.is_empty()
             && self.required.is_empty()
             && self.status.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

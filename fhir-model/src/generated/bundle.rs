@@ -217,11 +217,11 @@ impl Serialize for BundleLink {
 
 impl Empty for BundleLink {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.relation.is_empty()
+            && self.url.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.relation.is_empty()
-            && self.url.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -327,15 +327,15 @@ impl Serialize for BundleEntry {
 
 impl Empty for BundleEntry {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.link.is_empty()
+        self.link.is_empty()
             && self.full_url.is_empty()
             && self.resource.is_empty()
             && self.search.is_empty()
             && self.request.is_empty()
             && self.response.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -427,11 +427,11 @@ impl Serialize for BundleEntrySearch {
 
 impl Empty for BundleEntrySearch {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.mode.is_empty()
+            && self.score.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.mode.is_empty()
-            && self.score.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -557,15 +557,15 @@ impl Serialize for BundleEntryRequest {
 
 impl Empty for BundleEntryRequest {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.method.is_empty()
+        self.method.is_empty()
             && self.url.is_empty()
             && self.if_none_match.is_empty()
             && self.if_modified_since.is_empty()
             && self.if_match.is_empty()
             && self.if_none_exist.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -683,14 +683,14 @@ impl Serialize for BundleEntryResponse {
 
 impl Empty for BundleEntryResponse {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.status.is_empty()
+        self.status.is_empty()
             && self.location.is_empty()
             && self.etag.is_empty()
             && self.last_modified.is_empty()
             && self.outcome.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

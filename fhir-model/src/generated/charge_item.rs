@@ -441,11 +441,11 @@ impl Serialize for ChargeItemPerformer {
 
 impl Empty for ChargeItemPerformer {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.function.is_empty()
+            && self.actor.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.function.is_empty()
-            && self.actor.is_empty()
             && self.unknown.is_empty()
     }
 }

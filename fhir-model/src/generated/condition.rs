@@ -419,12 +419,12 @@ impl Serialize for ConditionStage {
 
 impl Empty for ConditionStage {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.summary.is_empty()
+        self.summary.is_empty()
             && self.assessment.is_empty()
             && self.type_.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -508,11 +508,11 @@ impl Serialize for ConditionEvidence {
 
 impl Empty for ConditionEvidence {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.code.is_empty()
+            && self.detail.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.code.is_empty()
-            && self.detail.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -306,12 +306,12 @@ impl Serialize for CoverageClass {
 
 impl Empty for CoverageClass {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.value.is_empty()
             && self.name.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -403,12 +403,12 @@ impl Serialize for CoverageCostToBeneficiary {
 
 impl Empty for CoverageCostToBeneficiary {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.value.is_empty()
             && self.exception.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -528,11 +528,11 @@ impl Serialize for CoverageCostToBeneficiaryException {
 
 impl Empty for CoverageCostToBeneficiaryException {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.type_.is_empty()
+            && self.period.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
-            && self.period.is_empty()
             && self.unknown.is_empty()
     }
 }

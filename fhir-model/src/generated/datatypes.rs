@@ -140,9 +140,7 @@ impl Serialize for Address {
 
 impl Empty for Address {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.use_.is_empty()
+        self.use_.is_empty()
             && self.type_.is_empty()
             && self.text.is_empty()
             && self.line.is_empty()
@@ -152,6 +150,8 @@ impl Empty for Address {
             && self.postal_code.is_empty()
             && self.country.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -263,13 +263,13 @@ impl Serialize for Age {
 
 impl Empty for Age {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.comparator.is_empty()
             && self.unit.is_empty()
             && self.system.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -364,11 +364,11 @@ impl Serialize for Annotation {
 
 impl Empty for Annotation {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.author.is_empty()
+        self.author.is_empty()
             && self.time.is_empty()
             && self.text.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -527,9 +527,7 @@ impl Serialize for Attachment {
 
 impl Empty for Attachment {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.content_type.is_empty()
+        self.content_type.is_empty()
             && self.language.is_empty()
             && self.data.is_empty()
             && self.url.is_empty()
@@ -537,6 +535,8 @@ impl Empty for Attachment {
             && self.hash.is_empty()
             && self.title.is_empty()
             && self.creation.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -621,10 +621,10 @@ impl Serialize for CodeableConcept {
 
 impl Empty for CodeableConcept {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.coding.is_empty()
+        self.coding.is_empty()
             && self.text.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -731,13 +731,13 @@ impl Serialize for Coding {
 
 impl Empty for Coding {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.system.is_empty()
+        self.system.is_empty()
             && self.version.is_empty()
             && self.code.is_empty()
             && self.display.is_empty()
             && self.user_selected.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -819,10 +819,10 @@ impl Serialize for ContactDetail {
 
 impl Empty for ContactDetail {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.name.is_empty()
+        self.name.is_empty()
             && self.telecom.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -922,13 +922,13 @@ impl Serialize for ContactPoint {
 
 impl Empty for ContactPoint {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.system.is_empty()
+        self.system.is_empty()
             && self.value.is_empty()
             && self.use_.is_empty()
             && self.rank.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1015,11 +1015,11 @@ impl Serialize for Contributor {
 
 impl Empty for Contributor {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.name.is_empty()
             && self.contact.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1124,13 +1124,13 @@ impl Serialize for Count {
 
 impl Empty for Count {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.comparator.is_empty()
             && self.unit.is_empty()
             && self.system.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1261,9 +1261,7 @@ impl Serialize for DataRequirement {
 
 impl Empty for DataRequirement {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.profile.is_empty()
             && self.subject.is_empty()
             && self.must_support.is_empty()
@@ -1271,6 +1269,8 @@ impl Empty for DataRequirement {
             && self.date_filter.is_empty()
             && self.limit.is_empty()
             && self.sort.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1407,12 +1407,12 @@ impl Serialize for DataRequirementCodeFilter {
 
 impl Empty for DataRequirementCodeFilter {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.path.is_empty()
+        self.path.is_empty()
             && self.search_param.is_empty()
             && self.value_set.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1510,11 +1510,11 @@ impl Serialize for DataRequirementDateFilter {
 
 impl Empty for DataRequirementDateFilter {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.path.is_empty()
+        self.path.is_empty()
             && self.search_param.is_empty()
             && self.value.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1636,10 +1636,10 @@ impl Serialize for DataRequirementSort {
 
 impl Empty for DataRequirementSort {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.path.is_empty()
+        self.path.is_empty()
             && self.direction.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1743,13 +1743,13 @@ impl Serialize for Distance {
 
 impl Empty for Distance {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.comparator.is_empty()
             && self.unit.is_empty()
             && self.system.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -1913,10 +1913,7 @@ impl Serialize for Dosage {
 
 impl Empty for Dosage {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.sequence.is_empty()
+        self.sequence.is_empty()
             && self.text.is_empty()
             && self.additional_instruction.is_empty()
             && self.patient_instruction.is_empty()
@@ -1929,6 +1926,9 @@ impl Empty for Dosage {
             && self.max_dose_per_period.is_empty()
             && self.max_dose_per_administration.is_empty()
             && self.max_dose_per_lifetime.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -2058,11 +2058,11 @@ impl Serialize for DosageDoseAndRate {
 
 impl Empty for DosageDoseAndRate {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.dose.is_empty()
             && self.rate.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -2244,13 +2244,13 @@ impl Serialize for Duration {
 
 impl Empty for Duration {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.comparator.is_empty()
             && self.unit.is_empty()
             && self.system.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -2849,10 +2849,7 @@ impl Serialize for ElementDefinition {
 
 impl Empty for ElementDefinition {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.path.is_empty()
+        self.path.is_empty()
             && self.representation.is_empty()
             && self.slice_name.is_empty()
             && self.slice_is_constraining.is_empty()
@@ -2886,6 +2883,9 @@ impl Empty for ElementDefinition {
             && self.is_summary.is_empty()
             && self.binding.is_empty()
             && self.mapping.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -3989,12 +3989,12 @@ impl Serialize for ElementDefinitionSlicing {
 
 impl Empty for ElementDefinitionSlicing {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.discriminator.is_empty()
+        self.discriminator.is_empty()
             && self.description.is_empty()
             && self.ordered.is_empty()
             && self.rules.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4073,10 +4073,10 @@ impl Serialize for ElementDefinitionSlicingDiscriminator {
 
 impl Empty for ElementDefinitionSlicingDiscriminator {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.path.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4161,11 +4161,11 @@ impl Serialize for ElementDefinitionBase {
 
 impl Empty for ElementDefinitionBase {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.path.is_empty()
+        self.path.is_empty()
             && self.min.is_empty()
             && self.max.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4279,13 +4279,13 @@ impl Serialize for ElementDefinitionType {
 
 impl Empty for ElementDefinitionType {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.code.is_empty()
+        self.code.is_empty()
             && self.profile.is_empty()
             && self.target_profile.is_empty()
             && self.aggregation.is_empty()
             && self.versioning.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4474,10 +4474,10 @@ impl Serialize for ElementDefinitionExample {
 
 impl Empty for ElementDefinitionExample {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.label.is_empty()
+        self.label.is_empty()
             && self.value.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4879,15 +4879,15 @@ impl Serialize for ElementDefinitionConstraint {
 
 impl Empty for ElementDefinitionConstraint {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.key.is_empty()
+        self.key.is_empty()
             && self.requirements.is_empty()
             && self.severity.is_empty()
             && self.human.is_empty()
             && self.expression.is_empty()
             && self.xpath.is_empty()
             && self.source.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -4977,11 +4977,11 @@ impl Serialize for ElementDefinitionBinding {
 
 impl Empty for ElementDefinitionBinding {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.strength.is_empty()
+        self.strength.is_empty()
             && self.description.is_empty()
             && self.value_set.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5075,12 +5075,12 @@ impl Serialize for ElementDefinitionMapping {
 
 impl Empty for ElementDefinitionMapping {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.identity.is_empty()
+        self.identity.is_empty()
             && self.language.is_empty()
             && self.map.is_empty()
             && self.comment.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5186,13 +5186,13 @@ impl Serialize for Expression {
 
 impl Empty for Expression {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.description.is_empty()
+        self.description.is_empty()
             && self.name.is_empty()
             && self.language.is_empty()
             && self.expression.is_empty()
             && self.reference.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5377,10 +5377,10 @@ impl Serialize for Extension {
 
 impl Empty for Extension {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.url.is_empty()
+        self.url.is_empty()
             && self.value.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5766,15 +5766,15 @@ impl Serialize for HumanName {
 
 impl Empty for HumanName {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.use_.is_empty()
+        self.use_.is_empty()
             && self.text.is_empty()
             && self.family.is_empty()
             && self.given.is_empty()
             && self.prefix.is_empty()
             && self.suffix.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5885,14 +5885,14 @@ impl Serialize for Identifier {
 
 impl Empty for Identifier {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.use_.is_empty()
+        self.use_.is_empty()
             && self.type_.is_empty()
             && self.system.is_empty()
             && self.value.is_empty()
             && self.period.is_empty()
             && self.assigner.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -5997,14 +5997,14 @@ impl Serialize for MarketingStatus {
 
 impl Empty for MarketingStatus {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.country.is_empty()
+        self.country.is_empty()
             && self.jurisdiction.is_empty()
             && self.status.is_empty()
             && self.date_range.is_empty()
             && self.restore_date.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6118,14 +6118,14 @@ impl Serialize for Meta {
 
 impl Empty for Meta {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.version_id.is_empty()
+        self.version_id.is_empty()
             && self.last_updated.is_empty()
             && self.source.is_empty()
             && self.profile.is_empty()
             && self.security.is_empty()
             && self.tag.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6209,10 +6209,10 @@ impl Serialize for Money {
 
 impl Empty for Money {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.currency.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6295,10 +6295,10 @@ impl Serialize for Narrative {
 
 impl Empty for Narrative {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.status.is_empty()
+        self.status.is_empty()
             && self.div.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6415,15 +6415,15 @@ impl Serialize for ParameterDefinition {
 
 impl Empty for ParameterDefinition {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.name.is_empty()
+        self.name.is_empty()
             && self.use_.is_empty()
             && self.min.is_empty()
             && self.max.is_empty()
             && self.documentation.is_empty()
             && self.type_.is_empty()
             && self.profile.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6511,10 +6511,10 @@ impl Serialize for Period {
 
 impl Empty for Period {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.start.is_empty()
+        self.start.is_empty()
             && self.end.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6614,13 +6614,13 @@ impl Serialize for Population {
 
 impl Empty for Population {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.age.is_empty()
+        self.age.is_empty()
             && self.gender.is_empty()
             && self.race.is_empty()
             && self.physiological_condition.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6792,10 +6792,7 @@ impl Serialize for ProdCharacteristic {
 
 impl Empty for ProdCharacteristic {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.height.is_empty()
+        self.height.is_empty()
             && self.width.is_empty()
             && self.depth.is_empty()
             && self.weight.is_empty()
@@ -6806,6 +6803,9 @@ impl Empty for ProdCharacteristic {
             && self.imprint.is_empty()
             && self.image.is_empty()
             && self.scoring.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -6911,13 +6911,13 @@ impl Serialize for ProductShelfLife {
 
 impl Empty for ProductShelfLife {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.identifier.is_empty()
+        self.identifier.is_empty()
             && self.type_.is_empty()
             && self.period.is_empty()
             && self.special_precautions_for_storage.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7024,13 +7024,13 @@ impl Serialize for Quantity {
 
 impl Empty for Quantity {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.value.is_empty()
+        self.value.is_empty()
             && self.comparator.is_empty()
             && self.unit.is_empty()
             && self.system.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7108,10 +7108,10 @@ impl Serialize for Range {
 
 impl Empty for Range {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.low.is_empty()
+        self.low.is_empty()
             && self.high.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7183,10 +7183,10 @@ impl Serialize for Ratio {
 
 impl Empty for Ratio {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.numerator.is_empty()
+        self.numerator.is_empty()
             && self.denominator.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7281,12 +7281,12 @@ impl Serialize for Reference {
 
 impl Empty for Reference {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.reference.is_empty()
+        self.reference.is_empty()
             && self.type_.is_empty()
             && self.identifier.is_empty()
             && self.display.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7402,15 +7402,15 @@ impl Serialize for RelatedArtifact {
 
 impl Empty for RelatedArtifact {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.label.is_empty()
             && self.display.is_empty()
             && self.citation.is_empty()
             && self.url.is_empty()
             && self.document.is_empty()
             && self.resource.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7528,15 +7528,15 @@ impl Serialize for SampledData {
 
 impl Empty for SampledData {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.origin.is_empty()
+        self.origin.is_empty()
             && self.period.is_empty()
             && self.factor.is_empty()
             && self.lower_limit.is_empty()
             && self.upper_limit.is_empty()
             && self.dimensions.is_empty()
             && self.data.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7652,15 +7652,15 @@ impl Serialize for Signature {
 
 impl Empty for Signature {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.when.is_empty()
             && self.who.is_empty()
             && self.on_behalf_of.is_empty()
             && self.target_format.is_empty()
             && self.sig_format.is_empty()
             && self.data.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7768,13 +7768,13 @@ impl Serialize for SubstanceAmount {
 
 impl Empty for SubstanceAmount {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.amount.is_empty()
+        self.amount.is_empty()
             && self.amount_type.is_empty()
             && self.amount_text.is_empty()
             && self.reference_range.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7890,10 +7890,10 @@ impl Serialize for SubstanceAmountReferenceRange {
 
 impl Empty for SubstanceAmountReferenceRange {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.low_limit.is_empty()
+        self.low_limit.is_empty()
             && self.high_limit.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -7983,12 +7983,12 @@ impl Serialize for Timing {
 
 impl Empty for Timing {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.event.is_empty()
+        self.event.is_empty()
             && self.repeat.is_empty()
             && self.code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -8157,9 +8157,7 @@ impl Serialize for TimingRepeat {
 
 impl Empty for TimingRepeat {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.bounds.is_empty()
+        self.bounds.is_empty()
             && self.count.is_empty()
             && self.count_max.is_empty()
             && self.duration.is_empty()
@@ -8174,6 +8172,8 @@ impl Empty for TimingRepeat {
             && self.time_of_day.is_empty()
             && self.when.is_empty()
             && self.offset.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -8336,13 +8336,13 @@ impl Serialize for TriggerDefinition {
 
 impl Empty for TriggerDefinition {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.name.is_empty()
             && self.timing.is_empty()
             && self.data.is_empty()
             && self.condition.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -8478,10 +8478,10 @@ impl Serialize for UsageContext {
 
 impl Empty for UsageContext {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.code.is_empty()
+        self.code.is_empty()
             && self.value.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -398,15 +398,15 @@ impl Serialize for DeviceUdiCarrier {
 
 impl Empty for DeviceUdiCarrier {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.device_identifier.is_empty()
+        self.device_identifier.is_empty()
             && self.issuer.is_empty()
             && self.jurisdiction.is_empty()
             && self.carrier_a_i_d_c.is_empty()
             && self.carrier_h_r_f.is_empty()
             && self.entry_type.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -495,11 +495,11 @@ impl Serialize for DeviceDeviceName {
 
 impl Empty for DeviceDeviceName {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.name.is_empty()
+            && self.type_.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.name.is_empty()
-            && self.type_.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -586,11 +586,11 @@ impl Serialize for DeviceSpecialization {
 
 impl Empty for DeviceSpecialization {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.system_type.is_empty()
+            && self.version.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.system_type.is_empty()
-            && self.version.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -681,12 +681,12 @@ impl Serialize for DeviceVersion {
 
 impl Empty for DeviceVersion {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.component.is_empty()
             && self.value.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -774,12 +774,12 @@ impl Serialize for DeviceProperty {
 
 impl Empty for DeviceProperty {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.value_quantity.is_empty()
             && self.value_code.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

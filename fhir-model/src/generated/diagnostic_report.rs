@@ -347,11 +347,11 @@ impl Serialize for DiagnosticReportMedia {
 
 impl Empty for DiagnosticReportMedia {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.comment.is_empty()
+            && self.link.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.comment.is_empty()
-            && self.link.is_empty()
             && self.unknown.is_empty()
     }
 }

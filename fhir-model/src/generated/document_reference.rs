@@ -297,11 +297,11 @@ impl Serialize for DocumentReferenceRelatesTo {
 
 impl Empty for DocumentReferenceRelatesTo {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.code.is_empty()
+            && self.target.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.code.is_empty()
-            && self.target.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -384,11 +384,11 @@ impl Serialize for DocumentReferenceContent {
 
 impl Empty for DocumentReferenceContent {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.attachment.is_empty()
+            && self.format.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.attachment.is_empty()
-            && self.format.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -500,16 +500,16 @@ impl Serialize for DocumentReferenceContext {
 
 impl Empty for DocumentReferenceContext {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.encounter.is_empty()
+        self.encounter.is_empty()
             && self.event.is_empty()
             && self.period.is_empty()
             && self.facility_type.is_empty()
             && self.practice_setting.is_empty()
             && self.source_patient_info.is_empty()
             && self.related.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

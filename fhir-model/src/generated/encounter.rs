@@ -326,11 +326,11 @@ impl Serialize for EncounterStatusHistory {
 
 impl Empty for EncounterStatusHistory {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.status.is_empty()
+            && self.period.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.status.is_empty()
-            && self.period.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -413,11 +413,11 @@ impl Serialize for EncounterClassHistory {
 
 impl Empty for EncounterClassHistory {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.class.is_empty()
+            && self.period.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.class.is_empty()
-            && self.period.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -507,12 +507,12 @@ impl Serialize for EncounterParticipant {
 
 impl Empty for EncounterParticipant {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.period.is_empty()
             && self.individual.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -604,12 +604,12 @@ impl Serialize for EncounterDiagnosis {
 
 impl Empty for EncounterDiagnosis {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.condition.is_empty()
+        self.condition.is_empty()
             && self.use_.is_empty()
             && self.rank.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -736,10 +736,7 @@ impl Serialize for EncounterHospitalization {
 
 impl Empty for EncounterHospitalization {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.pre_admission_identifier.is_empty()
+        self.pre_admission_identifier.is_empty()
             && self.origin.is_empty()
             && self.admit_source.is_empty()
             && self.re_admission.is_empty()
@@ -748,6 +745,9 @@ impl Empty for EncounterHospitalization {
             && self.special_arrangement.is_empty()
             && self.destination.is_empty()
             && self.discharge_disposition.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -852,13 +852,13 @@ impl Serialize for EncounterLocation {
 
 impl Empty for EncounterLocation {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.location.is_empty()
+        self.location.is_empty()
             && self.status.is_empty()
             && self.physical_type.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

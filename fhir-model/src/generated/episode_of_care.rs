@@ -268,11 +268,11 @@ impl Serialize for EpisodeOfCareStatusHistory {
 
 impl Empty for EpisodeOfCareStatusHistory {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.status.is_empty()
+            && self.period.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.status.is_empty()
-            && self.period.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -360,12 +360,12 @@ impl Serialize for EpisodeOfCareDiagnosis {
 
 impl Empty for EpisodeOfCareDiagnosis {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.condition.is_empty()
+        self.condition.is_empty()
             && self.role.is_empty()
             && self.rank.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

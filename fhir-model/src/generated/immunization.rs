@@ -403,11 +403,11 @@ impl Serialize for ImmunizationPerformer {
 
 impl Empty for ImmunizationPerformer {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.function.is_empty()
+            && self.actor.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.function.is_empty()
-            && self.actor.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -511,13 +511,13 @@ impl Serialize for ImmunizationEducation {
 
 impl Empty for ImmunizationEducation {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.document_type.is_empty()
+        self.document_type.is_empty()
             && self.reference.is_empty()
             && self.publication_date.is_empty()
             && self.presentation_date.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -614,12 +614,12 @@ impl Serialize for ImmunizationReaction {
 
 impl Empty for ImmunizationReaction {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.date.is_empty()
+        self.date.is_empty()
             && self.detail.is_empty()
             && self.reported.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -740,14 +740,14 @@ impl Serialize for ImmunizationProtocolApplied {
 
 impl Empty for ImmunizationProtocolApplied {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.series.is_empty()
+        self.series.is_empty()
             && self.authority.is_empty()
             && self.target_disease.is_empty()
             && self.dose_number.is_empty()
             && self.series_doses.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

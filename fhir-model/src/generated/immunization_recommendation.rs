@@ -304,10 +304,7 @@ impl Serialize for ImmunizationRecommendationRecommendation {
 
 impl Empty for ImmunizationRecommendationRecommendation {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.vaccine_code.is_empty()
+        self.vaccine_code.is_empty()
             && self.target_disease.is_empty()
             && self.contraindicated_vaccine_code.is_empty()
             && self.forecast_status.is_empty()
@@ -319,6 +316,9 @@ impl Empty for ImmunizationRecommendationRecommendation {
             && self.series_doses.is_empty()
             && self.supporting_immunization.is_empty()
             && self.supporting_patient_information.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -487,11 +487,11 @@ impl Serialize for ImmunizationRecommendationRecommendationDateCriterion {
 
 impl Empty for ImmunizationRecommendationRecommendationDateCriterion {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.code.is_empty()
+            && self.value.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.code.is_empty()
-            && self.value.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -316,12 +316,12 @@ impl Serialize for LocationPosition {
 
 impl Empty for LocationPosition {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.longitude.is_empty()
+        self.longitude.is_empty()
             && self.latitude.is_empty()
             && self.altitude.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -426,13 +426,13 @@ impl Serialize for LocationHoursOfOperation {
 
 impl Empty for LocationHoursOfOperation {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.days_of_week.is_empty()
+        self.days_of_week.is_empty()
             && self.all_day.is_empty()
             && self.opening_time.is_empty()
             && self.closing_time.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -253,12 +253,12 @@ impl Serialize for MedicationIngredient {
 
 impl Empty for MedicationIngredient {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.item.is_empty()
+        self.item.is_empty()
             && self.is_active.is_empty()
             && self.strength.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -383,11 +383,11 @@ impl Serialize for MedicationBatch {
 
 impl Empty for MedicationBatch {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.lot_number.is_empty()
+            && self.expiration_date.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.lot_number.is_empty()
-            && self.expiration_date.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -387,11 +387,11 @@ impl Serialize for MedicationAdministrationPerformer {
 
 impl Empty for MedicationAdministrationPerformer {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.function.is_empty()
+            && self.actor.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.function.is_empty()
-            && self.actor.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -498,15 +498,15 @@ impl Serialize for MedicationAdministrationDosage {
 
 impl Empty for MedicationAdministrationDosage {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.text.is_empty()
+        self.text.is_empty()
             && self.site.is_empty()
             && self.route.is_empty()
             && self.method.is_empty()
             && self.dose.is_empty()
             && self.rate.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -496,16 +496,16 @@ impl Serialize for MedicationRequestDispenseRequest {
 
 impl Empty for MedicationRequestDispenseRequest {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.initial_fill.is_empty()
+        self.initial_fill.is_empty()
             && self.dispense_interval.is_empty()
             && self.validity_period.is_empty()
             && self.number_of_repeats_allowed.is_empty()
             && self.quantity.is_empty()
             && self.expected_supply_duration.is_empty()
             && self.performer.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -590,11 +590,11 @@ impl Serialize for MedicationRequestDispenseRequestInitialFill {
 
 impl Empty for MedicationRequestDispenseRequestInitialFill {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.quantity.is_empty()
+            && self.duration.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.quantity.is_empty()
-            && self.duration.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -685,11 +685,11 @@ impl Serialize for MedicationRequestSubstitution {
 
 impl Empty for MedicationRequestSubstitution {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.allowed.is_empty()
+            && self.reason.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.allowed.is_empty()
-            && self.reason.is_empty()
             && self.unknown.is_empty()
     }
 }

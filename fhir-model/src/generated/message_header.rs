@@ -313,13 +313,13 @@ impl Serialize for MessageHeaderDestination {
 
 impl Empty for MessageHeaderDestination {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.name.is_empty()
+        self.name.is_empty()
             && self.target.is_empty()
             && self.endpoint.is_empty()
             && self.receiver.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -426,14 +426,14 @@ impl Serialize for MessageHeaderSource {
 
 impl Empty for MessageHeaderSource {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.name.is_empty()
+        self.name.is_empty()
             && self.software.is_empty()
             && self.version.is_empty()
             && self.contact.is_empty()
             && self.endpoint.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -534,12 +534,12 @@ impl Serialize for MessageHeaderResponse {
 
 impl Empty for MessageHeaderResponse {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.identifier.is_empty()
+        self.identifier.is_empty()
             && self.code.is_empty()
             && self.details.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -507,15 +507,15 @@ impl Serialize for ObservationReferenceRange {
 
 impl Empty for ObservationReferenceRange {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.low.is_empty()
+        self.low.is_empty()
             && self.high.is_empty()
             && self.type_.is_empty()
             && self.applies_to.is_empty()
             && self.age.is_empty()
             && self.text.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -647,14 +647,14 @@ impl Serialize for ObservationComponent {
 
 impl Empty for ObservationComponent {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.code.is_empty()
+        self.code.is_empty()
             && self.value.is_empty()
             && self.data_absent_reason.is_empty()
             && self.interpretation.is_empty()
             && self.reference_range.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -232,15 +232,15 @@ impl Serialize for OperationOutcomeIssue {
 
 impl Empty for OperationOutcomeIssue {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.severity.is_empty()
+        self.severity.is_empty()
             && self.code.is_empty()
             && self.details.is_empty()
             && self.diagnostics.is_empty()
             && self.location.is_empty()
             && self.expression.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -261,13 +261,13 @@ impl Serialize for OrganizationContact {
 
 impl Empty for OrganizationContact {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.purpose.is_empty()
+        self.purpose.is_empty()
             && self.name.is_empty()
             && self.telecom.is_empty()
             && self.address.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

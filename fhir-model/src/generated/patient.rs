@@ -403,16 +403,16 @@ impl Serialize for PatientContact {
 
 impl Empty for PatientContact {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.relationship.is_empty()
+        self.relationship.is_empty()
             && self.name.is_empty()
             && self.telecom.is_empty()
             && self.address.is_empty()
             && self.gender.is_empty()
             && self.organization.is_empty()
             && self.period.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -501,11 +501,11 @@ impl Serialize for PatientCommunication {
 
 impl Empty for PatientCommunication {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.language.is_empty()
+            && self.preferred.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.language.is_empty()
-            && self.preferred.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -589,11 +589,11 @@ impl Serialize for PatientLink {
 
 impl Empty for PatientLink {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.other.is_empty()
+            && self.type_.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.other.is_empty()
-            && self.type_.is_empty()
             && self.unknown.is_empty()
     }
 }

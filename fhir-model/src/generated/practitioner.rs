@@ -264,13 +264,13 @@ impl Serialize for PractitionerQualification {
 
 impl Empty for PractitionerQualification {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.identifier.is_empty()
+        self.identifier.is_empty()
             && self.code.is_empty()
             && self.period.is_empty()
             && self.issuer.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

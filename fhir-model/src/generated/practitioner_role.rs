@@ -305,13 +305,13 @@ impl Serialize for PractitionerRoleAvailableTime {
 
 impl Empty for PractitionerRoleAvailableTime {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.days_of_week.is_empty()
+        self.days_of_week.is_empty()
             && self.all_day.is_empty()
             && self.available_start_time.is_empty()
             && self.available_end_time.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -400,11 +400,11 @@ impl Serialize for PractitionerRoleNotAvailable {
 
 impl Empty for PractitionerRoleNotAvailable {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.description.is_empty()
+            && self.during.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.description.is_empty()
-            && self.during.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -425,12 +425,12 @@ impl Serialize for ProcedurePerformer {
 
 impl Empty for ProcedurePerformer {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.function.is_empty()
+        self.function.is_empty()
             && self.actor.is_empty()
             && self.on_behalf_of.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -514,11 +514,11 @@ impl Serialize for ProcedureFocalDevice {
 
 impl Empty for ProcedureFocalDevice {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.action.is_empty()
+            && self.manipulated.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.action.is_empty()
-            && self.manipulated.is_empty()
             && self.unknown.is_empty()
     }
 }

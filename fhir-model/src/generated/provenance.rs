@@ -301,13 +301,13 @@ impl Serialize for ProvenanceAgent {
 
 impl Empty for ProvenanceAgent {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.type_.is_empty()
+        self.type_.is_empty()
             && self.role.is_empty()
             && self.who.is_empty()
             && self.on_behalf_of.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -397,12 +397,12 @@ impl Serialize for ProvenanceEntity {
 
 impl Empty for ProvenanceEntity {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.role.is_empty()
+        self.role.is_empty()
             && self.what.is_empty()
             && self.agent.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }

@@ -267,11 +267,11 @@ impl Serialize for RelatedPersonCommunication {
 
 impl Empty for RelatedPersonCommunication {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.language.is_empty()
+            && self.preferred.is_empty()
+            && self.id.is_empty()
             && self.extension.is_empty()
             && self.modifier_extension.is_empty()
-            && self.language.is_empty()
-            && self.preferred.is_empty()
             && self.unknown.is_empty()
     }
 }

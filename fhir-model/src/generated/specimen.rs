@@ -305,16 +305,16 @@ impl Serialize for SpecimenCollection {
 
 impl Empty for SpecimenCollection {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.collector.is_empty()
+        self.collector.is_empty()
             && self.collected.is_empty()
             && self.duration.is_empty()
             && self.quantity.is_empty()
             && self.method.is_empty()
             && self.body_site.is_empty()
             && self.fasting_status.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -494,13 +494,13 @@ impl Serialize for SpecimenProcessing {
 
 impl Empty for SpecimenProcessing {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.description.is_empty()
+        self.description.is_empty()
             && self.procedure.is_empty()
             && self.additive.is_empty()
             && self.time.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
@@ -654,15 +654,15 @@ impl Serialize for SpecimenContainer {
 
 impl Empty for SpecimenContainer {
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
-            && self.identifier.is_empty()
+        self.identifier.is_empty()
             && self.description.is_empty()
             && self.type_.is_empty()
             && self.capacity.is_empty()
             && self.specimen_quantity.is_empty()
             && self.additive.is_empty()
+            && self.id.is_empty()
+            && self.extension.is_empty()
+            && self.modifier_extension.is_empty()
             && self.unknown.is_empty()
     }
 }
