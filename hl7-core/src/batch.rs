@@ -45,7 +45,7 @@ pub enum BatchItem<'a> {
 /// assert_eq!(messages[1].offset(), 40);
 /// assert!(batch.items().all(|i| i.is_ok()));
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Batch<'a> {
     input: &'a [u8],
     options: ParseOptions,
@@ -95,6 +95,19 @@ impl<'a> Batch<'a> {
     }
 }
 
+impl core::fmt::Debug for Batch<'_> {
+    // Shape only (PHI): never the bytes.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Batch").field("len", &self.input.len()).finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for BatchItems<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BatchItems").field("pos", &self.pos).field("len", &self.input.len()).finish_non_exhaustive()
+    }
+}
+
 /// What kind of line starts at a position.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -128,7 +141,7 @@ fn classify(line: &[u8]) -> Option<(Kind, usize)> {
 }
 
 /// Iterator over the [`BatchItem`]s of a file.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[allow(clippy::struct_excessive_bools)]
 pub struct BatchItems<'a> {
     input: &'a [u8],

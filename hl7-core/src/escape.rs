@@ -7,12 +7,14 @@
 //! unknown sequence, odd or non-hex `\X…\`) is kept exactly as written and reported as
 //! [`Chunk::Malformed`], never dropped.
 
+use core::fmt;
+
 use crate::delimiters::Delimiters;
 use crate::error::{ErrorKind, ParseError};
 use crate::scan::Scan;
 
-/// One piece of a decoded value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One piece of a decoded value. `Debug` shows the kind and length, never the bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Chunk<'a> {
     /// Literal bytes, as in the input.
     Text(&'a [u8]),
@@ -58,7 +60,7 @@ impl Chunk<'_> {
 /// assert_eq!(chunks, [Chunk::Text(b"A"), Chunk::Byte(b'^'), Chunk::Text(b"B"),
 ///                     Chunk::Verbatim(b"\\.br\\"), Chunk::Text(b"C")]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Unescape<'a> {
     rest: &'a [u8],
     offset: usize,
@@ -66,6 +68,26 @@ pub struct Unescape<'a> {
     scan: Scan,
     /// Remaining hex digits of a `\X…\` escape being decoded.
     hex: &'a [u8],
+}
+
+impl fmt::Debug for Chunk<'_> {
+    // Shape only (PHI): a decoded byte is content too.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Chunk::Text(b) => f.debug_struct("Text").field("len", &b.len()).finish(),
+            Chunk::Byte(_) => f.write_str("Byte"),
+            Chunk::Verbatim(b) => f.debug_struct("Verbatim").field("len", &b.len()).finish(),
+            Chunk::Malformed { bytes, offset } => {
+                f.debug_struct("Malformed").field("offset", &offset).field("len", &bytes.len()).finish()
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Unescape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unescape").field("offset", &self.offset).field("remaining", &self.rest.len()).finish()
+    }
 }
 
 /// Decodes the escapes of a raw value with the given delimiters.

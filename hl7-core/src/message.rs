@@ -530,11 +530,18 @@ fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseE
 }
 
 /// Iterator over the segments of a message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Segments<'a> {
     body: &'a [u8],
     pos: usize,
     ctx: Ctx,
+}
+
+impl fmt::Debug for Segments<'_> {
+    // Shape only (PHI).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Segments").field("pos", &self.pos).field("end", &self.body.len()).finish()
+    }
 }
 
 impl<'a> Iterator for Segments<'a> {

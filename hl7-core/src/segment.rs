@@ -142,13 +142,20 @@ impl fmt::Debug for Segment<'_> {
 }
 
 /// Iterator over the fields of a segment.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Fields<'a> {
     header: [Option<&'a [u8]>; 2],
     header_next: usize,
     split: Split<'a>,
     offset: usize,
     ctx: Ctx,
+}
+
+impl fmt::Debug for Fields<'_> {
+    // Shape only (PHI).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fields").field("segment_offset", &self.offset).finish_non_exhaustive()
+    }
 }
 
 impl<'a> Iterator for Fields<'a> {

@@ -21,7 +21,7 @@ pub(crate) struct Ctx {
 }
 
 /// Splits a slice on one separator, yielding `(piece, offset)`; always yields at least one piece.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Split<'a> {
     rest: Option<&'a [u8]>,
     offset: usize,
@@ -36,6 +36,16 @@ impl<'a> Split<'a> {
 
     pub(crate) fn empty() -> Self {
         Split { rest: None, offset: 0, sep: None, scan: Scan::Bytes }
+    }
+}
+
+impl fmt::Debug for Split<'_> {
+    // Shape only (PHI).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Split")
+            .field("offset", &self.offset)
+            .field("remaining", &self.rest.map_or(0, <[u8]>::len))
+            .finish()
     }
 }
 
@@ -135,10 +145,17 @@ fn no_escape(d: Delimiters) -> Delimiters {
 macro_rules! iterator {
     ($name:ident, $item:ident, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct $name<'a> {
             split: Split<'a>,
             ctx: Ctx,
+        }
+
+        impl fmt::Debug for $name<'_> {
+            // Shape only (PHI).
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("split", &self.split).finish()
+            }
         }
 
         impl<'a> Iterator for $name<'a> {
