@@ -1,14 +1,20 @@
 //! `fhir/…`: typed read/write of a 100-entry Bundle against `serde_json::Value` on the same bytes.
+#![allow(missing_docs)] // criterion_group! defines an undocumented function
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use fhir_model::{
-    Bundle, BundleEntry, CodeableConcept, Coding, HumanName, Identifier, Observation, ObservationValue, Patient, Quantity,
-    ReadMode, Reference, Resource,
+    Bundle, BundleEntry, CodeableConcept, Coding, HumanName, Identifier, Observation, ObservationValue, Patient,
+    Quantity, ReadMode, Reference, Resource,
 };
 
 fn coding(system: &str, code: &str, display: &str) -> CodeableConcept {
     CodeableConcept {
-        coding: vec![Coding { system: Some(system.into()), code: Some(code.into()), display: Some(display.into()), ..Default::default() }],
+        coding: vec![Coding {
+            system: Some(system.into()),
+            code: Some(code.into()),
+            display: Some(display.into()),
+            ..Default::default()
+        }],
         ..Default::default()
     }
 }
@@ -20,8 +26,16 @@ fn bundle() -> Resource {
         let resource: Resource = if i % 5 == 0 {
             Patient {
                 id: Some(format!("p{i}")),
-                identifier: vec![Identifier { system: Some("urn:oid:2.16.840.1.113883.19.5".into()), value: Some(format!("MRN{i:06}").into()), ..Default::default() }],
-                name: vec![HumanName { family: Some("Doe".into()), given: vec!["Jane".into(), "Q".into()], ..Default::default() }],
+                identifier: vec![Identifier {
+                    system: Some("urn:oid:2.16.840.1.113883.19.5".into()),
+                    value: Some(format!("MRN{i:06}").into()),
+                    ..Default::default()
+                }],
+                name: vec![HumanName {
+                    family: Some("Doe".into()),
+                    given: vec!["Jane".into(), "Q".into()],
+                    ..Default::default()
+                }],
                 gender: Some("female".into()),
                 birth_date: Some("1970-03-01".parse::<fhir_model::Date>().expect("date").into()),
                 ..Default::default()
@@ -31,10 +45,19 @@ fn bundle() -> Resource {
             Observation {
                 id: Some(format!("o{i}")),
                 status: Some("final".into()),
-                category: vec![coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
+                category: vec![coding(
+                    "http://terminology.hl7.org/CodeSystem/observation-category",
+                    "laboratory",
+                    "Laboratory",
+                )],
                 code: Some(coding("http://loinc.org", "718-7", "Hemoglobin [Mass/volume] in Blood")),
-                subject: Some(Reference { reference: Some(format!("Patient/p{}", i - i % 5).into()), ..Default::default() }),
-                effective: Some(fhir_model::ObservationEffective::DateTime("2024-03-19T15:20:30.586-06:00".parse::<fhir_model::DateTime>().expect("dateTime").into())),
+                subject: Some(Reference {
+                    reference: Some(format!("Patient/p{}", i - i % 5).into()),
+                    ..Default::default()
+                }),
+                effective: Some(fhir_model::ObservationEffective::DateTime(
+                    "2024-03-19T15:20:30.586-06:00".parse::<fhir_model::DateTime>().expect("dateTime").into(),
+                )),
                 value: Some(ObservationValue::Quantity(Box::new(Quantity {
                     value: Some("13.40".parse::<fhir_model::Decimal>().expect("decimal").into()),
                     unit: Some("g/dL".into()),
@@ -63,8 +86,12 @@ fn benches(c: &mut Criterion) {
 
     let mut read = c.benchmark_group("fhir/read");
     read.throughput(Throughput::Bytes(bytes.len() as u64));
-    read.bench_function("typed", |b| b.iter(|| Resource::from_json(black_box(&bytes), ReadMode::Strict).expect("reads")));
-    read.bench_function("serde_json_value", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("reads")));
+    read.bench_function("typed", |b| {
+        b.iter(|| Resource::from_json(black_box(&bytes), ReadMode::Strict).expect("reads"));
+    });
+    read.bench_function("serde_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("reads"));
+    });
     read.finish();
 
     let mut write = c.benchmark_group("fhir/write");

@@ -270,7 +270,7 @@ pub struct Unknown(Option<Box<serde_json::Map<String, Value>>>);
 impl Unknown {
     /// Whether nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.0.as_ref().map_or(true, |m| m.is_empty())
+        self.0.as_ref().is_none_or(|m| m.is_empty())
     }
 
     /// The kept elements, by JSON name.
@@ -297,7 +297,7 @@ impl Empty for String {
 
 impl<T: Empty> Empty for Option<T> {
     fn is_empty(&self) -> bool {
-        self.as_ref().map_or(true, Empty::is_empty)
+        self.as_ref().is_none_or(Empty::is_empty)
     }
 }
 
@@ -327,7 +327,7 @@ impl Empty for Resource {
 
 impl<T: PrimValue> Empty for Primitive<T> {
     fn is_empty(&self) -> bool {
-        self.value.as_ref().map_or(true, PrimValue::is_blank) && self.element.as_deref().map_or(true, Empty::is_empty)
+        self.value.as_ref().is_none_or(PrimValue::is_blank) && self.element.as_deref().is_none_or(Empty::is_empty)
     }
 }
 
@@ -627,6 +627,7 @@ pub(crate) fn de_choice_prim_ext<'de, A: MapAccess<'de>, E, T: PrimValue>(
 // ---- writing helpers used by the generated code ----
 
 #[inline]
+#[allow(clippy::ref_option)] // mirrors the field type the generated code passes
 pub(crate) fn ser_plain<M: SerializeMap>(m: &mut M, key: &'static str, v: &Option<String>) -> Result<(), M::Error> {
     match v {
         Some(s) if !s.is_empty() => m.serialize_entry(key, s),
@@ -635,6 +636,7 @@ pub(crate) fn ser_plain<M: SerializeMap>(m: &mut M, key: &'static str, v: &Optio
 }
 
 #[inline]
+#[allow(clippy::ref_option)] // mirrors the field type the generated code passes
 pub(crate) fn ser_prim<M: SerializeMap, T: PrimValue>(
     m: &mut M,
     key: &'static str,
@@ -714,6 +716,7 @@ pub(crate) fn ser_prims<M: SerializeMap, T: PrimValue>(
 }
 
 #[inline]
+#[allow(clippy::ref_option)] // mirrors the field type the generated code passes
 pub(crate) fn ser_opt<M: SerializeMap, T: Serialize + Empty>(
     m: &mut M,
     key: &'static str,

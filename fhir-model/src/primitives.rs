@@ -255,6 +255,7 @@ fn num8(b: &[u8], at: usize) -> Option<u8> {
     num(b, at, 2).and_then(|n| u8::try_from(n).ok())
 }
 
+#[allow(clippy::many_single_char_names)]
 /// Parses `hh:mm:ss(.f+)?` at `b[at..]`; returns the parts and the index after it.
 fn parse_time(b: &[u8], at: usize) -> Option<((u8, u8, u8), u8, usize)> {
     let h = num8(b, at)?;

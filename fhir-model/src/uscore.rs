@@ -142,7 +142,8 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
     let Ok(json) = serde_json::from_slice::<Value>(&bytes) else { return };
     for path in mandatory.iter().filter(|p| !p.is_empty()) {
         let segments: Vec<&str> = path.split('.').collect();
-        missing(&json, &segments, cx.path().to_string(), &label, cx);
+        let at = cx.path().to_string();
+        missing(&json, &segments, &at, &label, cx);
     }
     for (path, vs_id) in &bindings {
         if path.contains(':') {
@@ -151,7 +152,7 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
         let Some(vs) = crate::valueset::by_url(&format!("http://hl7.org/fhir/ValueSet/{vs_id}")) else { continue };
         let segments: Vec<&str> = path.split('.').collect();
         let mut found = Vec::new();
-        collect(&json, &segments, cx.path().to_string(), &mut found);
+        collect(&json, &segments, cx.path(), &mut found);
         for (at, v) in found {
             let ok = match v {
                 Value::String(code) => vs.contains_code(code),
@@ -212,7 +213,7 @@ fn step(path: &str, key: &str, index: Option<usize>) -> String {
 }
 
 /// Reports where the last segment is absent under every present instance of its parent.
-fn missing(v: &Value, segments: &[&str], path: String, label: &str, cx: &mut Ctx<'_>) {
+fn missing(v: &Value, segments: &[&str], path: &str, label: &str, cx: &mut Ctx<'_>) {
     let (Some((first, rest)), Some(obj)) = (segments.split_first(), v.as_object()) else { return };
     match member(obj, first) {
         None => {
@@ -229,22 +230,22 @@ fn missing(v: &Value, segments: &[&str], path: String, label: &str, cx: &mut Ctx
         Some((key, value)) => {
             if !rest.is_empty() {
                 for (i, item) in items(value) {
-                    missing(item, rest, step(&path, &key, i), label, cx);
+                    missing(item, rest, &step(path, &key, i), label, cx);
                 }
             }
         }
     }
 }
 
-fn collect<'v>(v: &'v Value, segments: &[&str], path: String, out: &mut Vec<(String, &'v Value)>) {
+fn collect<'v>(v: &'v Value, segments: &[&str], path: &str, out: &mut Vec<(String, &'v Value)>) {
     let (Some((first, rest)), Some(obj)) = (segments.split_first(), v.as_object()) else { return };
     if let Some((key, value)) = member(obj, first) {
         for (i, item) in items(value) {
-            let p = step(&path, &key, i);
+            let p = step(path, &key, i);
             if rest.is_empty() {
                 out.push((p, item));
             } else {
-                collect(item, rest, p, out);
+                collect(item, rest, &p, out);
             }
         }
     }
@@ -277,7 +278,7 @@ mod tests {
         let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/us-core/summary.txt");
         match std::fs::read_to_string(shared) {
             Ok(text) => {
-                assert_eq!(text, SUMMARY, "data/us-core-9.0.0-summary.txt differs from ../shared/us-core/summary.txt")
+                assert_eq!(text, SUMMARY, "data/us-core-9.0.0-summary.txt differs from ../shared/us-core/summary.txt");
             }
             Err(_) => eprintln!("skipping: ../shared/us-core/summary.txt absent"),
         }

@@ -2,7 +2,7 @@
 //!
 //! Checks cardinality (min/max), required bindings, primitive formats, that references inside
 //! a Bundle resolve (and `#id` references to contained resources), and optionally what US Core
-//! requires ([`crate::uscore`]). Each issue carries a FHIRPath expression such as
+//! requires ([`crate::uscore`]). Each issue carries a `FHIRPath` expression such as
 //! `Bundle.entry[2].resource.name[0].given[1]`; messages never quote a value.
 
 use std::collections::HashSet;

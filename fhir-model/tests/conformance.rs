@@ -22,6 +22,7 @@ fn fhir_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+#[allow(clippy::many_single_char_names)]
 /// JSON paths where `a` and `b` differ (at most `limit`).
 fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>, limit: usize) {
     if out.len() >= limit {

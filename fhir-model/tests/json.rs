@@ -1,8 +1,8 @@
 //! FHIR JSON rules on hand-written examples.
 
 use fhir_model::{
-    from_json_slice, to_json_string, CodeableConcept, Decimal, ErrorKind, Extension, ExtensionValue, HumanName, Observation,
-    ObservationValue, Patient, Primitive, Quantity, ReadMode, Resource,
+    from_json_slice, to_json_string, CodeableConcept, Decimal, ErrorKind, Extension, ExtensionValue, HumanName,
+    Observation, ObservationValue, Patient, Primitive, Quantity, ReadMode, Resource,
 };
 use serde_json::Value;
 
@@ -22,7 +22,9 @@ fn decimal_keeps_lexical_form() {
     let Some(ObservationValue::Quantity(q)) = &obs.value else { panic!("valueQuantity") };
     assert_eq!(q.value.as_ref().and_then(Primitive::value).map(Decimal::as_str), Some("1.50"));
     for lexical in ["0.10", "1e3", "-0.0", "100"] {
-        let json = format!(r#"{{"resourceType":"Observation","status":"final","code":{{"text":"w"}},"valueQuantity":{{"value":{lexical}}}}}"#);
+        let json = format!(
+            r#"{{"resourceType":"Observation","status":"final","code":{{"text":"w"}},"valueQuantity":{{"value":{lexical}}}}}"#
+        );
         assert_eq!(write(&read(&json)), json);
     }
 }
@@ -63,7 +65,10 @@ fn repeating_primitives_keep_alignment() {
 fn nothing_empty_is_written() {
     let p = Patient {
         id: Some(String::new()),
-        name: vec![HumanName::default(), HumanName { family: Some("".into()), given: vec![Primitive::default(), "Jo".into()], ..Default::default() }],
+        name: vec![
+            HumanName::default(),
+            HumanName { family: Some("".into()), given: vec![Primitive::default(), "Jo".into()], ..Default::default() },
+        ],
         marital_status: Some(CodeableConcept::default()),
         extension: vec![Extension { url: Some("http://x".into()), ..Default::default() }],
         ..Default::default()
@@ -113,7 +118,11 @@ fn choice_types_and_their_extensions() {
     }
     assert_eq!(write(&r), json);
 
-    let ext = Extension { url: Some("http://x".into()), value: Some(ExtensionValue::Quantity(Box::new(Quantity { unit: Some("mg".into()), ..Default::default() }))), ..Default::default() };
+    let ext = Extension {
+        url: Some("http://x".into()),
+        value: Some(ExtensionValue::Quantity(Box::new(Quantity { unit: Some("mg".into()), ..Default::default() }))),
+        ..Default::default()
+    };
     assert_eq!(to_json_string(&ext).unwrap(), r#"{"url":"http://x","valueQuantity":{"unit":"mg"}}"#);
 }
 
@@ -159,11 +168,17 @@ fn typed_values_survive_serde_json_value() {
     let obs = Observation {
         status: Some("final".into()),
         code: Some(CodeableConcept { text: Some("Hb".into()), ..Default::default() }),
-        value: Some(ObservationValue::Quantity(Box::new(Quantity { value: Some("13.40".parse::<Decimal>().unwrap().into()), ..Default::default() }))),
+        value: Some(ObservationValue::Quantity(Box::new(Quantity {
+            value: Some("13.40".parse::<Decimal>().unwrap().into()),
+            ..Default::default()
+        }))),
         ..Default::default()
     };
     let json = to_json_string(&obs).unwrap();
-    assert_eq!(json, r#"{"resourceType":"Observation","status":"final","code":{"text":"Hb"},"valueQuantity":{"value":13.40}}"#);
+    assert_eq!(
+        json,
+        r#"{"resourceType":"Observation","status":"final","code":{"text":"Hb"},"valueQuantity":{"value":13.40}}"#
+    );
     let back: Observation = from_json_slice(json.as_bytes(), ReadMode::Strict).unwrap();
     assert_eq!(back, obs);
 }

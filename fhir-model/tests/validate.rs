@@ -1,4 +1,4 @@
-//! Validation into OperationOutcome.
+//! Validation into `OperationOutcome`.
 
 use std::path::PathBuf;
 
@@ -25,7 +25,9 @@ fn has(o: &OperationOutcome, code: &str, expression: &str) -> bool {
 
 #[test]
 fn valid_resource_has_one_informational_issue() {
-    let r = read(r#"{"resourceType":"Observation","id":"o-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"718-7"}]},"valueQuantity":{"value":13.4,"comparator":"<"}}"#);
+    let r = read(
+        r#"{"resourceType":"Observation","id":"o-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"718-7"}]},"valueQuantity":{"value":13.4,"comparator":"<"}}"#,
+    );
     let o = r.validate();
     assert!(!o.has_errors(), "{:?}", issues(&o));
     assert_eq!(issues(&o), vec![("information".to_string(), "informational".to_string(), String::new())]);
@@ -47,7 +49,8 @@ fn cardinality() {
 fn required_bindings() {
     let o = read(r#"{"resourceType":"Patient","gender":"F"}"#).validate();
     assert!(has(&o, "code-invalid", "Patient.gender"), "{:?}", issues(&o));
-    let o = read(r#"{"resourceType":"Patient","gender":"female","telecom":[{"system":"phone","use":"cell"}]}"#).validate();
+    let o =
+        read(r#"{"resourceType":"Patient","gender":"female","telecom":[{"system":"phone","use":"cell"}]}"#).validate();
     assert!(has(&o, "code-invalid", "Patient.telecom[0].use"), "{:?}", issues(&o));
     assert_eq!(o.issue.len(), 1);
     // A CodeableConcept bound as required needs a coding from the value set.
@@ -92,15 +95,19 @@ fn primitive_formats() {
     assert!(!issues(&o).iter().any(|(_, _, e)| e.starts_with("Patient.identifier")), "{:?}", issues(&o));
     assert_eq!(o.issue.len(), 6, "{:?}", issues(&o));
     // Choice paths use ofType().
-    let o = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"valueDateTime":"2020-02"}"#).validate();
+    let o = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"valueDateTime":"2020-02"}"#)
+        .validate();
     assert!(!o.has_errors());
-    let o = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"effectiveDateTime":"yesterday"}"#).validate();
+    let o =
+        read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"effectiveDateTime":"yesterday"}"#)
+            .validate();
     assert!(has(&o, "value", "Observation.effective.ofType(dateTime)"), "{:?}", issues(&o));
 }
 
 #[test]
 fn messages_do_not_quote_values() {
-    let o = read(r#"{"resourceType":"Patient","id":"SECRET SECRET","gender":"SECRET","birthDate":"SECRET"}"#).validate();
+    let o =
+        read(r#"{"resourceType":"Patient","id":"SECRET SECRET","gender":"SECRET","birthDate":"SECRET"}"#).validate();
     assert_eq!(o.issue.len(), 3, "{:?}", issues(&o));
     let text = fhir_model::to_json_string(&o).unwrap();
     assert!(!text.contains("SECRET"), "{text}");
@@ -120,9 +127,18 @@ fn bundle_references() {
     let o = bundle.validate();
     let all = issues(&o);
     assert!(!all.iter().any(|(_, _, e)| e.contains("subject") || e.contains("performer[0]")), "{all:?}");
-    assert!(all.contains(&("error".into(), "not-found".into(), "Bundle.entry[2].resource.performer[1].reference".into())), "{all:?}");
-    assert!(all.contains(&("warning".into(), "not-found".into(), "Bundle.entry[2].resource.performer[2].reference".into())), "{all:?}");
-    assert!(all.contains(&("error".into(), "not-found".into(), "Bundle.entry[2].resource.performer[3].reference".into())), "{all:?}");
+    assert!(
+        all.contains(&("error".into(), "not-found".into(), "Bundle.entry[2].resource.performer[1].reference".into())),
+        "{all:?}"
+    );
+    assert!(
+        all.contains(&("warning".into(), "not-found".into(), "Bundle.entry[2].resource.performer[2].reference".into())),
+        "{all:?}"
+    );
+    assert!(
+        all.contains(&("error".into(), "not-found".into(), "Bundle.entry[2].resource.performer[3].reference".into())),
+        "{all:?}"
+    );
     // Bundle references can be switched off.
     let opts = ValidationOptions::default().with_bundle_references(false);
     let o = validate(&bundle, &opts);
@@ -162,23 +178,27 @@ fn us_core() {
     );
     assert!(has(&validate(&obs, &v9), "required", "Observation.subject"));
     // Inside a Bundle, paths lead from the Bundle.
-    let b = read(r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"X"}]}}]}"#);
+    let b = read(
+        r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"X"}]}}]}"#,
+    );
     assert!(has(&validate(&b, &v9), "required", "Bundle.entry[0].resource.identifier"));
+}
+
+/// Every `.fhir` file under `dir`.
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|x| x == "fhir") {
+            out.push(p);
+        }
+    }
 }
 
 #[test]
 fn conformance_bundles_validate() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/cases"));
-    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "fhir") {
-                out.push(p);
-            }
-        }
-    }
     let mut files = Vec::new();
     walk(&dir, &mut files);
     if files.is_empty() {

@@ -120,8 +120,14 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
                     let v = pascal(t);
                     if PRIMITIVES.contains(&t.as_str()) {
                         let get = format!("|e| if let {enum_name}::{v}(p) = e {{ Some(p) }} else {{ None }}");
-                        arms.push((key.clone(), format!("j::de_choice_prim(map, &mut self.{r}, {enum_name}::{v}, {get})?")));
-                        arms.push((format!("_{key}"), format!("j::de_choice_prim_ext(map, &mut self.{r}, {enum_name}::{v}, {get})?")));
+                        arms.push((
+                            key.clone(),
+                            format!("j::de_choice_prim(map, &mut self.{r}, {enum_name}::{v}, {get})?"),
+                        ));
+                        arms.push((
+                            format!("_{key}"),
+                            format!("j::de_choice_prim_ext(map, &mut self.{r}, {enum_name}::{v}, {get})?"),
+                        ));
                     } else {
                         arms.push((key.clone(), format!("j::de_choice(map, &mut self.{r}, {enum_name}::{v})?")));
                     }
@@ -193,7 +199,8 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
     } else {
         // Rarely present elements last, so the usual non-empty case stops early.
         let rare = |f: &&Field| matches!(f.json.as_str(), "id" | "extension" | "modifierExtension");
-        let mut parts: Vec<String> = d.fields.iter().filter(|f| !rare(f)).map(|f| format!("self.{}.is_empty()", f.rust)).collect();
+        let mut parts: Vec<String> =
+            d.fields.iter().filter(|f| !rare(f)).map(|f| format!("self.{}.is_empty()", f.rust)).collect();
         parts.extend(d.fields.iter().filter(rare).map(|f| format!("self.{}.is_empty()", f.rust)));
         parts.push("self.unknown.is_empty()".to_string());
         let _ = writeln!(out, "        {}", parts.join("\n            && "));

@@ -100,6 +100,13 @@ fn structure_definitions(bundle: &Value) -> BTreeMap<String, &Value> {
         .collect()
 }
 
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 fn snake_file(name: &str) -> String {
     let mut s = model::snake(name);
     if s.ends_with('_') {
@@ -117,14 +124,14 @@ pub fn generate(fhir_dir: &Path) -> Result<Generated, String> {
     for name in INPUTS {
         let (bytes, value) = load(fhir_dir, name)?;
         let digest = Sha256::digest(&bytes);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = to_hex(&digest);
         hasher.update(name.as_bytes());
         hasher.update(digest);
         header_hashes.push(format!("{name} sha256:{hex}"));
         values.push(value);
     }
     hasher.update(RESOURCES.join(",").as_bytes());
-    let combined: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let combined = to_hex(&hasher.finalize());
     let [types_json, resources_json, valuesets_json, v3_json] = values.as_slice() else {
         return Err("expected four inputs".into());
     };

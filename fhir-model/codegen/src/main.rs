@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     if let Ok(dir) = std::fs::read_dir(&out) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".rs") && !generated.files.iter().any(|f| f.name == name) {
+            if entry.path().extension().is_some_and(|e| e == "rs") && !generated.files.iter().any(|f| f.name == name) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

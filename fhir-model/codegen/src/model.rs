@@ -1,4 +1,4 @@
-//! Reading StructureDefinitions into a small model of Rust types.
+//! Reading `StructureDefinitions` into a small model of Rust types.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -102,6 +102,14 @@ pub fn doc_line(text: &str) -> String {
     one.join(" ").replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// Rust keywords (strict and reserved) that cannot be field names.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+    "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
 /// `birthDate` → `birth_date`; Rust keywords get a trailing `_`.
 pub fn snake(name: &str) -> String {
     let mut out = String::new();
@@ -115,12 +123,7 @@ pub fn snake(name: &str) -> String {
             out.push(c);
         }
     }
-    const KEYWORDS: &[&str] = &[
-        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
-        "else", "enum", "extern", "false", "final", "fn", "for", "if", "impl", "in", "let", "loop", "macro", "match",
-        "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-        "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-    ];
+
     if KEYWORDS.contains(&out.as_str()) {
         out.push('_');
     }
@@ -165,7 +168,7 @@ pub const PRIMITIVES: &[&str] = &[
     "xhtml",
 ];
 
-/// Reads one StructureDefinition's snapshot into structs (the root and its backbone elements).
+/// Reads one `StructureDefinition`'s snapshot into structs (the root and its backbone elements).
 pub fn read_structure(sd: &Value, kind: Kind) -> Result<Vec<TypeDef>> {
     let root = s(sd, "type").ok_or("StructureDefinition without type")?.to_string();
     let elements =
@@ -292,7 +295,8 @@ pub fn mark_boxes(defs: &mut [TypeDef]) {
     };
     // Singular backbone elements are boxed too: they are large and usually absent, and keeping
     // them out of line keeps resources and Bundle entries small (less copying when reading).
-    let backbones: BTreeSet<String> = defs.iter().filter(|d| d.kind == Kind::Backbone).map(|d| d.name.clone()).collect();
+    let backbones: BTreeSet<String> =
+        defs.iter().filter(|d| d.kind == Kind::Backbone).map(|d| d.name.clone()).collect();
     for d in defs.iter_mut() {
         let owner = d.name.clone();
         for f in &mut d.fields {

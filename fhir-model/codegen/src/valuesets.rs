@@ -22,7 +22,7 @@ pub struct Expansion {
     pub systems: BTreeMap<String, SystemCodes>,
 }
 
-/// ValueSets and CodeSystems by canonical URL.
+/// `ValueSets` and `CodeSystems` by canonical URL.
 #[derive(Default)]
 pub struct Terminology<'a> {
     value_sets: BTreeMap<&'a str, &'a Value>,

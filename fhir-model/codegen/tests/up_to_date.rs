@@ -23,7 +23,7 @@ fn generated_code_is_up_to_date() {
         .expect("src/generated exists")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".rs"))
+        .filter(|n| std::path::Path::new(n).extension().is_some_and(|e| e == "rs"))
         .collect();
     on_disk.retain(|n| !generated.files.iter().any(|f| &f.name == n));
     assert!(
