@@ -44,6 +44,7 @@
 
 #[rustfmt::skip]
 mod generated;
+mod builders;
 pub mod json;
 pub mod primitives;
 pub mod uscore;
