@@ -60,7 +60,11 @@ mod options;
 mod path;
 mod scan;
 mod segment;
+#[cfg(feature = "alloc")]
+pub mod structure;
 pub mod types;
+#[cfg(feature = "alloc")]
+pub mod validate;
 mod view;
 
 pub use batch::{Batch, BatchItem, BatchItems};
