@@ -178,7 +178,13 @@ pub(crate) fn unsupported_resource<E: de::Error>(resource_type: &str) -> E {
 }
 
 fn note_path(seg: Segment) {
-    FAILURE.with(|f| f.borrow_mut().path.push(seg));
+    FAILURE.with(|f| {
+        let mut f = f.borrow_mut();
+        // Bounded: a caller using serde_json directly never resets this state.
+        if f.path.len() < 64 {
+            f.path.push(seg);
+        }
+    });
 }
 
 struct ModeGuard(ReadMode);
@@ -519,6 +525,10 @@ pub(crate) fn de_prim<'de, A: MapAccess<'de>, T: PrimValue>(
     slot: &mut Option<Primitive<T>>,
 ) -> Result<(), A::Error> {
     let value: Option<T> = map.next_value()?;
+    if value.is_none() && strict() {
+        // `null` is allowed only inside arrays, to keep `x` and `_x` aligned.
+        return Err(fail(ErrorKind::InvalidValue, None));
+    }
     slot.get_or_insert_with(Primitive::default).value = value;
     Ok(())
 }

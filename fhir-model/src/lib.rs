@@ -7,7 +7,7 @@
 //!   Decimals and dates keep their lexical form ([`Decimal`], [`Date`], [`DateTime`],
 //!   [`Instant`], [`Time`]).
 //! * Choice elements (`value[x]`) are enums such as [`ObservationValue`].
-//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate`] checks
+//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate()`] checks
 //!   cardinality, required bindings, formats and Bundle references, and optionally US Core.
 //!
 //! Everything under `generated` is written by `fhir-codegen` (never edited by hand).

@@ -136,6 +136,13 @@ fn contained_resources() {
 }
 
 #[test]
+fn null_is_only_for_array_alignment() {
+    let err = Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Strict).unwrap_err();
+    assert_eq!((err.kind(), err.path()), (ErrorKind::InvalidValue, "Patient.birthDate"));
+    assert!(Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Lenient).is_ok());
+}
+
+#[test]
 fn wrong_and_unsupported_resource_types() {
     let err = from_json_slice::<Patient>(br#"{"resourceType":"Observation"}"#, ReadMode::Strict).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongResourceType);

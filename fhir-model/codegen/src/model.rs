@@ -98,8 +98,20 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 /// Collapses whitespace of a definition text into one line fit for a `///` comment.
 pub fn doc_line(text: &str) -> String {
-    let one: Vec<&str> = text.split_whitespace().collect();
-    one.join(" ").replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;")
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            let w = w.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;").replace('>', "&gt;");
+            // Bare URLs become autolinks so rustdoc renders them.
+            if w.starts_with("http://") || w.starts_with("https://") {
+                let end = w.trim_end_matches(['.', ',', ')', ';']);
+                format!("<{end}>{}", &w[end.len()..])
+            } else {
+                w
+            }
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// Rust keywords (strict and reserved) that cannot be field names.

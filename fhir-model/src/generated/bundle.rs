@@ -155,7 +155,7 @@ pub struct BundleLink {
     pub extension: Vec<Extension>,
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
-    /// See http://www.iana.org/assignments/link-relations/link-relations.xhtml#link-relations-1 (`relation`, 1..1)
+    /// See <http://www.iana.org/assignments/link-relations/link-relations.xhtml#link-relations-1> (`relation`, 1..1)
     pub relation: Option<Primitive<String>>,
     /// Reference details for the link (`url`, 1..1)
     pub url: Option<Primitive<String>>,
