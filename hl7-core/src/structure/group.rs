@@ -2,7 +2,8 @@
 //!
 //! Greedy, one segment at a time, from the innermost open group outwards: a segment goes to the
 //! first place after the current one where the structure allows it without skipping a required
-//! element; failing that, to the first place allowing it at all (the skipped required elements are
+//! element, preferring places where each group it enters begins with it (a new ORDER for an ORC,
+//! not an optional PRIOR_RESULT that holds an ORC further in); failing that, to the first place allowing it at all (the skipped required elements are
 //! reported as [`Missing`]); failing that, it stays where it is, in the innermost open group, and is
 //! reported as [`Unexpected`]. Every segment ends in the tree exactly once, in message order.
 
@@ -10,7 +11,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::catalog::Structure;
-use super::syntax::{Element, Kind};
+use super::syntax::{Element, Kind, Mode};
 use crate::{Message, Segment};
 
 /// Why a segment is not where the structure allows it.
@@ -213,15 +214,15 @@ struct Frame<'s, 'a> {
 
 impl Frame<'_, '_> {
     /// Where `id` can go in this group: the child index and the required children skipped.
-    fn scan(&self, id: &[u8], strict: bool) -> Option<(usize, Vec<usize>)> {
+    fn scan(&self, id: &[u8], mode: Mode) -> Option<(usize, Vec<usize>)> {
         let mut skipped = Vec::new();
         for (j, child) in self.children.iter().enumerate().skip(self.pos) {
             let fresh = j > self.pos || self.count == 0;
-            if (fresh || child.repeating) && child.can_start(id, strict) {
+            if (fresh || child.repeating) && child.can_start(id, mode) {
                 return Some((j, skipped));
             }
             if fresh && !child.nullable() {
-                if strict {
+                if mode != Mode::Loose {
                     return None;
                 }
                 skipped.push(j);
@@ -265,7 +266,7 @@ impl<'s, 'a> Matcher<'s, 'a> {
     }
 
     /// Places the segment at child `j` of the innermost group (found by `scan`).
-    fn take(&mut self, j: usize, skipped: &[usize], placed: Placed<'a>, strict: bool) {
+    fn take(&mut self, j: usize, skipped: &[usize], placed: Placed<'a>, mode: Mode) {
         let Some(top) = self.stack.last_mut() else { return };
         top.count = if j == top.pos { top.count + 1 } else { 1 };
         top.pos = j;
@@ -277,11 +278,11 @@ impl<'s, 'a> Matcher<'s, 'a> {
             }
         }
         if let Some(child) = children.get(j) {
-            self.enter(child, placed, strict);
+            self.enter(child, placed, mode);
         }
     }
 
-    fn enter(&mut self, element: &'s Element, placed: Placed<'a>, strict: bool) {
+    fn enter(&mut self, element: &'s Element, placed: Placed<'a>, mode: Mode) {
         let id = placed.segment.id();
         match &element.kind {
             Kind::Segment(_) => {
@@ -290,15 +291,15 @@ impl<'s, 'a> Matcher<'s, 'a> {
                 }
             }
             Kind::Choice(alts) => {
-                if let Some(alt) = alts.iter().find(|a| a.can_start(id, strict)) {
-                    self.enter(alt, placed, strict);
+                if let Some(alt) = alts.iter().find(|a| a.can_start(id, mode)) {
+                    self.enter(alt, placed, mode);
                 }
             }
             Kind::Group { name, children } => {
                 let frame = Frame { children, pos: 0, count: 0, node: GroupNode { name, children: Vec::new() } };
                 self.stack.push(frame);
-                if let Some((j, skipped)) = self.stack.last().and_then(|f| f.scan(id, strict)) {
-                    self.take(j, &skipped, placed, strict);
+                if let Some((j, skipped)) = self.stack.last().and_then(|f| f.scan(id, mode)) {
+                    self.take(j, &skipped, placed, mode);
                 }
             }
         }
@@ -307,14 +308,13 @@ impl<'s, 'a> Matcher<'s, 'a> {
     /// Finds a place for the segment; false when there is none.
     fn place(&mut self, placed: Placed<'a>) -> bool {
         let id = placed.segment.id();
-        for strict in [true, false] {
-            let found =
-                self.stack.iter().enumerate().rev().find_map(|(depth, f)| f.scan(id, strict).map(|s| (depth, s)));
+        for mode in [Mode::Leading, Mode::Strict, Mode::Loose] {
+            let found = self.stack.iter().enumerate().rev().find_map(|(depth, f)| f.scan(id, mode).map(|s| (depth, s)));
             if let Some((depth, (j, skipped))) = found {
                 while self.stack.len() > depth + 1 {
                     self.pop(Some(placed.index));
                 }
-                self.take(j, &skipped, placed, strict);
+                self.take(j, &skipped, placed, mode);
                 return true;
             }
         }

@@ -30,6 +30,7 @@ mod catalog;
 mod group;
 mod syntax;
 
+pub(crate) use catalog::parse_range as catalog_range;
 pub use catalog::{all_structures, check_table, structure_id_for, Structure, Version};
 pub use group::{Child, GroupNode, Grouped, Missing, Placed, Unexpected, UnexpectedReason};
 

@@ -24,6 +24,18 @@ pub(crate) enum Kind {
     Choice(Vec<Element>),
 }
 
+/// How far a segment may reach into the structure to find its place, tried in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Groups are entered only by their first element (an ORC after a specimen starts a new ORDER
+    /// rather than an optional PRIOR_RESULT whose inner ORDER_PRIOR happens to begin with ORC).
+    Leading,
+    /// Optional elements may be skipped, required ones not.
+    Strict,
+    /// Required elements may be skipped too (reported as missing).
+    Loose,
+}
+
 /// One element of a structure with its cardinality.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Element {
@@ -43,18 +55,20 @@ impl Element {
             }
     }
 
-    /// Whether a segment `id` can begin this element. `strict`: only without skipping a required
-    /// element; otherwise anywhere inside it.
-    pub(crate) fn can_start(&self, id: &[u8], strict: bool) -> bool {
+    /// Whether a segment `id` can begin this element under `mode`.
+    pub(crate) fn can_start(&self, id: &[u8], mode: Mode) -> bool {
         match &self.kind {
             Kind::Segment(s) => s.as_slice() == id,
-            Kind::Choice(alts) => alts.iter().any(|a| a.can_start(id, strict)),
+            Kind::Choice(alts) => alts.iter().any(|a| a.can_start(id, mode)),
+            Kind::Group { children, .. } if mode == Mode::Leading => {
+                children.first().is_some_and(|c| c.can_start(id, mode))
+            }
             Kind::Group { children, .. } => {
                 for child in children {
-                    if child.can_start(id, strict) {
+                    if child.can_start(id, mode) {
                         return true;
                     }
-                    if strict && !child.nullable() {
+                    if mode == Mode::Strict && !child.nullable() {
                         return false;
                     }
                 }
