@@ -103,7 +103,10 @@ fn names(node: &GroupNode<'_>) -> String {
                 out.push(' ');
             }
             Child::Group(g) => {
-                out.push_str(&format!("{}( {})", g.name(), names(g)));
+                out.push_str(g.name());
+                out.push_str("( ");
+                out.push_str(&names(g));
+                out.push(')');
                 out.push(' ');
             }
         }
@@ -111,7 +114,9 @@ fn names(node: &GroupNode<'_>) -> String {
     out
 }
 
-fn grouped_shape(text: &str) -> (String, Vec<(usize, UnexpectedReason)>, Vec<(String, Option<usize>)>) {
+type Shape = (String, Vec<(usize, UnexpectedReason)>, Vec<(String, Option<usize>)>);
+
+fn grouped_shape(text: &str) -> Shape {
     let text = text.replace('\n', "\r");
     let msg = Message::parse(text.as_bytes()).unwrap();
     let g = structure::group(&msg).unwrap();

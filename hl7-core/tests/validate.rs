@@ -220,7 +220,7 @@ fn run_corpus(root: &Path, label: &str) {
                 let sev = match d.severity {
                     Severity::Error => "E",
                     Severity::Warning => "W",
-                    _ => "I",
+                    Severity::Information => "I",
                 };
                 *by_code.entry((d.code.code(), sev)).or_default() += 1;
                 *by_source.entry(source.clone()).or_default().entry(d.code.code()).or_default() += 1;
@@ -249,7 +249,7 @@ fn run_corpus(root: &Path, label: &str) {
         eprintln!("  {source:32} {}", list.join(" "));
     }
     let mut rules: Vec<_> = by_rule.into_iter().collect();
-    rules.sort_by(|a, b| b.1.cmp(&a.1));
+    rules.sort_by_key(|r| std::cmp::Reverse(r.1));
     eprintln!("{label}: most frequent rules:");
     for (rule, n) in rules.iter().take(25) {
         eprintln!("  {n:6} {rule}");

@@ -2,8 +2,8 @@
 //!
 //! Greedy, one segment at a time, from the innermost open group outwards: a segment goes to the
 //! first place after the current one where the structure allows it without skipping a required
-//! element, preferring places where each group it enters begins with it (a new ORDER for an ORC,
-//! not an optional PRIOR_RESULT that holds an ORC further in); failing that, to the first place allowing it at all (the skipped required elements are
+//! element, preferring places where each group it enters begins with it (a new `ORDER` for an ORC,
+//! not an optional `PRIOR_RESULT` that holds an ORC further in); failing that, to the first place allowing it at all (the skipped required elements are
 //! reported as [`Missing`]); failing that, it stays where it is, in the innermost open group, and is
 //! reported as [`Unexpected`]. Every segment ends in the tree exactly once, in message order.
 
@@ -218,7 +218,10 @@ impl Frame<'_, '_> {
         let mut skipped = Vec::new();
         for (j, child) in self.children.iter().enumerate().skip(self.pos) {
             let fresh = j > self.pos || self.count == 0;
-            if (fresh || child.repeating) && child.can_start(id, mode) {
+            // A new repetition only for a segment that fits without skipping a required element:
+            // a stray segment must not open a fresh ORDER with its required ORC reported missing.
+            let repeat = child.repeating && mode != Mode::Loose;
+            if (fresh || repeat) && child.can_start(id, mode) {
                 return Some((j, skipped));
             }
             if fresh && !child.nullable() {

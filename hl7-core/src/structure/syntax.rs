@@ -27,8 +27,8 @@ pub(crate) enum Kind {
 /// How far a segment may reach into the structure to find its place, tried in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// Groups are entered only by their first element (an ORC after a specimen starts a new ORDER
-    /// rather than an optional PRIOR_RESULT whose inner ORDER_PRIOR happens to begin with ORC).
+    /// Groups are entered only by their first element (an ORC after a specimen starts a new `ORDER`
+    /// rather than an optional `PRIOR_RESULT` whose inner `ORDER_PRIOR` happens to begin with ORC).
     Leading,
     /// Optional elements may be skipped, required ones not.
     Strict,

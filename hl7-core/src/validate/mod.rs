@@ -23,7 +23,7 @@
 //! use hl7_core::{Message, validate::{validate, ValidationOptions, Problem}};
 //!
 //! let msg = Message::parse(b"MSH|^~\\&|LAB|H|EHR|H|20240101||ORU^R01|1|P|2.5.1\r\
-//! PID|1||123^^^H^MR||DOE^JANE||19801301\rOBR|1||X|GLU\rOBX|1|NM|GLU||high|||||||F\r").unwrap();
+//! PID|1||123^^^H^MR||DOE^JANE||19801301\rOBR|1||X|GLU\rOBX|1|NM|GLU||high||||||F\r").unwrap();
 //! let found = validate(&msg, &ValidationOptions::default());
 //! let codes: Vec<u16> = found.iter().map(|d| d.code.code()).collect();
 //! assert_eq!(codes, [102, 102]); // PID-7 month 13, OBX-5 not a number
@@ -57,6 +57,7 @@ use fields::{check_datatype, rules_for, Usage};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::struct_excessive_bools)] // independent switches, one per check
 pub struct ValidationOptions {
     /// Segment sequence (100).
     pub structure: bool,
@@ -278,11 +279,11 @@ pub fn validate(msg: &Message<'_>, options: &ValidationOptions) -> Vec<Diagnosti
     let version = Version::of_message(msg).unwrap_or(Version::new(2, 5, 0));
     let code_known = if options.header { check_header(msg, &mut out) } else { true };
     if options.structure {
-        check_structure(msg, options, code_known, &mut out);
+        check_structure(msg, *options, code_known, &mut out);
     }
     if options.fields || options.tables || options.lengths {
         for (i, segment) in msg.segments().enumerate() {
-            check_segment(&segment, i + 1, version, options, &mut out);
+            check_segment(&segment, i + 1, version, *options, &mut out);
         }
     }
     out.sort_by_key(|d| (d.code.code() < 200, d.location.segment_index.unwrap_or(usize::MAX), d.location.offset));
@@ -342,7 +343,7 @@ fn check_header(msg: &Message<'_>, out: &mut Vec<Diagnostic>) -> bool {
     known
 }
 
-fn check_structure(msg: &Message<'_>, options: &ValidationOptions, code_known: bool, out: &mut Vec<Diagnostic>) {
+fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bool, out: &mut Vec<Diagnostic>) {
     let structure = match Structure::for_message(msg) {
         Ok(s) => s,
         Err(StructureError::UnknownStructure) if code_known => {
@@ -404,7 +405,7 @@ fn check_segment(
     segment: &Segment<'_>,
     index: usize,
     version: Version,
-    options: &ValidationOptions,
+    options: ValidationOptions,
     out: &mut Vec<Diagnostic>,
 ) {
     let located = |field: usize, rep: Option<usize>, component: Option<usize>, offset: usize| {
@@ -469,7 +470,7 @@ fn check_segment(
 fn check_table_value(
     table: Option<(u16, usize)>,
     rep: crate::Repetition<'_>,
-    options: &ValidationOptions,
+    options: ValidationOptions,
     located: impl Fn(usize, usize) -> DiagnosticLocation,
 ) -> Option<Diagnostic> {
     let (number, component) = table?;
