@@ -29,7 +29,7 @@
 //! assert_eq!(codes, [102, 102]); // PID-7 month 13, OBX-5 not a number
 //! assert_eq!(found[0].location.segment_index, Some(2));
 //! assert_eq!(found[0].location.field, Some(7));
-//! assert_eq!(found[0].to_string(), "E 102 data type error (month out of range) at PID segment 2 field 7[1].1, byte 60");
+//! assert_eq!(found[0].to_string(), "E 102 data type error (month out of range) at PID segment 2 field 7[1].1, byte 82");
 //! ```
 
 use alloc::vec::Vec;
