@@ -294,3 +294,117 @@ fn corpus_grouping_loses_nothing() {
     }
     run_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus"), "project corpus");
 }
+
+// --- the IG message maps --------------------------------------------------------------------
+
+/// Splits CSV text into records (quoted fields may hold commas, quotes and newlines).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            ('\r', false) => {}
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+/// For each of the IG's message maps: a message made of the IG's segments in the IG's order, where
+/// our 2.8 structure has the same group path for them, groups each segment at that path.
+#[test]
+fn ig_message_maps_group_like_the_tables() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/v2-to-fhir/mappings/messages"));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("NOTICE: {} absent; IG message map check skipped", dir.display());
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    let (mut checked, mut skipped) = (0, 0);
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let id = name.split("R4_ ").nth(1).and_then(|r| r.split(' ').next()).unwrap().to_string();
+        let text = std::fs::read_to_string(file).unwrap();
+        // IG rows: Identifier `ORU_R01.PATIENT_RESULT.PATIENT.PID`; group begin/end rows say "begin"/"end".
+        let mut ig: Vec<(Vec<String>, String)> = Vec::new();
+        for r in csv_records(text.trim_start_matches('\u{feff}')).into_iter().skip(2) {
+            let (Some(ident), Some(label)) = (r.get(1), r.get(3)) else { continue };
+            if ident.starts_with('/') || label.contains("begin") || ident.is_empty() {
+                continue;
+            }
+            let parts: Vec<String> = ident.split('.').map(str::to_string).collect();
+            let (seg, groups) = parts[1..].split_last().unwrap();
+            if seg.len() == 3 && !ig.iter().any(|(g, s)| g == groups && s == seg) {
+                ig.push((groups.to_vec(), seg.clone()));
+            }
+        }
+        // The maps are per trigger event (ADT_A11 is a map; its structure is ADT_A09).
+        let (code, trigger) = id.split_once('_').unwrap();
+        let structure = Structure::find(&id, v("2.8"))
+            .or_else(|| Structure::find(structure::structure_id_for(code, trigger, v("2.8"))?, v("2.8")))
+            .unwrap_or_else(|| panic!("{id} in the table"));
+        let root_name = structure.id().to_string();
+        let ours: Vec<(Vec<String>, String)> = structure
+            .placements()
+            .into_iter()
+            .map(|(g, s)| (g.iter().map(|n| n.to_string()).collect(), String::from_utf8(s.to_vec()).unwrap()))
+            .collect();
+        let mut text = format!("MSH|^~\\&|A|B|C|D|20240101||{code}^{trigger}|1|P|2.8\r");
+        let mut expected = vec![String::new()];
+        for (groups, seg) in &ig {
+            if seg == "MSH" {
+                continue;
+            }
+            if ours.iter().any(|(g, s)| g == groups && s == seg) {
+                text.push_str(&format!("{seg}|1\r"));
+                expected.push(groups.join("."));
+                checked += 1;
+            } else {
+                skipped += 1;
+                if std::env::var("HL7_SHOW_SKIPPED").is_ok() {
+                    eprintln!("  not in our 2.8 {id}: {}.{seg}", groups.join("."));
+                }
+            }
+        }
+        let msg = Message::parse(text.as_bytes()).unwrap();
+        let grouped = structure.group(&msg);
+        let mut got = Vec::new();
+        fn walk(node: &GroupNode<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
+            for c in node.children() {
+                match c {
+                    Child::Segment(_) => out.push(path[1..].join(".")),
+                    Child::Group(g) => {
+                        path.push(g.name().to_string());
+                        walk(g, path, out);
+                        path.pop();
+                    }
+                }
+            }
+        }
+        walk(grouped.root(), &mut vec![root_name], &mut got);
+        assert_eq!(got, expected, "{id}: group paths");
+        assert!(grouped.unexpected().is_empty(), "{id}: {:?}", grouped.unexpected());
+    }
+    eprintln!("IG maps: {} structures, {checked} segment placements checked, {skipped} not in our 2.8 tables (2.9 groups and segments, IG naming; HL7_SHOW_SKIPPED=1 lists them)", files.len());
+    assert!(checked > 100);
+}

@@ -215,6 +215,25 @@ impl Structure {
         ids.into_iter()
     }
 
+    /// Every place a segment can take: the group names around it (message level left out) and the
+    /// segment id, in definition order.
+    ///
+    /// ```
+    /// use hl7_core::structure::{Structure, Version};
+    /// let oru = Structure::find("ORU_R01", Version::new(2, 5, 1)).unwrap();
+    /// let obx: Vec<_> = oru.placements().into_iter().filter(|(_, id)| id == b"OBX").map(|(g, _)| g.join(".")).collect();
+    /// assert_eq!(obx, ["PATIENT_RESULT.ORDER_OBSERVATION.OBSERVATION", "PATIENT_RESULT.ORDER_OBSERVATION.SPECIMEN"]);
+    /// ```
+    pub fn placements(&self) -> alloc::vec::Vec<(alloc::vec::Vec<&'static str>, [u8; 3])> {
+        let mut out = alloc::vec::Vec::new();
+        let mut groups = alloc::vec::Vec::new();
+        self.root.for_each_placement(&mut groups, &mut |g, id| {
+            // The first name is the structure itself.
+            out.push((g.get(1..).unwrap_or_default().to_vec(), id));
+        });
+        out
+    }
+
     /// Whether the structure mentions segment `id` anywhere.
     pub fn mentions(&self, id: &[u8]) -> bool {
         self.root.mentions(id)

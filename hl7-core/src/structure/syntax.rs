@@ -95,6 +95,24 @@ impl Element {
         }
     }
 
+    /// Calls `f` with every segment id and the names of the groups around it (outermost first,
+    /// this element's own name left out).
+    pub(crate) fn for_each_placement(
+        &self,
+        groups: &mut Vec<&'static str>,
+        f: &mut impl FnMut(&[&'static str], [u8; 3]),
+    ) {
+        match &self.kind {
+            Kind::Segment(s) => f(groups, *s),
+            Kind::Choice(alts) => alts.iter().for_each(|a| a.for_each_placement(groups, f)),
+            Kind::Group { name, children } => {
+                groups.push(name);
+                children.iter().for_each(|c| c.for_each_placement(groups, f));
+                groups.pop();
+            }
+        }
+    }
+
     /// Whether the element mentions segment `id` anywhere.
     pub(crate) fn mentions(&self, id: &[u8]) -> bool {
         let mut found = false;
