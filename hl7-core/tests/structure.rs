@@ -325,6 +325,20 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
     records
 }
 
+/// The group path of each segment, in message order.
+fn walk(node: &GroupNode<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
+    for c in node.children() {
+        match c {
+            Child::Segment(_) => out.push(path[1..].join(".")),
+            Child::Group(g) => {
+                path.push(g.name().to_string());
+                walk(g, path, out);
+                path.pop();
+            }
+        }
+    }
+}
+
 /// For each of the IG's message maps: a message made of the IG's segments in the IG's order, where
 /// our 2.8 structure has the same group path for them, groups each segment at that path.
 #[test]
@@ -367,7 +381,7 @@ fn ig_message_maps_group_like_the_tables() {
         let ours: Vec<(Vec<String>, String)> = structure
             .placements()
             .into_iter()
-            .map(|(g, s)| (g.iter().map(|n| n.to_string()).collect(), String::from_utf8(s.to_vec()).unwrap()))
+            .map(|(g, s)| (g.iter().map(ToString::to_string).collect(), String::from_utf8(s.to_vec()).unwrap()))
             .collect();
         let mut text = format!("MSH|^~\\&|A|B|C|D|20240101||{code}^{trigger}|1|P|2.8\r");
         let mut expected = vec![String::new()];
@@ -376,7 +390,8 @@ fn ig_message_maps_group_like_the_tables() {
                 continue;
             }
             if ours.iter().any(|(g, s)| g == groups && s == seg) {
-                text.push_str(&format!("{seg}|1\r"));
+                text.push_str(seg);
+                text.push_str("|1\r");
                 expected.push(groups.join("."));
                 checked += 1;
             } else {
@@ -389,18 +404,6 @@ fn ig_message_maps_group_like_the_tables() {
         let msg = Message::parse(text.as_bytes()).unwrap();
         let grouped = structure.group(&msg);
         let mut got = Vec::new();
-        fn walk(node: &GroupNode<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
-            for c in node.children() {
-                match c {
-                    Child::Segment(_) => out.push(path[1..].join(".")),
-                    Child::Group(g) => {
-                        path.push(g.name().to_string());
-                        walk(g, path, out);
-                        path.pop();
-                    }
-                }
-            }
-        }
         walk(grouped.root(), &mut vec![root_name], &mut got);
         assert_eq!(got, expected, "{id}: group paths");
         assert!(grouped.unexpected().is_empty(), "{id}: {:?}", grouped.unexpected());

@@ -107,7 +107,9 @@ impl Element {
             Kind::Choice(alts) => alts.iter().for_each(|a| a.for_each_placement(groups, f)),
             Kind::Group { name, children } => {
                 groups.push(name);
-                children.iter().for_each(|c| c.for_each_placement(groups, f));
+                for c in children {
+                    c.for_each_placement(groups, f);
+                }
                 groups.pop();
             }
         }
