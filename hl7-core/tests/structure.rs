@@ -411,3 +411,50 @@ fn ig_message_maps_group_like_the_tables() {
     eprintln!("IG maps: {} structures, {checked} segment placements checked, {skipped} not in our 2.8 tables (2.9 groups and segments, IG naming; HL7_SHOW_SKIPPED=1 lists them)", files.len());
     assert!(checked > 100);
 }
+
+// --- properties -----------------------------------------------------------------------------
+
+mod properties {
+    use hl7_core::structure;
+    use hl7_core::validate::{validate, ValidationOptions};
+    use hl7_core::Message;
+    use proptest::prelude::*;
+
+    const IDS: &[&str] = &[
+        "PID", "PD1", "PV1", "PV2", "EVN", "NK1", "OBR", "OBX", "NTE", "ORC", "SPM", "TQ1", "RXA", "RXR", "SCH", "RGS",
+        "AIS", "AIL", "FT1", "PR1", "ROL", "IN1", "IN2", "MRG", "TXA", "MSA", "ERR", "SFT", "ZXY", "ABC", "DSC",
+    ];
+    const TYPES: &[&str] = &[
+        "ADT^A01", "ADT^A08", "ADT^A17", "ADT^A40", "ORU^R01", "ORM^O01", "OML^O21", "SIU^S12", "DFT^P03", "VXU^V04",
+        "MDM^T02", "RDE^O11", "BAR^P01", "ACK^A01",
+    ];
+    const VERSIONS: &[&str] = &["2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.9", "x"];
+
+    proptest! {
+        /// Any segment sequence: grouping keeps every segment once, in order; validation does not panic.
+        #[test]
+        fn grouping_keeps_every_segment(
+            ids in proptest::collection::vec(proptest::sample::select(IDS), 0..40),
+            msg_type in proptest::sample::select(TYPES),
+            version in proptest::sample::select(VERSIONS),
+        ) {
+            let mut text = format!("MSH|^~\\&|A|B|C|D|20240101||{msg_type}|1|P|{version}\r");
+            for id in &ids {
+                text.push_str(id);
+                text.push_str("|1\r");
+            }
+            let msg = Message::parse(text.as_bytes()).unwrap();
+            let _ = validate(&msg, &ValidationOptions::default());
+            let Ok(grouped) = structure::group(&msg) else {
+                // OML^O21 and RDE^O11 begin with v2.4.
+                prop_assert!(["OML^O21", "RDE^O11"].contains(&msg_type) && ["2.2", "2.3", "2.3.1"].contains(&version));
+                return Ok(());
+            };
+            let order: Vec<usize> = grouped.segments().iter().map(|p| p.index()).collect();
+            prop_assert_eq!(order, (1..=ids.len() + 1).collect::<Vec<_>>());
+            let unexpected = grouped.unexpected().len();
+            let flagged = grouped.segments().iter().filter(|p| !p.is_expected()).count();
+            prop_assert_eq!(unexpected, flagged);
+        }
+    }
+}
