@@ -204,7 +204,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 fn run_corpus(root: &Path, label: &str) {
     let mut files = Vec::new();
     files_under(root, &mut files);
-    let mut messages = 0;
+    let (mut messages, mut clean, mut without_errors) = (0, 0, 0);
     let mut by_code: BTreeMap<(u16, &str), usize> = BTreeMap::new();
     let mut by_source: BTreeMap<String, BTreeMap<u16, usize>> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
@@ -216,6 +216,8 @@ fn run_corpus(root: &Path, label: &str) {
             let Ok(BatchItem::Message(msg)) = item else { continue };
             messages += 1;
             let found = validate(&msg, &ValidationOptions::default());
+            clean += usize::from(found.is_empty());
+            without_errors += usize::from(found.iter().all(|d| d.severity != Severity::Error));
             for d in &found {
                 let sev = match d.severity {
                     Severity::Error => "E",
@@ -238,7 +240,7 @@ fn run_corpus(root: &Path, label: &str) {
             }
         }
     }
-    eprintln!("{label}: {messages} messages validated");
+    eprintln!("{label}: {messages} messages validated, {clean} without diagnostics, {without_errors} without errors");
     eprintln!("{label}: diagnostics by code and severity:");
     for ((code, sev), n) in &by_code {
         eprintln!("  {code} {sev} {n:6}");
