@@ -74,7 +74,7 @@ impl<'a> Batch<'a> {
             batches_in_file: 0,
             in_batch: false,
             in_file: false,
-            pending: None,
+            pending: [None, None],
             started: false,
         }
     }
@@ -152,7 +152,9 @@ pub struct BatchItems<'a> {
     batches_in_file: usize,
     in_batch: bool,
     in_file: bool,
-    pending: Option<Result<BatchItem<'a>, ParseError>>,
+    /// Items decided but not yet yielded, in order (a trailer's count error comes first, then the
+    /// trailer, then any bytes skipped after it).
+    pending: [Option<Result<BatchItem<'a>, ParseError>>; 2],
     started: bool,
 }
 
@@ -204,7 +206,8 @@ impl<'a> Iterator for BatchItems<'a> {
     type Item = Result<BatchItem<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(p) = self.pending.take() {
+        if let Some(p) = self.pending[0].take() {
+            self.pending.swap(0, 1);
             return Some(p);
         }
         if !self.started {
@@ -247,7 +250,7 @@ impl<'a> Iterator for BatchItems<'a> {
         let after = self.skip_breaks(seg_end);
         let next = self.next_boundary(after);
         if next > after {
-            self.pending = Some(Ok(BatchItem::Skipped(Skipped { offset: after, len: next - after })));
+            self.pending[0] = Some(Ok(BatchItem::Skipped(Skipped { offset: after, len: next - after })));
         }
         self.pos = next;
         let item = match kind {
@@ -280,7 +283,8 @@ impl<'a> Iterator for BatchItems<'a> {
                 self.in_batch = false;
                 let found = core::mem::take(&mut self.messages_in_batch);
                 if let Some(e) = Self::check_count(&seg, found) {
-                    self.pending = Some(Ok(BatchItem::BatchTrailer(seg)));
+                    self.pending.swap(0, 1);
+                    self.pending[0] = Some(Ok(BatchItem::BatchTrailer(seg)));
                     return Some(Err(e));
                 }
                 BatchItem::BatchTrailer(seg)
@@ -296,7 +300,8 @@ impl<'a> Iterator for BatchItems<'a> {
                 self.messages_in_batch = 0;
                 let found = core::mem::take(&mut self.batches_in_file);
                 if let Some(e) = Self::check_count(&seg, found) {
-                    self.pending = Some(Ok(BatchItem::FileTrailer(seg)));
+                    self.pending.swap(0, 1);
+                    self.pending[0] = Some(Ok(BatchItem::FileTrailer(seg)));
                     return Some(Err(e));
                 }
                 BatchItem::FileTrailer(seg)

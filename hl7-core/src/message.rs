@@ -495,7 +495,9 @@ fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseE
     // Coarse bound per delimiter, vectorised: fewer occurrences in the whole segment than the limit
     // means no field, repetition or component can exceed it.
     let below = |b: u8, max: usize| max > 0 && memchr::memchr_iter(b, bytes).nth(max - 1).is_none();
-    if below(d.field(), limits.max_fields)
+    // A header segment counts MSH-1 and MSH-2 besides the separators: one field more.
+    let field_budget = if seg.is_header() { limits.max_fields.saturating_sub(1) } else { limits.max_fields };
+    if below(d.field(), field_budget)
         && below(d.repetition(), limits.max_repetitions)
         && below(d.component(), limits.max_components)
         && d.subcomponent().is_none_or(|s| below(s, limits.max_subcomponents))

@@ -345,8 +345,6 @@ fn class06_batch_count_mismatch_is_an_error_item_and_iteration_goes_on() {
 }
 
 #[test]
-#[ignore = "known bug in BatchItems (found by the batch fuzz target): the Skipped item after a \
-            trailer whose count mismatches is overwritten by the pending trailer; un-ignore when fixed"]
 fn class06_batch_junk_after_mismatched_trailer_is_reported() {
     // Same file with a correct and a wrong BTS-1: the line after the trailer must be reported
     // (Skipped 26+10) in both cases. Fuzz input: batch crash-5f56ca20 (bytes 894..1103 in no item).
@@ -701,9 +699,6 @@ fn class12_every_split_point_and_several_frames_per_read() {
 // ---------------------------------------------------------------- fuzz regressions
 
 #[test]
-#[ignore = "known bug in the limit pre-count (found by the parse fuzz target, crash-03e80ee3): a header \
-            id inside a message whose fourth byte is not the field separator (`MSH#x|b|c`) has MSH-1 and \
-            MSH-2 as extra fields, one more than `nf < max_fields` allows; un-ignore when fixed"]
 fn regression_parse_header_segment_inside_a_message_passes_field_limit() {
     let mut opts = ParseOptions::default();
     opts.limits.max_fields = 3;
@@ -718,8 +713,6 @@ fn regression_parse_header_segment_inside_a_message_passes_field_limit() {
 }
 
 #[test]
-#[ignore = "known bug in the wide-encoding sniffing: BOM-less UTF-16BE `\\0M\\0S\\0H\\0|` also contains the \
-            UTF-16LE pattern `M\\0S\\0H\\0` one byte in, and LE is checked first; un-ignore when fixed"]
 fn regression_class08_bomless_utf16be_is_reported_as_big_endian() {
     let utf16be: Vec<u8> = "MSH|^~\\&|A\r".encode_utf16().flat_map(u16::to_be_bytes).collect();
     let e = Message::parse(&utf16be).unwrap_err();
