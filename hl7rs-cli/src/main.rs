@@ -1,5 +1,7 @@
 //! The `hl7rs` command.
 //!
+//! `hl7rs validate [--json] PATH...` lists HL7 error codes with locations per message.
+//!
 //! `hl7rs ack [--code AA|AE|AR] PATH...` writes the acknowledgment of each message.
 //!
 //! `hl7rs parse [--json] PATH...` prints each message's segments and decoded fields. Paths may be
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 mod ack;
 mod parse;
+mod validate;
 
 /// hl7rs: HL7 v2 parsing and integration tools.
 #[derive(Parser, Debug)]
@@ -30,6 +33,25 @@ enum Command {
         /// Print JSON (one document with every file and message) instead of text.
         #[arg(long)]
         json: bool,
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Check each message: segment order, required fields, datatypes, table values, header codes.
+    /// Exits 1 when any message has an error (or a warning, with --strict).
+    Validate {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Leave user-defined tables (0001, 0002, 0004, 0203…) out of the table check.
+        #[arg(long)]
+        no_user_tables: bool,
+        /// Report Z-segments as information.
+        #[arg(long)]
+        z_segments: bool,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        strict: bool,
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -54,5 +76,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { json, paths } => parse::run(&paths, json),
         Command::Ack { code, lf, paths } => ack::run(&paths, code, lf),
+        Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
+            validate::run(&paths, validate::Switches { json, no_user_tables, z_segments, strict })
+        }
     }
 }
