@@ -83,7 +83,7 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
                 match d.severity {
                     Severity::Error => errors += 1,
                     Severity::Warning => warnings += 1,
-                    _ => {}
+                    Severity::Information => {}
                 }
             }
             if switches.json {
