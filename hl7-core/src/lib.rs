@@ -32,10 +32,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Modules beyond the parser
+//! - [`types`]: borrowed datatype views (DTM, NM, CX, XPN, CWE, …) with typed errors and FHIR
+//!   date/dateTime rendering that never invents precision or a zone.
+//! - [`mllp`]: an allocation-free streaming MLLP decoder and encoder.
+//! - [`ack`]: ACK/NAK rules and (with `alloc`) the builder, original and enhanced mode.
+//! - [`build`] (`alloc`): [`MessageBuf`], building and editing messages by path with escaping.
+//! - [`structure`] and [`validate`] (`alloc`): message structures per version as data, grouping
+//!   that never drops a segment, and validation with HL7 error codes.
+//!
 //! ## Features
-//! - `alloc`: `to_cow()` on values, [`escape()`], [`unescape_to_vec`].
+//! - `alloc`: `to_cow()` on values, [`escape()`], [`unescape_to_vec`], [`MessageBuf`], grouping and
+//!   validation.
 //! - `std` (default): `std::error::Error` impls and [`Message::write_to`]; implies `alloc`.
-//! - `encoding`: charset decoding through `encoding_rs` ([`Message::decode_text`]); implies `alloc`.
+//! - `encoding`: charset decoding through `encoding_rs` (`Message::decode_text`); implies `alloc`.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -68,6 +78,8 @@ pub mod validate;
 mod view;
 
 pub use batch::{Batch, BatchItem, BatchItems};
+#[cfg(feature = "alloc")]
+pub use build::MessageBuf;
 pub use charset::{Charset, CharsetReport};
 pub use delimiters::Delimiters;
 pub use error::{Encoding, ErrorKind, Limit, Location, ParseError};
