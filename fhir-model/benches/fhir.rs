@@ -51,10 +51,7 @@ fn bundle() -> Resource {
                     "Laboratory",
                 )],
                 code: Some(coding("http://loinc.org", "718-7", "Hemoglobin [Mass/volume] in Blood")),
-                subject: Some(Reference {
-                    reference: Some(format!("Patient/p{}", i - i % 5).into()),
-                    ..Default::default()
-                }),
+                subject: Some(Reference::new(format!("Patient/p{}", i - i % 5)).into()),
                 effective: Some(fhir_model::ObservationEffective::DateTime(
                     "2024-03-19T15:20:30.586-06:00".parse::<fhir_model::DateTime>().expect("dateTime").into(),
                 )),

@@ -751,12 +751,14 @@ pub(crate) fn ser_one<M: SerializeMap, T: Serialize + Empty + ?Sized>(
     }
 }
 
-struct NonEmpty<'a, T>(&'a [T]);
+/// The items of a slice whose first item is known to be non-empty; later empty items are skipped.
+struct NonEmpty<'a, T>(&'a T, &'a [T]);
 
 impl<T: Serialize + Empty> Serialize for NonEmpty<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(None)?;
-        for x in self.0.iter().filter(|x| !x.is_empty()) {
+        seq.serialize_element(self.0)?;
+        for x in self.1.iter().filter(|x| !x.is_empty()) {
             seq.serialize_element(x)?;
         }
         seq.end()
@@ -770,7 +772,7 @@ pub(crate) fn ser_vec<M: SerializeMap, T: Serialize + Empty>(
     v: &[T],
 ) -> Result<(), M::Error> {
     match v.iter().position(|x| !x.is_empty()) {
-        Some(first) => m.serialize_entry(key, &NonEmpty(&v[first..])),
+        Some(first) => m.serialize_entry(key, &NonEmpty(&v[first], &v[first + 1..])),
         None => Ok(()),
     }
 }

@@ -350,7 +350,7 @@ pub fn emit_resource_enum(out: &mut String, resources: &[String]) {
     let _ = writeln!(out, "    pub fn meta(&self) -> Option<&Meta> {{");
     let _ = writeln!(out, "        match self {{");
     for r in resources {
-        let _ = writeln!(out, "            Self::{r}(x) => x.meta.as_ref(),");
+        let _ = writeln!(out, "            Self::{r}(x) => x.meta.as_deref(),");
     }
     let _ = writeln!(out, "        }}\n    }}\n");
     let _ = writeln!(out, "    /// Contained resources (empty for resources that cannot contain any).");

@@ -22,7 +22,7 @@ pub struct Account {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -50,13 +50,13 @@ pub struct Account {
     /// The party(s) that are responsible for covering the payment of this account, and what order should they be applied to the account (`coverage`, 0..*)
     pub coverage: Vec<AccountCoverage>,
     /// Entity managing the Account (`owner`, 0..1)
-    pub owner: Option<Reference>,
+    pub owner: Option<Box<Reference>>,
     /// Explanation of purpose/use (`description`, 0..1)
     pub description: Option<Primitive<String>>,
     /// The parties ultimately responsible for balancing the Account (`guarantor`, 0..*)
     pub guarantor: Vec<AccountGuarantor>,
     /// Reference to a parent Account (`partOf`, 0..1)
-    pub part_of: Option<Reference>,
+    pub part_of: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -175,7 +175,7 @@ impl Empty for Account {
 impl Validate for Account {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -189,10 +189,10 @@ impl Validate for Account {
         cx.many("subject", &self.subject, 0, u32::MAX);
         cx.one("servicePeriod", self.service_period.as_ref(), 0);
         cx.many("coverage", &self.coverage, 0, u32::MAX);
-        cx.one("owner", self.owner.as_ref(), 0);
+        cx.one("owner", self.owner.as_deref(), 0);
         cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
         cx.many("guarantor", &self.guarantor, 0, u32::MAX);
-        cx.one("partOf", self.part_of.as_ref(), 0);
+        cx.one("partOf", self.part_of.as_deref(), 0);
     }
 }
 
@@ -208,7 +208,7 @@ pub struct AccountCoverage {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// The party(s), such as insurances, that may contribute to the payment of this account (`coverage`, 1..1)
-    pub coverage: Option<Reference>,
+    pub coverage: Option<Box<Reference>>,
     /// The priority of the coverage in the context of this account (`priority`, 0..1)
     pub priority: Option<Primitive<i32>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -276,7 +276,7 @@ impl Validate for AccountCoverage {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("coverage", self.coverage.as_ref(), 1);
+        cx.one("coverage", self.coverage.as_deref(), 1);
         cx.prim("priority", self.priority.as_ref(), 0, Fmt::PositiveInt, None);
     }
 }
@@ -293,7 +293,7 @@ pub struct AccountGuarantor {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Responsible entity (`party`, 1..1)
-    pub party: Option<Reference>,
+    pub party: Option<Box<Reference>>,
     /// Credit or other hold applied (`onHold`, 0..1)
     pub on_hold: Option<Primitive<bool>>,
     /// Guarantee account during (`period`, 0..1)
@@ -372,7 +372,7 @@ impl Validate for AccountGuarantor {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("party", self.party.as_ref(), 1);
+        cx.one("party", self.party.as_deref(), 1);
         cx.prim("onHold", self.on_hold.as_ref(), 0, Fmt::Boolean, None);
         cx.one("period", self.period.as_ref(), 0);
     }

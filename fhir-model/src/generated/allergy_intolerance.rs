@@ -22,7 +22,7 @@ pub struct AllergyIntolerance {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -50,17 +50,17 @@ pub struct AllergyIntolerance {
     /// Code that identifies the allergy or intolerance (`code`, 0..1)
     pub code: Option<CodeableConcept>,
     /// Who the sensitivity is for (`patient`, 1..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// Encounter when the allergy or intolerance was asserted (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// When allergy or intolerance was identified (`onset`, 0..1)
     pub onset: Option<AllergyIntoleranceOnset>,
     /// Date first version of the resource instance was recorded (`recordedDate`, 0..1)
     pub recorded_date: Option<Primitive<crate::DateTime>>,
     /// Who recorded the sensitivity (`recorder`, 0..1)
-    pub recorder: Option<Reference>,
+    pub recorder: Option<Box<Reference>>,
     /// Source of the information about the allergy (`asserter`, 0..1)
-    pub asserter: Option<Reference>,
+    pub asserter: Option<Box<Reference>>,
     /// Date(/time) of last known occurrence of a reaction (`lastOccurrence`, 0..1)
     pub last_occurrence: Option<Primitive<crate::DateTime>>,
     /// Additional text not captured in other fields (`note`, 0..*)
@@ -206,7 +206,7 @@ impl Empty for AllergyIntolerance {
 impl Validate for AllergyIntolerance {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -220,12 +220,12 @@ impl Validate for AllergyIntolerance {
         cx.prims("category", &self.category, 0, u32::MAX, Fmt::Code, Some(&vs::ALLERGY_INTOLERANCE_CATEGORY));
         cx.prim("criticality", self.criticality.as_ref(), 0, Fmt::Code, Some(&vs::ALLERGY_INTOLERANCE_CRITICALITY));
         cx.one("code", self.code.as_ref(), 0);
-        cx.one("patient", self.patient.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("patient", self.patient.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("onset", self.onset.as_ref(), 0);
         cx.prim("recordedDate", self.recorded_date.as_ref(), 0, Fmt::DateTime, None);
-        cx.one("recorder", self.recorder.as_ref(), 0);
-        cx.one("asserter", self.asserter.as_ref(), 0);
+        cx.one("recorder", self.recorder.as_deref(), 0);
+        cx.one("asserter", self.asserter.as_deref(), 0);
         cx.prim("lastOccurrence", self.last_occurrence.as_ref(), 0, Fmt::DateTime, None);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.many("reaction", &self.reaction, 0, u32::MAX);

@@ -22,7 +22,7 @@ pub struct Appointment {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -243,7 +243,7 @@ impl Empty for Appointment {
 impl Validate for Appointment {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -289,7 +289,7 @@ pub struct AppointmentParticipant {
     /// Role of participant in the appointment (`type`, 0..*)
     pub type_: Vec<CodeableConcept>,
     /// Person, Location/HealthcareService or Device (`actor`, 0..1)
-    pub actor: Option<Reference>,
+    pub actor: Option<Box<Reference>>,
     /// required | optional | information-only (`required`, 0..1)
     pub required: Option<Primitive<String>>,
     /// accepted | declined | tentative | needs-action (`status`, 1..1)
@@ -384,7 +384,7 @@ impl Validate for AppointmentParticipant {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("type", &self.type_, 0, u32::MAX);
-        cx.one("actor", self.actor.as_ref(), 0);
+        cx.one("actor", self.actor.as_deref(), 0);
         cx.prim("required", self.required.as_ref(), 0, Fmt::Code, Some(&vs::PARTICIPANTREQUIRED));
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::PARTICIPATIONSTATUS));
         cx.one("period", self.period.as_ref(), 0);

@@ -22,13 +22,13 @@ pub struct Bundle {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
     pub language: Option<Primitive<String>>,
     /// Persistent identifier for the bundle (`identifier`, 0..1)
-    pub identifier: Option<Identifier>,
+    pub identifier: Option<Box<Identifier>>,
     /// document | message | transaction | transaction-response | batch | batch-response | history | searchset | collection (`type`, 1..1)
     pub type_: Option<Primitive<String>>,
     /// When the bundle was assembled (`timestamp`, 0..1)
@@ -40,7 +40,7 @@ pub struct Bundle {
     /// Entry in the bundle - will have a resource or information (`entry`, 0..*)
     pub entry: Vec<BundleEntry>,
     /// Digital Signature (`signature`, 0..1)
-    pub signature: Option<Signature>,
+    pub signature: Option<Box<Signature>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -131,16 +131,16 @@ impl Empty for Bundle {
 impl Validate for Bundle {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
-        cx.one("identifier", self.identifier.as_ref(), 0);
+        cx.one("identifier", self.identifier.as_deref(), 0);
         cx.prim("type", self.type_.as_ref(), 1, Fmt::Code, Some(&vs::BUNDLE_TYPE));
         cx.prim("timestamp", self.timestamp.as_ref(), 0, Fmt::Instant, None);
         cx.prim("total", self.total.as_ref(), 0, Fmt::UnsignedInt, None);
         cx.many("link", &self.link, 0, u32::MAX);
         cx.many("entry", &self.entry, 0, u32::MAX);
-        cx.one("signature", self.signature.as_ref(), 0);
+        cx.one("signature", self.signature.as_deref(), 0);
     }
 }
 

@@ -22,7 +22,7 @@ pub struct ChargeItem {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -48,21 +48,21 @@ pub struct ChargeItem {
     /// A code that identifies the charge, like a billing code (`code`, 1..1)
     pub code: Option<CodeableConcept>,
     /// Individual service was done for/to (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter / Episode associated with event (`context`, 0..1)
-    pub context: Option<Reference>,
+    pub context: Option<Box<Reference>>,
     /// When the charged service was applied (`occurrence`, 0..1)
     pub occurrence: Option<ChargeItemOccurrence>,
     /// Who performed charged service (`performer`, 0..*)
     pub performer: Vec<ChargeItemPerformer>,
     /// Organization providing the charged service (`performingOrganization`, 0..1)
-    pub performing_organization: Option<Reference>,
+    pub performing_organization: Option<Box<Reference>>,
     /// Organization requesting the charged service (`requestingOrganization`, 0..1)
-    pub requesting_organization: Option<Reference>,
+    pub requesting_organization: Option<Box<Reference>>,
     /// Organization that has ownership of the (potential, future) revenue (`costCenter`, 0..1)
-    pub cost_center: Option<Reference>,
+    pub cost_center: Option<Box<Reference>>,
     /// Quantity of which the charge item has been serviced (`quantity`, 0..1)
-    pub quantity: Option<Quantity>,
+    pub quantity: Option<Box<Quantity>>,
     /// Anatomical location, if relevant (`bodysite`, 0..*)
     pub bodysite: Vec<CodeableConcept>,
     /// Factor overriding the associated rules (`factorOverride`, 0..1)
@@ -72,7 +72,7 @@ pub struct ChargeItem {
     /// Reason for overriding the list price/factor (`overrideReason`, 0..1)
     pub override_reason: Option<Primitive<String>>,
     /// Individual who was entering (`enterer`, 0..1)
-    pub enterer: Option<Reference>,
+    pub enterer: Option<Box<Reference>>,
     /// Date the charge item was entered (`enteredDate`, 0..1)
     pub entered_date: Option<Primitive<crate::DateTime>>,
     /// Why was the charged service rendered? (`reason`, 0..*)
@@ -260,7 +260,7 @@ impl Empty for ChargeItem {
 impl Validate for ChargeItem {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -273,19 +273,19 @@ impl Validate for ChargeItem {
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::CHARGEITEM_STATUS));
         cx.many("partOf", &self.part_of, 0, u32::MAX);
         cx.one("code", self.code.as_ref(), 1);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("context", self.context.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("context", self.context.as_deref(), 0);
         cx.choice("occurrence", self.occurrence.as_ref(), 0);
         cx.many("performer", &self.performer, 0, u32::MAX);
-        cx.one("performingOrganization", self.performing_organization.as_ref(), 0);
-        cx.one("requestingOrganization", self.requesting_organization.as_ref(), 0);
-        cx.one("costCenter", self.cost_center.as_ref(), 0);
-        cx.one("quantity", self.quantity.as_ref(), 0);
+        cx.one("performingOrganization", self.performing_organization.as_deref(), 0);
+        cx.one("requestingOrganization", self.requesting_organization.as_deref(), 0);
+        cx.one("costCenter", self.cost_center.as_deref(), 0);
+        cx.one("quantity", self.quantity.as_deref(), 0);
         cx.many("bodysite", &self.bodysite, 0, u32::MAX);
         cx.prim("factorOverride", self.factor_override.as_ref(), 0, Fmt::Decimal, None);
         cx.one("priceOverride", self.price_override.as_ref(), 0);
         cx.prim("overrideReason", self.override_reason.as_ref(), 0, Fmt::String, None);
-        cx.one("enterer", self.enterer.as_ref(), 0);
+        cx.one("enterer", self.enterer.as_deref(), 0);
         cx.prim("enteredDate", self.entered_date.as_ref(), 0, Fmt::DateTime, None);
         cx.many("reason", &self.reason, 0, u32::MAX);
         cx.many("service", &self.service, 0, u32::MAX);
@@ -387,7 +387,7 @@ pub struct ChargeItemPerformer {
     /// What type of performance was done (`function`, 0..1)
     pub function: Option<CodeableConcept>,
     /// Individual who was performing (`actor`, 1..1)
-    pub actor: Option<Reference>,
+    pub actor: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -456,7 +456,7 @@ impl Validate for ChargeItemPerformer {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("function", self.function.as_ref(), 0);
-        cx.one("actor", self.actor.as_ref(), 1);
+        cx.one("actor", self.actor.as_deref(), 1);
     }
 }
 

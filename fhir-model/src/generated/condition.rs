@@ -22,7 +22,7 @@ pub struct Condition {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -50,9 +50,9 @@ pub struct Condition {
     /// Anatomical location, if relevant (`bodySite`, 0..*)
     pub body_site: Vec<CodeableConcept>,
     /// Who has the condition? (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter created as part of (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// Estimated or actual date, date-time, or age (`onset`, 0..1)
     pub onset: Option<ConditionOnset>,
     /// When in resolution/remission (`abatement`, 0..1)
@@ -60,9 +60,9 @@ pub struct Condition {
     /// Date record was first recorded (`recordedDate`, 0..1)
     pub recorded_date: Option<Primitive<crate::DateTime>>,
     /// Who recorded the condition (`recorder`, 0..1)
-    pub recorder: Option<Reference>,
+    pub recorder: Option<Box<Reference>>,
     /// Person who asserts this condition (`asserter`, 0..1)
-    pub asserter: Option<Reference>,
+    pub asserter: Option<Box<Reference>>,
     /// Stage/grade, usually assessed formally (`stage`, 0..*)
     pub stage: Vec<ConditionStage>,
     /// Supporting evidence (`evidence`, 0..*)
@@ -215,7 +215,7 @@ impl Empty for Condition {
 impl Validate for Condition {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -229,13 +229,13 @@ impl Validate for Condition {
         cx.one("severity", self.severity.as_ref(), 0);
         cx.one("code", self.code.as_ref(), 0);
         cx.many("bodySite", &self.body_site, 0, u32::MAX);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("onset", self.onset.as_ref(), 0);
         cx.choice("abatement", self.abatement.as_ref(), 0);
         cx.prim("recordedDate", self.recorded_date.as_ref(), 0, Fmt::DateTime, None);
-        cx.one("recorder", self.recorder.as_ref(), 0);
-        cx.one("asserter", self.asserter.as_ref(), 0);
+        cx.one("recorder", self.recorder.as_deref(), 0);
+        cx.one("asserter", self.asserter.as_deref(), 0);
         cx.many("stage", &self.stage, 0, u32::MAX);
         cx.many("evidence", &self.evidence, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);

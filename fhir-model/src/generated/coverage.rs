@@ -22,7 +22,7 @@ pub struct Coverage {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -42,13 +42,13 @@ pub struct Coverage {
     /// Coverage category such as medical or accident (`type`, 0..1)
     pub type_: Option<CodeableConcept>,
     /// Owner of the policy (`policyHolder`, 0..1)
-    pub policy_holder: Option<Reference>,
+    pub policy_holder: Option<Box<Reference>>,
     /// Subscriber to the policy (`subscriber`, 0..1)
-    pub subscriber: Option<Reference>,
+    pub subscriber: Option<Box<Reference>>,
     /// ID assigned to the subscriber (`subscriberId`, 0..1)
     pub subscriber_id: Option<Primitive<String>>,
     /// Plan beneficiary (`beneficiary`, 1..1)
-    pub beneficiary: Option<Reference>,
+    pub beneficiary: Option<Box<Reference>>,
     /// Dependent number (`dependent`, 0..1)
     pub dependent: Option<Primitive<String>>,
     /// Beneficiary relationship to the subscriber (`relationship`, 0..1)
@@ -202,7 +202,7 @@ impl Empty for Coverage {
 impl Validate for Coverage {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -212,10 +212,10 @@ impl Validate for Coverage {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::FM_STATUS));
         cx.one("type", self.type_.as_ref(), 0);
-        cx.one("policyHolder", self.policy_holder.as_ref(), 0);
-        cx.one("subscriber", self.subscriber.as_ref(), 0);
+        cx.one("policyHolder", self.policy_holder.as_deref(), 0);
+        cx.one("subscriber", self.subscriber.as_deref(), 0);
         cx.prim("subscriberId", self.subscriber_id.as_ref(), 0, Fmt::String, None);
-        cx.one("beneficiary", self.beneficiary.as_ref(), 1);
+        cx.one("beneficiary", self.beneficiary.as_deref(), 1);
         cx.prim("dependent", self.dependent.as_ref(), 0, Fmt::String, None);
         cx.one("relationship", self.relationship.as_ref(), 0);
         cx.one("period", self.period.as_ref(), 0);

@@ -1786,7 +1786,7 @@ pub struct Dosage {
     /// Patient or consumer oriented instructions (`patientInstruction`, 0..1)
     pub patient_instruction: Option<Primitive<String>>,
     /// When medication should be administered (`timing`, 0..1)
-    pub timing: Option<Timing>,
+    pub timing: Option<Box<Timing>>,
     /// Take "as needed" (for x) (`asNeeded`, 0..1)
     pub as_needed: Option<DosageAsNeeded>,
     /// Body site to administer to (`site`, 0..1)
@@ -1798,11 +1798,11 @@ pub struct Dosage {
     /// Amount of medication administered (`doseAndRate`, 0..*)
     pub dose_and_rate: Vec<DosageDoseAndRate>,
     /// Upper limit on medication per unit of time (`maxDosePerPeriod`, 0..1)
-    pub max_dose_per_period: Option<Ratio>,
+    pub max_dose_per_period: Option<Box<Ratio>>,
     /// Upper limit on medication per administration (`maxDosePerAdministration`, 0..1)
-    pub max_dose_per_administration: Option<Quantity>,
+    pub max_dose_per_administration: Option<Box<Quantity>>,
     /// Upper limit on medication per lifetime of the patient (`maxDosePerLifetime`, 0..1)
-    pub max_dose_per_lifetime: Option<Quantity>,
+    pub max_dose_per_lifetime: Option<Box<Quantity>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -1942,15 +1942,15 @@ impl Validate for Dosage {
         cx.prim("text", self.text.as_ref(), 0, Fmt::String, None);
         cx.many("additionalInstruction", &self.additional_instruction, 0, u32::MAX);
         cx.prim("patientInstruction", self.patient_instruction.as_ref(), 0, Fmt::String, None);
-        cx.one("timing", self.timing.as_ref(), 0);
+        cx.one("timing", self.timing.as_deref(), 0);
         cx.choice("asNeeded", self.as_needed.as_ref(), 0);
         cx.one("site", self.site.as_ref(), 0);
         cx.one("route", self.route.as_ref(), 0);
         cx.one("method", self.method.as_ref(), 0);
         cx.many("doseAndRate", &self.dose_and_rate, 0, u32::MAX);
-        cx.one("maxDosePerPeriod", self.max_dose_per_period.as_ref(), 0);
-        cx.one("maxDosePerAdministration", self.max_dose_per_administration.as_ref(), 0);
-        cx.one("maxDosePerLifetime", self.max_dose_per_lifetime.as_ref(), 0);
+        cx.one("maxDosePerPeriod", self.max_dose_per_period.as_deref(), 0);
+        cx.one("maxDosePerAdministration", self.max_dose_per_administration.as_deref(), 0);
+        cx.one("maxDosePerLifetime", self.max_dose_per_lifetime.as_deref(), 0);
     }
 }
 
@@ -6685,17 +6685,17 @@ pub struct ProdCharacteristic {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Where applicable, the height can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`height`, 0..1)
-    pub height: Option<Quantity>,
+    pub height: Option<Box<Quantity>>,
     /// Where applicable, the width can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`width`, 0..1)
-    pub width: Option<Quantity>,
+    pub width: Option<Box<Quantity>>,
     /// Where applicable, the depth can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`depth`, 0..1)
-    pub depth: Option<Quantity>,
+    pub depth: Option<Box<Quantity>>,
     /// Where applicable, the weight can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`weight`, 0..1)
-    pub weight: Option<Quantity>,
+    pub weight: Option<Box<Quantity>>,
     /// Where applicable, the nominal volume can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`nominalVolume`, 0..1)
-    pub nominal_volume: Option<Quantity>,
+    pub nominal_volume: Option<Box<Quantity>>,
     /// Where applicable, the external diameter can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`externalDiameter`, 0..1)
-    pub external_diameter: Option<Quantity>,
+    pub external_diameter: Option<Box<Quantity>>,
     /// Where applicable, the shape can be specified An appropriate controlled vocabulary shall be used The term and the term identifier shall be used (`shape`, 0..1)
     pub shape: Option<Primitive<String>>,
     /// Where applicable, the color can be specified An appropriate controlled vocabulary shall be used The term and the term identifier shall be used (`color`, 0..*)
@@ -6815,12 +6815,12 @@ impl Validate for ProdCharacteristic {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("height", self.height.as_ref(), 0);
-        cx.one("width", self.width.as_ref(), 0);
-        cx.one("depth", self.depth.as_ref(), 0);
-        cx.one("weight", self.weight.as_ref(), 0);
-        cx.one("nominalVolume", self.nominal_volume.as_ref(), 0);
-        cx.one("externalDiameter", self.external_diameter.as_ref(), 0);
+        cx.one("height", self.height.as_deref(), 0);
+        cx.one("width", self.width.as_deref(), 0);
+        cx.one("depth", self.depth.as_deref(), 0);
+        cx.one("weight", self.weight.as_deref(), 0);
+        cx.one("nominalVolume", self.nominal_volume.as_deref(), 0);
+        cx.one("externalDiameter", self.external_diameter.as_deref(), 0);
         cx.prim("shape", self.shape.as_ref(), 0, Fmt::String, None);
         cx.prims("color", &self.color, 0, u32::MAX, Fmt::String, None);
         cx.prims("imprint", &self.imprint, 0, u32::MAX, Fmt::String, None);
@@ -6841,11 +6841,11 @@ pub struct ProductShelfLife {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Unique identifier for the packaged Medicinal Product (`identifier`, 0..1)
-    pub identifier: Option<Identifier>,
+    pub identifier: Option<Box<Identifier>>,
     /// This describes the shelf life, taking into account various scenarios such as shelf life of the packaged Medicinal Product itself, shelf life after transformation where necessary and shelf life after the first opening of a bottle, etc. The shelf life type shall be specified using an appropriate controlled vocabulary The controlled term and the controlled term identifier shall be specified (`type`, 1..1)
     pub type_: Option<CodeableConcept>,
     /// The shelf life time period can be specified using a numerical value for the period of time and its unit of time measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`period`, 1..1)
-    pub period: Option<Quantity>,
+    pub period: Option<Box<Quantity>>,
     /// Special precautions for storage, if any, can be specified using an appropriate controlled vocabulary The controlled term and the controlled term identifier shall be specified (`specialPrecautionsForStorage`, 0..*)
     pub special_precautions_for_storage: Vec<CodeableConcept>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -6927,9 +6927,9 @@ impl Validate for ProductShelfLife {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("identifier", self.identifier.as_ref(), 0);
+        cx.one("identifier", self.identifier.as_deref(), 0);
         cx.one("type", self.type_.as_ref(), 1);
-        cx.one("period", self.period.as_ref(), 1);
+        cx.one("period", self.period.as_deref(), 1);
         cx.many("specialPrecautionsForStorage", &self.special_precautions_for_storage, 0, u32::MAX);
     }
 }
@@ -7057,9 +7057,9 @@ pub struct Range {
     /// Additional content defined by implementations (`extension`, 0..*)
     pub extension: Vec<Extension>,
     /// Low limit (`low`, 0..1)
-    pub low: Option<Quantity>,
+    pub low: Option<Box<Quantity>>,
     /// High limit (`high`, 0..1)
-    pub high: Option<Quantity>,
+    pub high: Option<Box<Quantity>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -7120,8 +7120,8 @@ impl Validate for Range {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("low", self.low.as_ref(), 0);
-        cx.one("high", self.high.as_ref(), 0);
+        cx.one("low", self.low.as_deref(), 0);
+        cx.one("high", self.high.as_deref(), 0);
     }
 }
 
@@ -7135,9 +7135,9 @@ pub struct Ratio {
     /// Additional content defined by implementations (`extension`, 0..*)
     pub extension: Vec<Extension>,
     /// Numerator value (`numerator`, 0..1)
-    pub numerator: Option<Quantity>,
+    pub numerator: Option<Box<Quantity>>,
     /// Denominator value (`denominator`, 0..1)
-    pub denominator: Option<Quantity>,
+    pub denominator: Option<Box<Quantity>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -7195,8 +7195,8 @@ impl Validate for Ratio {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("numerator", self.numerator.as_ref(), 0);
-        cx.one("denominator", self.denominator.as_ref(), 0);
+        cx.one("numerator", self.numerator.as_deref(), 0);
+        cx.one("denominator", self.denominator.as_deref(), 0);
     }
 }
 
@@ -7323,7 +7323,7 @@ pub struct RelatedArtifact {
     /// Where the artifact can be accessed (`url`, 0..1)
     pub url: Option<Primitive<String>>,
     /// What document is being referenced (`document`, 0..1)
-    pub document: Option<Attachment>,
+    pub document: Option<Box<Attachment>>,
     /// What resource is being referenced (`resource`, 0..1)
     pub resource: Option<Primitive<String>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -7424,7 +7424,7 @@ impl Validate for RelatedArtifact {
         cx.prim("display", self.display.as_ref(), 0, Fmt::String, None);
         cx.prim("citation", self.citation.as_ref(), 0, Fmt::Markdown, None);
         cx.prim("url", self.url.as_ref(), 0, Fmt::Url, None);
-        cx.one("document", self.document.as_ref(), 0);
+        cx.one("document", self.document.as_deref(), 0);
         cx.prim("resource", self.resource.as_ref(), 0, Fmt::Canonical, None);
     }
 }
@@ -7439,7 +7439,7 @@ pub struct SampledData {
     /// Additional content defined by implementations (`extension`, 0..*)
     pub extension: Vec<Extension>,
     /// Zero value and units (`origin`, 1..1)
-    pub origin: Option<Quantity>,
+    pub origin: Option<Box<Quantity>>,
     /// Number of milliseconds between samples (`period`, 1..1)
     pub period: Option<Primitive<crate::Decimal>>,
     /// Multiply data by this before adding to origin (`factor`, 0..1)
@@ -7545,7 +7545,7 @@ impl Validate for SampledData {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("origin", self.origin.as_ref(), 1);
+        cx.one("origin", self.origin.as_deref(), 1);
         cx.prim("period", self.period.as_ref(), 1, Fmt::Decimal, None);
         cx.prim("factor", self.factor.as_ref(), 0, Fmt::Decimal, None);
         cx.prim("lowerLimit", self.lower_limit.as_ref(), 0, Fmt::Decimal, None);
@@ -7569,9 +7569,9 @@ pub struct Signature {
     /// When the signature was created (`when`, 1..1)
     pub when: Option<Primitive<crate::Instant>>,
     /// Who signed (`who`, 1..1)
-    pub who: Option<Reference>,
+    pub who: Option<Box<Reference>>,
     /// The party represented (`onBehalfOf`, 0..1)
-    pub on_behalf_of: Option<Reference>,
+    pub on_behalf_of: Option<Box<Reference>>,
     /// The technical format of the signed resources (`targetFormat`, 0..1)
     pub target_format: Option<Primitive<String>>,
     /// The technical format of the signature (`sigFormat`, 0..1)
@@ -7671,8 +7671,8 @@ impl Validate for Signature {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("type", &self.type_, 1, u32::MAX);
         cx.prim("when", self.when.as_ref(), 1, Fmt::Instant, None);
-        cx.one("who", self.who.as_ref(), 1);
-        cx.one("onBehalfOf", self.on_behalf_of.as_ref(), 0);
+        cx.one("who", self.who.as_deref(), 1);
+        cx.one("onBehalfOf", self.on_behalf_of.as_deref(), 0);
         cx.prim("targetFormat", self.target_format.as_ref(), 0, Fmt::Code, Some(&vs::MIMETYPES));
         cx.prim("sigFormat", self.sig_format.as_ref(), 0, Fmt::Code, Some(&vs::MIMETYPES));
         cx.prim("data", self.data.as_ref(), 0, Fmt::Base64Binary, None);
@@ -7842,9 +7842,9 @@ pub struct SubstanceAmountReferenceRange {
     /// Additional content defined by implementations (`extension`, 0..*)
     pub extension: Vec<Extension>,
     /// Lower limit possible or expected (`lowLimit`, 0..1)
-    pub low_limit: Option<Quantity>,
+    pub low_limit: Option<Box<Quantity>>,
     /// Upper limit possible or expected (`highLimit`, 0..1)
-    pub high_limit: Option<Quantity>,
+    pub high_limit: Option<Box<Quantity>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -7902,8 +7902,8 @@ impl Validate for SubstanceAmountReferenceRange {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("lowLimit", self.low_limit.as_ref(), 0);
-        cx.one("highLimit", self.high_limit.as_ref(), 0);
+        cx.one("lowLimit", self.low_limit.as_deref(), 0);
+        cx.one("highLimit", self.high_limit.as_deref(), 0);
     }
 }
 
@@ -8259,7 +8259,7 @@ pub struct TriggerDefinition {
     /// Triggering data of the event (multiple = 'and') (`data`, 0..*)
     pub data: Vec<DataRequirement>,
     /// Whether the event triggers (boolean expression) (`condition`, 0..1)
-    pub condition: Option<Expression>,
+    pub condition: Option<Box<Expression>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -8355,7 +8355,7 @@ impl Validate for TriggerDefinition {
         cx.prim("name", self.name.as_ref(), 0, Fmt::String, None);
         cx.choice("timing", self.timing.as_ref(), 0);
         cx.many("data", &self.data, 0, u32::MAX);
-        cx.one("condition", self.condition.as_ref(), 0);
+        cx.one("condition", self.condition.as_deref(), 0);
     }
 }
 
@@ -8415,7 +8415,7 @@ pub struct UsageContext {
     /// Additional content defined by implementations (`extension`, 0..*)
     pub extension: Vec<Extension>,
     /// Type of context being specified (`code`, 1..1)
-    pub code: Option<Coding>,
+    pub code: Option<Box<Coding>>,
     /// Value that defines the context (`value`, 1..1)
     pub value: Option<UsageContextValue>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -8490,7 +8490,7 @@ impl Validate for UsageContext {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("code", self.code.as_ref(), 1);
+        cx.one("code", self.code.as_deref(), 1);
         cx.choice("value", self.value.as_ref(), 1);
     }
 }

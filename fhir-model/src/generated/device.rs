@@ -22,7 +22,7 @@ pub struct Device {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -38,7 +38,7 @@ pub struct Device {
     /// Instance identifier (`identifier`, 0..*)
     pub identifier: Vec<Identifier>,
     /// The reference to the definition for the device (`definition`, 0..1)
-    pub definition: Option<Reference>,
+    pub definition: Option<Box<Reference>>,
     /// Unique Device Identifier (UDI) Barcode string (`udiCarrier`, 0..*)
     pub udi_carrier: Vec<DeviceUdiCarrier>,
     /// active | inactive | entered-in-error | unknown (`status`, 0..1)
@@ -72,13 +72,13 @@ pub struct Device {
     /// The actual configuration settings of a device as it actually operates, e.g., regulation status, time properties (`property`, 0..*)
     pub property: Vec<DeviceProperty>,
     /// Patient to whom Device is affixed (`patient`, 0..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// Organization responsible for device (`owner`, 0..1)
-    pub owner: Option<Reference>,
+    pub owner: Option<Box<Reference>>,
     /// Details for human/organization for support (`contact`, 0..*)
     pub contact: Vec<ContactPoint>,
     /// Where the device is found (`location`, 0..1)
-    pub location: Option<Reference>,
+    pub location: Option<Box<Reference>>,
     /// Network address to contact device (`url`, 0..1)
     pub url: Option<Primitive<String>>,
     /// Device notes and comments (`note`, 0..*)
@@ -86,7 +86,7 @@ pub struct Device {
     /// Safety Characteristics of Device (`safety`, 0..*)
     pub safety: Vec<CodeableConcept>,
     /// The parent device (`parent`, 0..1)
-    pub parent: Option<Reference>,
+    pub parent: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -257,7 +257,7 @@ impl Empty for Device {
 impl Validate for Device {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -265,7 +265,7 @@ impl Validate for Device {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
-        cx.one("definition", self.definition.as_ref(), 0);
+        cx.one("definition", self.definition.as_deref(), 0);
         cx.many("udiCarrier", &self.udi_carrier, 0, u32::MAX);
         cx.prim("status", self.status.as_ref(), 0, Fmt::Code, Some(&vs::DEVICE_STATUS));
         cx.many("statusReason", &self.status_reason, 0, u32::MAX);
@@ -282,14 +282,14 @@ impl Validate for Device {
         cx.many("specialization", &self.specialization, 0, u32::MAX);
         cx.many("version", &self.version, 0, u32::MAX);
         cx.many("property", &self.property, 0, u32::MAX);
-        cx.one("patient", self.patient.as_ref(), 0);
-        cx.one("owner", self.owner.as_ref(), 0);
+        cx.one("patient", self.patient.as_deref(), 0);
+        cx.one("owner", self.owner.as_deref(), 0);
         cx.many("contact", &self.contact, 0, u32::MAX);
-        cx.one("location", self.location.as_ref(), 0);
+        cx.one("location", self.location.as_deref(), 0);
         cx.prim("url", self.url.as_ref(), 0, Fmt::Uri, None);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.many("safety", &self.safety, 0, u32::MAX);
-        cx.one("parent", self.parent.as_ref(), 0);
+        cx.one("parent", self.parent.as_deref(), 0);
     }
 }
 
@@ -619,7 +619,7 @@ pub struct DeviceVersion {
     /// The type of the device version (`type`, 0..1)
     pub type_: Option<CodeableConcept>,
     /// A single component of the device version (`component`, 0..1)
-    pub component: Option<Identifier>,
+    pub component: Option<Box<Identifier>>,
     /// The version text (`value`, 1..1)
     pub value: Option<Primitive<String>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -697,7 +697,7 @@ impl Validate for DeviceVersion {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("type", self.type_.as_ref(), 0);
-        cx.one("component", self.component.as_ref(), 0);
+        cx.one("component", self.component.as_deref(), 0);
         cx.prim("value", self.value.as_ref(), 1, Fmt::String, None);
     }
 }

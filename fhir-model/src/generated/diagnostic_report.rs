@@ -22,7 +22,7 @@ pub struct DiagnosticReport {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -46,9 +46,9 @@ pub struct DiagnosticReport {
     /// Name/Code for this diagnostic report (`code`, 1..1)
     pub code: Option<CodeableConcept>,
     /// The subject of the report - usually, but not always, the patient (`subject`, 0..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Health care event when test ordered (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// Clinically relevant time/time-period for report (`effective`, 0..1)
     pub effective: Option<DiagnosticReportEffective>,
     /// DateTime this version was made (`issued`, 0..1)
@@ -211,7 +211,7 @@ impl Empty for DiagnosticReport {
 impl Validate for DiagnosticReport {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -223,8 +223,8 @@ impl Validate for DiagnosticReport {
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::DIAGNOSTIC_REPORT_STATUS));
         cx.many("category", &self.category, 0, u32::MAX);
         cx.one("code", self.code.as_ref(), 1);
-        cx.one("subject", self.subject.as_ref(), 0);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 0);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("effective", self.effective.as_ref(), 0);
         cx.prim("issued", self.issued.as_ref(), 0, Fmt::Instant, None);
         cx.many("performer", &self.performer, 0, u32::MAX);
@@ -289,7 +289,7 @@ pub struct DiagnosticReportMedia {
     /// Comment about the image (e.g. explanation) (`comment`, 0..1)
     pub comment: Option<Primitive<String>>,
     /// Reference to the image source (`link`, 1..1)
-    pub link: Option<Reference>,
+    pub link: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -362,7 +362,7 @@ impl Validate for DiagnosticReportMedia {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("comment", self.comment.as_ref(), 0, Fmt::String, None);
-        cx.one("link", self.link.as_ref(), 1);
+        cx.one("link", self.link.as_deref(), 1);
     }
 }
 

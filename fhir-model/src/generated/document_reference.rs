@@ -22,7 +22,7 @@ pub struct DocumentReference {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -36,7 +36,7 @@ pub struct DocumentReference {
     /// Extensions that cannot be ignored (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Master Version Specific Identifier (`masterIdentifier`, 0..1)
-    pub master_identifier: Option<Identifier>,
+    pub master_identifier: Option<Box<Identifier>>,
     /// Other identifiers for the document (`identifier`, 0..*)
     pub identifier: Vec<Identifier>,
     /// current | superseded | entered-in-error (`status`, 1..1)
@@ -48,15 +48,15 @@ pub struct DocumentReference {
     /// Categorization of document (`category`, 0..*)
     pub category: Vec<CodeableConcept>,
     /// Who/what is the subject of the document (`subject`, 0..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// When this document reference was created (`date`, 0..1)
     pub date: Option<Primitive<crate::Instant>>,
     /// Who and/or what authored the document (`author`, 0..*)
     pub author: Vec<Reference>,
     /// Who/what authenticated the document (`authenticator`, 0..1)
-    pub authenticator: Option<Reference>,
+    pub authenticator: Option<Box<Reference>>,
     /// Organization which maintains the document (`custodian`, 0..1)
-    pub custodian: Option<Reference>,
+    pub custodian: Option<Box<Reference>>,
     /// Relationships to other documents (`relatesTo`, 0..*)
     pub relates_to: Vec<DocumentReferenceRelatesTo>,
     /// Human-readable description (`description`, 0..1)
@@ -199,24 +199,24 @@ impl Empty for DocumentReference {
 impl Validate for DocumentReference {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
         cx.many("contained", &self.contained, 0, u32::MAX);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("masterIdentifier", self.master_identifier.as_ref(), 0);
+        cx.one("masterIdentifier", self.master_identifier.as_deref(), 0);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::DOCUMENT_REFERENCE_STATUS));
         cx.prim("docStatus", self.doc_status.as_ref(), 0, Fmt::Code, Some(&vs::COMPOSITION_STATUS));
         cx.one("type", self.type_.as_ref(), 0);
         cx.many("category", &self.category, 0, u32::MAX);
-        cx.one("subject", self.subject.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 0);
         cx.prim("date", self.date.as_ref(), 0, Fmt::Instant, None);
         cx.many("author", &self.author, 0, u32::MAX);
-        cx.one("authenticator", self.authenticator.as_ref(), 0);
-        cx.one("custodian", self.custodian.as_ref(), 0);
+        cx.one("authenticator", self.authenticator.as_deref(), 0);
+        cx.one("custodian", self.custodian.as_deref(), 0);
         cx.many("relatesTo", &self.relates_to, 0, u32::MAX);
         cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
         cx.many("securityLabel", &self.security_label, 0, u32::MAX);
@@ -239,7 +239,7 @@ pub struct DocumentReferenceRelatesTo {
     /// replaces | transforms | signs | appends (`code`, 1..1)
     pub code: Option<Primitive<String>>,
     /// Target of the relationship (`target`, 1..1)
-    pub target: Option<Reference>,
+    pub target: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -312,7 +312,7 @@ impl Validate for DocumentReferenceRelatesTo {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("code", self.code.as_ref(), 1, Fmt::Code, Some(&vs::DOCUMENT_RELATIONSHIP_TYPE));
-        cx.one("target", self.target.as_ref(), 1);
+        cx.one("target", self.target.as_deref(), 1);
     }
 }
 
@@ -328,9 +328,9 @@ pub struct DocumentReferenceContent {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Where to access the document (`attachment`, 1..1)
-    pub attachment: Option<Attachment>,
+    pub attachment: Option<Box<Attachment>>,
     /// Format/content rules for the document (`format`, 0..1)
-    pub format: Option<Coding>,
+    pub format: Option<Box<Coding>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -398,8 +398,8 @@ impl Validate for DocumentReferenceContent {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("attachment", self.attachment.as_ref(), 1);
-        cx.one("format", self.format.as_ref(), 0);
+        cx.one("attachment", self.attachment.as_deref(), 1);
+        cx.one("format", self.format.as_deref(), 0);
     }
 }
 
@@ -425,7 +425,7 @@ pub struct DocumentReferenceContext {
     /// Additional details about where the content was created (e.g. clinical specialty) (`practiceSetting`, 0..1)
     pub practice_setting: Option<CodeableConcept>,
     /// Patient demographics from source (`sourcePatientInfo`, 0..1)
-    pub source_patient_info: Option<Reference>,
+    pub source_patient_info: Option<Box<Reference>>,
     /// Related identifiers or resources (`related`, 0..*)
     pub related: Vec<Reference>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -524,7 +524,7 @@ impl Validate for DocumentReferenceContext {
         cx.one("period", self.period.as_ref(), 0);
         cx.one("facilityType", self.facility_type.as_ref(), 0);
         cx.one("practiceSetting", self.practice_setting.as_ref(), 0);
-        cx.one("sourcePatientInfo", self.source_patient_info.as_ref(), 0);
+        cx.one("sourcePatientInfo", self.source_patient_info.as_deref(), 0);
         cx.many("related", &self.related, 0, u32::MAX);
     }
 }

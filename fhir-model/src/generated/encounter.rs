@@ -22,7 +22,7 @@ pub struct Encounter {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -42,7 +42,7 @@ pub struct Encounter {
     /// List of past encounter statuses (`statusHistory`, 0..*)
     pub status_history: Vec<EncounterStatusHistory>,
     /// Classification of patient encounter (`class`, 1..1)
-    pub class: Option<Coding>,
+    pub class: Option<Box<Coding>>,
     /// List of past encounter classes (`classHistory`, 0..*)
     pub class_history: Vec<EncounterClassHistory>,
     /// Specific type of encounter (`type`, 0..*)
@@ -52,7 +52,7 @@ pub struct Encounter {
     /// Indicates the urgency of the encounter (`priority`, 0..1)
     pub priority: Option<CodeableConcept>,
     /// The patient or group present at the encounter (`subject`, 0..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Episode(s) of care that this encounter should be recorded against (`episodeOfCare`, 0..*)
     pub episode_of_care: Vec<Reference>,
     /// The ServiceRequest that initiated this encounter (`basedOn`, 0..*)
@@ -64,7 +64,7 @@ pub struct Encounter {
     /// The start and end time of the encounter (`period`, 0..1)
     pub period: Option<Period>,
     /// Quantity of time the encounter lasted (less time absent) (`length`, 0..1)
-    pub length: Option<Duration>,
+    pub length: Option<Box<Duration>>,
     /// Coded reason the encounter takes place (`reasonCode`, 0..*)
     pub reason_code: Vec<CodeableConcept>,
     /// Reason the encounter takes place (reference) (`reasonReference`, 0..*)
@@ -78,9 +78,9 @@ pub struct Encounter {
     /// List of locations where the patient has been (`location`, 0..*)
     pub location: Vec<EncounterLocation>,
     /// The organization (facility) responsible for this encounter (`serviceProvider`, 0..1)
-    pub service_provider: Option<Reference>,
+    pub service_provider: Option<Box<Reference>>,
     /// Another Encounter this encounter is part of (`partOf`, 0..1)
-    pub part_of: Option<Reference>,
+    pub part_of: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -224,7 +224,7 @@ impl Empty for Encounter {
 impl Validate for Encounter {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -234,26 +234,26 @@ impl Validate for Encounter {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::ENCOUNTER_STATUS));
         cx.many("statusHistory", &self.status_history, 0, u32::MAX);
-        cx.one("class", self.class.as_ref(), 1);
+        cx.one("class", self.class.as_deref(), 1);
         cx.many("classHistory", &self.class_history, 0, u32::MAX);
         cx.many("type", &self.type_, 0, u32::MAX);
         cx.one("serviceType", self.service_type.as_ref(), 0);
         cx.one("priority", self.priority.as_ref(), 0);
-        cx.one("subject", self.subject.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 0);
         cx.many("episodeOfCare", &self.episode_of_care, 0, u32::MAX);
         cx.many("basedOn", &self.based_on, 0, u32::MAX);
         cx.many("participant", &self.participant, 0, u32::MAX);
         cx.many("appointment", &self.appointment, 0, u32::MAX);
         cx.one("period", self.period.as_ref(), 0);
-        cx.one("length", self.length.as_ref(), 0);
+        cx.one("length", self.length.as_deref(), 0);
         cx.many("reasonCode", &self.reason_code, 0, u32::MAX);
         cx.many("reasonReference", &self.reason_reference, 0, u32::MAX);
         cx.many("diagnosis", &self.diagnosis, 0, u32::MAX);
         cx.many("account", &self.account, 0, u32::MAX);
         cx.one("hospitalization", self.hospitalization.as_deref(), 0);
         cx.many("location", &self.location, 0, u32::MAX);
-        cx.one("serviceProvider", self.service_provider.as_ref(), 0);
-        cx.one("partOf", self.part_of.as_ref(), 0);
+        cx.one("serviceProvider", self.service_provider.as_deref(), 0);
+        cx.one("partOf", self.part_of.as_deref(), 0);
     }
 }
 
@@ -357,7 +357,7 @@ pub struct EncounterClassHistory {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// inpatient | outpatient | ambulatory | emergency + (`class`, 1..1)
-    pub class: Option<Coding>,
+    pub class: Option<Box<Coding>>,
     /// The time that the episode was in the specified class (`period`, 1..1)
     pub period: Option<Period>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -427,7 +427,7 @@ impl Validate for EncounterClassHistory {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("class", self.class.as_ref(), 1);
+        cx.one("class", self.class.as_deref(), 1);
         cx.one("period", self.period.as_ref(), 1);
     }
 }
@@ -448,7 +448,7 @@ pub struct EncounterParticipant {
     /// Period of time during the encounter that the participant participated (`period`, 0..1)
     pub period: Option<Period>,
     /// Persons involved in the encounter other than the patient (`individual`, 0..1)
-    pub individual: Option<Reference>,
+    pub individual: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -524,7 +524,7 @@ impl Validate for EncounterParticipant {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("type", &self.type_, 0, u32::MAX);
         cx.one("period", self.period.as_ref(), 0);
-        cx.one("individual", self.individual.as_ref(), 0);
+        cx.one("individual", self.individual.as_deref(), 0);
     }
 }
 
@@ -540,7 +540,7 @@ pub struct EncounterDiagnosis {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// The diagnosis or procedure relevant to the encounter (`condition`, 1..1)
-    pub condition: Option<Reference>,
+    pub condition: Option<Box<Reference>>,
     /// Role that this diagnosis has within the encounter (e.g. admission, billing, discharge …) (`use`, 0..1)
     pub use_: Option<CodeableConcept>,
     /// Ranking of the diagnosis (for each role type) (`rank`, 0..1)
@@ -619,7 +619,7 @@ impl Validate for EncounterDiagnosis {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("condition", self.condition.as_ref(), 1);
+        cx.one("condition", self.condition.as_deref(), 1);
         cx.one("use", self.use_.as_ref(), 0);
         cx.prim("rank", self.rank.as_ref(), 0, Fmt::PositiveInt, None);
     }
@@ -637,9 +637,9 @@ pub struct EncounterHospitalization {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Pre-admission identifier (`preAdmissionIdentifier`, 0..1)
-    pub pre_admission_identifier: Option<Identifier>,
+    pub pre_admission_identifier: Option<Box<Identifier>>,
     /// The location/organization from which the patient came before admission (`origin`, 0..1)
-    pub origin: Option<Reference>,
+    pub origin: Option<Box<Reference>>,
     /// From where patient was admitted (physician referral, transfer) (`admitSource`, 0..1)
     pub admit_source: Option<CodeableConcept>,
     /// The type of hospital re-admission that has occurred (if any). If the value is absent, then this is not identified as a readmission (`reAdmission`, 0..1)
@@ -651,7 +651,7 @@ pub struct EncounterHospitalization {
     /// Wheelchair, translator, stretcher, etc. (`specialArrangement`, 0..*)
     pub special_arrangement: Vec<CodeableConcept>,
     /// Location/organization to which the patient is discharged (`destination`, 0..1)
-    pub destination: Option<Reference>,
+    pub destination: Option<Box<Reference>>,
     /// Category or kind of location after discharge (`dischargeDisposition`, 0..1)
     pub discharge_disposition: Option<CodeableConcept>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -757,14 +757,14 @@ impl Validate for EncounterHospitalization {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("preAdmissionIdentifier", self.pre_admission_identifier.as_ref(), 0);
-        cx.one("origin", self.origin.as_ref(), 0);
+        cx.one("preAdmissionIdentifier", self.pre_admission_identifier.as_deref(), 0);
+        cx.one("origin", self.origin.as_deref(), 0);
         cx.one("admitSource", self.admit_source.as_ref(), 0);
         cx.one("reAdmission", self.re_admission.as_ref(), 0);
         cx.many("dietPreference", &self.diet_preference, 0, u32::MAX);
         cx.many("specialCourtesy", &self.special_courtesy, 0, u32::MAX);
         cx.many("specialArrangement", &self.special_arrangement, 0, u32::MAX);
-        cx.one("destination", self.destination.as_ref(), 0);
+        cx.one("destination", self.destination.as_deref(), 0);
         cx.one("dischargeDisposition", self.discharge_disposition.as_ref(), 0);
     }
 }
@@ -781,7 +781,7 @@ pub struct EncounterLocation {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Location the encounter takes place (`location`, 1..1)
-    pub location: Option<Reference>,
+    pub location: Option<Box<Reference>>,
     /// planned | active | reserved | completed (`status`, 0..1)
     pub status: Option<Primitive<String>>,
     /// The physical type of the location (usually the level in the location hierachy - bed room ward etc.) (`physicalType`, 0..1)
@@ -868,7 +868,7 @@ impl Validate for EncounterLocation {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("location", self.location.as_ref(), 1);
+        cx.one("location", self.location.as_deref(), 1);
         cx.prim("status", self.status.as_ref(), 0, Fmt::Code, Some(&vs::ENCOUNTER_LOCATION_STATUS));
         cx.one("physicalType", self.physical_type.as_ref(), 0);
         cx.one("period", self.period.as_ref(), 0);

@@ -22,7 +22,7 @@ pub struct EpisodeOfCare {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -46,15 +46,15 @@ pub struct EpisodeOfCare {
     /// The list of diagnosis relevant to this episode of care (`diagnosis`, 0..*)
     pub diagnosis: Vec<EpisodeOfCareDiagnosis>,
     /// The patient who is the focus of this episode of care (`patient`, 1..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// Organization that assumes care (`managingOrganization`, 0..1)
-    pub managing_organization: Option<Reference>,
+    pub managing_organization: Option<Box<Reference>>,
     /// Interval during responsibility is assumed (`period`, 0..1)
     pub period: Option<Period>,
     /// Originating Referral Request(s) (`referralRequest`, 0..*)
     pub referral_request: Vec<Reference>,
     /// Care manager/care coordinator for the patient (`careManager`, 0..1)
-    pub care_manager: Option<Reference>,
+    pub care_manager: Option<Box<Reference>>,
     /// Other practitioners facilitating this episode of care (`team`, 0..*)
     pub team: Vec<Reference>,
     /// The set of accounts that may be used for billing for this EpisodeOfCare (`account`, 0..*)
@@ -177,7 +177,7 @@ impl Empty for EpisodeOfCare {
 impl Validate for EpisodeOfCare {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -189,11 +189,11 @@ impl Validate for EpisodeOfCare {
         cx.many("statusHistory", &self.status_history, 0, u32::MAX);
         cx.many("type", &self.type_, 0, u32::MAX);
         cx.many("diagnosis", &self.diagnosis, 0, u32::MAX);
-        cx.one("patient", self.patient.as_ref(), 1);
-        cx.one("managingOrganization", self.managing_organization.as_ref(), 0);
+        cx.one("patient", self.patient.as_deref(), 1);
+        cx.one("managingOrganization", self.managing_organization.as_deref(), 0);
         cx.one("period", self.period.as_ref(), 0);
         cx.many("referralRequest", &self.referral_request, 0, u32::MAX);
-        cx.one("careManager", self.care_manager.as_ref(), 0);
+        cx.one("careManager", self.care_manager.as_deref(), 0);
         cx.many("team", &self.team, 0, u32::MAX);
         cx.many("account", &self.account, 0, u32::MAX);
     }
@@ -299,7 +299,7 @@ pub struct EpisodeOfCareDiagnosis {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Conditions/problems/diagnoses this episode of care is for (`condition`, 1..1)
-    pub condition: Option<Reference>,
+    pub condition: Option<Box<Reference>>,
     /// Role that this diagnosis has within the episode of care (e.g. admission, billing, discharge …) (`role`, 0..1)
     pub role: Option<CodeableConcept>,
     /// Ranking of the diagnosis (for each role type) (`rank`, 0..1)
@@ -375,7 +375,7 @@ impl Validate for EpisodeOfCareDiagnosis {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("condition", self.condition.as_ref(), 1);
+        cx.one("condition", self.condition.as_deref(), 1);
         cx.one("role", self.role.as_ref(), 0);
         cx.prim("rank", self.rank.as_ref(), 0, Fmt::PositiveInt, None);
     }

@@ -22,7 +22,7 @@ pub struct Immunization {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -44,9 +44,9 @@ pub struct Immunization {
     /// Vaccine product administered (`vaccineCode`, 1..1)
     pub vaccine_code: Option<CodeableConcept>,
     /// Who was immunized (`patient`, 1..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// Encounter immunization was part of (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// Vaccine administration date (`occurrence`, 1..1)
     pub occurrence: Option<ImmunizationOccurrence>,
     /// When the immunization was first captured in the subject's record (`recorded`, 0..1)
@@ -56,9 +56,9 @@ pub struct Immunization {
     /// Indicates the source of a secondarily reported record (`reportOrigin`, 0..1)
     pub report_origin: Option<CodeableConcept>,
     /// Where immunization occurred (`location`, 0..1)
-    pub location: Option<Reference>,
+    pub location: Option<Box<Reference>>,
     /// Vaccine manufacturer (`manufacturer`, 0..1)
-    pub manufacturer: Option<Reference>,
+    pub manufacturer: Option<Box<Reference>>,
     /// Vaccine lot number (`lotNumber`, 0..1)
     pub lot_number: Option<Primitive<String>>,
     /// Vaccine expiration date (`expirationDate`, 0..1)
@@ -68,7 +68,7 @@ pub struct Immunization {
     /// How vaccine entered body (`route`, 0..1)
     pub route: Option<CodeableConcept>,
     /// Amount of vaccine administered (`doseQuantity`, 0..1)
-    pub dose_quantity: Option<Quantity>,
+    pub dose_quantity: Option<Box<Quantity>>,
     /// Who performed event (`performer`, 0..*)
     pub performer: Vec<ImmunizationPerformer>,
     /// Additional immunization notes (`note`, 0..*)
@@ -261,7 +261,7 @@ impl Empty for Immunization {
 impl Validate for Immunization {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -272,19 +272,19 @@ impl Validate for Immunization {
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::IMMUNIZATION_STATUS));
         cx.one("statusReason", self.status_reason.as_ref(), 0);
         cx.one("vaccineCode", self.vaccine_code.as_ref(), 1);
-        cx.one("patient", self.patient.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("patient", self.patient.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("occurrence", self.occurrence.as_ref(), 1);
         cx.prim("recorded", self.recorded.as_ref(), 0, Fmt::DateTime, None);
         cx.prim("primarySource", self.primary_source.as_ref(), 0, Fmt::Boolean, None);
         cx.one("reportOrigin", self.report_origin.as_ref(), 0);
-        cx.one("location", self.location.as_ref(), 0);
-        cx.one("manufacturer", self.manufacturer.as_ref(), 0);
+        cx.one("location", self.location.as_deref(), 0);
+        cx.one("manufacturer", self.manufacturer.as_deref(), 0);
         cx.prim("lotNumber", self.lot_number.as_ref(), 0, Fmt::String, None);
         cx.prim("expirationDate", self.expiration_date.as_ref(), 0, Fmt::Date, None);
         cx.one("site", self.site.as_ref(), 0);
         cx.one("route", self.route.as_ref(), 0);
-        cx.one("doseQuantity", self.dose_quantity.as_ref(), 0);
+        cx.one("doseQuantity", self.dose_quantity.as_deref(), 0);
         cx.many("performer", &self.performer, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.many("reasonCode", &self.reason_code, 0, u32::MAX);
@@ -349,7 +349,7 @@ pub struct ImmunizationPerformer {
     /// What type of performance was done (`function`, 0..1)
     pub function: Option<CodeableConcept>,
     /// Individual or organization who was performing (`actor`, 1..1)
-    pub actor: Option<Reference>,
+    pub actor: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -418,7 +418,7 @@ impl Validate for ImmunizationPerformer {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("function", self.function.as_ref(), 0);
-        cx.one("actor", self.actor.as_ref(), 1);
+        cx.one("actor", self.actor.as_deref(), 1);
     }
 }
 
@@ -548,7 +548,7 @@ pub struct ImmunizationReaction {
     /// When reaction started (`date`, 0..1)
     pub date: Option<Primitive<crate::DateTime>>,
     /// Additional information on reaction (`detail`, 0..1)
-    pub detail: Option<Reference>,
+    pub detail: Option<Box<Reference>>,
     /// Indicates self-reported reaction (`reported`, 0..1)
     pub reported: Option<Primitive<bool>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -630,7 +630,7 @@ impl Validate for ImmunizationReaction {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("date", self.date.as_ref(), 0, Fmt::DateTime, None);
-        cx.one("detail", self.detail.as_ref(), 0);
+        cx.one("detail", self.detail.as_deref(), 0);
         cx.prim("reported", self.reported.as_ref(), 0, Fmt::Boolean, None);
     }
 }
@@ -649,7 +649,7 @@ pub struct ImmunizationProtocolApplied {
     /// Name of vaccine series (`series`, 0..1)
     pub series: Option<Primitive<String>>,
     /// Who is responsible for publishing the recommendations (`authority`, 0..1)
-    pub authority: Option<Reference>,
+    pub authority: Option<Box<Reference>>,
     /// Vaccine preventatable disease being targetted (`targetDisease`, 0..*)
     pub target_disease: Vec<CodeableConcept>,
     /// Dose number within series (`doseNumber`, 1..1)
@@ -758,7 +758,7 @@ impl Validate for ImmunizationProtocolApplied {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("series", self.series.as_ref(), 0, Fmt::String, None);
-        cx.one("authority", self.authority.as_ref(), 0);
+        cx.one("authority", self.authority.as_deref(), 0);
         cx.many("targetDisease", &self.target_disease, 0, u32::MAX);
         cx.choice("doseNumber", self.dose_number.as_ref(), 1);
         cx.choice("seriesDoses", self.series_doses.as_ref(), 0);

@@ -22,7 +22,7 @@ pub struct ImmunizationRecommendation {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -38,11 +38,11 @@ pub struct ImmunizationRecommendation {
     /// Business identifier (`identifier`, 0..*)
     pub identifier: Vec<Identifier>,
     /// Who this profile is for (`patient`, 1..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// Date recommendation(s) created (`date`, 1..1)
     pub date: Option<Primitive<crate::DateTime>>,
     /// Who is responsible for protocol (`authority`, 0..1)
-    pub authority: Option<Reference>,
+    pub authority: Option<Box<Reference>>,
     /// Vaccine administration recommendations (`recommendation`, 1..*)
     pub recommendation: Vec<ImmunizationRecommendationRecommendation>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -140,7 +140,7 @@ impl Empty for ImmunizationRecommendation {
 impl Validate for ImmunizationRecommendation {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -148,9 +148,9 @@ impl Validate for ImmunizationRecommendation {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
-        cx.one("patient", self.patient.as_ref(), 1);
+        cx.one("patient", self.patient.as_deref(), 1);
         cx.prim("date", self.date.as_ref(), 1, Fmt::DateTime, None);
-        cx.one("authority", self.authority.as_ref(), 0);
+        cx.one("authority", self.authority.as_deref(), 0);
         cx.many("recommendation", &self.recommendation, 1, u32::MAX);
     }
 }

@@ -22,7 +22,7 @@ pub struct Location {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -40,7 +40,7 @@ pub struct Location {
     /// active | suspended | inactive (`status`, 0..1)
     pub status: Option<Primitive<String>>,
     /// The operational status of the location (typically only for a bed/room) (`operationalStatus`, 0..1)
-    pub operational_status: Option<Coding>,
+    pub operational_status: Option<Box<Coding>>,
     /// Name of the location as used by humans (`name`, 0..1)
     pub name: Option<Primitive<String>>,
     /// A list of alternate names that the location is known as, or was known as, in the past (`alias`, 0..*)
@@ -54,15 +54,15 @@ pub struct Location {
     /// Contact details of the location (`telecom`, 0..*)
     pub telecom: Vec<ContactPoint>,
     /// Physical location (`address`, 0..1)
-    pub address: Option<Address>,
+    pub address: Option<Box<Address>>,
     /// Physical form of the location (`physicalType`, 0..1)
     pub physical_type: Option<CodeableConcept>,
     /// The absolute geographic location (`position`, 0..1)
     pub position: Option<Box<LocationPosition>>,
     /// Organization responsible for provisioning and upkeep (`managingOrganization`, 0..1)
-    pub managing_organization: Option<Reference>,
+    pub managing_organization: Option<Box<Reference>>,
     /// Another Location this one is physically a part of (`partOf`, 0..1)
-    pub part_of: Option<Reference>,
+    pub part_of: Option<Box<Reference>>,
     /// What days/times during a week is this location usually open (`hoursOfOperation`, 0..*)
     pub hours_of_operation: Vec<LocationHoursOfOperation>,
     /// Description of availability exceptions (`availabilityExceptions`, 0..1)
@@ -214,7 +214,7 @@ impl Empty for Location {
 impl Validate for Location {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -223,18 +223,18 @@ impl Validate for Location {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("status", self.status.as_ref(), 0, Fmt::Code, Some(&vs::LOCATION_STATUS));
-        cx.one("operationalStatus", self.operational_status.as_ref(), 0);
+        cx.one("operationalStatus", self.operational_status.as_deref(), 0);
         cx.prim("name", self.name.as_ref(), 0, Fmt::String, None);
         cx.prims("alias", &self.alias, 0, u32::MAX, Fmt::String, None);
         cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
         cx.prim("mode", self.mode.as_ref(), 0, Fmt::Code, Some(&vs::LOCATION_MODE));
         cx.many("type", &self.type_, 0, u32::MAX);
         cx.many("telecom", &self.telecom, 0, u32::MAX);
-        cx.one("address", self.address.as_ref(), 0);
+        cx.one("address", self.address.as_deref(), 0);
         cx.one("physicalType", self.physical_type.as_ref(), 0);
         cx.one("position", self.position.as_deref(), 0);
-        cx.one("managingOrganization", self.managing_organization.as_ref(), 0);
-        cx.one("partOf", self.part_of.as_ref(), 0);
+        cx.one("managingOrganization", self.managing_organization.as_deref(), 0);
+        cx.one("partOf", self.part_of.as_deref(), 0);
         cx.many("hoursOfOperation", &self.hours_of_operation, 0, u32::MAX);
         cx.prim("availabilityExceptions", self.availability_exceptions.as_ref(), 0, Fmt::String, None);
         cx.many("endpoint", &self.endpoint, 0, u32::MAX);

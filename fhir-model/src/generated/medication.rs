@@ -22,7 +22,7 @@ pub struct Medication {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -42,11 +42,11 @@ pub struct Medication {
     /// active | inactive | entered-in-error (`status`, 0..1)
     pub status: Option<Primitive<String>>,
     /// Manufacturer of the item (`manufacturer`, 0..1)
-    pub manufacturer: Option<Reference>,
+    pub manufacturer: Option<Box<Reference>>,
     /// powder | tablets | capsule + (`form`, 0..1)
     pub form: Option<CodeableConcept>,
     /// Amount of drug in package (`amount`, 0..1)
-    pub amount: Option<Ratio>,
+    pub amount: Option<Box<Ratio>>,
     /// Active or inactive ingredient (`ingredient`, 0..*)
     pub ingredient: Vec<MedicationIngredient>,
     /// Details about packaged medications (`batch`, 0..1)
@@ -158,7 +158,7 @@ impl Empty for Medication {
 impl Validate for Medication {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -168,9 +168,9 @@ impl Validate for Medication {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.one("code", self.code.as_ref(), 0);
         cx.prim("status", self.status.as_ref(), 0, Fmt::Code, Some(&vs::MEDICATION_STATUS));
-        cx.one("manufacturer", self.manufacturer.as_ref(), 0);
+        cx.one("manufacturer", self.manufacturer.as_deref(), 0);
         cx.one("form", self.form.as_ref(), 0);
-        cx.one("amount", self.amount.as_ref(), 0);
+        cx.one("amount", self.amount.as_deref(), 0);
         cx.many("ingredient", &self.ingredient, 0, u32::MAX);
         cx.one("batch", self.batch.as_deref(), 0);
     }
@@ -192,7 +192,7 @@ pub struct MedicationIngredient {
     /// Active ingredient indicator (`isActive`, 0..1)
     pub is_active: Option<Primitive<bool>>,
     /// Quantity of ingredient present (`strength`, 0..1)
-    pub strength: Option<Ratio>,
+    pub strength: Option<Box<Ratio>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -270,7 +270,7 @@ impl Validate for MedicationIngredient {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.choice("item", self.item.as_ref(), 1);
         cx.prim("isActive", self.is_active.as_ref(), 0, Fmt::Boolean, None);
-        cx.one("strength", self.strength.as_ref(), 0);
+        cx.one("strength", self.strength.as_deref(), 0);
     }
 }
 

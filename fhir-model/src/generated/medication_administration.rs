@@ -22,7 +22,7 @@ pub struct MedicationAdministration {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -50,9 +50,9 @@ pub struct MedicationAdministration {
     /// What was administered (`medication`, 1..1)
     pub medication: Option<MedicationAdministrationMedication>,
     /// Who received medication (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter or Episode of Care administered as part of (`context`, 0..1)
-    pub context: Option<Reference>,
+    pub context: Option<Box<Reference>>,
     /// Additional information to support administration (`supportingInformation`, 0..*)
     pub supporting_information: Vec<Reference>,
     /// Start and end time of administration (`effective`, 1..1)
@@ -64,7 +64,7 @@ pub struct MedicationAdministration {
     /// Condition or observation that supports why the medication was administered (`reasonReference`, 0..*)
     pub reason_reference: Vec<Reference>,
     /// Request administration performed against (`request`, 0..1)
-    pub request: Option<Reference>,
+    pub request: Option<Box<Reference>>,
     /// Device used to administer (`device`, 0..*)
     pub device: Vec<Reference>,
     /// Information about the administration (`note`, 0..*)
@@ -218,7 +218,7 @@ impl Empty for MedicationAdministration {
 impl Validate for MedicationAdministration {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -232,14 +232,14 @@ impl Validate for MedicationAdministration {
         cx.many("statusReason", &self.status_reason, 0, u32::MAX);
         cx.one("category", self.category.as_ref(), 0);
         cx.choice("medication", self.medication.as_ref(), 1);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("context", self.context.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("context", self.context.as_deref(), 0);
         cx.many("supportingInformation", &self.supporting_information, 0, u32::MAX);
         cx.choice("effective", self.effective.as_ref(), 1);
         cx.many("performer", &self.performer, 0, u32::MAX);
         cx.many("reasonCode", &self.reason_code, 0, u32::MAX);
         cx.many("reasonReference", &self.reason_reference, 0, u32::MAX);
-        cx.one("request", self.request.as_ref(), 0);
+        cx.one("request", self.request.as_deref(), 0);
         cx.many("device", &self.device, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.one("dosage", self.dosage.as_deref(), 0);
@@ -333,7 +333,7 @@ pub struct MedicationAdministrationPerformer {
     /// Type of performance (`function`, 0..1)
     pub function: Option<CodeableConcept>,
     /// Who performed the medication administration (`actor`, 1..1)
-    pub actor: Option<Reference>,
+    pub actor: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -402,7 +402,7 @@ impl Validate for MedicationAdministrationPerformer {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("function", self.function.as_ref(), 0);
-        cx.one("actor", self.actor.as_ref(), 1);
+        cx.one("actor", self.actor.as_deref(), 1);
     }
 }
 
@@ -426,7 +426,7 @@ pub struct MedicationAdministrationDosage {
     /// How drug was administered (`method`, 0..1)
     pub method: Option<CodeableConcept>,
     /// Amount of medication per dose (`dose`, 0..1)
-    pub dose: Option<Quantity>,
+    pub dose: Option<Box<Quantity>>,
     /// Dose quantity per unit of time (`rate`, 0..1)
     pub rate: Option<MedicationAdministrationDosageRate>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -520,7 +520,7 @@ impl Validate for MedicationAdministrationDosage {
         cx.one("site", self.site.as_ref(), 0);
         cx.one("route", self.route.as_ref(), 0);
         cx.one("method", self.method.as_ref(), 0);
-        cx.one("dose", self.dose.as_ref(), 0);
+        cx.one("dose", self.dose.as_deref(), 0);
         cx.choice("rate", self.rate.as_ref(), 0);
     }
 }

@@ -22,7 +22,7 @@ pub struct MedicationRequest {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -54,21 +54,21 @@ pub struct MedicationRequest {
     /// Medication to be taken (`medication`, 1..1)
     pub medication: Option<MedicationRequestMedication>,
     /// Who or group medication request is for (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter created as part of encounter/admission/stay (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// Information to support ordering of the medication (`supportingInformation`, 0..*)
     pub supporting_information: Vec<Reference>,
     /// When request was initially authored (`authoredOn`, 0..1)
     pub authored_on: Option<Primitive<crate::DateTime>>,
     /// Who/What requested the Request (`requester`, 0..1)
-    pub requester: Option<Reference>,
+    pub requester: Option<Box<Reference>>,
     /// Intended performer of administration (`performer`, 0..1)
-    pub performer: Option<Reference>,
+    pub performer: Option<Box<Reference>>,
     /// Desired kind of performer of the medication administration (`performerType`, 0..1)
     pub performer_type: Option<CodeableConcept>,
     /// Person who entered the request (`recorder`, 0..1)
-    pub recorder: Option<Reference>,
+    pub recorder: Option<Box<Reference>>,
     /// Reason or indication for ordering or not ordering the medication (`reasonCode`, 0..*)
     pub reason_code: Vec<CodeableConcept>,
     /// Condition or observation that supports why the prescription is being written (`reasonReference`, 0..*)
@@ -80,7 +80,7 @@ pub struct MedicationRequest {
     /// What request fulfills (`basedOn`, 0..*)
     pub based_on: Vec<Reference>,
     /// Composite request this is part of (`groupIdentifier`, 0..1)
-    pub group_identifier: Option<Identifier>,
+    pub group_identifier: Option<Box<Identifier>>,
     /// Overall pattern of medication administration (`courseOfTherapyType`, 0..1)
     pub course_of_therapy_type: Option<CodeableConcept>,
     /// Associated insurance coverage (`insurance`, 0..*)
@@ -94,7 +94,7 @@ pub struct MedicationRequest {
     /// Any restrictions on medication substitution (`substitution`, 0..1)
     pub substitution: Option<Box<MedicationRequestSubstitution>>,
     /// An order/prescription that is being replaced (`priorPrescription`, 0..1)
-    pub prior_prescription: Option<Reference>,
+    pub prior_prescription: Option<Box<Reference>>,
     /// Clinical Issue with action (`detectedIssue`, 0..*)
     pub detected_issue: Vec<Reference>,
     /// A list of events of interest in the lifecycle (`eventHistory`, 0..*)
@@ -281,7 +281,7 @@ impl Empty for MedicationRequest {
 impl Validate for MedicationRequest {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -297,27 +297,27 @@ impl Validate for MedicationRequest {
         cx.prim("doNotPerform", self.do_not_perform.as_ref(), 0, Fmt::Boolean, None);
         cx.choice("reported", self.reported.as_ref(), 0);
         cx.choice("medication", self.medication.as_ref(), 1);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.many("supportingInformation", &self.supporting_information, 0, u32::MAX);
         cx.prim("authoredOn", self.authored_on.as_ref(), 0, Fmt::DateTime, None);
-        cx.one("requester", self.requester.as_ref(), 0);
-        cx.one("performer", self.performer.as_ref(), 0);
+        cx.one("requester", self.requester.as_deref(), 0);
+        cx.one("performer", self.performer.as_deref(), 0);
         cx.one("performerType", self.performer_type.as_ref(), 0);
-        cx.one("recorder", self.recorder.as_ref(), 0);
+        cx.one("recorder", self.recorder.as_deref(), 0);
         cx.many("reasonCode", &self.reason_code, 0, u32::MAX);
         cx.many("reasonReference", &self.reason_reference, 0, u32::MAX);
         cx.prims("instantiatesCanonical", &self.instantiates_canonical, 0, u32::MAX, Fmt::Canonical, None);
         cx.prims("instantiatesUri", &self.instantiates_uri, 0, u32::MAX, Fmt::Uri, None);
         cx.many("basedOn", &self.based_on, 0, u32::MAX);
-        cx.one("groupIdentifier", self.group_identifier.as_ref(), 0);
+        cx.one("groupIdentifier", self.group_identifier.as_deref(), 0);
         cx.one("courseOfTherapyType", self.course_of_therapy_type.as_ref(), 0);
         cx.many("insurance", &self.insurance, 0, u32::MAX);
         cx.many("note", &self.note, 0, u32::MAX);
         cx.many("dosageInstruction", &self.dosage_instruction, 0, u32::MAX);
         cx.one("dispenseRequest", self.dispense_request.as_deref(), 0);
         cx.one("substitution", self.substitution.as_deref(), 0);
-        cx.one("priorPrescription", self.prior_prescription.as_ref(), 0);
+        cx.one("priorPrescription", self.prior_prescription.as_deref(), 0);
         cx.many("detectedIssue", &self.detected_issue, 0, u32::MAX);
         cx.many("eventHistory", &self.event_history, 0, u32::MAX);
     }
@@ -409,17 +409,17 @@ pub struct MedicationRequestDispenseRequest {
     /// First fill details (`initialFill`, 0..1)
     pub initial_fill: Option<Box<MedicationRequestDispenseRequestInitialFill>>,
     /// Minimum period of time between dispenses (`dispenseInterval`, 0..1)
-    pub dispense_interval: Option<Duration>,
+    pub dispense_interval: Option<Box<Duration>>,
     /// Time period supply is authorized for (`validityPeriod`, 0..1)
     pub validity_period: Option<Period>,
     /// Number of refills authorized (`numberOfRepeatsAllowed`, 0..1)
     pub number_of_repeats_allowed: Option<Primitive<i32>>,
     /// Amount of medication to supply per dispense (`quantity`, 0..1)
-    pub quantity: Option<Quantity>,
+    pub quantity: Option<Box<Quantity>>,
     /// Number of days supply per dispense (`expectedSupplyDuration`, 0..1)
-    pub expected_supply_duration: Option<Duration>,
+    pub expected_supply_duration: Option<Box<Duration>>,
     /// Intended dispenser (`performer`, 0..1)
-    pub performer: Option<Reference>,
+    pub performer: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -516,12 +516,12 @@ impl Validate for MedicationRequestDispenseRequest {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("initialFill", self.initial_fill.as_deref(), 0);
-        cx.one("dispenseInterval", self.dispense_interval.as_ref(), 0);
+        cx.one("dispenseInterval", self.dispense_interval.as_deref(), 0);
         cx.one("validityPeriod", self.validity_period.as_ref(), 0);
         cx.prim("numberOfRepeatsAllowed", self.number_of_repeats_allowed.as_ref(), 0, Fmt::UnsignedInt, None);
-        cx.one("quantity", self.quantity.as_ref(), 0);
-        cx.one("expectedSupplyDuration", self.expected_supply_duration.as_ref(), 0);
-        cx.one("performer", self.performer.as_ref(), 0);
+        cx.one("quantity", self.quantity.as_deref(), 0);
+        cx.one("expectedSupplyDuration", self.expected_supply_duration.as_deref(), 0);
+        cx.one("performer", self.performer.as_deref(), 0);
     }
 }
 
@@ -537,9 +537,9 @@ pub struct MedicationRequestDispenseRequestInitialFill {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// First fill quantity (`quantity`, 0..1)
-    pub quantity: Option<Quantity>,
+    pub quantity: Option<Box<Quantity>>,
     /// First fill duration (`duration`, 0..1)
-    pub duration: Option<Duration>,
+    pub duration: Option<Box<Duration>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -604,8 +604,8 @@ impl Validate for MedicationRequestDispenseRequestInitialFill {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("quantity", self.quantity.as_ref(), 0);
-        cx.one("duration", self.duration.as_ref(), 0);
+        cx.one("quantity", self.quantity.as_deref(), 0);
+        cx.one("duration", self.duration.as_deref(), 0);
     }
 }
 

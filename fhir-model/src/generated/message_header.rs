@@ -22,7 +22,7 @@ pub struct MessageHeader {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -40,15 +40,15 @@ pub struct MessageHeader {
     /// Message destination application(s) (`destination`, 0..*)
     pub destination: Vec<MessageHeaderDestination>,
     /// Real world sender of the message (`sender`, 0..1)
-    pub sender: Option<Reference>,
+    pub sender: Option<Box<Reference>>,
     /// The source of the data entry (`enterer`, 0..1)
-    pub enterer: Option<Reference>,
+    pub enterer: Option<Box<Reference>>,
     /// The source of the decision (`author`, 0..1)
-    pub author: Option<Reference>,
+    pub author: Option<Box<Reference>>,
     /// Message source application (`source`, 1..1)
     pub source: Option<Box<MessageHeaderSource>>,
     /// Final responsibility for event (`responsible`, 0..1)
-    pub responsible: Option<Reference>,
+    pub responsible: Option<Box<Reference>>,
     /// Cause of event (`reason`, 0..1)
     pub reason: Option<CodeableConcept>,
     /// If this is a reply to prior message (`response`, 0..1)
@@ -172,7 +172,7 @@ impl Empty for MessageHeader {
 impl Validate for MessageHeader {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -181,11 +181,11 @@ impl Validate for MessageHeader {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.choice("event", self.event.as_ref(), 1);
         cx.many("destination", &self.destination, 0, u32::MAX);
-        cx.one("sender", self.sender.as_ref(), 0);
-        cx.one("enterer", self.enterer.as_ref(), 0);
-        cx.one("author", self.author.as_ref(), 0);
+        cx.one("sender", self.sender.as_deref(), 0);
+        cx.one("enterer", self.enterer.as_deref(), 0);
+        cx.one("author", self.author.as_deref(), 0);
         cx.one("source", self.source.as_deref(), 1);
-        cx.one("responsible", self.responsible.as_ref(), 0);
+        cx.one("responsible", self.responsible.as_deref(), 0);
         cx.one("reason", self.reason.as_ref(), 0);
         cx.one("response", self.response.as_deref(), 0);
         cx.many("focus", &self.focus, 0, u32::MAX);
@@ -243,11 +243,11 @@ pub struct MessageHeaderDestination {
     /// Name of system (`name`, 0..1)
     pub name: Option<Primitive<String>>,
     /// Particular delivery destination within the destination (`target`, 0..1)
-    pub target: Option<Reference>,
+    pub target: Option<Box<Reference>>,
     /// Actual destination address or id (`endpoint`, 1..1)
     pub endpoint: Option<Primitive<String>>,
     /// Intended "real-world" recipient for the data (`receiver`, 0..1)
-    pub receiver: Option<Reference>,
+    pub receiver: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -330,9 +330,9 @@ impl Validate for MessageHeaderDestination {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("name", self.name.as_ref(), 0, Fmt::String, None);
-        cx.one("target", self.target.as_ref(), 0);
+        cx.one("target", self.target.as_deref(), 0);
         cx.prim("endpoint", self.endpoint.as_ref(), 1, Fmt::Url, None);
-        cx.one("receiver", self.receiver.as_ref(), 0);
+        cx.one("receiver", self.receiver.as_deref(), 0);
     }
 }
 
@@ -354,7 +354,7 @@ pub struct MessageHeaderSource {
     /// Version of software running (`version`, 0..1)
     pub version: Option<Primitive<String>>,
     /// Human contact for problems (`contact`, 0..1)
-    pub contact: Option<ContactPoint>,
+    pub contact: Option<Box<ContactPoint>>,
     /// Actual message source address or id (`endpoint`, 1..1)
     pub endpoint: Option<Primitive<String>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -446,7 +446,7 @@ impl Validate for MessageHeaderSource {
         cx.prim("name", self.name.as_ref(), 0, Fmt::String, None);
         cx.prim("software", self.software.as_ref(), 0, Fmt::String, None);
         cx.prim("version", self.version.as_ref(), 0, Fmt::String, None);
-        cx.one("contact", self.contact.as_ref(), 0);
+        cx.one("contact", self.contact.as_deref(), 0);
         cx.prim("endpoint", self.endpoint.as_ref(), 1, Fmt::Url, None);
     }
 }
@@ -467,7 +467,7 @@ pub struct MessageHeaderResponse {
     /// ok | transient-error | fatal-error (`code`, 1..1)
     pub code: Option<Primitive<String>>,
     /// Specific list of hints/warnings/errors (`details`, 0..1)
-    pub details: Option<Reference>,
+    pub details: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -551,7 +551,7 @@ impl Validate for MessageHeaderResponse {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("identifier", self.identifier.as_ref(), 1, Fmt::Id, None);
         cx.prim("code", self.code.as_ref(), 1, Fmt::Code, Some(&vs::RESPONSE_CODE));
-        cx.one("details", self.details.as_ref(), 0);
+        cx.one("details", self.details.as_deref(), 0);
     }
 }
 

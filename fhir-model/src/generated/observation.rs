@@ -22,7 +22,7 @@ pub struct Observation {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -48,11 +48,11 @@ pub struct Observation {
     /// Type of observation (code / type) (`code`, 1..1)
     pub code: Option<CodeableConcept>,
     /// Who and/or what the observation is about (`subject`, 0..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// What the observation is about, when it is not about the subject of record (`focus`, 0..*)
     pub focus: Vec<Reference>,
     /// Healthcare event during which this observation is made (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// Clinically relevant time/time-period for observation (`effective`, 0..1)
     pub effective: Option<ObservationEffective>,
     /// Date/Time this version was made available (`issued`, 0..1)
@@ -72,9 +72,9 @@ pub struct Observation {
     /// How it was done (`method`, 0..1)
     pub method: Option<CodeableConcept>,
     /// Specimen used for this observation (`specimen`, 0..1)
-    pub specimen: Option<Reference>,
+    pub specimen: Option<Box<Reference>>,
     /// (Measurement) Device (`device`, 0..1)
-    pub device: Option<Reference>,
+    pub device: Option<Box<Reference>>,
     /// Provides guide for interpretation (`referenceRange`, 0..*)
     pub reference_range: Vec<ObservationReferenceRange>,
     /// Related resource that belongs to the Observation group (`hasMember`, 0..*)
@@ -258,7 +258,7 @@ impl Empty for Observation {
 impl Validate for Observation {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -271,9 +271,9 @@ impl Validate for Observation {
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::OBSERVATION_STATUS));
         cx.many("category", &self.category, 0, u32::MAX);
         cx.one("code", self.code.as_ref(), 1);
-        cx.one("subject", self.subject.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 0);
         cx.many("focus", &self.focus, 0, u32::MAX);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("effective", self.effective.as_ref(), 0);
         cx.prim("issued", self.issued.as_ref(), 0, Fmt::Instant, None);
         cx.many("performer", &self.performer, 0, u32::MAX);
@@ -283,8 +283,8 @@ impl Validate for Observation {
         cx.many("note", &self.note, 0, u32::MAX);
         cx.one("bodySite", self.body_site.as_ref(), 0);
         cx.one("method", self.method.as_ref(), 0);
-        cx.one("specimen", self.specimen.as_ref(), 0);
-        cx.one("device", self.device.as_ref(), 0);
+        cx.one("specimen", self.specimen.as_deref(), 0);
+        cx.one("device", self.device.as_deref(), 0);
         cx.many("referenceRange", &self.reference_range, 0, u32::MAX);
         cx.many("hasMember", &self.has_member, 0, u32::MAX);
         cx.many("derivedFrom", &self.derived_from, 0, u32::MAX);
@@ -431,15 +431,15 @@ pub struct ObservationReferenceRange {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Low Range, if relevant (`low`, 0..1)
-    pub low: Option<Quantity>,
+    pub low: Option<Box<Quantity>>,
     /// High Range, if relevant (`high`, 0..1)
-    pub high: Option<Quantity>,
+    pub high: Option<Box<Quantity>>,
     /// Reference range qualifier (`type`, 0..1)
     pub type_: Option<CodeableConcept>,
     /// Reference range population (`appliesTo`, 0..*)
     pub applies_to: Vec<CodeableConcept>,
     /// Applicable age range, if relevant (`age`, 0..1)
-    pub age: Option<Range>,
+    pub age: Option<Box<Range>>,
     /// Text based reference range in an observation (`text`, 0..1)
     pub text: Option<Primitive<String>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -525,11 +525,11 @@ impl Validate for ObservationReferenceRange {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("low", self.low.as_ref(), 0);
-        cx.one("high", self.high.as_ref(), 0);
+        cx.one("low", self.low.as_deref(), 0);
+        cx.one("high", self.high.as_deref(), 0);
         cx.one("type", self.type_.as_ref(), 0);
         cx.many("appliesTo", &self.applies_to, 0, u32::MAX);
-        cx.one("age", self.age.as_ref(), 0);
+        cx.one("age", self.age.as_deref(), 0);
         cx.prim("text", self.text.as_ref(), 0, Fmt::String, None);
     }
 }

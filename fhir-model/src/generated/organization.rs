@@ -22,7 +22,7 @@ pub struct Organization {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -50,7 +50,7 @@ pub struct Organization {
     /// An address for the organization (`address`, 0..*)
     pub address: Vec<Address>,
     /// The organization of which this organization forms a part (`partOf`, 0..1)
-    pub part_of: Option<Reference>,
+    pub part_of: Option<Box<Reference>>,
     /// Contact for the organization for a certain purpose (`contact`, 0..*)
     pub contact: Vec<OrganizationContact>,
     /// Technical endpoints providing access to services operated for the organization (`endpoint`, 0..*)
@@ -165,7 +165,7 @@ impl Empty for Organization {
 impl Validate for Organization {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -179,7 +179,7 @@ impl Validate for Organization {
         cx.prims("alias", &self.alias, 0, u32::MAX, Fmt::String, None);
         cx.many("telecom", &self.telecom, 0, u32::MAX);
         cx.many("address", &self.address, 0, u32::MAX);
-        cx.one("partOf", self.part_of.as_ref(), 0);
+        cx.one("partOf", self.part_of.as_deref(), 0);
         cx.many("contact", &self.contact, 0, u32::MAX);
         cx.many("endpoint", &self.endpoint, 0, u32::MAX);
     }
@@ -199,11 +199,11 @@ pub struct OrganizationContact {
     /// The type of contact (`purpose`, 0..1)
     pub purpose: Option<CodeableConcept>,
     /// A name associated with the contact (`name`, 0..1)
-    pub name: Option<HumanName>,
+    pub name: Option<Box<HumanName>>,
     /// Contact details (telephone, email, etc.) for a contact (`telecom`, 0..*)
     pub telecom: Vec<ContactPoint>,
     /// Visiting or postal addresses for the contact (`address`, 0..1)
-    pub address: Option<Address>,
+    pub address: Option<Box<Address>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -278,9 +278,9 @@ impl Validate for OrganizationContact {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("purpose", self.purpose.as_ref(), 0);
-        cx.one("name", self.name.as_ref(), 0);
+        cx.one("name", self.name.as_deref(), 0);
         cx.many("telecom", &self.telecom, 0, u32::MAX);
-        cx.one("address", self.address.as_ref(), 0);
+        cx.one("address", self.address.as_deref(), 0);
     }
 }
 

@@ -22,7 +22,7 @@ pub struct Patient {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -64,7 +64,7 @@ pub struct Patient {
     /// Patient's nominated primary care provider (`generalPractitioner`, 0..*)
     pub general_practitioner: Vec<Reference>,
     /// Organization that is the custodian of the patient record (`managingOrganization`, 0..1)
-    pub managing_organization: Option<Reference>,
+    pub managing_organization: Option<Box<Reference>>,
     /// Link to another patient resource that concerns the same actual person (`link`, 0..*)
     pub link: Vec<PatientLink>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -210,7 +210,7 @@ impl Empty for Patient {
 impl Validate for Patient {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -231,7 +231,7 @@ impl Validate for Patient {
         cx.many("contact", &self.contact, 0, u32::MAX);
         cx.many("communication", &self.communication, 0, u32::MAX);
         cx.many("generalPractitioner", &self.general_practitioner, 0, u32::MAX);
-        cx.one("managingOrganization", self.managing_organization.as_ref(), 0);
+        cx.one("managingOrganization", self.managing_organization.as_deref(), 0);
         cx.many("link", &self.link, 0, u32::MAX);
     }
 }
@@ -322,15 +322,15 @@ pub struct PatientContact {
     /// The kind of relationship (`relationship`, 0..*)
     pub relationship: Vec<CodeableConcept>,
     /// A name associated with the contact person (`name`, 0..1)
-    pub name: Option<HumanName>,
+    pub name: Option<Box<HumanName>>,
     /// A contact detail for the person (`telecom`, 0..*)
     pub telecom: Vec<ContactPoint>,
     /// Address for the contact person (`address`, 0..1)
-    pub address: Option<Address>,
+    pub address: Option<Box<Address>>,
     /// male | female | other | unknown (`gender`, 0..1)
     pub gender: Option<Primitive<String>>,
     /// Organization that is associated with the contact (`organization`, 0..1)
-    pub organization: Option<Reference>,
+    pub organization: Option<Box<Reference>>,
     /// The period during which this contact person or organization is valid to be contacted relating to this patient (`period`, 0..1)
     pub period: Option<Period>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -423,11 +423,11 @@ impl Validate for PatientContact {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("relationship", &self.relationship, 0, u32::MAX);
-        cx.one("name", self.name.as_ref(), 0);
+        cx.one("name", self.name.as_deref(), 0);
         cx.many("telecom", &self.telecom, 0, u32::MAX);
-        cx.one("address", self.address.as_ref(), 0);
+        cx.one("address", self.address.as_deref(), 0);
         cx.prim("gender", self.gender.as_ref(), 0, Fmt::Code, Some(&vs::ADMINISTRATIVE_GENDER));
-        cx.one("organization", self.organization.as_ref(), 0);
+        cx.one("organization", self.organization.as_deref(), 0);
         cx.one("period", self.period.as_ref(), 0);
     }
 }
@@ -532,7 +532,7 @@ pub struct PatientLink {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// The other patient or related person resource that the link refers to (`other`, 1..1)
-    pub other: Option<Reference>,
+    pub other: Option<Box<Reference>>,
     /// replaced-by | replaces | refer | seealso (`type`, 1..1)
     pub type_: Option<Primitive<String>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -603,7 +603,7 @@ impl Validate for PatientLink {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("other", self.other.as_ref(), 1);
+        cx.one("other", self.other.as_deref(), 1);
         cx.prim("type", self.type_.as_ref(), 1, Fmt::Code, Some(&vs::LINK_TYPE));
     }
 }

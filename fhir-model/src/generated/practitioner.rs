@@ -22,7 +22,7 @@ pub struct Practitioner {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -165,7 +165,7 @@ impl Empty for Practitioner {
 impl Validate for Practitioner {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -203,7 +203,7 @@ pub struct PractitionerQualification {
     /// Period during which the qualification is valid (`period`, 0..1)
     pub period: Option<Period>,
     /// Organization that regulates and issues the qualification (`issuer`, 0..1)
-    pub issuer: Option<Reference>,
+    pub issuer: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -283,7 +283,7 @@ impl Validate for PractitionerQualification {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.one("code", self.code.as_ref(), 1);
         cx.one("period", self.period.as_ref(), 0);
-        cx.one("issuer", self.issuer.as_ref(), 0);
+        cx.one("issuer", self.issuer.as_deref(), 0);
     }
 }
 

@@ -22,7 +22,7 @@ pub struct PractitionerRole {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -42,9 +42,9 @@ pub struct PractitionerRole {
     /// The period during which the practitioner is authorized to perform in these role(s) (`period`, 0..1)
     pub period: Option<Period>,
     /// Practitioner that is able to provide the defined services for the organization (`practitioner`, 0..1)
-    pub practitioner: Option<Reference>,
+    pub practitioner: Option<Box<Reference>>,
     /// Organization where the roles are available (`organization`, 0..1)
-    pub organization: Option<Reference>,
+    pub organization: Option<Box<Reference>>,
     /// Roles which this practitioner may perform (`code`, 0..*)
     pub code: Vec<CodeableConcept>,
     /// Specific specialty of the practitioner (`specialty`, 0..*)
@@ -186,7 +186,7 @@ impl Empty for PractitionerRole {
 impl Validate for PractitionerRole {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -196,8 +196,8 @@ impl Validate for PractitionerRole {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("active", self.active.as_ref(), 0, Fmt::Boolean, None);
         cx.one("period", self.period.as_ref(), 0);
-        cx.one("practitioner", self.practitioner.as_ref(), 0);
-        cx.one("organization", self.organization.as_ref(), 0);
+        cx.one("practitioner", self.practitioner.as_deref(), 0);
+        cx.one("organization", self.organization.as_deref(), 0);
         cx.many("code", &self.code, 0, u32::MAX);
         cx.many("specialty", &self.specialty, 0, u32::MAX);
         cx.many("location", &self.location, 0, u32::MAX);

@@ -22,7 +22,7 @@ pub struct Procedure {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -54,19 +54,19 @@ pub struct Procedure {
     /// Identification of the procedure (`code`, 0..1)
     pub code: Option<CodeableConcept>,
     /// Who the procedure was performed on (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter created as part of (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// When the procedure was performed (`performed`, 0..1)
     pub performed: Option<ProcedurePerformed>,
     /// Who recorded the procedure (`recorder`, 0..1)
-    pub recorder: Option<Reference>,
+    pub recorder: Option<Box<Reference>>,
     /// Person who asserts this procedure (`asserter`, 0..1)
-    pub asserter: Option<Reference>,
+    pub asserter: Option<Box<Reference>>,
     /// The people who performed the procedure (`performer`, 0..*)
     pub performer: Vec<ProcedurePerformer>,
     /// Where the procedure happened (`location`, 0..1)
-    pub location: Option<Reference>,
+    pub location: Option<Box<Reference>>,
     /// Coded reason procedure performed (`reasonCode`, 0..*)
     pub reason_code: Vec<CodeableConcept>,
     /// The justification that the procedure was performed (`reasonReference`, 0..*)
@@ -261,7 +261,7 @@ impl Empty for Procedure {
 impl Validate for Procedure {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -277,13 +277,13 @@ impl Validate for Procedure {
         cx.one("statusReason", self.status_reason.as_ref(), 0);
         cx.one("category", self.category.as_ref(), 0);
         cx.one("code", self.code.as_ref(), 0);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("performed", self.performed.as_ref(), 0);
-        cx.one("recorder", self.recorder.as_ref(), 0);
-        cx.one("asserter", self.asserter.as_ref(), 0);
+        cx.one("recorder", self.recorder.as_deref(), 0);
+        cx.one("asserter", self.asserter.as_deref(), 0);
         cx.many("performer", &self.performer, 0, u32::MAX);
-        cx.one("location", self.location.as_ref(), 0);
+        cx.one("location", self.location.as_deref(), 0);
         cx.many("reasonCode", &self.reason_code, 0, u32::MAX);
         cx.many("reasonReference", &self.reason_reference, 0, u32::MAX);
         cx.many("bodySite", &self.body_site, 0, u32::MAX);
@@ -364,9 +364,9 @@ pub struct ProcedurePerformer {
     /// Type of performance (`function`, 0..1)
     pub function: Option<CodeableConcept>,
     /// The reference to the practitioner (`actor`, 1..1)
-    pub actor: Option<Reference>,
+    pub actor: Option<Box<Reference>>,
     /// Organization the device or practitioner was acting for (`onBehalfOf`, 0..1)
-    pub on_behalf_of: Option<Reference>,
+    pub on_behalf_of: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -441,8 +441,8 @@ impl Validate for ProcedurePerformer {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("function", self.function.as_ref(), 0);
-        cx.one("actor", self.actor.as_ref(), 1);
-        cx.one("onBehalfOf", self.on_behalf_of.as_ref(), 0);
+        cx.one("actor", self.actor.as_deref(), 1);
+        cx.one("onBehalfOf", self.on_behalf_of.as_deref(), 0);
     }
 }
 
@@ -460,7 +460,7 @@ pub struct ProcedureFocalDevice {
     /// Kind of change to device (`action`, 0..1)
     pub action: Option<CodeableConcept>,
     /// Device that was changed (`manipulated`, 1..1)
-    pub manipulated: Option<Reference>,
+    pub manipulated: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -529,7 +529,7 @@ impl Validate for ProcedureFocalDevice {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("action", self.action.as_ref(), 0);
-        cx.one("manipulated", self.manipulated.as_ref(), 1);
+        cx.one("manipulated", self.manipulated.as_deref(), 1);
     }
 }
 

@@ -22,7 +22,7 @@ pub struct Provenance {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -44,7 +44,7 @@ pub struct Provenance {
     /// Policy or plan the activity was defined by (`policy`, 0..*)
     pub policy: Vec<Primitive<String>>,
     /// Where the activity occurred, if relevant (`location`, 0..1)
-    pub location: Option<Reference>,
+    pub location: Option<Box<Reference>>,
     /// Reason the activity is occurring (`reason`, 0..*)
     pub reason: Vec<CodeableConcept>,
     /// Activity that occurred (`activity`, 0..1)
@@ -166,7 +166,7 @@ impl Empty for Provenance {
 impl Validate for Provenance {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -177,7 +177,7 @@ impl Validate for Provenance {
         cx.choice("occurred", self.occurred.as_ref(), 0);
         cx.prim("recorded", self.recorded.as_ref(), 1, Fmt::Instant, None);
         cx.prims("policy", &self.policy, 0, u32::MAX, Fmt::Uri, None);
-        cx.one("location", self.location.as_ref(), 0);
+        cx.one("location", self.location.as_deref(), 0);
         cx.many("reason", &self.reason, 0, u32::MAX);
         cx.one("activity", self.activity.as_ref(), 0);
         cx.many("agent", &self.agent, 1, u32::MAX);
@@ -238,9 +238,9 @@ pub struct ProvenanceAgent {
     /// What the agents role was (`role`, 0..*)
     pub role: Vec<CodeableConcept>,
     /// Who participated (`who`, 1..1)
-    pub who: Option<Reference>,
+    pub who: Option<Box<Reference>>,
     /// Who the agent is representing (`onBehalfOf`, 0..1)
-    pub on_behalf_of: Option<Reference>,
+    pub on_behalf_of: Option<Box<Reference>>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
     pub unknown: Unknown,
 }
@@ -319,8 +319,8 @@ impl Validate for ProvenanceAgent {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.one("type", self.type_.as_ref(), 0);
         cx.many("role", &self.role, 0, u32::MAX);
-        cx.one("who", self.who.as_ref(), 1);
-        cx.one("onBehalfOf", self.on_behalf_of.as_ref(), 0);
+        cx.one("who", self.who.as_deref(), 1);
+        cx.one("onBehalfOf", self.on_behalf_of.as_deref(), 0);
     }
 }
 
@@ -338,7 +338,7 @@ pub struct ProvenanceEntity {
     /// derivation | revision | quotation | source | removal (`role`, 1..1)
     pub role: Option<Primitive<String>>,
     /// Identity of entity (`what`, 1..1)
-    pub what: Option<Reference>,
+    pub what: Option<Box<Reference>>,
     /// Entity is attributed to this agent (`agent`, 0..*)
     pub agent: Vec<ProvenanceAgent>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -413,7 +413,7 @@ impl Validate for ProvenanceEntity {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.prim("role", self.role.as_ref(), 1, Fmt::Code, Some(&vs::PROVENANCE_ENTITY_ROLE));
-        cx.one("what", self.what.as_ref(), 1);
+        cx.one("what", self.what.as_deref(), 1);
         cx.many("agent", &self.agent, 0, u32::MAX);
     }
 }

@@ -22,7 +22,7 @@ pub struct RelatedPerson {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -40,7 +40,7 @@ pub struct RelatedPerson {
     /// Whether this related person's record is in active use (`active`, 0..1)
     pub active: Option<Primitive<bool>>,
     /// The patient this person is related to (`patient`, 1..1)
-    pub patient: Option<Reference>,
+    pub patient: Option<Box<Reference>>,
     /// The nature of the relationship (`relationship`, 0..*)
     pub relationship: Vec<CodeableConcept>,
     /// A name associated with the person (`name`, 0..*)
@@ -176,7 +176,7 @@ impl Empty for RelatedPerson {
 impl Validate for RelatedPerson {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -185,7 +185,7 @@ impl Validate for RelatedPerson {
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("active", self.active.as_ref(), 0, Fmt::Boolean, None);
-        cx.one("patient", self.patient.as_ref(), 1);
+        cx.one("patient", self.patient.as_deref(), 1);
         cx.many("relationship", &self.relationship, 0, u32::MAX);
         cx.many("name", &self.name, 0, u32::MAX);
         cx.many("telecom", &self.telecom, 0, u32::MAX);

@@ -22,7 +22,7 @@ pub struct ServiceRequest {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -46,7 +46,7 @@ pub struct ServiceRequest {
     /// What request replaces (`replaces`, 0..*)
     pub replaces: Vec<Reference>,
     /// Composite Request ID (`requisition`, 0..1)
-    pub requisition: Option<Identifier>,
+    pub requisition: Option<Box<Identifier>>,
     /// draft | active | on-hold | revoked | completed | entered-in-error | unknown (`status`, 1..1)
     pub status: Option<Primitive<String>>,
     /// proposal | plan | directive | order | original-order | reflex-order | filler-order | instance-order | option (`intent`, 1..1)
@@ -64,9 +64,9 @@ pub struct ServiceRequest {
     /// Service amount (`quantity`, 0..1)
     pub quantity: Option<ServiceRequestQuantity>,
     /// Individual or Entity the service is ordered for (`subject`, 1..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// Encounter in which the request was created (`encounter`, 0..1)
-    pub encounter: Option<Reference>,
+    pub encounter: Option<Box<Reference>>,
     /// When service should occur (`occurrence`, 0..1)
     pub occurrence: Option<ServiceRequestOccurrence>,
     /// Preconditions for service (`asNeeded`, 0..1)
@@ -74,7 +74,7 @@ pub struct ServiceRequest {
     /// Date request signed (`authoredOn`, 0..1)
     pub authored_on: Option<Primitive<crate::DateTime>>,
     /// Who/what is requesting service (`requester`, 0..1)
-    pub requester: Option<Reference>,
+    pub requester: Option<Box<Reference>>,
     /// Performer role (`performerType`, 0..1)
     pub performer_type: Option<CodeableConcept>,
     /// Requested performer (`performer`, 0..*)
@@ -293,7 +293,7 @@ impl Empty for ServiceRequest {
 impl Validate for ServiceRequest {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -305,7 +305,7 @@ impl Validate for ServiceRequest {
         cx.prims("instantiatesUri", &self.instantiates_uri, 0, u32::MAX, Fmt::Uri, None);
         cx.many("basedOn", &self.based_on, 0, u32::MAX);
         cx.many("replaces", &self.replaces, 0, u32::MAX);
-        cx.one("requisition", self.requisition.as_ref(), 0);
+        cx.one("requisition", self.requisition.as_deref(), 0);
         cx.prim("status", self.status.as_ref(), 1, Fmt::Code, Some(&vs::REQUEST_STATUS));
         cx.prim("intent", self.intent.as_ref(), 1, Fmt::Code, Some(&vs::REQUEST_INTENT));
         cx.many("category", &self.category, 0, u32::MAX);
@@ -314,12 +314,12 @@ impl Validate for ServiceRequest {
         cx.one("code", self.code.as_ref(), 0);
         cx.many("orderDetail", &self.order_detail, 0, u32::MAX);
         cx.choice("quantity", self.quantity.as_ref(), 0);
-        cx.one("subject", self.subject.as_ref(), 1);
-        cx.one("encounter", self.encounter.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 1);
+        cx.one("encounter", self.encounter.as_deref(), 0);
         cx.choice("occurrence", self.occurrence.as_ref(), 0);
         cx.choice("asNeeded", self.as_needed.as_ref(), 0);
         cx.prim("authoredOn", self.authored_on.as_ref(), 0, Fmt::DateTime, None);
-        cx.one("requester", self.requester.as_ref(), 0);
+        cx.one("requester", self.requester.as_deref(), 0);
         cx.one("performerType", self.performer_type.as_ref(), 0);
         cx.many("performer", &self.performer, 0, u32::MAX);
         cx.many("locationCode", &self.location_code, 0, u32::MAX);

@@ -22,7 +22,7 @@ pub struct Specimen {
     /// Logical id of this artifact (`id`, 0..1)
     pub id: Option<String>,
     /// Metadata about the resource (`meta`, 0..1)
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// A set of rules under which this content was created (`implicitRules`, 0..1)
     pub implicit_rules: Option<Primitive<String>>,
     /// Language of the resource content (`language`, 0..1)
@@ -38,13 +38,13 @@ pub struct Specimen {
     /// External Identifier (`identifier`, 0..*)
     pub identifier: Vec<Identifier>,
     /// Identifier assigned by the lab (`accessionIdentifier`, 0..1)
-    pub accession_identifier: Option<Identifier>,
+    pub accession_identifier: Option<Box<Identifier>>,
     /// available | unavailable | unsatisfactory | entered-in-error (`status`, 0..1)
     pub status: Option<Primitive<String>>,
     /// Kind of material that forms the specimen (`type`, 0..1)
     pub type_: Option<CodeableConcept>,
     /// Where the specimen came from. This may be from patient(s), from a location (e.g., the source of an environmental sample), or a sampling of a substance or a device (`subject`, 0..1)
-    pub subject: Option<Reference>,
+    pub subject: Option<Box<Reference>>,
     /// The time when specimen was received for processing (`receivedTime`, 0..1)
     pub received_time: Option<Primitive<crate::DateTime>>,
     /// Specimen from which this specimen originated (`parent`, 0..*)
@@ -179,7 +179,7 @@ impl Empty for Specimen {
 impl Validate for Specimen {
     fn validate_into(&self, cx: &mut Ctx) {
         cx.plain("id", self.id.as_deref(), 0, Fmt::Id);
-        cx.one("meta", self.meta.as_ref(), 0);
+        cx.one("meta", self.meta.as_deref(), 0);
         cx.prim("implicitRules", self.implicit_rules.as_ref(), 0, Fmt::Uri, None);
         cx.prim("language", self.language.as_ref(), 0, Fmt::Code, None);
         cx.one("text", self.text.as_ref(), 0);
@@ -187,10 +187,10 @@ impl Validate for Specimen {
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
         cx.many("identifier", &self.identifier, 0, u32::MAX);
-        cx.one("accessionIdentifier", self.accession_identifier.as_ref(), 0);
+        cx.one("accessionIdentifier", self.accession_identifier.as_deref(), 0);
         cx.prim("status", self.status.as_ref(), 0, Fmt::Code, Some(&vs::SPECIMEN_STATUS));
         cx.one("type", self.type_.as_ref(), 0);
-        cx.one("subject", self.subject.as_ref(), 0);
+        cx.one("subject", self.subject.as_deref(), 0);
         cx.prim("receivedTime", self.received_time.as_ref(), 0, Fmt::DateTime, None);
         cx.many("parent", &self.parent, 0, u32::MAX);
         cx.many("request", &self.request, 0, u32::MAX);
@@ -214,13 +214,13 @@ pub struct SpecimenCollection {
     /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
     pub modifier_extension: Vec<Extension>,
     /// Who collected the specimen (`collector`, 0..1)
-    pub collector: Option<Reference>,
+    pub collector: Option<Box<Reference>>,
     /// Collection time (`collected`, 0..1)
     pub collected: Option<SpecimenCollectionCollected>,
     /// How long it took to collect specimen (`duration`, 0..1)
-    pub duration: Option<Duration>,
+    pub duration: Option<Box<Duration>>,
     /// The quantity of specimen collected (`quantity`, 0..1)
-    pub quantity: Option<Quantity>,
+    pub quantity: Option<Box<Quantity>>,
     /// Technique used to perform collection (`method`, 0..1)
     pub method: Option<CodeableConcept>,
     /// Anatomical collection site (`bodySite`, 0..1)
@@ -324,10 +324,10 @@ impl Validate for SpecimenCollection {
         cx.plain("id", self.id.as_deref(), 0, Fmt::String);
         cx.many("extension", &self.extension, 0, u32::MAX);
         cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("collector", self.collector.as_ref(), 0);
+        cx.one("collector", self.collector.as_deref(), 0);
         cx.choice("collected", self.collected.as_ref(), 0);
-        cx.one("duration", self.duration.as_ref(), 0);
-        cx.one("quantity", self.quantity.as_ref(), 0);
+        cx.one("duration", self.duration.as_deref(), 0);
+        cx.one("quantity", self.quantity.as_deref(), 0);
         cx.one("method", self.method.as_ref(), 0);
         cx.one("bodySite", self.body_site.as_ref(), 0);
         cx.choice("fastingStatus", self.fasting_status.as_ref(), 0);
@@ -571,9 +571,9 @@ pub struct SpecimenContainer {
     /// Kind of container directly associated with specimen (`type`, 0..1)
     pub type_: Option<CodeableConcept>,
     /// Container volume or size (`capacity`, 0..1)
-    pub capacity: Option<Quantity>,
+    pub capacity: Option<Box<Quantity>>,
     /// Quantity of specimen within container (`specimenQuantity`, 0..1)
-    pub specimen_quantity: Option<Quantity>,
+    pub specimen_quantity: Option<Box<Quantity>>,
     /// Additive associated with container (`additive`, 0..1)
     pub additive: Option<SpecimenContainerAdditive>,
     /// Elements not defined by FHIR R4, kept when read in lenient mode.
@@ -675,8 +675,8 @@ impl Validate for SpecimenContainer {
         cx.many("identifier", &self.identifier, 0, u32::MAX);
         cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
         cx.one("type", self.type_.as_ref(), 0);
-        cx.one("capacity", self.capacity.as_ref(), 0);
-        cx.one("specimenQuantity", self.specimen_quantity.as_ref(), 0);
+        cx.one("capacity", self.capacity.as_deref(), 0);
+        cx.one("specimenQuantity", self.specimen_quantity.as_deref(), 0);
         cx.choice("additive", self.additive.as_ref(), 0);
     }
 }
