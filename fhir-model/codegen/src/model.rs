@@ -326,38 +326,35 @@ pub fn mark_boxes(defs: &mut [TypeDef]) {
     }
 }
 
+/// Estimated inline size of `name` (memoised in `sizes`).
+fn size_of(name: &str, by_name: &BTreeMap<&str, &TypeDef>, sizes: &mut BTreeMap<String, usize>, depth: usize) -> usize {
+    if let Some(s) = sizes.get(name) {
+        return *s;
+    }
+    let Some(d) = by_name.get(name) else { return 8 };
+    if depth > 6 {
+        return 8;
+    }
+    let mut total = 8; // `unknown`
+    for f in &d.fields {
+        total += match &f.ty {
+            _ if f.repeats() => 24,
+            FieldTy::Plain { .. } => 24,
+            FieldTy::Prim { .. } => 32,
+            FieldTy::Resource => 16,
+            FieldTy::Choice { .. } => 40,
+            FieldTy::Complex { name } => size_of(name, by_name, sizes, depth + 1),
+        };
+    }
+    sizes.insert(name.to_string(), total);
+    total
+}
+
 /// Rough inline size in bytes of each struct if no singular field were boxed (64-bit layout:
 /// `Option<String>` 24, `Option<Primitive<_>>` 32, `Vec` 24, choice enums 40).
 fn estimate_sizes(defs: &[TypeDef]) -> BTreeMap<String, usize> {
     let by_name: BTreeMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
     let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
-    fn size_of(
-        name: &str,
-        by_name: &BTreeMap<&str, &TypeDef>,
-        sizes: &mut BTreeMap<String, usize>,
-        depth: usize,
-    ) -> usize {
-        if let Some(s) = sizes.get(name) {
-            return *s;
-        }
-        let Some(d) = by_name.get(name) else { return 8 };
-        if depth > 6 {
-            return 8;
-        }
-        let mut total = 8; // `unknown`
-        for f in &d.fields {
-            total += match &f.ty {
-                _ if f.repeats() => 24,
-                FieldTy::Plain { .. } => 24,
-                FieldTy::Prim { .. } => 32,
-                FieldTy::Resource => 16,
-                FieldTy::Choice { .. } => 40,
-                FieldTy::Complex { name } => size_of(name, by_name, sizes, depth + 1),
-            };
-        }
-        sizes.insert(name.to_string(), total);
-        total
-    }
     for d in defs {
         size_of(&d.name, &by_name, &mut sizes, 0);
     }
