@@ -26,7 +26,7 @@ seed_text() { # seed_text <target> <printf-format>
 count=0
 while IFS= read -r -d '' file; do
     [ "$(stat -c %s "$file")" -le "$max_bytes" ] || continue
-    for target in parse batch mllp; do
+    for target in parse batch mllp ack validate; do
         seed "$target" "$file"
     done
     count=$((count + 1))
@@ -43,4 +43,4 @@ seed_text escape '\003#!@%%*A\\E\\R\\\\X0D\\\\X0A\\ \\.br\\ \\H\\'
 for t in mllp roundtrip; do mkdir -p "$out/$t"; done
 seed_text mllp '\000\000\000\000junk\013MSH|^~\\&|A\r\034\r\013\006\034\r\013MSH|\034'
 
-echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp}; path, escape and mllp extras"
+echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras"
