@@ -8,7 +8,7 @@ use hl7_core::ack::{acknowledge, AckCode, AckError, AckErrorCode, AckKind, AckOp
 use hl7_core::build::Terminator;
 use hl7_core::{Batch, BatchItem};
 
-use crate::parse::collect_files;
+use crate::inputs;
 
 /// What the host reports about the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -23,12 +23,8 @@ pub enum Outcome {
 
 /// Runs `hl7rs ack`.
 pub fn run(paths: &[PathBuf], outcome: Outcome, lf: bool) -> ExitCode {
-    let files = match collect_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("hl7rs: cannot read paths: {}", e.kind());
-            return ExitCode::FAILURE;
-        }
+    let Some(files) = inputs::files(paths) else {
+        return ExitCode::FAILURE;
     };
     let now = chrono::Utc::now();
     let timestamp = now.format("%Y%m%d%H%M%S+0000").to_string();
@@ -39,13 +35,9 @@ pub fn run(paths: &[PathBuf], outcome: Outcome, lf: bool) -> ExitCode {
     let mut failed = false;
     let mut n = 0usize;
     for path in &files {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{}: cannot read: {}", path.display(), e.kind());
-                failed = true;
-                continue;
-            }
+        let Some(bytes) = inputs::read(path) else {
+            failed = true;
+            continue;
         };
         // Every message gets an answer; input that does not parse gets the minimal reject.
         let mut pieces: Vec<&[u8]> = Vec::new();

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod ack;
+mod inputs;
 mod parse;
 mod validate;
 

@@ -3,31 +3,12 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::inputs;
 use std::process::ExitCode;
 
 use hl7_core::{Batch, BatchItem, Field, Message, ParseError};
 use serde_json::{json, Value};
-
-/// Every file below the given paths, directories walked recursively in name order.
-pub fn collect_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-        if p.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(p)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-            entries.sort();
-            for e in entries {
-                walk(&e, out)?;
-            }
-        } else {
-            out.push(p.to_path_buf());
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, &mut out)?;
-    }
-    Ok(out)
-}
 
 /// Decoded text of a value: escapes decoded, then the message's charset.
 fn text(msg: &Message<'_>, raw: &[u8]) -> String {
@@ -132,25 +113,17 @@ fn report(path: &Path, err: &ParseError) {
 
 /// Runs `hl7rs parse`.
 pub fn run(paths: &[PathBuf], json_out: bool) -> ExitCode {
-    let files = match collect_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("hl7rs: cannot read paths: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(files) = inputs::files(paths) else {
+        return ExitCode::FAILURE;
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut failed = false;
     let mut docs = Vec::new();
     for path in &files {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{}: cannot read: {}", path.display(), e.kind());
-                failed = true;
-                continue;
-            }
+        let Some(bytes) = inputs::read(path) else {
+            failed = true;
+            continue;
         };
         let mut messages = Vec::new();
         let mut count = 0;

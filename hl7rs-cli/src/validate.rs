@@ -10,7 +10,7 @@ use hl7_core::validate::{validate, Diagnostic, ValidationOptions};
 use hl7_core::{Batch, BatchItem};
 use serde_json::{json, Value};
 
-use crate::parse::collect_files;
+use crate::inputs;
 
 /// Switches of `hl7rs validate`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -43,12 +43,8 @@ fn diagnostic_json(d: &Diagnostic) -> Value {
 
 /// Runs `hl7rs validate`.
 pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
-    let files = match collect_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("hl7rs: cannot read paths: {}", e.kind());
-            return ExitCode::FAILURE;
-        }
+    let Some(files) = inputs::files(paths) else {
+        return ExitCode::FAILURE;
     };
     let mut options = ValidationOptions::default();
     options.user_tables = !switches.no_user_tables;
@@ -59,13 +55,9 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
     let mut docs = Vec::new();
     let (mut messages, mut errors, mut warnings) = (0usize, 0usize, 0usize);
     for path in &files {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{}: cannot read: {}", path.display(), e.kind());
-                failed = true;
-                continue;
-            }
+        let Some(bytes) = inputs::read(path) else {
+            failed = true;
+            continue;
         };
         for item in Batch::new(&bytes).items() {
             let msg = match item {
