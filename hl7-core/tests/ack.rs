@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::files_under;
+
 use hl7_core::ack::{
     acknowledge, acknowledge_message, Ack, AckCode, AckCondition, AckError, AckErrorCode, AckKind, AckMode, AckOptions,
     AckRefusal, Severity,
@@ -498,17 +501,6 @@ fn phi_canary_never_reaches_an_acknowledgment() {
         }
     }
     assert_eq!(seen.len(), 6, "every acknowledgment code was triggered: {seen:?}");
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for p in entries.filter_map(Result::ok).map(|e| e.path()) {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.extension().is_some_and(|e| e != "md" && e != "tsv") {
-            out.push(p);
-        }
-    }
 }
 
 /// Acknowledges every file and checks that the acknowledgment parses, echoes the control id and

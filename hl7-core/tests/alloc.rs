@@ -2,18 +2,10 @@
 //! nothing: checked with a counting global allocator over the project corpus and, when present, the
 //! shared corpus.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for p in entries.filter_map(Result::ok).map(|e| e.path()) {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.extension().is_some_and(|e| e != "md" && e != "tsv") {
-            out.push(p);
-        }
-    }
-}
+mod common;
+use common::files_under;
 
 /// Parses and walks everything; returns a checksum so the work is not optimised away.
 fn walk(input: &[u8]) -> usize {

@@ -5,26 +5,12 @@
 //! its bytes exactly, and the segment count equals an independent line-based count. Files in
 //! `malformed/` either parse or give a typed error; none may panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
+use common::{files_under, repo_root};
 
 use hl7_core::{Batch, BatchItem, ErrorKind, Message};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.extension().is_some_and(|e| e != "md" && e != "tsv") {
-            out.push(p);
-        }
-    }
-}
 
 /// An independent segment count: split lines on CR, LF or CRLF, and count the lines that start with
 /// a segment id (three upper-case letters or digits, the first a letter) followed by the field

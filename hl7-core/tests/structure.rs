@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::files_under;
+
 use hl7_core::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
 use hl7_core::{Batch, BatchItem, Message};
 
@@ -222,19 +225,6 @@ fn debug_output_has_no_content() {
 }
 
 // --- corpus ---------------------------------------------------------------------------------
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.extension().is_some_and(|e| e != "md" && e != "tsv") {
-            out.push(p);
-        }
-    }
-}
 
 fn run_corpus(root: &Path, label: &str) {
     let mut files = Vec::new();

@@ -2,7 +2,10 @@
 //! and by source (shared corpus skipped with a notice when absent).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
+use common::files_under;
 
 use hl7_core::types::TypeErrorKind;
 use hl7_core::validate::{validate, Diagnostic, Problem, Severity, ValidationOptions};
@@ -187,19 +190,6 @@ fn output_has_codes_and_locations_never_content() {
 }
 
 // --- corpus ---------------------------------------------------------------------------------
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.extension().is_some_and(|e| e != "md" && e != "tsv") {
-            out.push(p);
-        }
-    }
-}
 
 fn run_corpus(root: &Path, label: &str) {
     let mut files = Vec::new();
