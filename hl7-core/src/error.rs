@@ -164,7 +164,7 @@ impl ParseError {
         self.offset
     }
 
-    /// Turns the offset into a segment (line) number and column, counting `\r`, `\n` and `\r\n` as
+    /// Turns the offset into a segment number, line and column, counting `\r`, `\n` and `\r\n` as
     /// one terminator each. Pass the same input the error came from.
     ///
     /// ```
@@ -174,7 +174,7 @@ impl ParseError {
     /// opts.allow_continuation_lines = false;
     /// let err = Message::parse_with(input, &opts).unwrap_err();
     /// let at = err.locate(input);
-    /// assert_eq!((at.line, at.column), (3, 1));
+    /// assert_eq!((at.segment, at.line, at.column), (Some(2), 3, 1));
     /// ```
     pub fn locate(&self, input: &[u8]) -> Location {
         Location::of(input, self.offset)
@@ -190,17 +190,21 @@ impl fmt::Display for ParseError {
 #[cfg(feature = "std")]
 impl std::error::Error for ParseError {}
 
-/// A position as a person reads it: 1-based line (segment line) and 1-based byte column.
+/// A position as a person reads it: the segment (counted as the parser counts them, so blank lines
+/// and continuation lines do not shift it), the 1-based line and the 1-based byte column.
 ///
 /// ```
 /// use hl7_core::Location;
-/// let at = Location::of(b"MSH|^~\\&\r\nPID|1\r\n", 13);
-/// assert_eq!((at.line, at.column), (2, 4));
+/// let at = Location::of(b"MSH|^~\\&\r\n\r\nPID|1\r\n", 15);
+/// assert_eq!((at.segment, at.line, at.column), (Some(2), 3, 4));
+/// assert_eq!(Location::of(b"junk\nMSH|^~\\&\r", 2).segment, None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Location {
     /// Byte offset, 0-based.
     pub offset: usize,
+    /// Segment number, 1-based, from the first header (`None` before it or without one).
+    pub segment: Option<usize>,
     /// Line number, 1-based (a `\r\n` pair ends one line).
     pub line: usize,
     /// Byte column within the line, 1-based.
@@ -224,12 +228,15 @@ impl Location {
             prev_cr = !is_lf;
             line_start = pos + 1;
         }
-        Location { offset, line, column: end - line_start + 1 }
+        Location { offset, segment: crate::message::segment_number(input, offset), line, column: end - line_start + 1 }
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.segment {
+            write!(f, "segment {s}, ")?;
+        }
         write!(f, "line {}, column {} (byte {})", self.line, self.column, self.offset)
     }
 }

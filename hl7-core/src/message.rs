@@ -167,6 +167,27 @@ fn find_header(input: &[u8]) -> Option<usize> {
     None
 }
 
+/// The 1-based number of the segment holding `offset`, counted as the parser counts segments;
+/// `None` before the first header or without one.
+pub(crate) fn segment_number(input: &[u8], offset: usize) -> Option<usize> {
+    let header = find_header(input)?;
+    let sep = *input.get(header + 3)?;
+    if offset < header {
+        return None;
+    }
+    let mut pos = header;
+    let mut n = 0;
+    while pos < input.len() {
+        n += 1;
+        let e = segment_end(input, pos, sep);
+        if offset < e.next {
+            break;
+        }
+        pos = e.next;
+    }
+    Some(n.max(1))
+}
+
 fn wide_encoding(input: &[u8]) -> Option<Encoding> {
     match input {
         [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => Some(Encoding::Utf32),
