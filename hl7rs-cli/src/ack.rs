@@ -46,7 +46,7 @@ pub fn run(paths: &[PathBuf], outcome: Outcome, lf: bool) -> ExitCode {
                 Ok(BatchItem::Message(m)) => pieces.push(m.as_bytes()),
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("{}: byte {}: {}", path.display(), e.offset(), e.kind());
+                    inputs::report(path, &bytes, &e);
                     failed = true;
                 }
             }

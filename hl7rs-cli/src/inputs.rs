@@ -2,6 +2,8 @@
 //! failures reported on stderr as path and error kind.
 
 use std::io;
+
+use hl7_core::ParseError;
 use std::path::{Path, PathBuf};
 
 /// Every file below the given paths, directories walked recursively in name order.
@@ -33,4 +35,14 @@ pub fn files(paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
 /// Reads one file, reporting a failure on stderr.
 pub fn read(path: &Path) -> Option<Vec<u8>> {
     std::fs::read(path).map_err(|e| eprintln!("{}: cannot read: {}", path.display(), e.kind())).ok()
+}
+
+/// Reports a parse error on stderr: file, byte offset, segment number when known, and the error
+/// kind — never content.
+pub fn report(path: &Path, bytes: &[u8], err: &ParseError) {
+    let at = err.locate(bytes);
+    match at.segment {
+        Some(segment) => eprintln!("{}: byte {} (segment {segment}): {}", path.display(), err.offset(), err.kind()),
+        None => eprintln!("{}: byte {}: {}", path.display(), err.offset(), err.kind()),
+    }
 }

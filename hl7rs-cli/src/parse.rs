@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::inputs;
 use std::process::ExitCode;
 
-use hl7_core::{Batch, BatchItem, Field, Message, ParseError};
+use hl7_core::{Batch, BatchItem, Field, Message};
 use serde_json::{json, Value};
 
 /// Decoded text of a value: escapes decoded, then the message's charset.
@@ -106,11 +106,6 @@ fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>
     Ok(())
 }
 
-/// A failure line: file, byte offset and error kind, no content.
-fn report(path: &Path, err: &ParseError) {
-    eprintln!("{}: byte {}: {}", path.display(), err.offset(), err.kind());
-}
-
 /// Runs `hl7rs parse`.
 pub fn run(paths: &[PathBuf], json_out: bool) -> ExitCode {
     let Some(files) = inputs::files(paths) else {
@@ -160,7 +155,7 @@ pub fn run(paths: &[PathBuf], json_out: bool) -> ExitCode {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    report(path, &e);
+                    inputs::report(path, &bytes, &e);
                     failed = true;
                 }
             }

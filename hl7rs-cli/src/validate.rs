@@ -64,7 +64,7 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
                 Ok(BatchItem::Message(m)) => m,
                 Ok(_) => continue,
                 Err(e) => {
-                    eprintln!("{}: byte {}: {}", path.display(), e.offset(), e.kind());
+                    inputs::report(path, &bytes, &e);
                     failed = true;
                     continue;
                 }
