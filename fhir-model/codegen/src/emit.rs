@@ -193,7 +193,7 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
 
     // Emptiness.
     let _ = writeln!(out, "impl Empty for {} {{", d.name);
-    let _ = writeln!(out, "    fn is_empty(&self) -> bool {{");
+    let _ = writeln!(out, "    #[inline]\n    fn is_empty(&self) -> bool {{");
     if d.kind == Kind::Resource {
         let _ = writeln!(out, "        false");
     } else {
@@ -290,7 +290,7 @@ fn emit_choice(out: &mut String, d: &TypeDef, f: &Field, enum_name: &str, types:
     let _ = writeln!(out, "    }}");
     let _ = writeln!(out, "}}\n");
     let _ = writeln!(out, "impl Empty for {enum_name} {{");
-    let _ = writeln!(out, "    fn is_empty(&self) -> bool {{");
+    let _ = writeln!(out, "    #[inline]\n    fn is_empty(&self) -> bool {{");
     let _ = writeln!(out, "        match self {{");
     for t in types {
         let _ = writeln!(out, "            Self::{}(v) => v.is_empty(),", pascal(t));

@@ -167,6 +167,7 @@ impl Serialize for Account {
 }
 
 impl Empty for Account {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -261,6 +262,7 @@ impl Serialize for AccountCoverage {
 }
 
 impl Empty for AccountCoverage {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.coverage.is_empty()
             && self.priority.is_empty()
@@ -356,6 +358,7 @@ impl Serialize for AccountGuarantor {
 }
 
 impl Empty for AccountGuarantor {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.party.is_empty()
             && self.on_hold.is_empty()

@@ -198,6 +198,7 @@ impl Serialize for AllergyIntolerance {
 }
 
 impl Empty for AllergyIntolerance {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -260,6 +261,7 @@ impl AllergyIntoleranceOnset {
 }
 
 impl Empty for AllergyIntoleranceOnset {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -388,6 +390,7 @@ impl Serialize for AllergyIntoleranceReaction {
 }
 
 impl Empty for AllergyIntoleranceReaction {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.substance.is_empty()
             && self.manifestation.is_empty()

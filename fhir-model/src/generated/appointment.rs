@@ -235,6 +235,7 @@ impl Serialize for Appointment {
 }
 
 impl Empty for Appointment {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -365,6 +366,7 @@ impl Serialize for AppointmentParticipant {
 }
 
 impl Empty for AppointmentParticipant {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.actor.is_empty()

@@ -123,6 +123,7 @@ impl Serialize for Bundle {
 }
 
 impl Empty for Bundle {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -216,6 +217,7 @@ impl Serialize for BundleLink {
 }
 
 impl Empty for BundleLink {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.relation.is_empty()
             && self.url.is_empty()
@@ -326,6 +328,7 @@ impl Serialize for BundleEntry {
 }
 
 impl Empty for BundleEntry {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_empty()
             && self.full_url.is_empty()
@@ -426,6 +429,7 @@ impl Serialize for BundleEntrySearch {
 }
 
 impl Empty for BundleEntrySearch {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mode.is_empty()
             && self.score.is_empty()
@@ -556,6 +560,7 @@ impl Serialize for BundleEntryRequest {
 }
 
 impl Empty for BundleEntryRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.method.is_empty()
             && self.url.is_empty()
@@ -682,6 +687,7 @@ impl Serialize for BundleEntryResponse {
 }
 
 impl Empty for BundleEntryResponse {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.status.is_empty()
             && self.location.is_empty()

@@ -252,6 +252,7 @@ impl Serialize for ChargeItem {
 }
 
 impl Empty for ChargeItem {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -318,6 +319,7 @@ impl ChargeItemOccurrence {
 }
 
 impl Empty for ChargeItemOccurrence {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -356,6 +358,7 @@ impl ChargeItemProduct {
 }
 
 impl Empty for ChargeItemProduct {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => v.is_empty(),
@@ -440,6 +443,7 @@ impl Serialize for ChargeItemPerformer {
 }
 
 impl Empty for ChargeItemPerformer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.function.is_empty()
             && self.actor.is_empty()

@@ -207,6 +207,7 @@ impl Serialize for Condition {
 }
 
 impl Empty for Condition {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -270,6 +271,7 @@ impl ConditionOnset {
 }
 
 impl Empty for ConditionOnset {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -321,6 +323,7 @@ impl ConditionAbatement {
 }
 
 impl Empty for ConditionAbatement {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -418,6 +421,7 @@ impl Serialize for ConditionStage {
 }
 
 impl Empty for ConditionStage {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.summary.is_empty()
             && self.assessment.is_empty()
@@ -507,6 +511,7 @@ impl Serialize for ConditionEvidence {
 }
 
 impl Empty for ConditionEvidence {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.detail.is_empty()

@@ -194,6 +194,7 @@ impl Serialize for Coverage {
 }
 
 impl Empty for Coverage {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -305,6 +306,7 @@ impl Serialize for CoverageClass {
 }
 
 impl Empty for CoverageClass {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.value.is_empty()
@@ -402,6 +404,7 @@ impl Serialize for CoverageCostToBeneficiary {
 }
 
 impl Empty for CoverageCostToBeneficiary {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.value.is_empty()
@@ -443,6 +446,7 @@ impl CoverageCostToBeneficiaryValue {
 }
 
 impl Empty for CoverageCostToBeneficiaryValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => v.is_empty(),
@@ -527,6 +531,7 @@ impl Serialize for CoverageCostToBeneficiaryException {
 }
 
 impl Empty for CoverageCostToBeneficiaryException {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.period.is_empty()

@@ -139,6 +139,7 @@ impl Serialize for Address {
 }
 
 impl Empty for Address {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.use_.is_empty()
             && self.type_.is_empty()
@@ -262,6 +263,7 @@ impl Serialize for Age {
 }
 
 impl Empty for Age {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.comparator.is_empty()
@@ -363,6 +365,7 @@ impl Serialize for Annotation {
 }
 
 impl Empty for Annotation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.author.is_empty()
             && self.time.is_empty()
@@ -402,6 +405,7 @@ impl AnnotationAuthor {
 }
 
 impl Empty for AnnotationAuthor {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Reference(v) => v.is_empty(),
@@ -526,6 +530,7 @@ impl Serialize for Attachment {
 }
 
 impl Empty for Attachment {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.content_type.is_empty()
             && self.language.is_empty()
@@ -620,6 +625,7 @@ impl Serialize for CodeableConcept {
 }
 
 impl Empty for CodeableConcept {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.coding.is_empty()
             && self.text.is_empty()
@@ -730,6 +736,7 @@ impl Serialize for Coding {
 }
 
 impl Empty for Coding {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.system.is_empty()
             && self.version.is_empty()
@@ -818,6 +825,7 @@ impl Serialize for ContactDetail {
 }
 
 impl Empty for ContactDetail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty()
             && self.telecom.is_empty()
@@ -921,6 +929,7 @@ impl Serialize for ContactPoint {
 }
 
 impl Empty for ContactPoint {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.system.is_empty()
             && self.value.is_empty()
@@ -1014,6 +1023,7 @@ impl Serialize for Contributor {
 }
 
 impl Empty for Contributor {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.name.is_empty()
@@ -1123,6 +1133,7 @@ impl Serialize for Count {
 }
 
 impl Empty for Count {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.comparator.is_empty()
@@ -1260,6 +1271,7 @@ impl Serialize for DataRequirement {
 }
 
 impl Empty for DataRequirement {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.profile.is_empty()
@@ -1309,6 +1321,7 @@ impl DataRequirementSubject {
 }
 
 impl Empty for DataRequirementSubject {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
@@ -1406,6 +1419,7 @@ impl Serialize for DataRequirementCodeFilter {
 }
 
 impl Empty for DataRequirementCodeFilter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty()
             && self.search_param.is_empty()
@@ -1509,6 +1523,7 @@ impl Serialize for DataRequirementDateFilter {
 }
 
 impl Empty for DataRequirementDateFilter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty()
             && self.search_param.is_empty()
@@ -1551,6 +1566,7 @@ impl DataRequirementDateFilterValue {
 }
 
 impl Empty for DataRequirementDateFilterValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -1635,6 +1651,7 @@ impl Serialize for DataRequirementSort {
 }
 
 impl Empty for DataRequirementSort {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty()
             && self.direction.is_empty()
@@ -1742,6 +1759,7 @@ impl Serialize for Distance {
 }
 
 impl Empty for Distance {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.comparator.is_empty()
@@ -1912,6 +1930,7 @@ impl Serialize for Dosage {
 }
 
 impl Empty for Dosage {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.sequence.is_empty()
             && self.text.is_empty()
@@ -1973,6 +1992,7 @@ impl DosageAsNeeded {
 }
 
 impl Empty for DosageAsNeeded {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),
@@ -2057,6 +2077,7 @@ impl Serialize for DosageDoseAndRate {
 }
 
 impl Empty for DosageDoseAndRate {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.dose.is_empty()
@@ -2096,6 +2117,7 @@ impl DosageDoseAndRateDose {
 }
 
 impl Empty for DosageDoseAndRateDose {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => v.is_empty(),
@@ -2135,6 +2157,7 @@ impl DosageDoseAndRateRate {
 }
 
 impl Empty for DosageDoseAndRateRate {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => v.is_empty(),
@@ -2243,6 +2266,7 @@ impl Serialize for Duration {
 }
 
 impl Empty for Duration {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.comparator.is_empty()
@@ -2313,6 +2337,7 @@ impl Serialize for Element {
 }
 
 impl Empty for Element {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_empty()
             && self.extension.is_empty()
@@ -2848,6 +2873,7 @@ impl Serialize for ElementDefinition {
 }
 
 impl Empty for ElementDefinition {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty()
             && self.representation.is_empty()
@@ -3095,6 +3121,7 @@ impl ElementDefinitionDefaultValue {
 }
 
 impl Empty for ElementDefinitionDefaultValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(v) => v.is_empty(),
@@ -3371,6 +3398,7 @@ impl ElementDefinitionFixed {
 }
 
 impl Empty for ElementDefinitionFixed {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(v) => v.is_empty(),
@@ -3647,6 +3675,7 @@ impl ElementDefinitionPattern {
 }
 
 impl Empty for ElementDefinitionPattern {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(v) => v.is_empty(),
@@ -3800,6 +3829,7 @@ impl ElementDefinitionMinValue {
 }
 
 impl Empty for ElementDefinitionMinValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(v) => v.is_empty(),
@@ -3871,6 +3901,7 @@ impl ElementDefinitionMaxValue {
 }
 
 impl Empty for ElementDefinitionMaxValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Date(v) => v.is_empty(),
@@ -3988,6 +4019,7 @@ impl Serialize for ElementDefinitionSlicing {
 }
 
 impl Empty for ElementDefinitionSlicing {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.discriminator.is_empty()
             && self.description.is_empty()
@@ -4072,6 +4104,7 @@ impl Serialize for ElementDefinitionSlicingDiscriminator {
 }
 
 impl Empty for ElementDefinitionSlicingDiscriminator {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.path.is_empty()
@@ -4160,6 +4193,7 @@ impl Serialize for ElementDefinitionBase {
 }
 
 impl Empty for ElementDefinitionBase {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty()
             && self.min.is_empty()
@@ -4278,6 +4312,7 @@ impl Serialize for ElementDefinitionType {
 }
 
 impl Empty for ElementDefinitionType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.profile.is_empty()
@@ -4473,6 +4508,7 @@ impl Serialize for ElementDefinitionExample {
 }
 
 impl Empty for ElementDefinitionExample {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.label.is_empty()
             && self.value.is_empty()
@@ -4654,6 +4690,7 @@ impl ElementDefinitionExampleValue {
 }
 
 impl Empty for ElementDefinitionExampleValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(v) => v.is_empty(),
@@ -4878,6 +4915,7 @@ impl Serialize for ElementDefinitionConstraint {
 }
 
 impl Empty for ElementDefinitionConstraint {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.key.is_empty()
             && self.requirements.is_empty()
@@ -4976,6 +5014,7 @@ impl Serialize for ElementDefinitionBinding {
 }
 
 impl Empty for ElementDefinitionBinding {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.strength.is_empty()
             && self.description.is_empty()
@@ -5074,6 +5113,7 @@ impl Serialize for ElementDefinitionMapping {
 }
 
 impl Empty for ElementDefinitionMapping {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.identity.is_empty()
             && self.language.is_empty()
@@ -5185,6 +5225,7 @@ impl Serialize for Expression {
 }
 
 impl Empty for Expression {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.description.is_empty()
             && self.name.is_empty()
@@ -5376,6 +5417,7 @@ impl Serialize for Extension {
 }
 
 impl Empty for Extension {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.url.is_empty()
             && self.value.is_empty()
@@ -5557,6 +5599,7 @@ impl ExtensionValue {
 }
 
 impl Empty for ExtensionValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Base64Binary(v) => v.is_empty(),
@@ -5765,6 +5808,7 @@ impl Serialize for HumanName {
 }
 
 impl Empty for HumanName {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.use_.is_empty()
             && self.text.is_empty()
@@ -5884,6 +5928,7 @@ impl Serialize for Identifier {
 }
 
 impl Empty for Identifier {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.use_.is_empty()
             && self.type_.is_empty()
@@ -5996,6 +6041,7 @@ impl Serialize for MarketingStatus {
 }
 
 impl Empty for MarketingStatus {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.country.is_empty()
             && self.jurisdiction.is_empty()
@@ -6117,6 +6163,7 @@ impl Serialize for Meta {
 }
 
 impl Empty for Meta {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.version_id.is_empty()
             && self.last_updated.is_empty()
@@ -6208,6 +6255,7 @@ impl Serialize for Money {
 }
 
 impl Empty for Money {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.currency.is_empty()
@@ -6294,6 +6342,7 @@ impl Serialize for Narrative {
 }
 
 impl Empty for Narrative {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.status.is_empty()
             && self.div.is_empty()
@@ -6414,6 +6463,7 @@ impl Serialize for ParameterDefinition {
 }
 
 impl Empty for ParameterDefinition {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty()
             && self.use_.is_empty()
@@ -6510,6 +6560,7 @@ impl Serialize for Period {
 }
 
 impl Empty for Period {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.start.is_empty()
             && self.end.is_empty()
@@ -6613,6 +6664,7 @@ impl Serialize for Population {
 }
 
 impl Empty for Population {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.age.is_empty()
             && self.gender.is_empty()
@@ -6656,6 +6708,7 @@ impl PopulationAge {
 }
 
 impl Empty for PopulationAge {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Range(v) => v.is_empty(),
@@ -6791,6 +6844,7 @@ impl Serialize for ProdCharacteristic {
 }
 
 impl Empty for ProdCharacteristic {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.height.is_empty()
             && self.width.is_empty()
@@ -6910,6 +6964,7 @@ impl Serialize for ProductShelfLife {
 }
 
 impl Empty for ProductShelfLife {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.identifier.is_empty()
             && self.type_.is_empty()
@@ -7023,6 +7078,7 @@ impl Serialize for Quantity {
 }
 
 impl Empty for Quantity {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty()
             && self.comparator.is_empty()
@@ -7107,6 +7163,7 @@ impl Serialize for Range {
 }
 
 impl Empty for Range {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.low.is_empty()
             && self.high.is_empty()
@@ -7182,6 +7239,7 @@ impl Serialize for Ratio {
 }
 
 impl Empty for Ratio {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.numerator.is_empty()
             && self.denominator.is_empty()
@@ -7280,6 +7338,7 @@ impl Serialize for Reference {
 }
 
 impl Empty for Reference {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.reference.is_empty()
             && self.type_.is_empty()
@@ -7401,6 +7460,7 @@ impl Serialize for RelatedArtifact {
 }
 
 impl Empty for RelatedArtifact {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.label.is_empty()
@@ -7527,6 +7587,7 @@ impl Serialize for SampledData {
 }
 
 impl Empty for SampledData {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.origin.is_empty()
             && self.period.is_empty()
@@ -7651,6 +7712,7 @@ impl Serialize for Signature {
 }
 
 impl Empty for Signature {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.when.is_empty()
@@ -7767,6 +7829,7 @@ impl Serialize for SubstanceAmount {
 }
 
 impl Empty for SubstanceAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.amount.is_empty()
             && self.amount_type.is_empty()
@@ -7813,6 +7876,7 @@ impl SubstanceAmountAmount {
 }
 
 impl Empty for SubstanceAmountAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => v.is_empty(),
@@ -7889,6 +7953,7 @@ impl Serialize for SubstanceAmountReferenceRange {
 }
 
 impl Empty for SubstanceAmountReferenceRange {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.low_limit.is_empty()
             && self.high_limit.is_empty()
@@ -7982,6 +8047,7 @@ impl Serialize for Timing {
 }
 
 impl Empty for Timing {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.event.is_empty()
             && self.repeat.is_empty()
@@ -8156,6 +8222,7 @@ impl Serialize for TimingRepeat {
 }
 
 impl Empty for TimingRepeat {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.bounds.is_empty()
             && self.count.is_empty()
@@ -8222,6 +8289,7 @@ impl TimingRepeatBounds {
 }
 
 impl Empty for TimingRepeatBounds {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Duration(v) => v.is_empty(),
@@ -8335,6 +8403,7 @@ impl Serialize for TriggerDefinition {
 }
 
 impl Empty for TriggerDefinition {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.name.is_empty()
@@ -8384,6 +8453,7 @@ impl TriggerDefinitionTiming {
 }
 
 impl Empty for TriggerDefinitionTiming {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Timing(v) => v.is_empty(),
@@ -8477,6 +8547,7 @@ impl Serialize for UsageContext {
 }
 
 impl Empty for UsageContext {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.value.is_empty()
@@ -8520,6 +8591,7 @@ impl UsageContextValue {
 }
 
 impl Empty for UsageContextValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),

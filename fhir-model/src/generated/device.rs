@@ -249,6 +249,7 @@ impl Serialize for Device {
 }
 
 impl Empty for Device {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -397,6 +398,7 @@ impl Serialize for DeviceUdiCarrier {
 }
 
 impl Empty for DeviceUdiCarrier {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.device_identifier.is_empty()
             && self.issuer.is_empty()
@@ -494,6 +496,7 @@ impl Serialize for DeviceDeviceName {
 }
 
 impl Empty for DeviceDeviceName {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty()
             && self.type_.is_empty()
@@ -585,6 +588,7 @@ impl Serialize for DeviceSpecialization {
 }
 
 impl Empty for DeviceSpecialization {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.system_type.is_empty()
             && self.version.is_empty()
@@ -680,6 +684,7 @@ impl Serialize for DeviceVersion {
 }
 
 impl Empty for DeviceVersion {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.component.is_empty()
@@ -773,6 +778,7 @@ impl Serialize for DeviceProperty {
 }
 
 impl Empty for DeviceProperty {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.value_quantity.is_empty()

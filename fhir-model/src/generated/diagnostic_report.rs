@@ -203,6 +203,7 @@ impl Serialize for DiagnosticReport {
 }
 
 impl Empty for DiagnosticReport {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -258,6 +259,7 @@ impl DiagnosticReportEffective {
 }
 
 impl Empty for DiagnosticReportEffective {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -346,6 +348,7 @@ impl Serialize for DiagnosticReportMedia {
 }
 
 impl Empty for DiagnosticReportMedia {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.comment.is_empty()
             && self.link.is_empty()

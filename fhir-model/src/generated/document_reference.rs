@@ -191,6 +191,7 @@ impl Serialize for DocumentReference {
 }
 
 impl Empty for DocumentReference {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -296,6 +297,7 @@ impl Serialize for DocumentReferenceRelatesTo {
 }
 
 impl Empty for DocumentReferenceRelatesTo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.target.is_empty()
@@ -383,6 +385,7 @@ impl Serialize for DocumentReferenceContent {
 }
 
 impl Empty for DocumentReferenceContent {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.attachment.is_empty()
             && self.format.is_empty()
@@ -499,6 +502,7 @@ impl Serialize for DocumentReferenceContext {
 }
 
 impl Empty for DocumentReferenceContext {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.encounter.is_empty()
             && self.event.is_empty()

@@ -216,6 +216,7 @@ impl Serialize for Encounter {
 }
 
 impl Empty for Encounter {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -325,6 +326,7 @@ impl Serialize for EncounterStatusHistory {
 }
 
 impl Empty for EncounterStatusHistory {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.status.is_empty()
             && self.period.is_empty()
@@ -412,6 +414,7 @@ impl Serialize for EncounterClassHistory {
 }
 
 impl Empty for EncounterClassHistory {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.class.is_empty()
             && self.period.is_empty()
@@ -506,6 +509,7 @@ impl Serialize for EncounterParticipant {
 }
 
 impl Empty for EncounterParticipant {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.period.is_empty()
@@ -603,6 +607,7 @@ impl Serialize for EncounterDiagnosis {
 }
 
 impl Empty for EncounterDiagnosis {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.condition.is_empty()
             && self.use_.is_empty()
@@ -735,6 +740,7 @@ impl Serialize for EncounterHospitalization {
 }
 
 impl Empty for EncounterHospitalization {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pre_admission_identifier.is_empty()
             && self.origin.is_empty()
@@ -851,6 +857,7 @@ impl Serialize for EncounterLocation {
 }
 
 impl Empty for EncounterLocation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.location.is_empty()
             && self.status.is_empty()

@@ -169,6 +169,7 @@ impl Serialize for EpisodeOfCare {
 }
 
 impl Empty for EpisodeOfCare {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -267,6 +268,7 @@ impl Serialize for EpisodeOfCareStatusHistory {
 }
 
 impl Empty for EpisodeOfCareStatusHistory {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.status.is_empty()
             && self.period.is_empty()
@@ -359,6 +361,7 @@ impl Serialize for EpisodeOfCareDiagnosis {
 }
 
 impl Empty for EpisodeOfCareDiagnosis {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.condition.is_empty()
             && self.role.is_empty()

@@ -253,6 +253,7 @@ impl Serialize for Immunization {
 }
 
 impl Empty for Immunization {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -318,6 +319,7 @@ impl ImmunizationOccurrence {
 }
 
 impl Empty for ImmunizationOccurrence {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -402,6 +404,7 @@ impl Serialize for ImmunizationPerformer {
 }
 
 impl Empty for ImmunizationPerformer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.function.is_empty()
             && self.actor.is_empty()
@@ -510,6 +513,7 @@ impl Serialize for ImmunizationEducation {
 }
 
 impl Empty for ImmunizationEducation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.document_type.is_empty()
             && self.reference.is_empty()
@@ -613,6 +617,7 @@ impl Serialize for ImmunizationReaction {
 }
 
 impl Empty for ImmunizationReaction {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.date.is_empty()
             && self.detail.is_empty()
@@ -739,6 +744,7 @@ impl Serialize for ImmunizationProtocolApplied {
 }
 
 impl Empty for ImmunizationProtocolApplied {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.series.is_empty()
             && self.authority.is_empty()
@@ -784,6 +790,7 @@ impl ImmunizationProtocolAppliedDoseNumber {
 }
 
 impl Empty for ImmunizationProtocolAppliedDoseNumber {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(v) => v.is_empty(),
@@ -820,6 +827,7 @@ impl ImmunizationProtocolAppliedSeriesDoses {
 }
 
 impl Empty for ImmunizationProtocolAppliedSeriesDoses {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(v) => v.is_empty(),

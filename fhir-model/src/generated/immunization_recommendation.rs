@@ -132,6 +132,7 @@ impl Serialize for ImmunizationRecommendation {
 }
 
 impl Empty for ImmunizationRecommendation {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -303,6 +304,7 @@ impl Serialize for ImmunizationRecommendationRecommendation {
 }
 
 impl Empty for ImmunizationRecommendationRecommendation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.vaccine_code.is_empty()
             && self.target_disease.is_empty()
@@ -362,6 +364,7 @@ impl ImmunizationRecommendationRecommendationDoseNumber {
 }
 
 impl Empty for ImmunizationRecommendationRecommendationDoseNumber {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(v) => v.is_empty(),
@@ -398,6 +401,7 @@ impl ImmunizationRecommendationRecommendationSeriesDoses {
 }
 
 impl Empty for ImmunizationRecommendationRecommendationSeriesDoses {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::PositiveInt(v) => v.is_empty(),
@@ -486,6 +490,7 @@ impl Serialize for ImmunizationRecommendationRecommendationDateCriterion {
 }
 
 impl Empty for ImmunizationRecommendationRecommendationDateCriterion {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.value.is_empty()

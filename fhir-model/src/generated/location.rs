@@ -206,6 +206,7 @@ impl Serialize for Location {
 }
 
 impl Empty for Location {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -315,6 +316,7 @@ impl Serialize for LocationPosition {
 }
 
 impl Empty for LocationPosition {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.longitude.is_empty()
             && self.latitude.is_empty()
@@ -425,6 +427,7 @@ impl Serialize for LocationHoursOfOperation {
 }
 
 impl Empty for LocationHoursOfOperation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.days_of_week.is_empty()
             && self.all_day.is_empty()

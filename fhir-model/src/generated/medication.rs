@@ -150,6 +150,7 @@ impl Serialize for Medication {
 }
 
 impl Empty for Medication {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -252,6 +253,7 @@ impl Serialize for MedicationIngredient {
 }
 
 impl Empty for MedicationIngredient {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.item.is_empty()
             && self.is_active.is_empty()
@@ -293,6 +295,7 @@ impl MedicationIngredientItem {
 }
 
 impl Empty for MedicationIngredientItem {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
@@ -382,6 +385,7 @@ impl Serialize for MedicationBatch {
 }
 
 impl Empty for MedicationBatch {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.lot_number.is_empty()
             && self.expiration_date.is_empty()

@@ -210,6 +210,7 @@ impl Serialize for MedicationAdministration {
 }
 
 impl Empty for MedicationAdministration {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -266,6 +267,7 @@ impl MedicationAdministrationMedication {
 }
 
 impl Empty for MedicationAdministrationMedication {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
@@ -302,6 +304,7 @@ impl MedicationAdministrationEffective {
 }
 
 impl Empty for MedicationAdministrationEffective {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -386,6 +389,7 @@ impl Serialize for MedicationAdministrationPerformer {
 }
 
 impl Empty for MedicationAdministrationPerformer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.function.is_empty()
             && self.actor.is_empty()
@@ -497,6 +501,7 @@ impl Serialize for MedicationAdministrationDosage {
 }
 
 impl Empty for MedicationAdministrationDosage {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.text.is_empty()
             && self.site.is_empty()
@@ -544,6 +549,7 @@ impl MedicationAdministrationDosageRate {
 }
 
 impl Empty for MedicationAdministrationDosageRate {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Ratio(v) => v.is_empty(),

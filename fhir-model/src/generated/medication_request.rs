@@ -273,6 +273,7 @@ impl Serialize for MedicationRequest {
 }
 
 impl Empty for MedicationRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -342,6 +343,7 @@ impl MedicationRequestReported {
 }
 
 impl Empty for MedicationRequestReported {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),
@@ -378,6 +380,7 @@ impl MedicationRequestMedication {
 }
 
 impl Empty for MedicationRequestMedication {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
@@ -495,6 +498,7 @@ impl Serialize for MedicationRequestDispenseRequest {
 }
 
 impl Empty for MedicationRequestDispenseRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.initial_fill.is_empty()
             && self.dispense_interval.is_empty()
@@ -589,6 +593,7 @@ impl Serialize for MedicationRequestDispenseRequestInitialFill {
 }
 
 impl Empty for MedicationRequestDispenseRequestInitialFill {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.quantity.is_empty()
             && self.duration.is_empty()
@@ -684,6 +689,7 @@ impl Serialize for MedicationRequestSubstitution {
 }
 
 impl Empty for MedicationRequestSubstitution {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.allowed.is_empty()
             && self.reason.is_empty()
@@ -723,6 +729,7 @@ impl MedicationRequestSubstitutionAllowed {
 }
 
 impl Empty for MedicationRequestSubstitutionAllowed {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),

@@ -164,6 +164,7 @@ impl Serialize for MessageHeader {
 }
 
 impl Empty for MessageHeader {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -212,6 +213,7 @@ impl MessageHeaderEvent {
 }
 
 impl Empty for MessageHeaderEvent {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Coding(v) => v.is_empty(),
@@ -312,6 +314,7 @@ impl Serialize for MessageHeaderDestination {
 }
 
 impl Empty for MessageHeaderDestination {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty()
             && self.target.is_empty()
@@ -425,6 +428,7 @@ impl Serialize for MessageHeaderSource {
 }
 
 impl Empty for MessageHeaderSource {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty()
             && self.software.is_empty()
@@ -533,6 +537,7 @@ impl Serialize for MessageHeaderResponse {
 }
 
 impl Empty for MessageHeaderResponse {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.identifier.is_empty()
             && self.code.is_empty()

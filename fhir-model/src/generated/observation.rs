@@ -250,6 +250,7 @@ impl Serialize for Observation {
 }
 
 impl Empty for Observation {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -317,6 +318,7 @@ impl ObservationEffective {
 }
 
 impl Empty for ObservationEffective {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -384,6 +386,7 @@ impl ObservationValue {
 }
 
 impl Empty for ObservationValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => v.is_empty(),
@@ -506,6 +509,7 @@ impl Serialize for ObservationReferenceRange {
 }
 
 impl Empty for ObservationReferenceRange {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.low.is_empty()
             && self.high.is_empty()
@@ -646,6 +650,7 @@ impl Serialize for ObservationComponent {
 }
 
 impl Empty for ObservationComponent {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty()
             && self.value.is_empty()
@@ -718,6 +723,7 @@ impl ObservationComponentValue {
 }
 
 impl Empty for ObservationComponentValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => v.is_empty(),

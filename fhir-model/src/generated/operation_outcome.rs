@@ -109,6 +109,7 @@ impl Serialize for OperationOutcome {
 }
 
 impl Empty for OperationOutcome {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -231,6 +232,7 @@ impl Serialize for OperationOutcomeIssue {
 }
 
 impl Empty for OperationOutcomeIssue {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.severity.is_empty()
             && self.code.is_empty()

@@ -157,6 +157,7 @@ impl Serialize for Organization {
 }
 
 impl Empty for Organization {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -260,6 +261,7 @@ impl Serialize for OrganizationContact {
 }
 
 impl Empty for OrganizationContact {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.purpose.is_empty()
             && self.name.is_empty()

@@ -202,6 +202,7 @@ impl Serialize for Patient {
 }
 
 impl Empty for Patient {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -255,6 +256,7 @@ impl PatientDeceased {
 }
 
 impl Empty for PatientDeceased {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),
@@ -291,6 +293,7 @@ impl PatientMultipleBirth {
 }
 
 impl Empty for PatientMultipleBirth {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),
@@ -402,6 +405,7 @@ impl Serialize for PatientContact {
 }
 
 impl Empty for PatientContact {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.relationship.is_empty()
             && self.name.is_empty()
@@ -500,6 +504,7 @@ impl Serialize for PatientCommunication {
 }
 
 impl Empty for PatientCommunication {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.language.is_empty()
             && self.preferred.is_empty()
@@ -588,6 +593,7 @@ impl Serialize for PatientLink {
 }
 
 impl Empty for PatientLink {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.other.is_empty()
             && self.type_.is_empty()

@@ -157,6 +157,7 @@ impl Serialize for Practitioner {
 }
 
 impl Empty for Practitioner {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -263,6 +264,7 @@ impl Serialize for PractitionerQualification {
 }
 
 impl Empty for PractitionerQualification {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.identifier.is_empty()
             && self.code.is_empty()

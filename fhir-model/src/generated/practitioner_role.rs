@@ -178,6 +178,7 @@ impl Serialize for PractitionerRole {
 }
 
 impl Empty for PractitionerRole {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -304,6 +305,7 @@ impl Serialize for PractitionerRoleAvailableTime {
 }
 
 impl Empty for PractitionerRoleAvailableTime {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.days_of_week.is_empty()
             && self.all_day.is_empty()
@@ -399,6 +401,7 @@ impl Serialize for PractitionerRoleNotAvailable {
 }
 
 impl Empty for PractitionerRoleNotAvailable {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.description.is_empty()
             && self.during.is_empty()

@@ -253,6 +253,7 @@ impl Serialize for Procedure {
 }
 
 impl Empty for Procedure {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -327,6 +328,7 @@ impl ProcedurePerformed {
 }
 
 impl Empty for ProcedurePerformed {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -424,6 +426,7 @@ impl Serialize for ProcedurePerformer {
 }
 
 impl Empty for ProcedurePerformer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.function.is_empty()
             && self.actor.is_empty()
@@ -513,6 +516,7 @@ impl Serialize for ProcedureFocalDevice {
 }
 
 impl Empty for ProcedureFocalDevice {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.action.is_empty()
             && self.manipulated.is_empty()

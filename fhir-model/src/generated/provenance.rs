@@ -158,6 +158,7 @@ impl Serialize for Provenance {
 }
 
 impl Empty for Provenance {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -205,6 +206,7 @@ impl ProvenanceOccurred {
 }
 
 impl Empty for ProvenanceOccurred {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Period(v) => v.is_empty(),
@@ -300,6 +302,7 @@ impl Serialize for ProvenanceAgent {
 }
 
 impl Empty for ProvenanceAgent {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_empty()
             && self.role.is_empty()
@@ -396,6 +399,7 @@ impl Serialize for ProvenanceEntity {
 }
 
 impl Empty for ProvenanceEntity {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.role.is_empty()
             && self.what.is_empty()

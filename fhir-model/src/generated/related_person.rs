@@ -168,6 +168,7 @@ impl Serialize for RelatedPerson {
 }
 
 impl Empty for RelatedPerson {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -266,6 +267,7 @@ impl Serialize for RelatedPersonCommunication {
 }
 
 impl Empty for RelatedPersonCommunication {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.language.is_empty()
             && self.preferred.is_empty()

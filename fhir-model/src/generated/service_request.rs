@@ -285,6 +285,7 @@ impl Serialize for ServiceRequest {
 }
 
 impl Empty for ServiceRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -358,6 +359,7 @@ impl ServiceRequestQuantity {
 }
 
 impl Empty for ServiceRequestQuantity {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Quantity(v) => v.is_empty(),
@@ -399,6 +401,7 @@ impl ServiceRequestOccurrence {
 }
 
 impl Empty for ServiceRequestOccurrence {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -437,6 +440,7 @@ impl ServiceRequestAsNeeded {
 }
 
 impl Empty for ServiceRequestAsNeeded {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::Boolean(v) => v.is_empty(),

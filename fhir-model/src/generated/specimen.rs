@@ -171,6 +171,7 @@ impl Serialize for Specimen {
 }
 
 impl Empty for Specimen {
+    #[inline]
     fn is_empty(&self) -> bool {
         false
     }
@@ -304,6 +305,7 @@ impl Serialize for SpecimenCollection {
 }
 
 impl Empty for SpecimenCollection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.collector.is_empty()
             && self.collected.is_empty()
@@ -353,6 +355,7 @@ impl SpecimenCollectionCollected {
 }
 
 impl Empty for SpecimenCollectionCollected {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -389,6 +392,7 @@ impl SpecimenCollectionFastingStatus {
 }
 
 impl Empty for SpecimenCollectionFastingStatus {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
@@ -493,6 +497,7 @@ impl Serialize for SpecimenProcessing {
 }
 
 impl Empty for SpecimenProcessing {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.description.is_empty()
             && self.procedure.is_empty()
@@ -536,6 +541,7 @@ impl SpecimenProcessingTime {
 }
 
 impl Empty for SpecimenProcessingTime {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::DateTime(v) => v.is_empty(),
@@ -653,6 +659,7 @@ impl Serialize for SpecimenContainer {
 }
 
 impl Empty for SpecimenContainer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.identifier.is_empty()
             && self.description.is_empty()
@@ -700,6 +707,7 @@ impl SpecimenContainerAdditive {
 }
 
 impl Empty for SpecimenContainerAdditive {
+    #[inline]
     fn is_empty(&self) -> bool {
         match self {
             Self::CodeableConcept(v) => v.is_empty(),
