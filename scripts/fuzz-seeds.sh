@@ -43,4 +43,10 @@ seed_text escape '\003#!@%%*A\\E\\R\\\\X0D\\\\X0A\\ \\.br\\ \\H\\'
 for t in mllp roundtrip; do mkdir -p "$out/$t"; done
 seed_text mllp '\000\000\000\000junk\013MSH|^~\\&|A\r\034\r\013\006\034\r\013MSH|\034'
 
+# fhir_json: a few FHIR R4 resources written here (the shared conformance cases make good extra
+# seeds for long local runs, but CI seeds only from the project's own material).
+seed_text fhir_json '{"resourceType":"Patient","id":"p1","birthDate":"1980-01","_birthDate":{"extension":[{"url":"http://example.org/x","valueString":"a"}]},"name":[{"family":"Test","given":["A","B"]}],"gender":"female"}'
+seed_text fhir_json '{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50,"unit":"mg"},"subject":{"reference":"urn:uuid:2"}}},{"fullUrl":"urn:uuid:2","resource":{"resourceType":"Patient"}}]}'
+seed_text fhir_json '{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1-8"}]},"valueString":"ok","contained":[{"resourceType":"Patient","id":"c"}],"subject":{"reference":"#c"}}'
+
 echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras"
