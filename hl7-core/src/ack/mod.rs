@@ -31,8 +31,10 @@ use core::fmt;
 use crate::message::Message;
 use crate::path::Path;
 
+mod reply;
 #[cfg(feature = "alloc")]
 mod write;
+pub use reply::{read_reply, Reply, ReplyError};
 #[cfg(feature = "alloc")]
 pub use write::{acknowledge, acknowledge_message, Ack};
 
