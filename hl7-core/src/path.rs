@@ -14,7 +14,7 @@ use nom::combinator::{all_consuming, map_res, opt};
 use nom::sequence::{delimited, preceded};
 use nom::IResult;
 
-use crate::escape::{self, Unescape};
+use crate::escape::Unescape;
 use crate::message::Message;
 use crate::view::{nth1, Component, Ctx, Field, Repetition, Subcomponent};
 
@@ -233,7 +233,7 @@ impl<'a> Value<'a> {
     /// The decoded value; borrows when nothing needs decoding.
     #[cfg(feature = "alloc")]
     pub fn to_cow(&self) -> alloc::borrow::Cow<'a, [u8]> {
-        escape::to_cow(self.bytes, self.unescape())
+        crate::escape::to_cow(self.bytes, self.unescape())
     }
 }
 
