@@ -23,6 +23,8 @@ cargo test --workspace
 
 echo "== hl7-core without default features (no_std, no alloc)"
 cargo build -p hl7-core --no-default-features
+# Built alone, so no other member's features are unified into hl7-core.
+cargo build -p hl7-core-no-std-check
 cargo test -p hl7-core --no-default-features --lib
 cargo build -p hl7-core --no-default-features --features alloc
 cargo test -p hl7-core --features encoding --doc
