@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
@@ -92,7 +92,22 @@ impl ErrorKind {
 }
 
 /// An error reading or writing FHIR JSON. Its text names the element path, never a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Display` and `Debug` print the kind, the element path, the line and column, and a name
+/// taken from the input (an unknown element, an unsupported `resourceType`) only when it is
+/// shaped like a FHIR name: ASCII, a letter or `_` first, then letters, digits or `_`, at most
+/// 64 bytes. Any other name is printed as its length (`<23 bytes>`), since it may be content.
+///
+/// ```
+/// use fhir_model::{from_json_str, ErrorKind, ReadMode, Resource};
+/// let err = from_json_str::<Resource>(r#"{"resourceType":"Jane Doe 1970"}"#, ReadMode::Strict).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::UnsupportedResourceType);
+/// assert_eq!(err.to_string(), "unsupported resourceType `<13 bytes>` (line 1, column 32)");
+/// assert!(!format!("{err:?}").contains("Jane"));
+/// // The accessor gives the input's own text, for a caller that chooses to use it.
+/// assert_eq!(err.element(), Some("Jane Doe 1970"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     element: Option<String>,
@@ -107,7 +122,20 @@ impl Error {
         self.kind
     }
 
+    /// The name the error is about, as the input wrote it: the unknown element's JSON name
+    /// ([`ErrorKind::UnknownElement`]) or the unsupported `resourceType`
+    /// ([`ErrorKind::UnsupportedResourceType`]); `None` for other kinds.
+    ///
+    /// This is input text and may be content: `Display` and `Debug` show it only when it is
+    /// shaped like a FHIR name (see [`Error`]); whoever logs this accessor's result owns that choice.
+    pub fn element(&self) -> Option<&str> {
+        self.element.as_deref()
+    }
+
     /// Path of the element where it went wrong (`Patient.name.given`), empty at the root.
+    ///
+    /// Its steps are element names of the FHIR definitions; a step that is not shaped like a
+    /// FHIR name (see [`Error`]) would appear as its length (`<23 bytes>`), never as its text.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -139,7 +167,9 @@ impl Error {
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(k);
+                    // Keys reach here only after the schema matched them; the shape check
+                    // keeps that true if a caller ever notes an input key.
+                    let _ = write!(path, "{}", Shown(k));
                 }
             }
         }
@@ -151,12 +181,63 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.message())?;
         if let Some(el) = &self.element {
-            write!(f, " `{el}`")?;
+            write!(f, " `{}`", Shown(el))?;
         }
         if !self.path.is_empty() {
             write!(f, " at {}", self.path)?;
         }
         write!(f, " (line {}, column {})", self.line, self.column)
+    }
+}
+
+// By hand: a derived `Debug` would print the element name verbatim.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("element", &self.element.as_deref().map(Shown))
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish()
+    }
+}
+
+/// Longest input-derived name printed as written; FHIR names are far shorter.
+const MAX_SHOWN_NAME: usize = 64;
+
+/// Whether an input-derived name may be printed: shaped like a FHIR name (ASCII, a letter or
+/// `_` first, then letters, digits or `_`, at most [`MAX_SHOWN_NAME`] bytes). Anything else
+/// (spaces, punctuation, non-ASCII, long text) may be content and is printed as its length.
+fn is_name_shaped(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    name.len() <= MAX_SHOWN_NAME
+        && bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// An input-derived name as errors print it: as written when name-shaped, else `<N bytes>`.
+#[derive(Clone, Copy)]
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_name_shaped(self.0) {
+            f.write_str(self.0)
+        } else {
+            write!(f, "<{} bytes>", self.0.len())
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_name_shaped(self.0) {
+            // Name-shaped text needs no escaping.
+            write!(f, "\"{}\"", self.0)
+        } else {
+            write!(f, "<{} bytes>", self.0.len())
+        }
     }
 }
 
@@ -785,4 +866,89 @@ pub(crate) fn ser_unknown<M: SerializeMap>(m: &mut M, u: &Unknown) -> Result<(),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_shape_accepts_fhir_names() {
+        for name in ["birthDate", "_birthDate", "valueQuantity", "Patient", "x", "a1_b2", &"n".repeat(MAX_SHOWN_NAME)] {
+            assert!(is_name_shaped(name), "{name}");
+            assert_eq!(Shown(name).to_string(), name);
+            assert_eq!(format!("{:?}", Shown(name)), format!("\"{name}\""));
+        }
+    }
+
+    #[test]
+    fn name_shape_rejects_anything_else() {
+        let long = "n".repeat(MAX_SHOWN_NAME + 1);
+        for name in ["", "SMITH JOHN", "1970-03-01", "9abc", "-x", "a.b", "a-b", "Müller", "a\"b", "a\nb", "x`y", &long]
+        {
+            assert!(!is_name_shaped(name), "{name:?}");
+            let shape = format!("<{} bytes>", name.len());
+            assert_eq!(Shown(name).to_string(), shape);
+            assert_eq!(format!("{:?}", Shown(name)), shape);
+        }
+    }
+
+    fn read_err(json: &str) -> Error {
+        match from_json_str::<Resource>(json, ReadMode::Strict) {
+            Ok(_) => panic!("{json} should not read"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn unknown_element_not_name_shaped_prints_its_length() {
+        let e = read_err(r#"{"resourceType":"Patient","SMITH JOHN":1}"#);
+        assert_eq!(e.kind(), ErrorKind::UnknownElement);
+        assert_eq!(e.element(), Some("SMITH JOHN"));
+        assert_eq!(e.to_string(), "unknown element `<10 bytes>` at Patient (line 1, column 38)");
+        let debug = format!("{e:?}");
+        assert!(debug.contains("<10 bytes>") && !debug.contains("SMITH"), "{debug}");
+    }
+
+    #[test]
+    fn unknown_element_name_shaped_is_printed() {
+        let e = read_err(r#"{"resourceType":"Patient","nickname":"x"}"#);
+        assert_eq!(e.to_string(), "unknown element `nickname` at Patient (line 1, column 36)");
+        assert!(format!("{e:?}").contains(r#"element: Some("nickname")"#), "{e:?}");
+    }
+
+    #[test]
+    fn unsupported_resource_type_not_name_shaped_prints_its_length() {
+        // Also through the buffering path (`resourceType` not first).
+        for json in [r#"{"resourceType":"SMITH JOHN"}"#, r#"{"id":"a","resourceType":"SMITH JOHN"}"#] {
+            let e = read_err(json);
+            assert_eq!(e.kind(), ErrorKind::UnsupportedResourceType, "{json}");
+            assert_eq!(e.element(), Some("SMITH JOHN"));
+            assert!(e.to_string().starts_with("unsupported resourceType `<10 bytes>`"), "{e}");
+            assert!(!format!("{e}{e:?}").contains("SMITH"), "{e:?}");
+        }
+        let e = read_err(r#"{"resourceType":"Basic"}"#);
+        assert!(e.to_string().starts_with("unsupported resourceType `Basic`"), "{e}");
+    }
+
+    #[test]
+    fn path_keys_are_shape_checked() {
+        // No input key reaches the path today; note one by hand to check the guard itself.
+        FAILURE.with(|f| *f.borrow_mut() = Failure::default());
+        note_path(Segment::Key("SMITH JOHN".to_string()));
+        note_path(Segment::Key("name".to_string()));
+        note_path(Segment::Resource("Patient"));
+        let json_err = serde_json::from_str::<u8>("x").unwrap_err();
+        let e = Error::from_json(&json_err);
+        assert_eq!(e.path(), "Patient.name.<10 bytes>");
+        assert!(!format!("{e}{e:?}").contains("SMITH"));
+    }
+
+    #[test]
+    fn io_kind_prints_no_content() {
+        // `Io` is not reachable through the slice reader; check its text directly.
+        let e = Error { kind: ErrorKind::Io, element: None, path: String::new(), line: 0, column: 0 };
+        assert_eq!(e.to_string(), "I/O error (line 0, column 0)");
+        assert_eq!(format!("{e:?}"), r#"Error { kind: Io, element: None, path: "", line: 0, column: 0 }"#);
+    }
 }
