@@ -40,7 +40,7 @@ done
 seed_text escape '\005|^~\\&#a|b^c~d\\e&f#g\r\n'
 seed_text escape '\001|^~x\\F\\'
 seed_text escape '\003#!@%%*A\\E\\R\\\\X0D\\\\X0A\\ \\.br\\ \\H\\'
-for t in mllp roundtrip; do mkdir -p "$out/$t"; done
+for t in mllp roundtrip edit; do mkdir -p "$out/$t"; done
 seed_text mllp '\000\000\000\000junk\013MSH|^~\\&|A\r\034\r\013\006\034\r\013MSH|\034'
 
 # fhir_json: a few FHIR R4 resources written here (the shared conformance cases make good extra
