@@ -40,8 +40,10 @@ for src in "$here"/fuzz_targets/*.rs; do
     target="$(basename "$src" .rs)"
     mkdir -p "corpus/$target" "artifacts/$target"
     log="$logs/$target.log"
+    dict="$here/$target.dict"
+    [ -f "$dict" ] || dict="$here/hl7.dict"
     "$bin/$target" "corpus/$target" -artifact_prefix="artifacts/$target/" \
-        -max_total_time="$seconds" -dict="$here/hl7.dict" -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -dict="$dict" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1
     rc=$?
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)"
