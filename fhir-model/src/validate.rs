@@ -255,17 +255,34 @@ pub(crate) struct Issue {
     pub(crate) expression: String,
 }
 
+/// What references inside a Bundle may resolve to, indexed so that each lookup costs the same
+/// however many entries the Bundle has (a Bundle of n entries each with an unresolvable reference
+/// must not take n² comparisons).
 struct BundleRefs {
     full_urls: HashSet<String>,
+    /// `Type/id` of every entry resource with an id.
     typed_ids: HashSet<String>,
+    /// The last two segments (`Type/id`) of every full URL that has a `/` before them.
+    url_tails: HashSet<String>,
+}
+
+/// The last two `/`-separated segments of `url`, when a `/` precedes them: `Patient/p` for
+/// `http://x/fhir/Patient/p`; `None` for `Patient/p` or `urn:uuid:1`.
+fn url_tail(url: &str) -> Option<&str> {
+    let last = url.rfind('/')?;
+    let before = url.get(..last)?.rfind('/')?;
+    url.get(before + 1..)
 }
 
 impl BundleRefs {
     fn of(bundle: &crate::Bundle) -> Self {
-        let mut refs = BundleRefs { full_urls: HashSet::new(), typed_ids: HashSet::new() };
+        let mut refs = BundleRefs { full_urls: HashSet::new(), typed_ids: HashSet::new(), url_tails: HashSet::new() };
         for e in &bundle.entry {
             if let Some(u) = e.full_url.as_ref().and_then(Primitive::as_str) {
                 refs.full_urls.insert(u.to_string());
+                if let Some(tail) = url_tail(u) {
+                    refs.url_tails.insert(tail.to_string());
+                }
             }
             if let Some(r) = &e.resource {
                 if let Some(id) = r.id() {
@@ -285,7 +302,9 @@ impl BundleRefs {
         let mut tail = without_history.rsplitn(3, '/');
         let (id, ty) = (tail.next().unwrap_or(""), tail.next().unwrap_or(""));
         let typed = format!("{ty}/{id}");
-        if self.typed_ids.contains(&typed) || self.full_urls.iter().any(|u| u.ends_with(&format!("/{typed}"))) {
+        // `typed` is two slash-free segments, so a full URL ends with `/{typed}` exactly when its
+        // tail is `typed`.
+        if self.typed_ids.contains(&typed) || self.url_tails.contains(&typed) {
             return None;
         }
         // Absolute URLs may point at a server outside the Bundle.
@@ -303,7 +322,7 @@ pub(crate) struct Ctx<'o> {
     pub(crate) issues: Vec<Issue>,
     options: &'o ValidationOptions,
     /// Ids of contained resources, one list per resource being validated (innermost last).
-    contained: Vec<Vec<String>>,
+    contained: Vec<HashSet<String>>,
     refs: Option<(usize, BundleRefs)>,
 }
 
@@ -524,7 +543,7 @@ impl<'o> Ctx<'o> {
     pub(crate) fn reference(&mut self, r: &Reference) {
         let Some(target) = r.reference.as_ref().and_then(Primitive::as_str) else { return };
         if let Some(local) = target.strip_prefix('#') {
-            let found = local.is_empty() || self.contained.last().is_some_and(|ids| ids.iter().any(|id| id == local));
+            let found = local.is_empty() || self.contained.last().is_some_and(|ids| ids.contains(local));
             if !found {
                 let l = self.at("reference");
                 self.issue(Severity::Error, "not-found", "no contained resource has this id".to_string());
@@ -635,5 +654,38 @@ mod tests {
         assert!(check_str("aGVsbG8=", Fmt::Base64Binary).is_ok());
         assert!(check_str("aGVsbG8", Fmt::Base64Binary).is_err());
         assert!(check_str("", Fmt::String).is_err());
+    }
+
+    /// The indexed lookup answers exactly what a scan of every full URL with `ends_with` did.
+    #[test]
+    fn url_tails_match_a_suffix_scan() {
+        let urls = [
+            "http://x/fhir/Patient/p",
+            "x/Patient/p",
+            "/Patient/p",
+            "Patient/p",
+            "urn:uuid:1",
+            "http://x//p",
+            "a/p",
+            "http://x/fhir/Patient/p/_history/2",
+            "",
+            "/",
+            "//",
+        ];
+        let references =
+            ["Patient/p", "p", "http://y/Patient/p", "Patient/p/_history/1", "Observation/p", "/p", "", "_history/2"];
+        for reference in references {
+            let without_history = reference.split("/_history/").next().unwrap_or(reference);
+            let mut tail = without_history.rsplitn(3, '/');
+            let (id, ty) = (tail.next().unwrap_or(""), tail.next().unwrap_or(""));
+            let typed = format!("{ty}/{id}");
+            for url in urls {
+                assert_eq!(
+                    url_tail(url) == Some(typed.as_str()),
+                    url.ends_with(&format!("/{typed}")),
+                    "{url} {reference}"
+                );
+            }
+        }
     }
 }
