@@ -187,11 +187,67 @@ fn codings(o: &serde_json::Map<String, Value>) -> impl Iterator<Item = (&str, &s
     single.chain(many).filter_map(|c| Some((c.get("system")?.as_str()?, c.get("code")?.as_str()?)))
 }
 
-/// Members of `obj` named `name`, or for `name[x]` any `nameType`.
+/// The FHIR R4 data types a choice element (`value[x]`) may take (the "open type" list), as
+/// they appear capitalised in a choice element's JSON name.
+const CHOICE_TYPES: &[&str] = &[
+    "Base64Binary",
+    "Boolean",
+    "Canonical",
+    "Code",
+    "Date",
+    "DateTime",
+    "Decimal",
+    "Id",
+    "Instant",
+    "Integer",
+    "Markdown",
+    "Oid",
+    "PositiveInt",
+    "String",
+    "Time",
+    "UnsignedInt",
+    "Uri",
+    "Url",
+    "Uuid",
+    "Address",
+    "Age",
+    "Annotation",
+    "Attachment",
+    "CodeableConcept",
+    "Coding",
+    "ContactPoint",
+    "Count",
+    "Distance",
+    "Duration",
+    "HumanName",
+    "Identifier",
+    "Money",
+    "Period",
+    "Quantity",
+    "Range",
+    "Ratio",
+    "Reference",
+    "SampledData",
+    "Signature",
+    "Timing",
+    "ContactDetail",
+    "Contributor",
+    "DataRequirement",
+    "Expression",
+    "ParameterDefinition",
+    "RelatedArtifact",
+    "TriggerDefinition",
+    "UsageContext",
+    "Dosage",
+    "Meta",
+];
+
+/// Members of `obj` named `name`, or for `name[x]` any `name<Type>` with a FHIR type (an unknown
+/// element kept by a lenient read, such as `valueFoo`, does not count).
 fn member<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Option<(String, &'v Value)> {
     if let Some(base) = name.strip_suffix("[x]") {
         obj.iter()
-            .find(|(k, _)| k.strip_prefix(base).is_some_and(|t| t.starts_with(|c: char| c.is_ascii_uppercase())))
+            .find(|(k, _)| k.strip_prefix(base).is_some_and(|t| CHOICE_TYPES.contains(&t)))
             .map(|(k, v)| (k.clone(), v))
     } else {
         obj.get(name).map(|v| (name.to_string(), v))
@@ -282,5 +338,17 @@ mod tests {
             }
             Err(_) => eprintln!("skipping: ../shared/us-core/summary.txt absent"),
         }
+    }
+
+    #[test]
+    fn choice_members_need_a_fhir_type_name() {
+        let obj = |json: &str| serde_json::from_str::<Value>(json).unwrap().as_object().unwrap().clone();
+        let typed = obj(r#"{"valueQuantity":{"value":1}}"#);
+        assert_eq!(member(&typed, "value[x]").map(|(k, _)| k), Some("valueQuantity".to_string()));
+        let date = obj(r#"{"effectiveDateTime":"2024"}"#);
+        assert_eq!(member(&date, "effective[x]").map(|(k, _)| k), Some("effectiveDateTime".to_string()));
+        // Unknown elements a lenient read kept are not a value of the choice.
+        assert!(member(&obj(r#"{"valueFoo":1,"valuequantity":2,"value":3}"#), "value[x]").is_none());
+        assert!(member(&obj(r#"{"valueString ":"x"}"#), "value[x]").is_none());
     }
 }
