@@ -1,12 +1,120 @@
 //! Datatype scalars (`Nm`, `Dtm`, `Dt`, `Tm`) on arbitrary bytes: parsing never panics, errors
 //! point inside the value, and FHIR renderings of parsed values are ASCII text that does not
 //! depend on anything but the value (rendering twice gives the same text).
+//! Then the same bytes as OBX-5 of a message, read through every composite accessor that parses
+//! a scalar (SN, CQ, MO, CP, TS, DR, XTN, CX, XCN, CWE): errors carry message offsets inside
+//! the field, and a parsed NM's offset is inside it too.
 #![no_main]
 
-use hl7_core::types::{Dt, Dtm, MissingZone, Nm, Tm, UtcOffset};
+use hl7_core::types::{
+    Cp, Cq, Cwe, Cx, Dr, Dt, Dtm, MissingZone, Mo, Nm, Sn, Tm, Ts, TypeError, UtcOffset, Xcn, Xon, Xtn,
+};
+use hl7_core::{Field, Message};
 use libfuzzer_sys::fuzz_target;
 
+/// Asserts that a parsed scalar's error offset, or a parsed NM's offset, lies inside `field`.
+struct Within {
+    start: usize,
+    end: usize,
+}
+
+impl Within {
+    fn new(field: &Field<'_>) -> Self {
+        Within { start: field.offset(), end: field.offset() + field.len() }
+    }
+
+    fn error(&self, e: &TypeError) {
+        assert!(e.offset() >= self.start && e.offset() <= self.end, "type error offset outside the field");
+        let _ = (e.to_string(), format!("{e:?}"));
+    }
+
+    fn nm(&self, r: Option<Result<Nm<'_>, TypeError>>) {
+        match r {
+            Some(Ok(nm)) => {
+                assert!(nm.offset() >= self.start && nm.offset() + nm.as_bytes().len() <= self.end, "NM outside");
+                let _ = (nm.as_f64(), nm.as_i64(), nm.fhir_decimal().to_string());
+            }
+            Some(Err(e)) => self.error(&e),
+            None => {}
+        }
+    }
+
+    fn dtm(&self, r: Option<Result<Dtm, TypeError>>) {
+        match r {
+            Some(Ok(dtm)) => {
+                let _ = dtm.to_fhir_date_time(MissingZone::TruncateToDate);
+            }
+            Some(Err(e)) => self.error(&e),
+            None => {}
+        }
+    }
+
+    fn dt(&self, r: Option<Result<Dt, TypeError>>) {
+        if let Some(Err(e)) = r {
+            self.error(&e);
+        }
+    }
+
+    fn code<T>(&self, r: Option<Result<T, TypeError>>) {
+        if let Some(Err(e)) = r {
+            self.error(&e);
+        }
+    }
+}
+
+fn composites(data: &[u8]) {
+    let mut bytes = b"MSH|^~\\&|A\rOBX|1|SN|x||".to_vec();
+    bytes.extend_from_slice(data);
+    let Ok(msg) = Message::parse(&bytes) else { return };
+    let Some(field) = msg.segment(b"OBX").and_then(|obx| obx.field(5)) else { return };
+    let w = Within::new(&field);
+    for rep in field.repetitions() {
+        let sn = Sn::new(rep);
+        w.code(sn.comparator());
+        w.nm(sn.num1());
+        w.code(sn.separator_suffix());
+        w.nm(sn.num2());
+        let cq = Cq::new(rep);
+        w.nm(cq.quantity());
+        w.dtm(cq.units().and_then(|u| u.value_set_version_id()));
+        w.nm(Mo::new(rep).quantity());
+        let cp = Cp::new(rep);
+        w.nm(cp.price().and_then(|m| m.quantity()));
+        w.nm(cp.range_from());
+        w.nm(cp.range_to());
+        w.dtm(Ts::new(rep).time());
+        let dr = Dr::new(rep);
+        w.dtm(dr.range_start().and_then(|t| t.time()));
+        w.dtm(dr.range_end().and_then(|t| t.time()));
+        let xtn = Xtn::new(rep);
+        for nm in [xtn.country_code(), xtn.area_city_code(), xtn.local_number(), xtn.extension()] {
+            w.nm(nm);
+        }
+        let cx = Cx::new(rep);
+        w.dt(cx.effective_date());
+        w.dt(cx.expiration_date());
+        let cwe = Cwe::new(rep);
+        for v in [
+            cwe.value_set_version_id(),
+            cwe.alternate_value_set_version_id(),
+            cwe.second_alternate_value_set_version_id(),
+        ] {
+            w.dtm(v);
+        }
+        let xcn = Xcn::new(rep);
+        let xon = Xon::new(rep);
+        w.nm(xon.id_number());
+        w.nm(xon.check_digit());
+        let _ = format!("{sn:?}{cq:?}{dr:?}{xtn:?}{cx:?}{cwe:?}{xcn:?}{xon:?}");
+        w.nm(Nm::from_value(rep).into());
+        w.dtm(Dtm::from_value(rep).into());
+        w.dt(Dt::from_value(rep).into());
+        w.code(Tm::from_value(rep).into());
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    composites(data);
     let inside = |offset: usize| assert!(offset <= data.len(), "type error offset past the value");
     match Nm::parse(data) {
         Ok(nm) => {
