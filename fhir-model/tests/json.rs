@@ -189,3 +189,54 @@ fn typed_values_survive_serde_json_value() {
     let back: Observation = from_json_slice(json.as_bytes(), ReadMode::Strict).unwrap();
     assert_eq!(back, obs);
 }
+
+/// Hostile JSON (RELIABILITY class 7/14 in JSON form): deep nesting is a typed error at serde_json's
+/// nesting limit (128 levels), never a stack overflow; huge literals and many entries read in
+/// memory proportional to the input.
+#[test]
+fn hostile_nesting_and_sizes_are_bounded() {
+    // A million open brackets, and a million nested objects where a resource belongs.
+    let brackets = "[".repeat(1_000_000);
+    let e = Resource::from_json(brackets.as_bytes(), ReadMode::Strict).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidValue, "an array where a resource belongs: {e}");
+    let inside = format!(r#"{{"resourceType":"Patient","name":{brackets}"#);
+    for mode in [ReadMode::Strict, ReadMode::Lenient] {
+        let e = Resource::from_json(inside.as_bytes(), mode).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Syntax | ErrorKind::InvalidValue), "{e}");
+    }
+    let objects = format!(r#"{{"resourceType":"Patient","x":{}"#, r#"{"a":"#.repeat(1_000_000));
+    assert!(Resource::from_json(objects.as_bytes(), ReadMode::Lenient).is_err());
+    // Extensions inside extensions are legal FHIR recursion: deep chains stop at the limit.
+    let depth = 10_000;
+    let nested = format!(
+        r#"{{"resourceType":"Patient",{}"url":"http://e"{}}}"#,
+        r#""extension":[{"#.repeat(depth),
+        "}]".repeat(depth)
+    );
+    for mode in [ReadMode::Strict, ReadMode::Lenient] {
+        let e = Resource::from_json(nested.as_bytes(), mode).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
+    }
+    // Within the limit the chain reads and writes back unchanged (written in FHIR element order).
+    let shallow = format!(
+        r#"{{"resourceType":"Patient","extension":[{}{{"url":"http://e","valueString":"v"}}{}]}}"#,
+        r#"{"extension":["#.repeat(20),
+        r#"],"url":"http://e"}"#.repeat(20)
+    );
+    assert_eq!(write(&read(&shallow)), shallow);
+    // Contained resources inside contained resources: the same limit.
+    let contained = format!(
+        r#"{{"resourceType":"Patient",{}"resourceType":"Patient"{}}}"#,
+        r#""contained":[{"#.repeat(depth),
+        "}]".repeat(depth)
+    );
+    assert!(Resource::from_json(contained.as_bytes(), ReadMode::Strict).is_err());
+    // A 16 MiB string value reads and writes back.
+    let big = format!(r#"{{"resourceType":"Patient","id":"p","name":[{{"text":"{}"}}]}}"#, "x".repeat(16 << 20));
+    assert_eq!(write(&read(&big)).len(), big.len());
+    // 100 000 Bundle entries read.
+    let entries = vec![r#"{"resource":{"resourceType":"Patient"}}"#; 100_000].join(",");
+    let bundle = format!(r#"{{"resourceType":"Bundle","type":"collection","entry":[{entries}]}}"#);
+    let Resource::Bundle(b) = read(&bundle) else { panic!("a Bundle") };
+    assert_eq!(b.entry.len(), 100_000);
+}
