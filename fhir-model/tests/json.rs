@@ -190,9 +190,9 @@ fn typed_values_survive_serde_json_value() {
     assert_eq!(back, obs);
 }
 
-/// Hostile JSON (RELIABILITY class 7/14 in JSON form): deep nesting is a typed error at serde_json's
-/// nesting limit (128 levels), never a stack overflow; huge literals and many entries read in
-/// memory proportional to the input.
+/// Hostile JSON (RELIABILITY class 7/14 in JSON form): deep nesting is a typed error at the
+/// nesting limit of `serde_json` (128 levels), never a stack overflow; huge literals and many
+/// entries read in memory proportional to the input.
 #[test]
 fn hostile_nesting_and_sizes_are_bounded() {
     // A million open brackets, and a million nested objects where a resource belongs.
