@@ -240,3 +240,29 @@ fn hostile_nesting_and_sizes_are_bounded() {
     let Resource::Bundle(b) = read(&bundle) else { panic!("a Bundle") };
     assert_eq!(b.entry.len(), 100_000);
 }
+
+/// Regression (fuzz target `fhir_json`, 30-minute run): an element whose only content is a list of
+/// empty items (`"activity":{"coding":[{}]}`) was written as `"activity":{}`, which FHIR JSON
+/// forbids and which read back into a different value (write was not a fixed point).
+#[test]
+fn element_holding_only_empty_items_is_not_written() {
+    for (json, want) in [
+        (r#"{"resourceType":"Provenance","activity":{"coding":[{}]}}"#, r#"{"resourceType":"Provenance"}"#),
+        (
+            r#"{"resourceType":"Provenance","activity":{"coding":[{},{"code":"x"}]}}"#,
+            r#"{"resourceType":"Provenance","activity":{"coding":[{"code":"x"}]}}"#,
+        ),
+        (
+            r#"{"resourceType":"Patient","name":[{"given":[null]}],"contact":[{"telecom":[{}]}]}"#,
+            r#"{"resourceType":"Patient"}"#,
+        ),
+    ] {
+        for mode in [ReadMode::Strict, ReadMode::Lenient] {
+            let r = Resource::from_json(json.as_bytes(), mode).unwrap_or_else(|e| panic!("reads: {e}"));
+            let written = write(&r);
+            assert_eq!(written, want);
+            let again = Resource::from_json(written.as_bytes(), mode).expect("reads back");
+            assert_eq!(write(&again), written, "write is a fixed point");
+        }
+    }
+}

@@ -112,10 +112,8 @@ fuzz_target!(|tree: Tree| {
                 let mut comps = Vec::new();
                 let mut comp_bytes = Vec::new();
                 for c in non_empty(&r, 5) {
-                    let subs: Vec<Text> = non_empty(&c, if d.subcomponent().is_some() { 3 } else { 1 })
-                        .iter()
-                        .map(clean)
-                        .collect();
+                    let subs: Vec<Text> =
+                        non_empty(&c, if d.subcomponent().is_some() { 3 } else { 1 }).iter().map(clean).collect();
                     let escaped: Vec<Vec<u8>> =
                         subs.iter().map(|s| escape(s, &d).expect("clean text escapes").into_owned()).collect();
                     let mut cb = Vec::new();

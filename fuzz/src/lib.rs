@@ -108,3 +108,17 @@ pub fn written(msg: &Message<'_>) -> Vec<u8> {
     msg.write(|b| out.extend_from_slice(b));
     out
 }
+
+/// Asserts `a == b` naming only the property, the lengths and the first differing offset (an
+/// `assert_eq!` would print the bytes, i.e. message content).
+pub fn same_bytes(a: &[u8], b: &[u8], what: &str) {
+    if a != b {
+        let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        panic!("{what}: {} vs {} bytes, first difference at {at}", a.len(), b.len());
+    }
+}
+
+/// Asserts `a == b` naming only the property (for values whose `Debug` would show content).
+pub fn same<T: PartialEq + ?Sized>(a: &T, b: &T, what: &str) {
+    assert!(a == b, "{what}");
+}

@@ -197,11 +197,14 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
     if d.kind == Kind::Resource {
         let _ = writeln!(out, "        false");
     } else {
-        // Rarely present elements last, so the usual non-empty case stops early.
+        // Rarely present elements last, so the usual non-empty case stops early. Called as
+        // `Empty::is_empty` so that a `Vec` counts as empty when all its items are (the inherent
+        // `Vec::is_empty` would win otherwise, and a list of empty items would make the writer
+        // emit `{}`).
         let rare = |f: &&Field| matches!(f.json.as_str(), "id" | "extension" | "modifierExtension");
         let mut parts: Vec<String> =
-            d.fields.iter().filter(|f| !rare(f)).map(|f| format!("self.{}.is_empty()", f.rust)).collect();
-        parts.extend(d.fields.iter().filter(rare).map(|f| format!("self.{}.is_empty()", f.rust)));
+            d.fields.iter().filter(|f| !rare(f)).map(|f| format!("Empty::is_empty(&self.{})", f.rust)).collect();
+        parts.extend(d.fields.iter().filter(rare).map(|f| format!("Empty::is_empty(&self.{})", f.rust)));
         parts.push("self.unknown.is_empty()".to_string());
         let _ = writeln!(out, "        {}", parts.join("\n            && "));
     }
@@ -293,7 +296,7 @@ fn emit_choice(out: &mut String, d: &TypeDef, f: &Field, enum_name: &str, types:
     let _ = writeln!(out, "    #[inline]\n    fn is_empty(&self) -> bool {{");
     let _ = writeln!(out, "        match self {{");
     for t in types {
-        let _ = writeln!(out, "            Self::{}(v) => v.is_empty(),", pascal(t));
+        let _ = writeln!(out, "            Self::{}(v) => Empty::is_empty(v),", pascal(t));
     }
     let _ = writeln!(out, "        }}");
     let _ = writeln!(out, "    }}");

@@ -264,11 +264,11 @@ impl Serialize for AccountCoverage {
 impl Empty for AccountCoverage {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.coverage.is_empty()
-            && self.priority.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.coverage)
+            && Empty::is_empty(&self.priority)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -360,12 +360,12 @@ impl Serialize for AccountGuarantor {
 impl Empty for AccountGuarantor {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.party.is_empty()
-            && self.on_hold.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.party)
+            && Empty::is_empty(&self.on_hold)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -264,11 +264,11 @@ impl Empty for AllergyIntoleranceOnset {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -392,16 +392,16 @@ impl Serialize for AllergyIntoleranceReaction {
 impl Empty for AllergyIntoleranceReaction {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.substance.is_empty()
-            && self.manifestation.is_empty()
-            && self.description.is_empty()
-            && self.onset.is_empty()
-            && self.severity.is_empty()
-            && self.exposure_route.is_empty()
-            && self.note.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.substance)
+            && Empty::is_empty(&self.manifestation)
+            && Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.onset)
+            && Empty::is_empty(&self.severity)
+            && Empty::is_empty(&self.exposure_route)
+            && Empty::is_empty(&self.note)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

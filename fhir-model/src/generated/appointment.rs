@@ -368,14 +368,14 @@ impl Serialize for AppointmentParticipant {
 impl Empty for AppointmentParticipant {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.actor.is_empty()
-            && self.required.is_empty()
-            && self.status.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.actor)
+            && Empty::is_empty(&self.required)
+            && Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -219,11 +219,11 @@ impl Serialize for BundleLink {
 impl Empty for BundleLink {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.relation.is_empty()
-            && self.url.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.relation)
+            && Empty::is_empty(&self.url)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -330,15 +330,15 @@ impl Serialize for BundleEntry {
 impl Empty for BundleEntry {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.link.is_empty()
-            && self.full_url.is_empty()
-            && self.resource.is_empty()
-            && self.search.is_empty()
-            && self.request.is_empty()
-            && self.response.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.link)
+            && Empty::is_empty(&self.full_url)
+            && Empty::is_empty(&self.resource)
+            && Empty::is_empty(&self.search)
+            && Empty::is_empty(&self.request)
+            && Empty::is_empty(&self.response)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -431,11 +431,11 @@ impl Serialize for BundleEntrySearch {
 impl Empty for BundleEntrySearch {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.mode.is_empty()
-            && self.score.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.mode)
+            && Empty::is_empty(&self.score)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -562,15 +562,15 @@ impl Serialize for BundleEntryRequest {
 impl Empty for BundleEntryRequest {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.method.is_empty()
-            && self.url.is_empty()
-            && self.if_none_match.is_empty()
-            && self.if_modified_since.is_empty()
-            && self.if_match.is_empty()
-            && self.if_none_exist.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.method)
+            && Empty::is_empty(&self.url)
+            && Empty::is_empty(&self.if_none_match)
+            && Empty::is_empty(&self.if_modified_since)
+            && Empty::is_empty(&self.if_match)
+            && Empty::is_empty(&self.if_none_exist)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -689,14 +689,14 @@ impl Serialize for BundleEntryResponse {
 impl Empty for BundleEntryResponse {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.status.is_empty()
-            && self.location.is_empty()
-            && self.etag.is_empty()
-            && self.last_modified.is_empty()
-            && self.outcome.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.location)
+            && Empty::is_empty(&self.etag)
+            && Empty::is_empty(&self.last_modified)
+            && Empty::is_empty(&self.outcome)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -322,9 +322,9 @@ impl Empty for ChargeItemOccurrence {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
         }
     }
 }
@@ -361,8 +361,8 @@ impl Empty for ChargeItemProduct {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Reference(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
         }
     }
 }
@@ -445,11 +445,11 @@ impl Serialize for ChargeItemPerformer {
 impl Empty for ChargeItemPerformer {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.function.is_empty()
-            && self.actor.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.function)
+            && Empty::is_empty(&self.actor)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -274,11 +274,11 @@ impl Empty for ConditionOnset {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -326,11 +326,11 @@ impl Empty for ConditionAbatement {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -423,12 +423,12 @@ impl Serialize for ConditionStage {
 impl Empty for ConditionStage {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.summary.is_empty()
-            && self.assessment.is_empty()
-            && self.type_.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.summary)
+            && Empty::is_empty(&self.assessment)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -513,11 +513,11 @@ impl Serialize for ConditionEvidence {
 impl Empty for ConditionEvidence {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.detail.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.detail)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -308,12 +308,12 @@ impl Serialize for CoverageClass {
 impl Empty for CoverageClass {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.value.is_empty()
-            && self.name.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -406,12 +406,12 @@ impl Serialize for CoverageCostToBeneficiary {
 impl Empty for CoverageCostToBeneficiary {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.value.is_empty()
-            && self.exception.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.exception)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -449,8 +449,8 @@ impl Empty for CoverageCostToBeneficiaryValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Quantity(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
         }
     }
 }
@@ -533,11 +533,11 @@ impl Serialize for CoverageCostToBeneficiaryException {
 impl Empty for CoverageCostToBeneficiaryException {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

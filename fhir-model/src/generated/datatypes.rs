@@ -141,18 +141,18 @@ impl Serialize for Address {
 impl Empty for Address {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.use_.is_empty()
-            && self.type_.is_empty()
-            && self.text.is_empty()
-            && self.line.is_empty()
-            && self.city.is_empty()
-            && self.district.is_empty()
-            && self.state.is_empty()
-            && self.postal_code.is_empty()
-            && self.country.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.line)
+            && Empty::is_empty(&self.city)
+            && Empty::is_empty(&self.district)
+            && Empty::is_empty(&self.state)
+            && Empty::is_empty(&self.postal_code)
+            && Empty::is_empty(&self.country)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -265,13 +265,13 @@ impl Serialize for Age {
 impl Empty for Age {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.comparator.is_empty()
-            && self.unit.is_empty()
-            && self.system.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.comparator)
+            && Empty::is_empty(&self.unit)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -367,11 +367,11 @@ impl Serialize for Annotation {
 impl Empty for Annotation {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.author.is_empty()
-            && self.time.is_empty()
-            && self.text.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.author)
+            && Empty::is_empty(&self.time)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -408,8 +408,8 @@ impl Empty for AnnotationAuthor {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Reference(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -532,16 +532,16 @@ impl Serialize for Attachment {
 impl Empty for Attachment {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.content_type.is_empty()
-            && self.language.is_empty()
-            && self.data.is_empty()
-            && self.url.is_empty()
-            && self.size.is_empty()
-            && self.hash.is_empty()
-            && self.title.is_empty()
-            && self.creation.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.content_type)
+            && Empty::is_empty(&self.language)
+            && Empty::is_empty(&self.data)
+            && Empty::is_empty(&self.url)
+            && Empty::is_empty(&self.size)
+            && Empty::is_empty(&self.hash)
+            && Empty::is_empty(&self.title)
+            && Empty::is_empty(&self.creation)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -627,10 +627,10 @@ impl Serialize for CodeableConcept {
 impl Empty for CodeableConcept {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.coding.is_empty()
-            && self.text.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.coding)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -738,13 +738,13 @@ impl Serialize for Coding {
 impl Empty for Coding {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.system.is_empty()
-            && self.version.is_empty()
-            && self.code.is_empty()
-            && self.display.is_empty()
-            && self.user_selected.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.version)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.display)
+            && Empty::is_empty(&self.user_selected)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -827,10 +827,10 @@ impl Serialize for ContactDetail {
 impl Empty for ContactDetail {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.name.is_empty()
-            && self.telecom.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.telecom)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -931,13 +931,13 @@ impl Serialize for ContactPoint {
 impl Empty for ContactPoint {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.system.is_empty()
-            && self.value.is_empty()
-            && self.use_.is_empty()
-            && self.rank.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.rank)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1025,11 +1025,11 @@ impl Serialize for Contributor {
 impl Empty for Contributor {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.name.is_empty()
-            && self.contact.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.contact)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1135,13 +1135,13 @@ impl Serialize for Count {
 impl Empty for Count {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.comparator.is_empty()
-            && self.unit.is_empty()
-            && self.system.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.comparator)
+            && Empty::is_empty(&self.unit)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1273,16 +1273,16 @@ impl Serialize for DataRequirement {
 impl Empty for DataRequirement {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.profile.is_empty()
-            && self.subject.is_empty()
-            && self.must_support.is_empty()
-            && self.code_filter.is_empty()
-            && self.date_filter.is_empty()
-            && self.limit.is_empty()
-            && self.sort.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.profile)
+            && Empty::is_empty(&self.subject)
+            && Empty::is_empty(&self.must_support)
+            && Empty::is_empty(&self.code_filter)
+            && Empty::is_empty(&self.date_filter)
+            && Empty::is_empty(&self.limit)
+            && Empty::is_empty(&self.sort)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1324,8 +1324,8 @@ impl Empty for DataRequirementSubject {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
@@ -1421,12 +1421,12 @@ impl Serialize for DataRequirementCodeFilter {
 impl Empty for DataRequirementCodeFilter {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.path.is_empty()
-            && self.search_param.is_empty()
-            && self.value_set.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.search_param)
+            && Empty::is_empty(&self.value_set)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1525,11 +1525,11 @@ impl Serialize for DataRequirementDateFilter {
 impl Empty for DataRequirementDateFilter {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.path.is_empty()
-            && self.search_param.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.search_param)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1569,9 +1569,9 @@ impl Empty for DataRequirementDateFilterValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
         }
     }
 }
@@ -1653,10 +1653,10 @@ impl Serialize for DataRequirementSort {
 impl Empty for DataRequirementSort {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.path.is_empty()
-            && self.direction.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.direction)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1761,13 +1761,13 @@ impl Serialize for Distance {
 impl Empty for Distance {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.comparator.is_empty()
-            && self.unit.is_empty()
-            && self.system.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.comparator)
+            && Empty::is_empty(&self.unit)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -1932,22 +1932,22 @@ impl Serialize for Dosage {
 impl Empty for Dosage {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.sequence.is_empty()
-            && self.text.is_empty()
-            && self.additional_instruction.is_empty()
-            && self.patient_instruction.is_empty()
-            && self.timing.is_empty()
-            && self.as_needed.is_empty()
-            && self.site.is_empty()
-            && self.route.is_empty()
-            && self.method.is_empty()
-            && self.dose_and_rate.is_empty()
-            && self.max_dose_per_period.is_empty()
-            && self.max_dose_per_administration.is_empty()
-            && self.max_dose_per_lifetime.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.sequence)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.additional_instruction)
+            && Empty::is_empty(&self.patient_instruction)
+            && Empty::is_empty(&self.timing)
+            && Empty::is_empty(&self.as_needed)
+            && Empty::is_empty(&self.site)
+            && Empty::is_empty(&self.route)
+            && Empty::is_empty(&self.method)
+            && Empty::is_empty(&self.dose_and_rate)
+            && Empty::is_empty(&self.max_dose_per_period)
+            && Empty::is_empty(&self.max_dose_per_administration)
+            && Empty::is_empty(&self.max_dose_per_lifetime)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -1995,8 +1995,8 @@ impl Empty for DosageAsNeeded {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
         }
     }
 }
@@ -2079,11 +2079,11 @@ impl Serialize for DosageDoseAndRate {
 impl Empty for DosageDoseAndRate {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.dose.is_empty()
-            && self.rate.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.dose)
+            && Empty::is_empty(&self.rate)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -2120,8 +2120,8 @@ impl Empty for DosageDoseAndRateDose {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Range(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
         }
     }
 }
@@ -2160,9 +2160,9 @@ impl Empty for DosageDoseAndRateRate {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Ratio(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
         }
     }
 }
@@ -2268,13 +2268,13 @@ impl Serialize for Duration {
 impl Empty for Duration {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.comparator.is_empty()
-            && self.unit.is_empty()
-            && self.system.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.comparator)
+            && Empty::is_empty(&self.unit)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -2339,8 +2339,8 @@ impl Serialize for Element {
 impl Empty for Element {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -2875,43 +2875,43 @@ impl Serialize for ElementDefinition {
 impl Empty for ElementDefinition {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.path.is_empty()
-            && self.representation.is_empty()
-            && self.slice_name.is_empty()
-            && self.slice_is_constraining.is_empty()
-            && self.label.is_empty()
-            && self.code.is_empty()
-            && self.slicing.is_empty()
-            && self.short.is_empty()
-            && self.definition.is_empty()
-            && self.comment.is_empty()
-            && self.requirements.is_empty()
-            && self.alias.is_empty()
-            && self.min.is_empty()
-            && self.max.is_empty()
-            && self.base.is_empty()
-            && self.content_reference.is_empty()
-            && self.type_.is_empty()
-            && self.default_value.is_empty()
-            && self.meaning_when_missing.is_empty()
-            && self.order_meaning.is_empty()
-            && self.fixed.is_empty()
-            && self.pattern.is_empty()
-            && self.example.is_empty()
-            && self.min_value.is_empty()
-            && self.max_value.is_empty()
-            && self.max_length.is_empty()
-            && self.condition.is_empty()
-            && self.constraint.is_empty()
-            && self.must_support.is_empty()
-            && self.is_modifier.is_empty()
-            && self.is_modifier_reason.is_empty()
-            && self.is_summary.is_empty()
-            && self.binding.is_empty()
-            && self.mapping.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.representation)
+            && Empty::is_empty(&self.slice_name)
+            && Empty::is_empty(&self.slice_is_constraining)
+            && Empty::is_empty(&self.label)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.slicing)
+            && Empty::is_empty(&self.short)
+            && Empty::is_empty(&self.definition)
+            && Empty::is_empty(&self.comment)
+            && Empty::is_empty(&self.requirements)
+            && Empty::is_empty(&self.alias)
+            && Empty::is_empty(&self.min)
+            && Empty::is_empty(&self.max)
+            && Empty::is_empty(&self.base)
+            && Empty::is_empty(&self.content_reference)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.default_value)
+            && Empty::is_empty(&self.meaning_when_missing)
+            && Empty::is_empty(&self.order_meaning)
+            && Empty::is_empty(&self.fixed)
+            && Empty::is_empty(&self.pattern)
+            && Empty::is_empty(&self.example)
+            && Empty::is_empty(&self.min_value)
+            && Empty::is_empty(&self.max_value)
+            && Empty::is_empty(&self.max_length)
+            && Empty::is_empty(&self.condition)
+            && Empty::is_empty(&self.constraint)
+            && Empty::is_empty(&self.must_support)
+            && Empty::is_empty(&self.is_modifier)
+            && Empty::is_empty(&self.is_modifier_reason)
+            && Empty::is_empty(&self.is_summary)
+            && Empty::is_empty(&self.binding)
+            && Empty::is_empty(&self.mapping)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -3124,56 +3124,56 @@ impl Empty for ElementDefinitionDefaultValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Base64Binary(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Canonical(v) => v.is_empty(),
-            Self::Code(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Id(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Markdown(v) => v.is_empty(),
-            Self::Oid(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
-            Self::Url(v) => v.is_empty(),
-            Self::Uuid(v) => v.is_empty(),
-            Self::Address(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Annotation(v) => v.is_empty(),
-            Self::Attachment(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Coding(v) => v.is_empty(),
-            Self::ContactPoint(v) => v.is_empty(),
-            Self::Count(v) => v.is_empty(),
-            Self::Distance(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
-            Self::HumanName(v) => v.is_empty(),
-            Self::Identifier(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Signature(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::ContactDetail(v) => v.is_empty(),
-            Self::Contributor(v) => v.is_empty(),
-            Self::DataRequirement(v) => v.is_empty(),
-            Self::Expression(v) => v.is_empty(),
-            Self::ParameterDefinition(v) => v.is_empty(),
-            Self::RelatedArtifact(v) => v.is_empty(),
-            Self::TriggerDefinition(v) => v.is_empty(),
-            Self::UsageContext(v) => v.is_empty(),
-            Self::Dosage(v) => v.is_empty(),
-            Self::Meta(v) => v.is_empty(),
+            Self::Base64Binary(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Canonical(v) => Empty::is_empty(v),
+            Self::Code(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Id(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Markdown(v) => Empty::is_empty(v),
+            Self::Oid(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
+            Self::Url(v) => Empty::is_empty(v),
+            Self::Uuid(v) => Empty::is_empty(v),
+            Self::Address(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Annotation(v) => Empty::is_empty(v),
+            Self::Attachment(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::ContactPoint(v) => Empty::is_empty(v),
+            Self::Count(v) => Empty::is_empty(v),
+            Self::Distance(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::HumanName(v) => Empty::is_empty(v),
+            Self::Identifier(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Signature(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::ContactDetail(v) => Empty::is_empty(v),
+            Self::Contributor(v) => Empty::is_empty(v),
+            Self::DataRequirement(v) => Empty::is_empty(v),
+            Self::Expression(v) => Empty::is_empty(v),
+            Self::ParameterDefinition(v) => Empty::is_empty(v),
+            Self::RelatedArtifact(v) => Empty::is_empty(v),
+            Self::TriggerDefinition(v) => Empty::is_empty(v),
+            Self::UsageContext(v) => Empty::is_empty(v),
+            Self::Dosage(v) => Empty::is_empty(v),
+            Self::Meta(v) => Empty::is_empty(v),
         }
     }
 }
@@ -3401,56 +3401,56 @@ impl Empty for ElementDefinitionFixed {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Base64Binary(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Canonical(v) => v.is_empty(),
-            Self::Code(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Id(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Markdown(v) => v.is_empty(),
-            Self::Oid(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
-            Self::Url(v) => v.is_empty(),
-            Self::Uuid(v) => v.is_empty(),
-            Self::Address(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Annotation(v) => v.is_empty(),
-            Self::Attachment(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Coding(v) => v.is_empty(),
-            Self::ContactPoint(v) => v.is_empty(),
-            Self::Count(v) => v.is_empty(),
-            Self::Distance(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
-            Self::HumanName(v) => v.is_empty(),
-            Self::Identifier(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Signature(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::ContactDetail(v) => v.is_empty(),
-            Self::Contributor(v) => v.is_empty(),
-            Self::DataRequirement(v) => v.is_empty(),
-            Self::Expression(v) => v.is_empty(),
-            Self::ParameterDefinition(v) => v.is_empty(),
-            Self::RelatedArtifact(v) => v.is_empty(),
-            Self::TriggerDefinition(v) => v.is_empty(),
-            Self::UsageContext(v) => v.is_empty(),
-            Self::Dosage(v) => v.is_empty(),
-            Self::Meta(v) => v.is_empty(),
+            Self::Base64Binary(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Canonical(v) => Empty::is_empty(v),
+            Self::Code(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Id(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Markdown(v) => Empty::is_empty(v),
+            Self::Oid(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
+            Self::Url(v) => Empty::is_empty(v),
+            Self::Uuid(v) => Empty::is_empty(v),
+            Self::Address(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Annotation(v) => Empty::is_empty(v),
+            Self::Attachment(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::ContactPoint(v) => Empty::is_empty(v),
+            Self::Count(v) => Empty::is_empty(v),
+            Self::Distance(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::HumanName(v) => Empty::is_empty(v),
+            Self::Identifier(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Signature(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::ContactDetail(v) => Empty::is_empty(v),
+            Self::Contributor(v) => Empty::is_empty(v),
+            Self::DataRequirement(v) => Empty::is_empty(v),
+            Self::Expression(v) => Empty::is_empty(v),
+            Self::ParameterDefinition(v) => Empty::is_empty(v),
+            Self::RelatedArtifact(v) => Empty::is_empty(v),
+            Self::TriggerDefinition(v) => Empty::is_empty(v),
+            Self::UsageContext(v) => Empty::is_empty(v),
+            Self::Dosage(v) => Empty::is_empty(v),
+            Self::Meta(v) => Empty::is_empty(v),
         }
     }
 }
@@ -3678,56 +3678,56 @@ impl Empty for ElementDefinitionPattern {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Base64Binary(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Canonical(v) => v.is_empty(),
-            Self::Code(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Id(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Markdown(v) => v.is_empty(),
-            Self::Oid(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
-            Self::Url(v) => v.is_empty(),
-            Self::Uuid(v) => v.is_empty(),
-            Self::Address(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Annotation(v) => v.is_empty(),
-            Self::Attachment(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Coding(v) => v.is_empty(),
-            Self::ContactPoint(v) => v.is_empty(),
-            Self::Count(v) => v.is_empty(),
-            Self::Distance(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
-            Self::HumanName(v) => v.is_empty(),
-            Self::Identifier(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Signature(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::ContactDetail(v) => v.is_empty(),
-            Self::Contributor(v) => v.is_empty(),
-            Self::DataRequirement(v) => v.is_empty(),
-            Self::Expression(v) => v.is_empty(),
-            Self::ParameterDefinition(v) => v.is_empty(),
-            Self::RelatedArtifact(v) => v.is_empty(),
-            Self::TriggerDefinition(v) => v.is_empty(),
-            Self::UsageContext(v) => v.is_empty(),
-            Self::Dosage(v) => v.is_empty(),
-            Self::Meta(v) => v.is_empty(),
+            Self::Base64Binary(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Canonical(v) => Empty::is_empty(v),
+            Self::Code(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Id(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Markdown(v) => Empty::is_empty(v),
+            Self::Oid(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
+            Self::Url(v) => Empty::is_empty(v),
+            Self::Uuid(v) => Empty::is_empty(v),
+            Self::Address(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Annotation(v) => Empty::is_empty(v),
+            Self::Attachment(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::ContactPoint(v) => Empty::is_empty(v),
+            Self::Count(v) => Empty::is_empty(v),
+            Self::Distance(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::HumanName(v) => Empty::is_empty(v),
+            Self::Identifier(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Signature(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::ContactDetail(v) => Empty::is_empty(v),
+            Self::Contributor(v) => Empty::is_empty(v),
+            Self::DataRequirement(v) => Empty::is_empty(v),
+            Self::Expression(v) => Empty::is_empty(v),
+            Self::ParameterDefinition(v) => Empty::is_empty(v),
+            Self::RelatedArtifact(v) => Empty::is_empty(v),
+            Self::TriggerDefinition(v) => Empty::is_empty(v),
+            Self::UsageContext(v) => Empty::is_empty(v),
+            Self::Dosage(v) => Empty::is_empty(v),
+            Self::Meta(v) => Empty::is_empty(v),
         }
     }
 }
@@ -3832,15 +3832,15 @@ impl Empty for ElementDefinitionMinValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
         }
     }
 }
@@ -3904,15 +3904,15 @@ impl Empty for ElementDefinitionMaxValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
         }
     }
 }
@@ -4021,12 +4021,12 @@ impl Serialize for ElementDefinitionSlicing {
 impl Empty for ElementDefinitionSlicing {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.discriminator.is_empty()
-            && self.description.is_empty()
-            && self.ordered.is_empty()
-            && self.rules.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.discriminator)
+            && Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.ordered)
+            && Empty::is_empty(&self.rules)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -4106,10 +4106,10 @@ impl Serialize for ElementDefinitionSlicingDiscriminator {
 impl Empty for ElementDefinitionSlicingDiscriminator {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.path.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -4195,11 +4195,11 @@ impl Serialize for ElementDefinitionBase {
 impl Empty for ElementDefinitionBase {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.path.is_empty()
-            && self.min.is_empty()
-            && self.max.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.path)
+            && Empty::is_empty(&self.min)
+            && Empty::is_empty(&self.max)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -4314,13 +4314,13 @@ impl Serialize for ElementDefinitionType {
 impl Empty for ElementDefinitionType {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.profile.is_empty()
-            && self.target_profile.is_empty()
-            && self.aggregation.is_empty()
-            && self.versioning.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.profile)
+            && Empty::is_empty(&self.target_profile)
+            && Empty::is_empty(&self.aggregation)
+            && Empty::is_empty(&self.versioning)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -4510,10 +4510,10 @@ impl Serialize for ElementDefinitionExample {
 impl Empty for ElementDefinitionExample {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.label.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.label)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -4693,56 +4693,56 @@ impl Empty for ElementDefinitionExampleValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Base64Binary(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Canonical(v) => v.is_empty(),
-            Self::Code(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Id(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Markdown(v) => v.is_empty(),
-            Self::Oid(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
-            Self::Url(v) => v.is_empty(),
-            Self::Uuid(v) => v.is_empty(),
-            Self::Address(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Annotation(v) => v.is_empty(),
-            Self::Attachment(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Coding(v) => v.is_empty(),
-            Self::ContactPoint(v) => v.is_empty(),
-            Self::Count(v) => v.is_empty(),
-            Self::Distance(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
-            Self::HumanName(v) => v.is_empty(),
-            Self::Identifier(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Signature(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::ContactDetail(v) => v.is_empty(),
-            Self::Contributor(v) => v.is_empty(),
-            Self::DataRequirement(v) => v.is_empty(),
-            Self::Expression(v) => v.is_empty(),
-            Self::ParameterDefinition(v) => v.is_empty(),
-            Self::RelatedArtifact(v) => v.is_empty(),
-            Self::TriggerDefinition(v) => v.is_empty(),
-            Self::UsageContext(v) => v.is_empty(),
-            Self::Dosage(v) => v.is_empty(),
-            Self::Meta(v) => v.is_empty(),
+            Self::Base64Binary(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Canonical(v) => Empty::is_empty(v),
+            Self::Code(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Id(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Markdown(v) => Empty::is_empty(v),
+            Self::Oid(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
+            Self::Url(v) => Empty::is_empty(v),
+            Self::Uuid(v) => Empty::is_empty(v),
+            Self::Address(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Annotation(v) => Empty::is_empty(v),
+            Self::Attachment(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::ContactPoint(v) => Empty::is_empty(v),
+            Self::Count(v) => Empty::is_empty(v),
+            Self::Distance(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::HumanName(v) => Empty::is_empty(v),
+            Self::Identifier(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Signature(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::ContactDetail(v) => Empty::is_empty(v),
+            Self::Contributor(v) => Empty::is_empty(v),
+            Self::DataRequirement(v) => Empty::is_empty(v),
+            Self::Expression(v) => Empty::is_empty(v),
+            Self::ParameterDefinition(v) => Empty::is_empty(v),
+            Self::RelatedArtifact(v) => Empty::is_empty(v),
+            Self::TriggerDefinition(v) => Empty::is_empty(v),
+            Self::UsageContext(v) => Empty::is_empty(v),
+            Self::Dosage(v) => Empty::is_empty(v),
+            Self::Meta(v) => Empty::is_empty(v),
         }
     }
 }
@@ -4917,15 +4917,15 @@ impl Serialize for ElementDefinitionConstraint {
 impl Empty for ElementDefinitionConstraint {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.key.is_empty()
-            && self.requirements.is_empty()
-            && self.severity.is_empty()
-            && self.human.is_empty()
-            && self.expression.is_empty()
-            && self.xpath.is_empty()
-            && self.source.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.key)
+            && Empty::is_empty(&self.requirements)
+            && Empty::is_empty(&self.severity)
+            && Empty::is_empty(&self.human)
+            && Empty::is_empty(&self.expression)
+            && Empty::is_empty(&self.xpath)
+            && Empty::is_empty(&self.source)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5016,11 +5016,11 @@ impl Serialize for ElementDefinitionBinding {
 impl Empty for ElementDefinitionBinding {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.strength.is_empty()
-            && self.description.is_empty()
-            && self.value_set.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.strength)
+            && Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.value_set)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5115,12 +5115,12 @@ impl Serialize for ElementDefinitionMapping {
 impl Empty for ElementDefinitionMapping {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.identity.is_empty()
-            && self.language.is_empty()
-            && self.map.is_empty()
-            && self.comment.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.identity)
+            && Empty::is_empty(&self.language)
+            && Empty::is_empty(&self.map)
+            && Empty::is_empty(&self.comment)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5227,13 +5227,13 @@ impl Serialize for Expression {
 impl Empty for Expression {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.description.is_empty()
-            && self.name.is_empty()
-            && self.language.is_empty()
-            && self.expression.is_empty()
-            && self.reference.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.language)
+            && Empty::is_empty(&self.expression)
+            && Empty::is_empty(&self.reference)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5419,10 +5419,10 @@ impl Serialize for Extension {
 impl Empty for Extension {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.url.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.url)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5602,56 +5602,56 @@ impl Empty for ExtensionValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Base64Binary(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Canonical(v) => v.is_empty(),
-            Self::Code(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Decimal(v) => v.is_empty(),
-            Self::Id(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Markdown(v) => v.is_empty(),
-            Self::Oid(v) => v.is_empty(),
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::UnsignedInt(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
-            Self::Url(v) => v.is_empty(),
-            Self::Uuid(v) => v.is_empty(),
-            Self::Address(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Annotation(v) => v.is_empty(),
-            Self::Attachment(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Coding(v) => v.is_empty(),
-            Self::ContactPoint(v) => v.is_empty(),
-            Self::Count(v) => v.is_empty(),
-            Self::Distance(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
-            Self::HumanName(v) => v.is_empty(),
-            Self::Identifier(v) => v.is_empty(),
-            Self::Money(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Signature(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::ContactDetail(v) => v.is_empty(),
-            Self::Contributor(v) => v.is_empty(),
-            Self::DataRequirement(v) => v.is_empty(),
-            Self::Expression(v) => v.is_empty(),
-            Self::ParameterDefinition(v) => v.is_empty(),
-            Self::RelatedArtifact(v) => v.is_empty(),
-            Self::TriggerDefinition(v) => v.is_empty(),
-            Self::UsageContext(v) => v.is_empty(),
-            Self::Dosage(v) => v.is_empty(),
-            Self::Meta(v) => v.is_empty(),
+            Self::Base64Binary(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Canonical(v) => Empty::is_empty(v),
+            Self::Code(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Decimal(v) => Empty::is_empty(v),
+            Self::Id(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Markdown(v) => Empty::is_empty(v),
+            Self::Oid(v) => Empty::is_empty(v),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::UnsignedInt(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
+            Self::Url(v) => Empty::is_empty(v),
+            Self::Uuid(v) => Empty::is_empty(v),
+            Self::Address(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Annotation(v) => Empty::is_empty(v),
+            Self::Attachment(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::ContactPoint(v) => Empty::is_empty(v),
+            Self::Count(v) => Empty::is_empty(v),
+            Self::Distance(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::HumanName(v) => Empty::is_empty(v),
+            Self::Identifier(v) => Empty::is_empty(v),
+            Self::Money(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Signature(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::ContactDetail(v) => Empty::is_empty(v),
+            Self::Contributor(v) => Empty::is_empty(v),
+            Self::DataRequirement(v) => Empty::is_empty(v),
+            Self::Expression(v) => Empty::is_empty(v),
+            Self::ParameterDefinition(v) => Empty::is_empty(v),
+            Self::RelatedArtifact(v) => Empty::is_empty(v),
+            Self::TriggerDefinition(v) => Empty::is_empty(v),
+            Self::UsageContext(v) => Empty::is_empty(v),
+            Self::Dosage(v) => Empty::is_empty(v),
+            Self::Meta(v) => Empty::is_empty(v),
         }
     }
 }
@@ -5810,15 +5810,15 @@ impl Serialize for HumanName {
 impl Empty for HumanName {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.use_.is_empty()
-            && self.text.is_empty()
-            && self.family.is_empty()
-            && self.given.is_empty()
-            && self.prefix.is_empty()
-            && self.suffix.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.family)
+            && Empty::is_empty(&self.given)
+            && Empty::is_empty(&self.prefix)
+            && Empty::is_empty(&self.suffix)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -5930,14 +5930,14 @@ impl Serialize for Identifier {
 impl Empty for Identifier {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.use_.is_empty()
-            && self.type_.is_empty()
-            && self.system.is_empty()
-            && self.value.is_empty()
-            && self.period.is_empty()
-            && self.assigner.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.assigner)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6043,14 +6043,14 @@ impl Serialize for MarketingStatus {
 impl Empty for MarketingStatus {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.country.is_empty()
-            && self.jurisdiction.is_empty()
-            && self.status.is_empty()
-            && self.date_range.is_empty()
-            && self.restore_date.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.country)
+            && Empty::is_empty(&self.jurisdiction)
+            && Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.date_range)
+            && Empty::is_empty(&self.restore_date)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -6165,14 +6165,14 @@ impl Serialize for Meta {
 impl Empty for Meta {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.version_id.is_empty()
-            && self.last_updated.is_empty()
-            && self.source.is_empty()
-            && self.profile.is_empty()
-            && self.security.is_empty()
-            && self.tag.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.version_id)
+            && Empty::is_empty(&self.last_updated)
+            && Empty::is_empty(&self.source)
+            && Empty::is_empty(&self.profile)
+            && Empty::is_empty(&self.security)
+            && Empty::is_empty(&self.tag)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6257,10 +6257,10 @@ impl Serialize for Money {
 impl Empty for Money {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.currency.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.currency)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6344,10 +6344,10 @@ impl Serialize for Narrative {
 impl Empty for Narrative {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.status.is_empty()
-            && self.div.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.div)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6465,15 +6465,15 @@ impl Serialize for ParameterDefinition {
 impl Empty for ParameterDefinition {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.name.is_empty()
-            && self.use_.is_empty()
-            && self.min.is_empty()
-            && self.max.is_empty()
-            && self.documentation.is_empty()
-            && self.type_.is_empty()
-            && self.profile.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.min)
+            && Empty::is_empty(&self.max)
+            && Empty::is_empty(&self.documentation)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.profile)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6562,10 +6562,10 @@ impl Serialize for Period {
 impl Empty for Period {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.start.is_empty()
-            && self.end.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.start)
+            && Empty::is_empty(&self.end)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -6666,13 +6666,13 @@ impl Serialize for Population {
 impl Empty for Population {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.age.is_empty()
-            && self.gender.is_empty()
-            && self.race.is_empty()
-            && self.physiological_condition.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.age)
+            && Empty::is_empty(&self.gender)
+            && Empty::is_empty(&self.race)
+            && Empty::is_empty(&self.physiological_condition)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -6711,8 +6711,8 @@ impl Empty for PopulationAge {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Range(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
         }
     }
 }
@@ -6846,20 +6846,20 @@ impl Serialize for ProdCharacteristic {
 impl Empty for ProdCharacteristic {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.height.is_empty()
-            && self.width.is_empty()
-            && self.depth.is_empty()
-            && self.weight.is_empty()
-            && self.nominal_volume.is_empty()
-            && self.external_diameter.is_empty()
-            && self.shape.is_empty()
-            && self.color.is_empty()
-            && self.imprint.is_empty()
-            && self.image.is_empty()
-            && self.scoring.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.height)
+            && Empty::is_empty(&self.width)
+            && Empty::is_empty(&self.depth)
+            && Empty::is_empty(&self.weight)
+            && Empty::is_empty(&self.nominal_volume)
+            && Empty::is_empty(&self.external_diameter)
+            && Empty::is_empty(&self.shape)
+            && Empty::is_empty(&self.color)
+            && Empty::is_empty(&self.imprint)
+            && Empty::is_empty(&self.image)
+            && Empty::is_empty(&self.scoring)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -6966,13 +6966,13 @@ impl Serialize for ProductShelfLife {
 impl Empty for ProductShelfLife {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.identifier.is_empty()
-            && self.type_.is_empty()
-            && self.period.is_empty()
-            && self.special_precautions_for_storage.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.identifier)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.special_precautions_for_storage)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -7080,13 +7080,13 @@ impl Serialize for Quantity {
 impl Empty for Quantity {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.value.is_empty()
-            && self.comparator.is_empty()
-            && self.unit.is_empty()
-            && self.system.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.comparator)
+            && Empty::is_empty(&self.unit)
+            && Empty::is_empty(&self.system)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7165,10 +7165,10 @@ impl Serialize for Range {
 impl Empty for Range {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.low.is_empty()
-            && self.high.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.low)
+            && Empty::is_empty(&self.high)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7241,10 +7241,10 @@ impl Serialize for Ratio {
 impl Empty for Ratio {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.numerator.is_empty()
-            && self.denominator.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.numerator)
+            && Empty::is_empty(&self.denominator)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7340,12 +7340,12 @@ impl Serialize for Reference {
 impl Empty for Reference {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.reference.is_empty()
-            && self.type_.is_empty()
-            && self.identifier.is_empty()
-            && self.display.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.reference)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.identifier)
+            && Empty::is_empty(&self.display)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7462,15 +7462,15 @@ impl Serialize for RelatedArtifact {
 impl Empty for RelatedArtifact {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.label.is_empty()
-            && self.display.is_empty()
-            && self.citation.is_empty()
-            && self.url.is_empty()
-            && self.document.is_empty()
-            && self.resource.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.label)
+            && Empty::is_empty(&self.display)
+            && Empty::is_empty(&self.citation)
+            && Empty::is_empty(&self.url)
+            && Empty::is_empty(&self.document)
+            && Empty::is_empty(&self.resource)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7589,15 +7589,15 @@ impl Serialize for SampledData {
 impl Empty for SampledData {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.origin.is_empty()
-            && self.period.is_empty()
-            && self.factor.is_empty()
-            && self.lower_limit.is_empty()
-            && self.upper_limit.is_empty()
-            && self.dimensions.is_empty()
-            && self.data.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.origin)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.factor)
+            && Empty::is_empty(&self.lower_limit)
+            && Empty::is_empty(&self.upper_limit)
+            && Empty::is_empty(&self.dimensions)
+            && Empty::is_empty(&self.data)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7714,15 +7714,15 @@ impl Serialize for Signature {
 impl Empty for Signature {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.when.is_empty()
-            && self.who.is_empty()
-            && self.on_behalf_of.is_empty()
-            && self.target_format.is_empty()
-            && self.sig_format.is_empty()
-            && self.data.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.when)
+            && Empty::is_empty(&self.who)
+            && Empty::is_empty(&self.on_behalf_of)
+            && Empty::is_empty(&self.target_format)
+            && Empty::is_empty(&self.sig_format)
+            && Empty::is_empty(&self.data)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -7831,13 +7831,13 @@ impl Serialize for SubstanceAmount {
 impl Empty for SubstanceAmount {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.amount.is_empty()
-            && self.amount_type.is_empty()
-            && self.amount_text.is_empty()
-            && self.reference_range.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.amount)
+            && Empty::is_empty(&self.amount_type)
+            && Empty::is_empty(&self.amount_text)
+            && Empty::is_empty(&self.reference_range)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -7879,9 +7879,9 @@ impl Empty for SubstanceAmountAmount {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -7955,10 +7955,10 @@ impl Serialize for SubstanceAmountReferenceRange {
 impl Empty for SubstanceAmountReferenceRange {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.low_limit.is_empty()
-            && self.high_limit.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.low_limit)
+            && Empty::is_empty(&self.high_limit)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -8049,12 +8049,12 @@ impl Serialize for Timing {
 impl Empty for Timing {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.event.is_empty()
-            && self.repeat.is_empty()
-            && self.code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.event)
+            && Empty::is_empty(&self.repeat)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -8224,23 +8224,23 @@ impl Serialize for TimingRepeat {
 impl Empty for TimingRepeat {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.bounds.is_empty()
-            && self.count.is_empty()
-            && self.count_max.is_empty()
-            && self.duration.is_empty()
-            && self.duration_max.is_empty()
-            && self.duration_unit.is_empty()
-            && self.frequency.is_empty()
-            && self.frequency_max.is_empty()
-            && self.period.is_empty()
-            && self.period_max.is_empty()
-            && self.period_unit.is_empty()
-            && self.day_of_week.is_empty()
-            && self.time_of_day.is_empty()
-            && self.when.is_empty()
-            && self.offset.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.bounds)
+            && Empty::is_empty(&self.count)
+            && Empty::is_empty(&self.count_max)
+            && Empty::is_empty(&self.duration)
+            && Empty::is_empty(&self.duration_max)
+            && Empty::is_empty(&self.duration_unit)
+            && Empty::is_empty(&self.frequency)
+            && Empty::is_empty(&self.frequency_max)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.period_max)
+            && Empty::is_empty(&self.period_unit)
+            && Empty::is_empty(&self.day_of_week)
+            && Empty::is_empty(&self.time_of_day)
+            && Empty::is_empty(&self.when)
+            && Empty::is_empty(&self.offset)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -8292,9 +8292,9 @@ impl Empty for TimingRepeatBounds {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Duration(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::Duration(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -8405,13 +8405,13 @@ impl Serialize for TriggerDefinition {
 impl Empty for TriggerDefinition {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.name.is_empty()
-            && self.timing.is_empty()
-            && self.data.is_empty()
-            && self.condition.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.timing)
+            && Empty::is_empty(&self.data)
+            && Empty::is_empty(&self.condition)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -8456,10 +8456,10 @@ impl Empty for TriggerDefinitionTiming {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Timing(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
-            Self::Date(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
+            Self::Date(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
         }
     }
 }
@@ -8549,10 +8549,10 @@ impl Serialize for UsageContext {
 impl Empty for UsageContext {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
             && self.unknown.is_empty()
     }
 }
@@ -8594,10 +8594,10 @@ impl Empty for UsageContextValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }

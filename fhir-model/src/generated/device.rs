@@ -400,15 +400,15 @@ impl Serialize for DeviceUdiCarrier {
 impl Empty for DeviceUdiCarrier {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.device_identifier.is_empty()
-            && self.issuer.is_empty()
-            && self.jurisdiction.is_empty()
-            && self.carrier_a_i_d_c.is_empty()
-            && self.carrier_h_r_f.is_empty()
-            && self.entry_type.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.device_identifier)
+            && Empty::is_empty(&self.issuer)
+            && Empty::is_empty(&self.jurisdiction)
+            && Empty::is_empty(&self.carrier_a_i_d_c)
+            && Empty::is_empty(&self.carrier_h_r_f)
+            && Empty::is_empty(&self.entry_type)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -498,11 +498,11 @@ impl Serialize for DeviceDeviceName {
 impl Empty for DeviceDeviceName {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.name.is_empty()
-            && self.type_.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -590,11 +590,11 @@ impl Serialize for DeviceSpecialization {
 impl Empty for DeviceSpecialization {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.system_type.is_empty()
-            && self.version.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.system_type)
+            && Empty::is_empty(&self.version)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -686,12 +686,12 @@ impl Serialize for DeviceVersion {
 impl Empty for DeviceVersion {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.component.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.component)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -780,12 +780,12 @@ impl Serialize for DeviceProperty {
 impl Empty for DeviceProperty {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.value_quantity.is_empty()
-            && self.value_code.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.value_quantity)
+            && Empty::is_empty(&self.value_code)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

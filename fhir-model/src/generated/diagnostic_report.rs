@@ -262,8 +262,8 @@ impl Empty for DiagnosticReportEffective {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -350,11 +350,11 @@ impl Serialize for DiagnosticReportMedia {
 impl Empty for DiagnosticReportMedia {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.comment.is_empty()
-            && self.link.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.comment)
+            && Empty::is_empty(&self.link)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

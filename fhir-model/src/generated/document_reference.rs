@@ -299,11 +299,11 @@ impl Serialize for DocumentReferenceRelatesTo {
 impl Empty for DocumentReferenceRelatesTo {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.target.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.target)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -387,11 +387,11 @@ impl Serialize for DocumentReferenceContent {
 impl Empty for DocumentReferenceContent {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.attachment.is_empty()
-            && self.format.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.attachment)
+            && Empty::is_empty(&self.format)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -504,16 +504,16 @@ impl Serialize for DocumentReferenceContext {
 impl Empty for DocumentReferenceContext {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.encounter.is_empty()
-            && self.event.is_empty()
-            && self.period.is_empty()
-            && self.facility_type.is_empty()
-            && self.practice_setting.is_empty()
-            && self.source_patient_info.is_empty()
-            && self.related.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.encounter)
+            && Empty::is_empty(&self.event)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.facility_type)
+            && Empty::is_empty(&self.practice_setting)
+            && Empty::is_empty(&self.source_patient_info)
+            && Empty::is_empty(&self.related)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -328,11 +328,11 @@ impl Serialize for EncounterStatusHistory {
 impl Empty for EncounterStatusHistory {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.status.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -416,11 +416,11 @@ impl Serialize for EncounterClassHistory {
 impl Empty for EncounterClassHistory {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.class.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.class)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -511,12 +511,12 @@ impl Serialize for EncounterParticipant {
 impl Empty for EncounterParticipant {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.period.is_empty()
-            && self.individual.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.individual)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -609,12 +609,12 @@ impl Serialize for EncounterDiagnosis {
 impl Empty for EncounterDiagnosis {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.condition.is_empty()
-            && self.use_.is_empty()
-            && self.rank.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.condition)
+            && Empty::is_empty(&self.use_)
+            && Empty::is_empty(&self.rank)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -742,18 +742,18 @@ impl Serialize for EncounterHospitalization {
 impl Empty for EncounterHospitalization {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.pre_admission_identifier.is_empty()
-            && self.origin.is_empty()
-            && self.admit_source.is_empty()
-            && self.re_admission.is_empty()
-            && self.diet_preference.is_empty()
-            && self.special_courtesy.is_empty()
-            && self.special_arrangement.is_empty()
-            && self.destination.is_empty()
-            && self.discharge_disposition.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.pre_admission_identifier)
+            && Empty::is_empty(&self.origin)
+            && Empty::is_empty(&self.admit_source)
+            && Empty::is_empty(&self.re_admission)
+            && Empty::is_empty(&self.diet_preference)
+            && Empty::is_empty(&self.special_courtesy)
+            && Empty::is_empty(&self.special_arrangement)
+            && Empty::is_empty(&self.destination)
+            && Empty::is_empty(&self.discharge_disposition)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -859,13 +859,13 @@ impl Serialize for EncounterLocation {
 impl Empty for EncounterLocation {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.location.is_empty()
-            && self.status.is_empty()
-            && self.physical_type.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.location)
+            && Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.physical_type)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

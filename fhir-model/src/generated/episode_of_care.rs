@@ -270,11 +270,11 @@ impl Serialize for EpisodeOfCareStatusHistory {
 impl Empty for EpisodeOfCareStatusHistory {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.status.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.status)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -363,12 +363,12 @@ impl Serialize for EpisodeOfCareDiagnosis {
 impl Empty for EpisodeOfCareDiagnosis {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.condition.is_empty()
-            && self.role.is_empty()
-            && self.rank.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.condition)
+            && Empty::is_empty(&self.role)
+            && Empty::is_empty(&self.rank)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -322,8 +322,8 @@ impl Empty for ImmunizationOccurrence {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -406,11 +406,11 @@ impl Serialize for ImmunizationPerformer {
 impl Empty for ImmunizationPerformer {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.function.is_empty()
-            && self.actor.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.function)
+            && Empty::is_empty(&self.actor)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -515,13 +515,13 @@ impl Serialize for ImmunizationEducation {
 impl Empty for ImmunizationEducation {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.document_type.is_empty()
-            && self.reference.is_empty()
-            && self.publication_date.is_empty()
-            && self.presentation_date.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.document_type)
+            && Empty::is_empty(&self.reference)
+            && Empty::is_empty(&self.publication_date)
+            && Empty::is_empty(&self.presentation_date)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -619,12 +619,12 @@ impl Serialize for ImmunizationReaction {
 impl Empty for ImmunizationReaction {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.date.is_empty()
-            && self.detail.is_empty()
-            && self.reported.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.date)
+            && Empty::is_empty(&self.detail)
+            && Empty::is_empty(&self.reported)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -746,14 +746,14 @@ impl Serialize for ImmunizationProtocolApplied {
 impl Empty for ImmunizationProtocolApplied {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.series.is_empty()
-            && self.authority.is_empty()
-            && self.target_disease.is_empty()
-            && self.dose_number.is_empty()
-            && self.series_doses.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.series)
+            && Empty::is_empty(&self.authority)
+            && Empty::is_empty(&self.target_disease)
+            && Empty::is_empty(&self.dose_number)
+            && Empty::is_empty(&self.series_doses)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -793,8 +793,8 @@ impl Empty for ImmunizationProtocolAppliedDoseNumber {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -830,8 +830,8 @@ impl Empty for ImmunizationProtocolAppliedSeriesDoses {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }

@@ -306,21 +306,21 @@ impl Serialize for ImmunizationRecommendationRecommendation {
 impl Empty for ImmunizationRecommendationRecommendation {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.vaccine_code.is_empty()
-            && self.target_disease.is_empty()
-            && self.contraindicated_vaccine_code.is_empty()
-            && self.forecast_status.is_empty()
-            && self.forecast_reason.is_empty()
-            && self.date_criterion.is_empty()
-            && self.description.is_empty()
-            && self.series.is_empty()
-            && self.dose_number.is_empty()
-            && self.series_doses.is_empty()
-            && self.supporting_immunization.is_empty()
-            && self.supporting_patient_information.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.vaccine_code)
+            && Empty::is_empty(&self.target_disease)
+            && Empty::is_empty(&self.contraindicated_vaccine_code)
+            && Empty::is_empty(&self.forecast_status)
+            && Empty::is_empty(&self.forecast_reason)
+            && Empty::is_empty(&self.date_criterion)
+            && Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.series)
+            && Empty::is_empty(&self.dose_number)
+            && Empty::is_empty(&self.series_doses)
+            && Empty::is_empty(&self.supporting_immunization)
+            && Empty::is_empty(&self.supporting_patient_information)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -367,8 +367,8 @@ impl Empty for ImmunizationRecommendationRecommendationDoseNumber {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -404,8 +404,8 @@ impl Empty for ImmunizationRecommendationRecommendationSeriesDoses {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::PositiveInt(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
+            Self::PositiveInt(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
         }
     }
 }
@@ -492,11 +492,11 @@ impl Serialize for ImmunizationRecommendationRecommendationDateCriterion {
 impl Empty for ImmunizationRecommendationRecommendationDateCriterion {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.value.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -318,12 +318,12 @@ impl Serialize for LocationPosition {
 impl Empty for LocationPosition {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.longitude.is_empty()
-            && self.latitude.is_empty()
-            && self.altitude.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.longitude)
+            && Empty::is_empty(&self.latitude)
+            && Empty::is_empty(&self.altitude)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -429,13 +429,13 @@ impl Serialize for LocationHoursOfOperation {
 impl Empty for LocationHoursOfOperation {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.days_of_week.is_empty()
-            && self.all_day.is_empty()
-            && self.opening_time.is_empty()
-            && self.closing_time.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.days_of_week)
+            && Empty::is_empty(&self.all_day)
+            && Empty::is_empty(&self.opening_time)
+            && Empty::is_empty(&self.closing_time)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -255,12 +255,12 @@ impl Serialize for MedicationIngredient {
 impl Empty for MedicationIngredient {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.item.is_empty()
-            && self.is_active.is_empty()
-            && self.strength.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.item)
+            && Empty::is_empty(&self.is_active)
+            && Empty::is_empty(&self.strength)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -298,8 +298,8 @@ impl Empty for MedicationIngredientItem {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
@@ -387,11 +387,11 @@ impl Serialize for MedicationBatch {
 impl Empty for MedicationBatch {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.lot_number.is_empty()
-            && self.expiration_date.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.lot_number)
+            && Empty::is_empty(&self.expiration_date)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -270,8 +270,8 @@ impl Empty for MedicationAdministrationMedication {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
@@ -307,8 +307,8 @@ impl Empty for MedicationAdministrationEffective {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -391,11 +391,11 @@ impl Serialize for MedicationAdministrationPerformer {
 impl Empty for MedicationAdministrationPerformer {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.function.is_empty()
-            && self.actor.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.function)
+            && Empty::is_empty(&self.actor)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -503,15 +503,15 @@ impl Serialize for MedicationAdministrationDosage {
 impl Empty for MedicationAdministrationDosage {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.text.is_empty()
-            && self.site.is_empty()
-            && self.route.is_empty()
-            && self.method.is_empty()
-            && self.dose.is_empty()
-            && self.rate.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.site)
+            && Empty::is_empty(&self.route)
+            && Empty::is_empty(&self.method)
+            && Empty::is_empty(&self.dose)
+            && Empty::is_empty(&self.rate)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -552,8 +552,8 @@ impl Empty for MedicationAdministrationDosageRate {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Ratio(v) => v.is_empty(),
-            Self::Quantity(v) => v.is_empty(),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Quantity(v) => Empty::is_empty(v),
         }
     }
 }

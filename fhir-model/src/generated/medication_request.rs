@@ -346,8 +346,8 @@ impl Empty for MedicationRequestReported {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
@@ -383,8 +383,8 @@ impl Empty for MedicationRequestMedication {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
@@ -500,16 +500,16 @@ impl Serialize for MedicationRequestDispenseRequest {
 impl Empty for MedicationRequestDispenseRequest {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.initial_fill.is_empty()
-            && self.dispense_interval.is_empty()
-            && self.validity_period.is_empty()
-            && self.number_of_repeats_allowed.is_empty()
-            && self.quantity.is_empty()
-            && self.expected_supply_duration.is_empty()
-            && self.performer.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.initial_fill)
+            && Empty::is_empty(&self.dispense_interval)
+            && Empty::is_empty(&self.validity_period)
+            && Empty::is_empty(&self.number_of_repeats_allowed)
+            && Empty::is_empty(&self.quantity)
+            && Empty::is_empty(&self.expected_supply_duration)
+            && Empty::is_empty(&self.performer)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -595,11 +595,11 @@ impl Serialize for MedicationRequestDispenseRequestInitialFill {
 impl Empty for MedicationRequestDispenseRequestInitialFill {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.quantity.is_empty()
-            && self.duration.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.quantity)
+            && Empty::is_empty(&self.duration)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -691,11 +691,11 @@ impl Serialize for MedicationRequestSubstitution {
 impl Empty for MedicationRequestSubstitution {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.allowed.is_empty()
-            && self.reason.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.allowed)
+            && Empty::is_empty(&self.reason)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -732,8 +732,8 @@ impl Empty for MedicationRequestSubstitutionAllowed {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
         }
     }
 }

@@ -216,8 +216,8 @@ impl Empty for MessageHeaderEvent {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Coding(v) => v.is_empty(),
-            Self::Uri(v) => v.is_empty(),
+            Self::Coding(v) => Empty::is_empty(v),
+            Self::Uri(v) => Empty::is_empty(v),
         }
     }
 }
@@ -316,13 +316,13 @@ impl Serialize for MessageHeaderDestination {
 impl Empty for MessageHeaderDestination {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.name.is_empty()
-            && self.target.is_empty()
-            && self.endpoint.is_empty()
-            && self.receiver.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.target)
+            && Empty::is_empty(&self.endpoint)
+            && Empty::is_empty(&self.receiver)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -430,14 +430,14 @@ impl Serialize for MessageHeaderSource {
 impl Empty for MessageHeaderSource {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.name.is_empty()
-            && self.software.is_empty()
-            && self.version.is_empty()
-            && self.contact.is_empty()
-            && self.endpoint.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.software)
+            && Empty::is_empty(&self.version)
+            && Empty::is_empty(&self.contact)
+            && Empty::is_empty(&self.endpoint)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -539,12 +539,12 @@ impl Serialize for MessageHeaderResponse {
 impl Empty for MessageHeaderResponse {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.identifier.is_empty()
-            && self.code.is_empty()
-            && self.details.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.identifier)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.details)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

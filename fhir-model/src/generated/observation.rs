@@ -321,10 +321,10 @@ impl Empty for ObservationEffective {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
-            Self::Instant(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
+            Self::Instant(v) => Empty::is_empty(v),
         }
     }
 }
@@ -389,17 +389,17 @@ impl Empty for ObservationValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Quantity(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -511,15 +511,15 @@ impl Serialize for ObservationReferenceRange {
 impl Empty for ObservationReferenceRange {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.low.is_empty()
-            && self.high.is_empty()
-            && self.type_.is_empty()
-            && self.applies_to.is_empty()
-            && self.age.is_empty()
-            && self.text.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.low)
+            && Empty::is_empty(&self.high)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.applies_to)
+            && Empty::is_empty(&self.age)
+            && Empty::is_empty(&self.text)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -652,14 +652,14 @@ impl Serialize for ObservationComponent {
 impl Empty for ObservationComponent {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.code.is_empty()
-            && self.value.is_empty()
-            && self.data_absent_reason.is_empty()
-            && self.interpretation.is_empty()
-            && self.reference_range.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.value)
+            && Empty::is_empty(&self.data_absent_reason)
+            && Empty::is_empty(&self.interpretation)
+            && Empty::is_empty(&self.reference_range)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -726,17 +726,17 @@ impl Empty for ObservationComponentValue {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Quantity(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Boolean(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::SampledData(v) => v.is_empty(),
-            Self::Time(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::SampledData(v) => Empty::is_empty(v),
+            Self::Time(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }

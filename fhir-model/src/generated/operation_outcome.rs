@@ -234,15 +234,15 @@ impl Serialize for OperationOutcomeIssue {
 impl Empty for OperationOutcomeIssue {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.severity.is_empty()
-            && self.code.is_empty()
-            && self.details.is_empty()
-            && self.diagnostics.is_empty()
-            && self.location.is_empty()
-            && self.expression.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.severity)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.details)
+            && Empty::is_empty(&self.diagnostics)
+            && Empty::is_empty(&self.location)
+            && Empty::is_empty(&self.expression)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

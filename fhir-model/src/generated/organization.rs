@@ -263,13 +263,13 @@ impl Serialize for OrganizationContact {
 impl Empty for OrganizationContact {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.purpose.is_empty()
-            && self.name.is_empty()
-            && self.telecom.is_empty()
-            && self.address.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.purpose)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.telecom)
+            && Empty::is_empty(&self.address)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -259,8 +259,8 @@ impl Empty for PatientDeceased {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
         }
     }
 }
@@ -296,8 +296,8 @@ impl Empty for PatientMultipleBirth {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::Integer(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::Integer(v) => Empty::is_empty(v),
         }
     }
 }
@@ -407,16 +407,16 @@ impl Serialize for PatientContact {
 impl Empty for PatientContact {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.relationship.is_empty()
-            && self.name.is_empty()
-            && self.telecom.is_empty()
-            && self.address.is_empty()
-            && self.gender.is_empty()
-            && self.organization.is_empty()
-            && self.period.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.relationship)
+            && Empty::is_empty(&self.name)
+            && Empty::is_empty(&self.telecom)
+            && Empty::is_empty(&self.address)
+            && Empty::is_empty(&self.gender)
+            && Empty::is_empty(&self.organization)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -506,11 +506,11 @@ impl Serialize for PatientCommunication {
 impl Empty for PatientCommunication {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.language.is_empty()
-            && self.preferred.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.language)
+            && Empty::is_empty(&self.preferred)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -595,11 +595,11 @@ impl Serialize for PatientLink {
 impl Empty for PatientLink {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.other.is_empty()
-            && self.type_.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.other)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -266,13 +266,13 @@ impl Serialize for PractitionerQualification {
 impl Empty for PractitionerQualification {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.identifier.is_empty()
-            && self.code.is_empty()
-            && self.period.is_empty()
-            && self.issuer.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.identifier)
+            && Empty::is_empty(&self.code)
+            && Empty::is_empty(&self.period)
+            && Empty::is_empty(&self.issuer)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

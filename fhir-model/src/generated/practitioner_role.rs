@@ -307,13 +307,13 @@ impl Serialize for PractitionerRoleAvailableTime {
 impl Empty for PractitionerRoleAvailableTime {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.days_of_week.is_empty()
-            && self.all_day.is_empty()
-            && self.available_start_time.is_empty()
-            && self.available_end_time.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.days_of_week)
+            && Empty::is_empty(&self.all_day)
+            && Empty::is_empty(&self.available_start_time)
+            && Empty::is_empty(&self.available_end_time)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -403,11 +403,11 @@ impl Serialize for PractitionerRoleNotAvailable {
 impl Empty for PractitionerRoleNotAvailable {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.description.is_empty()
-            && self.during.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.during)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

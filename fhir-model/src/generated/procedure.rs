@@ -331,11 +331,11 @@ impl Empty for ProcedurePerformed {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::String(v) => v.is_empty(),
-            Self::Age(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::String(v) => Empty::is_empty(v),
+            Self::Age(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
         }
     }
 }
@@ -428,12 +428,12 @@ impl Serialize for ProcedurePerformer {
 impl Empty for ProcedurePerformer {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.function.is_empty()
-            && self.actor.is_empty()
-            && self.on_behalf_of.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.function)
+            && Empty::is_empty(&self.actor)
+            && Empty::is_empty(&self.on_behalf_of)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -518,11 +518,11 @@ impl Serialize for ProcedureFocalDevice {
 impl Empty for ProcedureFocalDevice {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.action.is_empty()
-            && self.manipulated.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.action)
+            && Empty::is_empty(&self.manipulated)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

@@ -209,8 +209,8 @@ impl Empty for ProvenanceOccurred {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Period(v) => v.is_empty(),
-            Self::DateTime(v) => v.is_empty(),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::DateTime(v) => Empty::is_empty(v),
         }
     }
 }
@@ -304,13 +304,13 @@ impl Serialize for ProvenanceAgent {
 impl Empty for ProvenanceAgent {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.type_.is_empty()
-            && self.role.is_empty()
-            && self.who.is_empty()
-            && self.on_behalf_of.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.role)
+            && Empty::is_empty(&self.who)
+            && Empty::is_empty(&self.on_behalf_of)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -401,12 +401,12 @@ impl Serialize for ProvenanceEntity {
 impl Empty for ProvenanceEntity {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.role.is_empty()
-            && self.what.is_empty()
-            && self.agent.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.role)
+            && Empty::is_empty(&self.what)
+            && Empty::is_empty(&self.agent)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

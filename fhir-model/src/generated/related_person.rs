@@ -269,11 +269,11 @@ impl Serialize for RelatedPersonCommunication {
 impl Empty for RelatedPersonCommunication {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.language.is_empty()
-            && self.preferred.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.language)
+            && Empty::is_empty(&self.preferred)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }

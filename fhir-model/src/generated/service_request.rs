@@ -362,9 +362,9 @@ impl Empty for ServiceRequestQuantity {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Quantity(v) => v.is_empty(),
-            Self::Ratio(v) => v.is_empty(),
-            Self::Range(v) => v.is_empty(),
+            Self::Quantity(v) => Empty::is_empty(v),
+            Self::Ratio(v) => Empty::is_empty(v),
+            Self::Range(v) => Empty::is_empty(v),
         }
     }
 }
@@ -404,9 +404,9 @@ impl Empty for ServiceRequestOccurrence {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
-            Self::Timing(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
+            Self::Timing(v) => Empty::is_empty(v),
         }
     }
 }
@@ -443,8 +443,8 @@ impl Empty for ServiceRequestAsNeeded {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::Boolean(v) => v.is_empty(),
-            Self::CodeableConcept(v) => v.is_empty(),
+            Self::Boolean(v) => Empty::is_empty(v),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
         }
     }
 }

@@ -307,16 +307,16 @@ impl Serialize for SpecimenCollection {
 impl Empty for SpecimenCollection {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.collector.is_empty()
-            && self.collected.is_empty()
-            && self.duration.is_empty()
-            && self.quantity.is_empty()
-            && self.method.is_empty()
-            && self.body_site.is_empty()
-            && self.fasting_status.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.collector)
+            && Empty::is_empty(&self.collected)
+            && Empty::is_empty(&self.duration)
+            && Empty::is_empty(&self.quantity)
+            && Empty::is_empty(&self.method)
+            && Empty::is_empty(&self.body_site)
+            && Empty::is_empty(&self.fasting_status)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -358,8 +358,8 @@ impl Empty for SpecimenCollectionCollected {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -395,8 +395,8 @@ impl Empty for SpecimenCollectionFastingStatus {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Duration(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Duration(v) => Empty::is_empty(v),
         }
     }
 }
@@ -499,13 +499,13 @@ impl Serialize for SpecimenProcessing {
 impl Empty for SpecimenProcessing {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.description.is_empty()
-            && self.procedure.is_empty()
-            && self.additive.is_empty()
-            && self.time.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.procedure)
+            && Empty::is_empty(&self.additive)
+            && Empty::is_empty(&self.time)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -544,8 +544,8 @@ impl Empty for SpecimenProcessingTime {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::DateTime(v) => v.is_empty(),
-            Self::Period(v) => v.is_empty(),
+            Self::DateTime(v) => Empty::is_empty(v),
+            Self::Period(v) => Empty::is_empty(v),
         }
     }
 }
@@ -661,15 +661,15 @@ impl Serialize for SpecimenContainer {
 impl Empty for SpecimenContainer {
     #[inline]
     fn is_empty(&self) -> bool {
-        self.identifier.is_empty()
-            && self.description.is_empty()
-            && self.type_.is_empty()
-            && self.capacity.is_empty()
-            && self.specimen_quantity.is_empty()
-            && self.additive.is_empty()
-            && self.id.is_empty()
-            && self.extension.is_empty()
-            && self.modifier_extension.is_empty()
+        Empty::is_empty(&self.identifier)
+            && Empty::is_empty(&self.description)
+            && Empty::is_empty(&self.type_)
+            && Empty::is_empty(&self.capacity)
+            && Empty::is_empty(&self.specimen_quantity)
+            && Empty::is_empty(&self.additive)
+            && Empty::is_empty(&self.id)
+            && Empty::is_empty(&self.extension)
+            && Empty::is_empty(&self.modifier_extension)
             && self.unknown.is_empty()
     }
 }
@@ -710,8 +710,8 @@ impl Empty for SpecimenContainerAdditive {
     #[inline]
     fn is_empty(&self) -> bool {
         match self {
-            Self::CodeableConcept(v) => v.is_empty(),
-            Self::Reference(v) => v.is_empty(),
+            Self::CodeableConcept(v) => Empty::is_empty(v),
+            Self::Reference(v) => Empty::is_empty(v),
         }
     }
 }
