@@ -156,6 +156,47 @@ impl Path {
     pub fn subcomponent(&self) -> Option<usize> {
         self.subcomponent
     }
+
+    /// Whether the parts of a message the two paths name can share bytes, so that writing at one
+    /// may change what the other reads: the same segment occurrence (no index means the first),
+    /// and one path's position is a prefix of the other's. A segment covers its fields, a field
+    /// all its repetitions, a repetition its components; a component path without a repetition
+    /// names repetition 1 (as [`Message::get`] and `MessageBuf::set` read it).
+    ///
+    /// ```
+    /// use hl7_core::Path;
+    /// let p = |t: &str| t.parse::<Path>().unwrap();
+    /// assert!(p("PID-3").overlaps(&p("PID-3[2].1")));
+    /// assert!(p("PID-3.1").overlaps(&p("PID[1]-3[1].1.2")));
+    /// assert!(p("PID").overlaps(&p("PID-5")));
+    /// assert!(!p("PID-3.1").overlaps(&p("PID-3[2].1")));
+    /// assert!(!p("PID-3").overlaps(&p("PID[2]-3")));
+    /// assert!(!p("PID-3").overlaps(&p("PD1-3")));
+    /// ```
+    pub fn overlaps(&self, other: &Path) -> bool {
+        if self.segment != other.segment {
+            return false;
+        }
+        let (a, la) = self.position();
+        let (b, lb) = other.position();
+        let n = la.min(lb);
+        a.get(..n) == b.get(..n)
+    }
+
+    /// The position named, outermost first, and how many levels it has.
+    fn position(&self) -> ([usize; 5], usize) {
+        let segment = self.segment_index.unwrap_or(1);
+        let Some(field) = self.field else { return ([segment, 0, 0, 0, 0], 1) };
+        if self.repetition.is_none() && self.component.is_none() {
+            return ([segment, field, 0, 0, 0], 2);
+        }
+        let repetition = self.repetition.unwrap_or(1);
+        match (self.component, self.subcomponent) {
+            (None, _) => ([segment, field, repetition, 0, 0], 3),
+            (Some(c), None) => ([segment, field, repetition, c, 0], 4),
+            (Some(c), Some(s)) => ([segment, field, repetition, c, s], 5),
+        }
+    }
 }
 
 impl fmt::Display for Path {
@@ -296,6 +337,7 @@ impl<'a> Message<'a> {
 mod tests {
     use super::*;
     use std::string::ToString;
+    use std::vec::Vec;
 
     #[test]
     fn display_round_trips() {
@@ -321,5 +363,40 @@ mod tests {
         ] {
             assert_eq!(Path::parse(p).unwrap_err().offset, at, "{p}");
         }
+    }
+
+    #[test]
+    fn overlaps_is_symmetric_and_follows_the_levels() {
+        let paths = [
+            "PID",
+            "PID[2]",
+            "PID-3",
+            "PID-3[1]",
+            "PID-3[2]",
+            "PID-3.1",
+            "PID-3.2",
+            "PID-3[2].1",
+            "PID-3.1.1",
+            "PID-3.1.2",
+            "PID[1]-3[1].1.1",
+            "PID-4",
+            "PID[2]-3",
+            "PD1-3",
+        ];
+        let parsed: Vec<Path> = paths.iter().map(|p| p.parse().unwrap()).collect();
+        for a in &parsed {
+            assert!(a.overlaps(a));
+            for b in &parsed {
+                assert_eq!(a.overlaps(b), b.overlaps(a), "{a} {b}");
+            }
+        }
+        let o = |a: &str, b: &str| a.parse::<Path>().unwrap().overlaps(&b.parse().unwrap());
+        assert!(o("PID", "PID[1]-3.1"));
+        assert!(!o("PID", "PID[2]-3"));
+        assert!(o("PID-3.1", "PID-3[1]"));
+        assert!(!o("PID-3.1", "PID-3.2"));
+        assert!(o("PID-3.1", "PID-3.1.2"));
+        assert!(!o("PID-3.1.1", "PID-3.1.2"));
+        assert!(!o("PID-3", "PID-4"));
     }
 }

@@ -297,32 +297,6 @@ fn value_strategy() -> impl Strategy<Value = String> {
     ]
 }
 
-/// The coordinates a path writes, for telling whether a later edit overwrote an earlier one: a
-/// whole field is a prefix of all its repetitions; a component path without a repetition is in
-/// repetition 1.
-fn coordinates(path: &hl7_core::Path) -> Vec<usize> {
-    let mut c = vec![path.segment_index().unwrap_or(1), path.field().unwrap_or(0)];
-    if path.repetition().is_some() || path.component().is_some() {
-        c.push(path.repetition().unwrap_or(1));
-    }
-    if let Some(comp) = path.component() {
-        c.push(comp);
-        if let Some(s) = path.subcomponent() {
-            c.push(s);
-        }
-    }
-    c
-}
-
-fn overlaps(a: &hl7_core::Path, b: &hl7_core::Path) -> bool {
-    if a.segment() != b.segment() {
-        return false;
-    }
-    let (ca, cb) = (coordinates(a), coordinates(b));
-    let n = ca.len().min(cb.len());
-    ca[..n] == cb[..n]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -337,7 +311,7 @@ proptest! {
         for e in &edits {
             buf.set(e.path.as_str(), &e.value).unwrap();
             let path: hl7_core::Path = e.path.parse().unwrap();
-            done.retain(|(p, _)| !overlaps(p, &path));
+            done.retain(|(p, _)| !p.overlaps(&path));
             done.push((path, e.value.clone()));
         }
         for terminator in [Terminator::Cr, Terminator::Lf, Terminator::CrLf] {
