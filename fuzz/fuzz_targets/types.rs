@@ -113,8 +113,57 @@ fn composites(data: &[u8]) {
     }
 }
 
+/// A calendar date the parser accepted is a real one: month 1–12, day within the month.
+fn check_date(year: u16, month: Option<u8>, day: Option<u8>) {
+    let Some(m) = month else {
+        assert!(day.is_none(), "a day without a month");
+        return;
+    };
+    assert!((1..=12).contains(&m), "month out of range accepted");
+    if let Some(d) = day {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let last = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        assert!((1..=last).contains(&d), "day out of range accepted");
+    }
+}
+
+/// A time the parser accepted is in range, its parts nest (no second without a minute), and an
+/// offset stays within -14:00..+14:00.
+fn check_time(hour: Option<u8>, minute: Option<u8>, second: Option<u8>, offset: Option<UtcOffset>) {
+    assert!(hour.is_none_or(|h| h <= 23), "hour out of range accepted");
+    assert!(minute.is_none_or(|m| m <= 59) && (minute.is_none() || hour.is_some()), "bad minute accepted");
+    assert!(second.is_none_or(|s| s <= 59) && (second.is_none() || minute.is_some()), "bad second accepted");
+    if let Some(o) = offset {
+        assert!(o.minutes() <= 59 && o.total_minutes().abs() <= 14 * 60, "offset out of range accepted");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     composites(data);
+    if let Ok(dtm) = Dtm::parse(data) {
+        check_date(dtm.year(), dtm.month(), dtm.day());
+        check_time(dtm.hour(), dtm.minute(), dtm.second(), dtm.offset());
+        assert!(dtm.fraction().is_none() || dtm.second().is_some(), "a fraction without seconds");
+        let date = dtm.date();
+        assert_eq!(
+            (date.year(), date.month(), date.day()),
+            (dtm.year(), dtm.month(), dtm.day()),
+            "date() changed the date"
+        );
+        let _ = (dtm.precision(), format!("{dtm:?}"));
+    }
+    if let Ok(dt) = Dt::parse(data) {
+        check_date(dt.year(), dt.month(), dt.day());
+    }
+    if let Ok(tm) = Tm::parse(data) {
+        check_time(Some(tm.hour()), tm.minute(), tm.second(), tm.offset());
+        let _ = (tm.precision(), tm.fraction());
+    }
     let inside = |offset: usize| assert!(offset <= data.len(), "type error offset past the value");
     match Nm::parse(data) {
         Ok(nm) => {
