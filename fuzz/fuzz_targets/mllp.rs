@@ -125,4 +125,26 @@ fuzz_target!(|input: Input<'_>| {
     assert!(back.errors.is_empty() && back.junk == 0, "clean frames gave errors or junk");
     let got: Vec<&Vec<u8>> = back.frames.iter().map(|(_, p)| p).collect();
     same(&got, &payloads.iter().collect::<Vec<_>>(), "framed payloads did not come back");
+    for (_, frame) in &back.frames {
+        let _ = mllp::commit_kind(frame);
+    }
+
+    // The encoders on the raw input: a payload with SB or EB is refused at the first one; the
+    // no-alloc encoder writes the same frame into a buffer large enough, and refuses a smaller one.
+    let forbidden = input.data.iter().position(|&b| b == SB || b == EB);
+    match mllp::encode(input.data) {
+        Ok(frame) => {
+            assert!(forbidden.is_none(), "a payload with SB/EB was framed");
+            let mut out = vec![0u8; frame.len() + usize::from(input.small_max.unwrap_or(0))];
+            assert_eq!(mllp::encode_into(input.data, &mut out), Ok(frame.len()));
+            hl7_core_fuzz::same_bytes(&out[..frame.len()], &frame, "encode_into and encode differ");
+            let cut = input.cuts.first().map_or(0, |&c| usize::from(c) % frame.len());
+            let refused = mllp::encode_into(input.data, &mut out[..cut]);
+            assert!(matches!(refused, Err(Error::BufferTooSmall { .. })), "a short buffer was not refused");
+        }
+        Err(e) => {
+            assert_eq!(e, Error::ForbiddenByte { offset: forbidden.expect("refused without SB/EB") });
+            let _ = e.to_string();
+        }
+    }
 });
