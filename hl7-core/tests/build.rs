@@ -335,3 +335,27 @@ fn huge_path_numbers_are_refused_not_allocated() {
     assert_eq!(buf.segment_count(), 1);
     assert!(!BuildError::LimitExceeded { limit: hl7_core::Limit::Fields, configured: 1 }.to_string().is_empty());
 }
+
+/// Regression (fuzz target `edit`, 30-minute run): a header segment inside a message whose byte
+/// after the id is not the field separator (`BHS#^~|B3` in a `|` message). The parser takes that
+/// byte as BHS-1 and runs BHS-2 to the first separator, so BHS-3 is `B3`; the builder counted one
+/// field further and wrote BHS-3 where the parser reads BHS-4.
+#[test]
+fn header_segment_with_another_separator_is_numbered_like_the_parser() {
+    let input = b"MSH|^~\\&|A\rBHS#^~|B3|B4\rBHS\rPID|1\r";
+    let msg = Message::parse(input).unwrap();
+    assert_eq!(msg.query("BHS-3").unwrap().unwrap().as_bytes(), b"B3");
+    let mut buf = MessageBuf::from_message(&msg);
+    buf.set("BHS-3", "new").unwrap();
+    buf.set("BHS-5.2", "x").unwrap();
+    buf.set("BHS[2]-3", "c").unwrap();
+    buf.push_repetition("BHS-4", "r").unwrap();
+    let bytes = buf.to_bytes();
+    assert_eq!(bytes, b"MSH|^~\\&|A\rBHS#^~|new|B4~r|^x\rBHS||c\rPID|1\r");
+    let back = Message::parse(&bytes).unwrap();
+    for (path, want) in [("BHS-3", &b"new"[..]), ("BHS-4[2]", b"r"), ("BHS-5.2", b"x"), ("BHS[2]-3", b"c")] {
+        assert_eq!(back.query(path).unwrap().map(|v| v.as_bytes()), Some(want), "{path}");
+    }
+    buf.remove_repetition("BHS-4[1]").unwrap();
+    assert_eq!(Message::parse(&buf.to_bytes()).unwrap().query("BHS-4").unwrap().unwrap().as_bytes(), b"r");
+}

@@ -563,9 +563,17 @@ impl MessageBuf {
         target: &Target,
         leaf: impl FnOnce(&[u8]) -> Result<Vec<u8>, BuildError>,
     ) -> Result<(), BuildError> {
-        let scan = self.scan;
+        let (scan, field_sep) = (self.scan, self.delimiters.field());
         let segment = self.segments.get_mut(index).ok_or(BuildError::NotFound)?;
-        let levels: Vec<Level> = target.levels().collect();
+        let mut levels: Vec<Level> = target.levels().collect();
+        // A header segment met inside a message whose byte after the id is not the field
+        // separator (`BHS#^~|x`): the parser takes that byte as BHS-1 and runs BHS-2 to the first
+        // separator, so the piece that holds BHS-n is one earlier than in a well-formed header.
+        if let (Some(first), Some(&b)) = (levels.first_mut(), segment.get(3)) {
+            if b != field_sep && is_header_id(segment.get(..3).unwrap_or_default()) {
+                first.piece = first.piece.saturating_sub(1);
+            }
+        }
         *segment = edit_levels(segment, &levels, scan, leaf)?;
         Ok(())
     }
