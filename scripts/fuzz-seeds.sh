@@ -49,4 +49,12 @@ seed_text fhir_json '{"resourceType":"Patient","id":"p1","birthDate":"1980-01","
 seed_text fhir_json '{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50,"unit":"mg"},"subject":{"reference":"urn:uuid:2"}}},{"fullUrl":"urn:uuid:2","resource":{"resourceType":"Patient"}}]}'
 seed_text fhir_json '{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1-8"}]},"valueString":"ok","contained":[{"resourceType":"Patient","id":"c"}],"subject":{"reference":"#c"}}'
 
+# One minimal resource of every type fhir-model holds, so that each type's reader is reached.
+for r in Account AllergyIntolerance Appointment Bundle ChargeItem Condition Coverage Device DiagnosticReport \
+    DocumentReference Encounter EpisodeOfCare Immunization ImmunizationRecommendation Location Medication \
+    MedicationAdministration MedicationRequest MessageHeader Observation OperationOutcome Organization Patient \
+    Practitioner PractitionerRole Procedure Provenance RelatedPerson ServiceRequest Specimen; do
+    seed_text fhir_json "{\"resourceType\":\"$r\",\"id\":\"a\",\"extension\":[{\"url\":\"http://e\",\"valueString\":\"x\"}]}"
+done
+
 echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras"
