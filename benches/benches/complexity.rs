@@ -60,7 +60,7 @@ fn families() -> Vec<(&'static str, Builder)> {
     ]
 }
 
-/// An ORU_R01 with `n` observations, each with a note.
+/// An `ORU_R01` with `n` observations, each with a note.
 fn oru(n: usize) -> Vec<u8> {
     let mut m =
         b"MSH|^~\\&|LAB|H|EHR|H|20240101120000||ORU^R01^ORU_R01|1|P|2.5.1\rPID|1||1^^^H^MR||DOE^J\rOBR|1||F1|X^Y\r"
@@ -69,7 +69,7 @@ fn oru(n: usize) -> Vec<u8> {
     m
 }
 
-/// An ADT_A01 with `n` segments the structure does not place (Z-segments and an unknown id).
+/// An `ADT_A01` with `n` segments the structure does not place (Z-segments and an unknown id).
 fn adt_out_of_structure(n: usize) -> Vec<u8> {
     let mut m = b"MSH|^~\\&|A|H|B|H|20240101120000||ADT^A01^ADT_A01|1|P|2.5.1\rEVN||20240101\rPID|1||1^^^H^MR||DOE^J\r"
         .to_vec();
@@ -104,7 +104,7 @@ fn mllp_many_frames(stream: &[u8]) -> usize {
                 at += consumed;
             }
             Status::Junk { len, .. } => at += len,
-            _ => break,
+            Status::Partial => break,
         }
     }
     frames
