@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Runs the cargo-fuzz targets for a bounded time and prints one line per target (executions, edge
+# coverage, features, corpus size, peak RSS), then a Markdown table of the same for issue notes.
+#
+#   fuzz/run.sh [--seconds S] [--jobs J] [--shared-seeds] [TARGET ...]
+#
+#   --seconds S      time per target (default 20)
+#   --jobs J         targets run at once (default 1; the machine has 2 cores, so J > 2 shares them)
+#   --shared-seeds   also read ../shared/corpus and ../shared/conformance as extra seed directories
+#                    (long local runs; CI seeds only from the project's own corpus/)
+#   TARGET ...       default: every file in fuzz_targets/
+#
+# Without a nightly toolchain it says so and exits 0. It installs cargo-fuzz when missing. Exit 1 on
+# any crash, timeout, OOM or build failure. Logs stay in fuzz/target/run-logs; only the panic line is
+# echoed (libFuzzer's own crash report would print the input bytes, and inputs may hold PHI).
+set -uo pipefail
+
+seconds=20
+jobs=1
+shared_seeds=0
+targets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seconds) seconds="$2"; shift 2 ;;
+        --jobs) jobs="$2"; shift 2 ;;
+        --shared-seeds) shared_seeds=1; shift ;;
+        -*) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
+        *) targets+=("$1"); shift ;;
+    esac
+done
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+shared="$root/../shared"
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "skipping fuzz: nightly toolchain not available"
+    exit 0
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked || { echo "fuzz: cargo-fuzz install failed"; exit 1; }
+fi
+
+# cargo fuzz builds into fuzz/target; a CI-wide CARGO_TARGET_DIR would mix sanitizer builds in.
+unset CARGO_TARGET_DIR
+cd "$here" || exit 1
+"$root/scripts/fuzz-seeds.sh" || { echo "fuzz: seeding failed"; exit 1; }
+mkdir -p "$here/target"
+if ! cargo +nightly fuzz build >/dev/null 2>"$here/target/build.log"; then
+    tail -n 30 "$here/target/build.log"
+    echo "fuzz: build failed"
+    exit 1
+fi
+rm -f "$here/target/build.log"
+
+if [ ${#targets[@]} -eq 0 ]; then
+    for src in "$here"/fuzz_targets/*.rs; do targets+=("$(basename "$src" .rs)"); done
+fi
+
+# Extra seed directories for long runs: v2 messages for the byte-level v2 targets, the conformance
+# bundles for fhir_json. libFuzzer reads every directory after the first and writes only the first.
+extra_seeds() { # extra_seeds <target>: prints directories, one a line
+    [ "$shared_seeds" -eq 1 ] || return 0
+    case "$1" in
+        parse | batch | mllp | ack | validate)
+            [ -d "$shared/corpus" ] && echo "$shared/corpus"
+            [ -d "$shared/conformance/cases" ] || return 0
+            local dir="$here/target/shared-seeds/hl7"
+            if [ ! -d "$dir" ]; then
+                mkdir -p "$dir"
+                find "$shared/conformance/cases" -name '*.hl7' -exec cp {} "$dir/" \;
+            fi
+            echo "$dir"
+            ;;
+        fhir_json)
+            [ -d "$shared/conformance/cases" ] || return 0
+            local dir="$here/target/shared-seeds/fhir"
+            if [ ! -d "$dir" ]; then
+                mkdir -p "$dir"
+                find "$shared/conformance/cases" -name '*.fhir' -exec cp {} "$dir/" \;
+            fi
+            echo "$dir"
+            ;;
+    esac
+}
+
+# Run the binaries just built (not `cargo fuzz run`, which would rebuild if sources moved meanwhile).
+host="$(rustc +nightly -vV | sed -n 's/^host: //p')"
+bin="$here/target/$host/release"
+logs="$here/target/run-logs"
+mkdir -p "$logs"
+
+run_one() { # run_one <target>: runs it, writes <target>.log and <target>.row
+    local target="$1" log="$logs/$1.log" dict="$here/$1.dict" rc
+    [ -f "$dict" ] || dict="$here/hl7.dict"
+    mkdir -p "corpus/$target" "artifacts/$target"
+    local dirs=("corpus/$target")
+    while IFS= read -r d; do [ -n "$d" ] && dirs+=("$d"); done < <(extra_seeds "$target")
+    "$bin/$target" "${dirs[@]}" -artifact_prefix="artifacts/$target/" \
+        -max_total_time="$seconds" -dict="$dict" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 >"$log" 2>&1
+    rc=$?
+    local runs cov ft corp rss status
+    runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)"
+    rss="$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)"
+    # The last status line libFuzzer printed (#N DONE / pulse / NEW): cov = edges, ft = features.
+    local last
+    last="$(grep -E '^#[0-9]+' "$log" | tail -n 1)"
+    cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
+    ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
+    corp="$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")"
+    if [ "$rc" -eq 0 ]; then status=0; else status=1; fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$seconds" "${runs:-?}" "${cov:-?}" "${ft:-?}" \
+        "${corp:-?}" "${rss:-?}" "$status" >"$logs/$target.row"
+    if [ "$status" -eq 0 ]; then
+        echo "fuzz $target: ${seconds}s, runs=${runs:-0}, cov=${cov:-?}, ft=${ft:-?}, corpus=${corp:-?}, crashes=0"
+    else
+        echo "fuzz $target: ${seconds}s, runs=${runs:-?}, crashes=1 (rc $rc; input in fuzz/artifacts/$target/, log $log)"
+        grep -A1 -E 'panicked at|ERROR: libFuzzer' "$log" | head -n 4 | sed 's/^/    /'
+    fi
+}
+
+failed=0
+running=0
+for target in "${targets[@]}"; do
+    if [ ! -x "$bin/$target" ]; then
+        echo "fuzz: no such target: $target"
+        failed=1
+        continue
+    fi
+    rm -f "$logs/$target.row"
+    run_one "$target" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+done
+wait
+
+echo
+echo "| target | seconds | executions | edges (cov) | features (ft) | corpus | peak RSS MB | crashes |"
+echo "|---|---|---|---|---|---|---|---|"
+for target in "${targets[@]}"; do
+    row="$logs/$target.row"
+    [ -f "$row" ] || continue
+    IFS=$'\t' read -r t s r c f p m st <"$row"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$s" "$r" "$c" "$f" "$p" "$m" "$st"
+    [ "$st" -eq 0 ] || failed=1
+done
+exit "$failed"
