@@ -2,9 +2,12 @@
 # Runs the cargo-fuzz targets for a bounded time and prints one line per target (executions, edge
 # coverage, features, corpus size, peak RSS), then a Markdown table of the same for issue notes.
 #
-#   fuzz/run.sh [--seconds S] [--jobs J] [--shared-seeds] [TARGET ...]
+#   fuzz/run.sh [--seconds S] [--jobs J] [--max-len N] [--shared-seeds] [TARGET ...]
 #
 #   --seconds S      time per target (default 20)
+#   --max-len N      longest input libFuzzer makes, in bytes (default 65536; a longer seed is cut).
+#                    Without it libFuzzer takes the longest seed, and one 280 KB message slowed
+#                    mllp and validate to ~100 runs/s. Large payloads have their own tests.
 #   --jobs J         targets run at once (default 1; the machine has 2 cores, so J > 2 shares them)
 #   --shared-seeds   also read ../shared/corpus and ../shared/conformance as extra seed directories
 #                    (long local runs; CI seeds only from the project's own corpus/)
@@ -17,12 +20,14 @@ set -uo pipefail
 
 seconds=20
 jobs=1
+max_len=65536
 shared_seeds=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
+        --max-len) max_len="$2"; shift 2 ;;
         --shared-seeds) shared_seeds=1; shift ;;
         -*) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
@@ -98,7 +103,7 @@ run_one() { # run_one <target>: runs it, writes <target>.log and <target>.row
     local dirs=("corpus/$target")
     while IFS= read -r d; do [ -n "$d" ] && dirs+=("$d"); done < <(extra_seeds "$target")
     "$bin/$target" "${dirs[@]}" -artifact_prefix="artifacts/$target/" \
-        -max_total_time="$seconds" -dict="$dict" -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -max_len="$max_len" -dict="$dict" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1
     rc=$?
     local runs cov ft corp rss status
