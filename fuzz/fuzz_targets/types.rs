@@ -110,6 +110,24 @@ fn composites(data: &[u8]) {
         w.dtm(Dtm::from_value(rep).into());
         w.dt(Dt::from_value(rep).into());
         w.code(Tm::from_value(rep).into());
+        // The same composites one level down (a component read as a composite, whose parts are
+        // subcomponents), as CWE sits inside XCN or TS inside DR.
+        for comp in rep.components() {
+            let cwe = Cwe::from_component(comp);
+            w.dtm(cwe.value_set_version_id());
+            let cq = Cq::from_component(comp);
+            w.nm(cq.quantity());
+            w.dtm(cq.units().and_then(|u| u.value_set_version_id()));
+            w.dtm(Ts::from_component(comp).time());
+            let cx = Cx::from_component(comp);
+            w.dt(cx.effective_date());
+            let xtn = Xtn::from_component(comp);
+            w.nm(xtn.local_number());
+            let sn = Sn::from_component(comp);
+            w.nm(sn.num1());
+            w.nm(sn.num2());
+            let _ = format!("{cwe:?}{cq:?}{cx:?}{xtn:?}{sn:?}");
+        }
     }
 }
 
