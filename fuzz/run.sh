@@ -65,29 +65,23 @@ fi
 
 # Extra seed directories for long runs: v2 messages for the byte-level v2 targets, the conformance
 # bundles for fhir_json. libFuzzer reads every directory after the first and writes only the first.
+# Made once, before any target starts, so that parallel targets never see a half-copied directory.
+conformance_seeds() { # conformance_seeds <name> <file pattern>: copies the matching case files once
+    local dir="$here/target/shared-seeds/$1"
+    [ -d "$dir" ] && return 0
+    mkdir -p "$dir.tmp" && find "$shared/conformance/cases" -name "$2" -exec cp {} "$dir.tmp/" \; && mv "$dir.tmp" "$dir"
+}
+if [ "$shared_seeds" -eq 1 ] && [ -d "$shared/conformance/cases" ]; then
+    conformance_seeds hl7 '*.hl7' && conformance_seeds fhir '*.fhir' || { echo "fuzz: seeding from shared failed"; exit 1; }
+fi
 extra_seeds() { # extra_seeds <target>: prints directories, one a line
     [ "$shared_seeds" -eq 1 ] || return 0
+    local v2=("$shared/corpus" "$here/target/shared-seeds/hl7") fhir=("$here/target/shared-seeds/fhir") d
     case "$1" in
-        parse | batch | mllp | ack | validate)
-            [ -d "$shared/corpus" ] && echo "$shared/corpus"
-            [ -d "$shared/conformance/cases" ] || return 0
-            local dir="$here/target/shared-seeds/hl7"
-            if [ ! -d "$dir" ]; then
-                mkdir -p "$dir"
-                find "$shared/conformance/cases" -name '*.hl7' -exec cp {} "$dir/" \;
-            fi
-            echo "$dir"
-            ;;
-        fhir_json)
-            [ -d "$shared/conformance/cases" ] || return 0
-            local dir="$here/target/shared-seeds/fhir"
-            if [ ! -d "$dir" ]; then
-                mkdir -p "$dir"
-                find "$shared/conformance/cases" -name '*.fhir' -exec cp {} "$dir/" \;
-            fi
-            echo "$dir"
-            ;;
+        parse | batch | mllp | ack | validate) for d in "${v2[@]}"; do [ -d "$d" ] && echo "$d"; done ;;
+        fhir_json) for d in "${fhir[@]}"; do [ -d "$d" ] && echo "$d"; done ;;
     esac
+    return 0
 }
 
 # Run the binaries just built (not `cargo fuzz run`, which would rebuild if sources moved meanwhile).
