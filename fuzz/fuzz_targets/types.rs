@@ -62,6 +62,60 @@ impl Within {
     }
 }
 
+/// Reads every scalar part of every composite built from `v` (a repetition, or a component whose
+/// parts are then subcomponents, as CWE sits inside XCN or TS inside DR).
+fn read_composites<'a, V>(w: &Within, v: V)
+where
+    V: Copy
+        + Into<Sn<'a>>
+        + Into<Cq<'a>>
+        + Into<Mo<'a>>
+        + Into<Cp<'a>>
+        + Into<Ts<'a>>
+        + Into<Dr<'a>>
+        + Into<Xtn<'a>>
+        + Into<Cx<'a>>
+        + Into<Cwe<'a>>
+        + Into<Xcn<'a>>
+        + Into<Xon<'a>>,
+{
+    let sn: Sn<'a> = v.into();
+    w.code(sn.comparator());
+    w.nm(sn.num1());
+    w.code(sn.separator_suffix());
+    w.nm(sn.num2());
+    let cq: Cq<'a> = v.into();
+    w.nm(cq.quantity());
+    w.dtm(cq.units().and_then(|u| u.value_set_version_id()));
+    w.nm(Into::<Mo<'a>>::into(v).quantity());
+    let cp: Cp<'a> = v.into();
+    w.nm(cp.price().and_then(|m| m.quantity()));
+    w.nm(cp.range_from());
+    w.nm(cp.range_to());
+    w.dtm(Into::<Ts<'a>>::into(v).time());
+    let dr: Dr<'a> = v.into();
+    w.dtm(dr.range_start().and_then(|t| t.time()));
+    w.dtm(dr.range_end().and_then(|t| t.time()));
+    let xtn: Xtn<'a> = v.into();
+    for nm in [xtn.country_code(), xtn.area_city_code(), xtn.local_number(), xtn.extension()] {
+        w.nm(nm);
+    }
+    let cx: Cx<'a> = v.into();
+    w.dt(cx.effective_date());
+    w.dt(cx.expiration_date());
+    let cwe: Cwe<'a> = v.into();
+    for version in
+        [cwe.value_set_version_id(), cwe.alternate_value_set_version_id(), cwe.second_alternate_value_set_version_id()]
+    {
+        w.dtm(version);
+    }
+    let xcn: Xcn<'a> = v.into();
+    let xon: Xon<'a> = v.into();
+    w.nm(xon.id_number());
+    w.nm(xon.check_digit());
+    let _ = format!("{sn:?}{cq:?}{dr:?}{xtn:?}{cx:?}{cwe:?}{xcn:?}{xon:?}");
+}
+
 fn composites(data: &[u8]) {
     let mut bytes = b"MSH|^~\\&|A\rOBX|1|SN|x||".to_vec();
     bytes.extend_from_slice(data);
@@ -69,65 +123,14 @@ fn composites(data: &[u8]) {
     let Some(field) = msg.segment(b"OBX").and_then(|obx| obx.field(5)) else { return };
     let w = Within::new(&field);
     for rep in field.repetitions() {
-        let sn = Sn::new(rep);
-        w.code(sn.comparator());
-        w.nm(sn.num1());
-        w.code(sn.separator_suffix());
-        w.nm(sn.num2());
-        let cq = Cq::new(rep);
-        w.nm(cq.quantity());
-        w.dtm(cq.units().and_then(|u| u.value_set_version_id()));
-        w.nm(Mo::new(rep).quantity());
-        let cp = Cp::new(rep);
-        w.nm(cp.price().and_then(|m| m.quantity()));
-        w.nm(cp.range_from());
-        w.nm(cp.range_to());
-        w.dtm(Ts::new(rep).time());
-        let dr = Dr::new(rep);
-        w.dtm(dr.range_start().and_then(|t| t.time()));
-        w.dtm(dr.range_end().and_then(|t| t.time()));
-        let xtn = Xtn::new(rep);
-        for nm in [xtn.country_code(), xtn.area_city_code(), xtn.local_number(), xtn.extension()] {
-            w.nm(nm);
+        read_composites(&w, rep);
+        for comp in rep.components() {
+            read_composites(&w, comp);
         }
-        let cx = Cx::new(rep);
-        w.dt(cx.effective_date());
-        w.dt(cx.expiration_date());
-        let cwe = Cwe::new(rep);
-        for v in [
-            cwe.value_set_version_id(),
-            cwe.alternate_value_set_version_id(),
-            cwe.second_alternate_value_set_version_id(),
-        ] {
-            w.dtm(v);
-        }
-        let xcn = Xcn::new(rep);
-        let xon = Xon::new(rep);
-        w.nm(xon.id_number());
-        w.nm(xon.check_digit());
-        let _ = format!("{sn:?}{cq:?}{dr:?}{xtn:?}{cx:?}{cwe:?}{xcn:?}{xon:?}");
         w.nm(Nm::from_value(rep).into());
         w.dtm(Dtm::from_value(rep).into());
         w.dt(Dt::from_value(rep).into());
         w.code(Tm::from_value(rep).into());
-        // The same composites one level down (a component read as a composite, whose parts are
-        // subcomponents), as CWE sits inside XCN or TS inside DR.
-        for comp in rep.components() {
-            let cwe = Cwe::from_component(comp);
-            w.dtm(cwe.value_set_version_id());
-            let cq = Cq::from_component(comp);
-            w.nm(cq.quantity());
-            w.dtm(cq.units().and_then(|u| u.value_set_version_id()));
-            w.dtm(Ts::from_component(comp).time());
-            let cx = Cx::from_component(comp);
-            w.dt(cx.effective_date());
-            let xtn = Xtn::from_component(comp);
-            w.nm(xtn.local_number());
-            let sn = Sn::from_component(comp);
-            w.nm(sn.num1());
-            w.nm(sn.num2());
-            let _ = format!("{cwe:?}{cq:?}{cx:?}{xtn:?}{sn:?}");
-        }
     }
 }
 
