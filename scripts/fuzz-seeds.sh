@@ -57,4 +57,14 @@ for r in Account AllergyIntolerance Appointment Bundle ChargeItem Condition Cove
     seed_text fhir_json "{\"resourceType\":\"$r\",\"id\":\"a\",\"extension\":[{\"url\":\"http://e\",\"valueString\":\"x\"}]}"
 done
 
-echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras"
+# The exemplars (fhir-model/tests/exemplars, written by fhir-codegen): every element of every
+# struct present once, every type of every choice in one of them, so that each generated reader
+# starts with an input that reaches it.
+exemplars=0
+for file in "$root"/fhir-model/tests/exemplars/*.json; do
+    [ -f "$file" ] || continue
+    seed fhir_json "$file"
+    exemplars=$((exemplars + 1))
+done
+
+echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras; $exemplars fhir_json exemplars"

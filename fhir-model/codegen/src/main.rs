@@ -1,42 +1,54 @@
-//! `cargo run -p fhir-codegen [-- FHIR_R4_DIR OUT_DIR]`: regenerates `fhir-model/src/generated/`.
+//! `cargo run -p fhir-codegen [-- FHIR_R4_DIR [OUT_DIR [EXEMPLAR_DIR]]]`: regenerates
+//! `fhir-model/src/generated/` and the exemplar instances in `fhir-model/tests/exemplars/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut args = std::env::args_os().skip(1);
-    let input = args.next().map_or_else(|| manifest.join("../../../shared/fhir-r4"), PathBuf::from);
-    let out = args.next().map_or_else(|| manifest.join("../src/generated"), PathBuf::from);
-    let generated = match fhir_codegen::generate(&input) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("fhir-codegen: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    for w in &generated.warnings {
-        eprintln!("note: {w}");
-    }
-    if let Err(e) = std::fs::create_dir_all(&out) {
-        eprintln!("fhir-codegen: {}: {e}", out.display());
-        return ExitCode::FAILURE;
-    }
-    // Remove files of resources no longer listed.
-    if let Ok(dir) = std::fs::read_dir(&out) {
-        for entry in dir.flatten() {
+use fhir_codegen::GeneratedFile;
+
+/// Writes `files` into `dir`, removing files with extension `ext` that are no longer produced.
+fn write_dir(dir: &Path, files: &[GeneratedFile], ext: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().extension().is_some_and(|e| e == "rs") && !generated.files.iter().any(|f| f.name == name) {
+            if entry.path().extension().is_some_and(|e| e == ext) && !files.iter().any(|f| f.name == name) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
-    for f in &generated.files {
-        if let Err(e) = std::fs::write(out.join(&f.name), &f.text) {
-            eprintln!("fhir-codegen: {}: {e}", f.name);
-            return ExitCode::FAILURE;
+    for f in files {
+        std::fs::write(dir.join(&f.name), &f.text).map_err(|e| format!("{}: {e}", f.name))?;
+    }
+    eprintln!("fhir-codegen: wrote {} files to {}", files.len(), dir.display());
+    Ok(())
+}
+
+fn run() -> Result<(), String> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut args = std::env::args_os().skip(1);
+    let input = args.next().map_or_else(|| manifest.join("../../../shared/fhir-r4"), PathBuf::from);
+    let out = args.next().map_or_else(|| manifest.join("../src/generated"), PathBuf::from);
+    let exemplar_dir = args.next().map_or_else(|| manifest.join("../tests/exemplars"), PathBuf::from);
+    let schema = fhir_codegen::read_schema(&input)?;
+    let generated = fhir_codegen::emit_schema(&schema);
+    for w in &generated.warnings {
+        eprintln!("note: {w}");
+    }
+    write_dir(&out, &generated.files, "rs")?;
+    let exemplars = fhir_codegen::exemplars::exemplars(&schema);
+    for path in &exemplars.cut_required {
+        eprintln!("note: exemplars leave out required {path} (a cycle or the depth cut)");
+    }
+    write_dir(&exemplar_dir, &exemplars.files, "json")
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fhir-codegen: {e}");
+            ExitCode::FAILURE
         }
     }
-    eprintln!("fhir-codegen: wrote {} files to {}", generated.files.len(), out.display());
-    ExitCode::SUCCESS
 }
