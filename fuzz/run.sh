@@ -14,7 +14,9 @@
 #   TARGET ...       default: every file in fuzz_targets/
 #
 # Without a nightly toolchain it says so and exits 0. It installs cargo-fuzz when missing. Exit 1 on
-# any crash, timeout, OOM or build failure. Logs stay in fuzz/target/run-logs; only the panic line is
+# any crash, timeout, OOM or build failure. Logs stay in fuzz/target/run-logs/<time>-<pid>/ (one
+# directory per run: two runs at once, say CI's short run beside a long one, would otherwise write
+# into the same <target>.log and garble each other's statistics); only the panic line is
 # echoed (libFuzzer's own crash report would print the input bytes, and inputs may hold PHI).
 set -uo pipefail
 
@@ -87,7 +89,7 @@ extra_seeds() { # extra_seeds <target>: prints directories, one a line
 # Run the binaries just built (not `cargo fuzz run`, which would rebuild if sources moved meanwhile).
 host="$(rustc +nightly -vV | sed -n 's/^host: //p')"
 bin="$here/target/$host/release"
-logs="$here/target/run-logs"
+logs="$here/target/run-logs/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 mkdir -p "$logs"
 
 run_one() { # run_one <target>: runs it, writes <target>.log and <target>.row
