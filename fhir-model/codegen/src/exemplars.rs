@@ -144,22 +144,15 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     /// Members of a struct. `root_extensions` replaces the resource's own `extension` list.
-    fn object(&mut self, def: &'a TypeDef, root_extensions: Option<J>) -> Vec<(String, J)> {
+    fn object(&mut self, def: &'a TypeDef, mut root_extensions: Option<J>) -> Vec<(String, J)> {
         self.stack.push(def.name.as_str());
         let mut members = Vec::new();
-        let mut root_extensions = root_extensions;
         for f in &def.fields {
             let many = |v: J| if f.repeats() { J::Arr(vec![v]) } else { v };
             match &f.ty {
                 _ if f.json == "extension" || f.json == "modifierExtension" => {
-                    let list = match root_extensions.take() {
-                        Some(list) if f.json == "extension" => list,
-                        other => {
-                            root_extensions = other;
-                            J::Arr(vec![small_extension()])
-                        }
-                    };
-                    members.push((f.json.clone(), list));
+                    let list = if f.json == "extension" { root_extensions.take() } else { None };
+                    members.push((f.json.clone(), list.unwrap_or_else(|| J::Arr(vec![small_extension()]))));
                 }
                 FieldTy::Plain { fhir } => members.push((f.json.clone(), primitive(fhir))),
                 FieldTy::Prim { fhir } => {
