@@ -27,7 +27,7 @@ cargo build -p hl7-core --no-default-features
 cargo build -p hl7-core-no-std-check
 cargo test -p hl7-core --no-default-features --lib
 cargo build -p hl7-core --no-default-features --features alloc
-cargo test -p hl7-core --features encoding --doc
+cargo test -p hl7-core --doc
 
 echo "== benchmarks compile (without LTO: this only checks they build)"
 CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 cargo bench --workspace --no-run

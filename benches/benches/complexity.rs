@@ -9,8 +9,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hl7_core::mllp::{Decoder, Status};
-use hl7_core::validate::{validate, ValidationOptions};
-use hl7_core::{structure, Batch, Limits, Message, ParseOptions};
+use hl7_core::{Batch, Limits, Message, ParseOptions};
+use hl7_messaging::structure;
+use hl7_messaging::validate::{validate_message, ValidationOptions};
 
 fn options() -> ParseOptions {
     // Limits high enough for the largest inputs here (the families probe time, not the limits).
@@ -125,7 +126,7 @@ fn operations() -> Vec<Operation> {
         }),
         ("validate_observations", oru, |i, o| {
             let msg = Message::parse_with(i, o).expect("parses");
-            validate(&msg, &ValidationOptions::default()).len() + 1
+            validate_message(&msg, &ValidationOptions::default()).len() + 1
         }),
         ("mllp_small_reads", oru, |i, _| mllp_small_reads(i, 64)),
         (

@@ -5,7 +5,7 @@
 //! with an offset inside the input, or a reply whose ERR codes are read without panicking.
 #![no_main]
 
-use hl7_core::ack::{acknowledge, read_reply, AckCode, AckError, AckErrorCode, AckKind, AckOptions, AckRefusal};
+use hl7_messaging::ack::{acknowledge, read_reply, AckCode, AckError, AckErrorCode, AckKind, AckOptions, AckRefusal};
 use hl7_core::Message;
 use hl7_core_fuzz::same;
 use libfuzzer_sys::fuzz_target;
@@ -38,9 +38,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let mut options = AckOptions::default();
-    options.control_id = "ACK1";
-    options.timestamp = "20240101120000";
+    let options = AckOptions::new("ACK1", "20240101120000");
     let error = [AckError::new(AckErrorCode::DataTypeError)];
     for kind in [AckKind::Application, AckKind::Accept { committed: true }, AckKind::Accept { committed: false }] {
         for errors in [&[][..], &error[..]] {

@@ -8,7 +8,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hl7_core::build::{BuildError, MessageBuf, Terminator};
+use hl7_messaging::build::{BuildError, MessageBuf, Terminator};
 use hl7_core::{Delimiters, Message, Path, Scan};
 use libfuzzer_sys::fuzz_target;
 

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
                 let _ = format!("{msg:?} {:?}", msg.notes());
                 assert!(written(msg) == msg.as_bytes(), "write() differs from the input");
                 if let Some(pid5) = msg.query("PID-5").ok().flatten() {
-                    let _ = msg.decode_text(pid5.as_bytes());
+                    let _ = hl7_messaging::TextDecoder::new(msg).value(pid5);
                 }
             }
             Err(e) => {

@@ -7,9 +7,10 @@
 #![no_main]
 
 use hl7_core::types::{
-    Cp, Cq, Cwe, Cx, Dr, Dt, Dtm, MissingZone, Mo, Nm, Sn, Tm, Ts, TypeError, UtcOffset, Xcn, Xon, Xtn,
+    Cp, Cq, Cwe, Cx, Dr, Dt, Dtm, Mo, Nm, Sn, Tm, Ts, TypeError, UtcOffset, Xcn, Xon, Xtn,
 };
 use hl7_core::{Field, Message};
+use hl7_map::datatypes::{MissingZone, ToFhirDate, ToFhirDateTime, ToFhirDecimal, ToFhirTime};
 use libfuzzer_sys::fuzz_target;
 
 /// Asserts that a parsed scalar's error offset, or a parsed NM's offset, lies inside `field`.
@@ -32,7 +33,7 @@ impl Within {
         match r {
             Some(Ok(nm)) => {
                 assert!(nm.offset() >= self.start && nm.offset() + nm.as_bytes().len() <= self.end, "NM outside");
-                let _ = (nm.as_f64(), nm.as_i64(), nm.fhir_decimal().to_string());
+                let _ = (nm.to_f64(), nm.to_i64(), nm.to_fhir_decimal().to_string());
             }
             Some(Err(e)) => self.error(&e),
             None => {}
@@ -188,10 +189,10 @@ fuzz_target!(|data: &[u8]| {
     let inside = |offset: usize| assert!(offset <= data.len(), "type error offset past the value");
     match Nm::parse(data) {
         Ok(nm) => {
-            let _ = (nm.as_i64(), nm.as_f64(), nm.is_integer());
-            let text = nm.fhir_decimal().to_string();
+            let _ = (nm.to_i64(), nm.to_f64(), nm.is_integer());
+            let text = nm.to_fhir_decimal().to_string();
             assert!(!text.is_empty() && text.is_ascii());
-            assert_eq!(text, nm.fhir_decimal().to_string());
+            assert_eq!(text, nm.to_fhir_decimal().to_string());
         }
         Err(e) => inside(e.offset()),
     }

@@ -3,9 +3,10 @@
 //! exactly the segments placed as not expected, diagnostics point inside the input.
 #![no_main]
 
-use hl7_core::structure::{Child, GroupNode};
-use hl7_core::validate::{validate, ValidationOptions};
-use hl7_core::{structure, Message};
+use hl7_messaging::structure::{Child, GroupNode};
+use hl7_messaging::validate::{validate_message, ValidationOptions};
+use hl7_core::Message;
+use hl7_messaging::structure;
 use libfuzzer_sys::fuzz_target;
 
 /// Checks `segment(id)`/`group(name)` (first match) and `segments`/`groups` (all matches) against
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = format!("{grouped:?}");
     }
-    for d in validate(&msg, &ValidationOptions::default()) {
+    for d in validate_message(&msg, &ValidationOptions::default()) {
         assert!(d.location.offset <= data.len(), "diagnostic offset past the input");
         let _ = (d.to_string(), format!("{d:?}"));
     }

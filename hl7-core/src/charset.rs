@@ -1,9 +1,9 @@
-//! Character sets: MSH-18 names, byte order marks, UTF-8 validity, and (feature `encoding`)
-//! decoding text to UTF-8 through `encoding_rs`.
+//! Character sets: MSH-18 names, byte order marks, UTF-8 validity. Decoding text to UTF-8 is the
+//! messaging crate's (`hl7_messaging::text`), which resolves the charset once per message.
 //!
 //! Bytes come first: the parser scans bytes and never decodes on its own. This module says what
 //! the bytes are meant to be ([`Charset::from_msh18`]), checks whether they agree
-//! ([`Message::charset_report`]), and decodes values on request.
+//! ([`Message::charset_report`]).
 
 use crate::message::Message;
 
@@ -91,39 +91,6 @@ impl Charset {
     pub fn ascii_compatible(self) -> bool {
         !matches!(self, Charset::Utf16 | Charset::Utf32)
     }
-
-    /// The `encoding_rs` decoder for this charset (feature `encoding`). `None` where `encoding_rs` has
-    /// no match (CNS 11643, JIS X 0201, UTF-32).
-    ///
-    /// ```
-    /// use hl7_core::Charset;
-    /// assert_eq!(Charset::Iso8859(1).encoding().unwrap().name(), "windows-1252");
-    /// assert_eq!(Charset::Iso2022Jp.encoding().unwrap().name(), "ISO-2022-JP");
-    /// ```
-    #[cfg(feature = "encoding")]
-    pub fn encoding(self) -> Option<&'static encoding_rs::Encoding> {
-        use encoding_rs as e;
-        Some(match self {
-            // WHATWG maps the latin-1 label to windows-1252, a superset for printable text.
-            Charset::Ascii | Charset::Iso8859(1) => e::WINDOWS_1252,
-            Charset::Iso8859(2) => e::ISO_8859_2,
-            Charset::Iso8859(3) => e::ISO_8859_3,
-            Charset::Iso8859(4) => e::ISO_8859_4,
-            Charset::Iso8859(5) => e::ISO_8859_5,
-            Charset::Iso8859(6) => e::ISO_8859_6,
-            Charset::Iso8859(7) => e::ISO_8859_7,
-            Charset::Iso8859(8) => e::ISO_8859_8,
-            Charset::Iso8859(9) => e::WINDOWS_1254,
-            Charset::Iso8859(15) => e::ISO_8859_15,
-            Charset::Utf8 => e::UTF_8,
-            Charset::Utf16 => e::UTF_16LE,
-            Charset::Iso2022Jp => e::ISO_2022_JP,
-            Charset::Gb18030 => e::GB18030,
-            Charset::KsX1001 => e::EUC_KR,
-            Charset::Big5 => e::BIG5,
-            _ => return None,
-        })
-    }
 }
 
 /// What a message says about its charset and whether its bytes agree.
@@ -189,31 +156,5 @@ impl Message<'_> {
             None => false,
         };
         CharsetReport { declared, unknown_name, iso2022, bom, utf8_valid, has_non_ascii, mismatch }
-    }
-
-    /// Decodes raw bytes of this message (a value or a segment) to UTF-8 text using the declared
-    /// charset; without a declaration, UTF-8 when valid, else windows-1252. Borrows when the bytes
-    /// are already valid UTF-8 in a UTF-8 or ASCII message. Returns the text and whether any byte
-    /// was malformed (replaced by U+FFFD).
-    ///
-    /// ```
-    /// use hl7_core::Message;
-    /// let input = b"MSH|^~\\&|A|||||||||2.5||||||8859/1\rPID|1||||M\xfcller\r";
-    /// let msg = Message::parse(input).unwrap();
-    /// let name = msg.query("PID-5").unwrap().unwrap();
-    /// assert_eq!(msg.decode_text(name.as_bytes()).0, "Müller");
-    /// ```
-    #[cfg(feature = "encoding")]
-    pub fn decode_text<'b>(&self, raw: &'b [u8]) -> (alloc::borrow::Cow<'b, str>, bool) {
-        let report = self.charset_report();
-        let encoding =
-            if report.iso2022 { Some(encoding_rs::ISO_2022_JP) } else { report.declared.and_then(Charset::encoding) };
-        let encoding = match encoding {
-            Some(e) => e,
-            None if core::str::from_utf8(raw).is_ok() => encoding_rs::UTF_8,
-            None => encoding_rs::WINDOWS_1252,
-        };
-        let (text, malformed) = encoding.decode_without_bom_handling(raw);
-        (text, malformed)
     }
 }

@@ -33,19 +33,17 @@
 //! ```
 //!
 //! ## Modules beyond the parser
-//! - [`types`]: borrowed datatype views (DTM, NM, CX, XPN, CWE, …) with typed errors and FHIR
-//!   date/dateTime rendering that never invents precision or a zone.
+//! - [`types`]: borrowed datatype views (DTM, NM, CX, XPN, CWE, …) with typed errors; they keep
+//!   the precision and zone that were sent.
 //! - [`mllp`]: an allocation-free streaming MLLP decoder and encoder.
-//! - [`ack`]: ACK/NAK rules and (with `alloc`) the builder, original and enhanced mode.
-//! - [`build`] (`alloc`): [`MessageBuf`], building and editing messages by path with escaping.
-//! - [`structure`] and [`validate`] (`alloc`): message structures per version as data, grouping
-//!   that never drops a segment, and validation with HL7 error codes.
+//!
+//! This crate is the tokenizer layer and knows nothing of FHIR. Text decoding, `MessageBuf`,
+//! structures, validation and acknowledgments are the `hl7-messaging` crate's; the FHIR
+//! renderings of datatypes are `hl7-map`'s; `hl7rs` re-exports them all.
 //!
 //! ## Features
-//! - `alloc`: `to_cow()` on values, [`escape()`], [`unescape_to_vec`], [`MessageBuf`], grouping and
-//!   validation.
-//! - `std` (default): `std::error::Error` impls and [`Message::write_to`]; implies `alloc`.
-//! - `encoding`: charset decoding through `encoding_rs` (`Message::decode_text`); implies `alloc`.
+//! - `alloc`: `to_cow()` on values, [`escape()`], [`unescape_to_vec`].
+//! - `std` (default): [`Message::write_to`]; implies `alloc`.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -56,10 +54,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-pub mod ack;
 mod batch;
-#[cfg(feature = "alloc")]
-pub mod build;
 mod charset;
 mod delimiters;
 mod error;
@@ -70,28 +65,22 @@ mod options;
 mod path;
 mod scan;
 mod segment;
-#[cfg(feature = "alloc")]
-pub mod structure;
 pub mod types;
-#[cfg(feature = "alloc")]
-pub mod validate;
 mod view;
 
 pub use batch::{Batch, BatchItem, BatchItems};
-#[cfg(feature = "alloc")]
-pub use build::MessageBuf;
 pub use charset::{Charset, CharsetReport};
 pub use delimiters::Delimiters;
 pub use error::{Encoding, ErrorKind, Limit, Location, ParseError};
 pub use escape::{check_escapes, unescape, Chunk, Unescape};
 #[cfg(feature = "alloc")]
 pub use escape::{escape, unescape_to_vec};
-pub use message::{Message, ParseNotes, Segments, Skipped, Terminators};
+pub use message::{Message, Note, ParseNotes, Segments, Skipped, Terminators};
 pub use options::{Limits, ParseOptions};
 pub use path::{Path, PathError, Value};
 pub use scan::Scan;
-pub use segment::{Fields, Segment};
-pub use view::{Component, Components, Field, Repetition, Repetitions, Subcomponent, Subcomponents};
+pub use segment::{is_header_id, Fields, Segment};
+pub use view::{Component, Components, Field, Pieces, Repetition, Repetitions, Subcomponent, Subcomponents};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -8,7 +8,7 @@ use crate::error::{Encoding, ErrorKind, Limit, ParseError};
 use crate::options::{Limits, ParseOptions};
 use crate::scan::Scan;
 use crate::segment::{is_header_id, Segment};
-use crate::view::{nth1, Ctx, Split};
+use crate::view::{nth1, Ctx, Pieces};
 
 const MLLP_START: u8 = 0x0B;
 const MLLP_END: u8 = 0x1C;
@@ -63,6 +63,118 @@ pub struct ParseNotes {
     pub first_continuation: Option<usize>,
     /// Terminator styles seen.
     pub terminators: Terminators,
+}
+
+impl ParseNotes {
+    /// Each skip and repair as a [`Note`], in input order of kind: leading bytes, BOM, encoding
+    /// repair, continuation lines, trailing bytes. Empty when the message was read as it is.
+    ///
+    /// ```
+    /// use hl7_core::{Message, Note};
+    /// let msg = Message::parse(b"log: \x0b MSH|^~\\&&|A\rPID|1\r")?;
+    /// let notes: Vec<Note> = msg.notes().iter().collect();
+    /// assert_eq!(notes.len(), 2);
+    /// assert_eq!(notes[0].kind(), "leading_bytes");
+    /// assert_eq!(notes[1].kind(), "encoding_repair");
+    /// assert_eq!(notes[1].to_string(), "MSH-2 repaired: encoding characters dropped from byte 15");
+    /// # Ok::<(), hl7_core::ParseError>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Note> {
+        let continuation =
+            self.first_continuation.map(|first| Note::ContinuationLines { count: self.continuation_lines, first });
+        [
+            self.leading.map(Note::LeadingBytes),
+            self.bom.then_some(Note::Bom),
+            self.encoding_repair.map(|offset| Note::EncodingRepair { offset }),
+            continuation,
+            self.trailing.map(Note::TrailingBytes),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Whether the parser skipped or repaired anything.
+    ///
+    /// ```
+    /// let msg = hl7_core::Message::parse(b"MSH|^~\\&|A\r")?;
+    /// assert!(msg.notes().is_empty());
+    /// # Ok::<(), hl7_core::ParseError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+/// One skip or repair of the lenient parser (see [`ParseNotes::iter`]). `Display` gives a
+/// sentence with offsets and lengths, never content.
+///
+/// ```
+/// use hl7_core::{Note, Skipped};
+/// let note = Note::TrailingBytes(Skipped { offset: 40, len: 2 });
+/// assert_eq!(note.kind(), "trailing_bytes");
+/// assert_eq!(note.offset(), 40);
+/// assert_eq!(note.to_string(), "skipped 2 bytes after the message at byte 40");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Note {
+    /// Bytes before the header (BOM, MLLP start block, log text) were skipped.
+    LeadingBytes(Skipped),
+    /// The input starts with a UTF-8 byte order mark (skipped).
+    Bom,
+    /// MSH-2 held duplicate or surplus encoding characters; they were dropped from `offset` on.
+    EncodingRepair {
+        /// Offset of the first dropped character.
+        offset: usize,
+    },
+    /// Lines that did not start with a segment id were joined to the segment before them.
+    ContinuationLines {
+        /// How many lines.
+        count: usize,
+        /// Offset of the first one.
+        first: usize,
+    },
+    /// Bytes after the last segment (an MLLP end block and what follows) were skipped.
+    TrailingBytes(Skipped),
+}
+
+impl Note {
+    /// A stable snake-case name for the kind of note (for JSON and logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Note::LeadingBytes(_) => "leading_bytes",
+            Note::Bom => "bom",
+            Note::EncodingRepair { .. } => "encoding_repair",
+            Note::ContinuationLines { .. } => "continuation_lines",
+            Note::TrailingBytes(_) => "trailing_bytes",
+        }
+    }
+
+    /// The byte offset the note is about (0 for a BOM).
+    pub fn offset(&self) -> usize {
+        match *self {
+            Note::LeadingBytes(s) | Note::TrailingBytes(s) => s.offset,
+            Note::Bom => 0,
+            Note::EncodingRepair { offset } => offset,
+            Note::ContinuationLines { first, .. } => first,
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Note::LeadingBytes(s) => write!(f, "skipped {} bytes before the header at byte {}", s.len, s.offset),
+            Note::Bom => f.write_str("skipped a UTF-8 byte order mark at byte 0"),
+            Note::EncodingRepair { offset } => {
+                write!(f, "MSH-2 repaired: encoding characters dropped from byte {offset}")
+            }
+            Note::ContinuationLines { count, first } => {
+                write!(f, "joined {count} continuation lines to the segment before them (first at byte {first})")
+            }
+            Note::TrailingBytes(s) => write!(f, "skipped {} bytes after the message at byte {}", s.len, s.offset),
+        }
+    }
 }
 
 /// A parsed HL7 v2 message: zero-copy views over the input bytes.
@@ -542,7 +654,7 @@ fn check_segment_limits(seg: &Segment<'_>, limits: &Limits) -> Result<(), ParseE
                     return Err(limit(Limit::Components, limits.max_components, comp.offset));
                 }
                 if let Some((_, off)) =
-                    Split::new(comp.bytes, comp.offset, d.subcomponent(), seg.ctx.scan).nth(limits.max_subcomponents)
+                    Pieces::new(comp.bytes, comp.offset, d.subcomponent(), seg.ctx.scan).nth(limits.max_subcomponents)
                 {
                     return Err(limit(Limit::Subcomponents, limits.max_subcomponents, off));
                 }

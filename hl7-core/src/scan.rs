@@ -21,13 +21,30 @@ const ESC: u8 = 0x1B;
 
 impl Scan {
     /// Finds the first `needle` that is a real delimiter in `hay`, starting in single-byte mode.
+    ///
+    /// ```
+    /// use hl7_core::Scan;
+    /// assert_eq!(Scan::Bytes.find(b"ab|c", b'|'), Some(2));
+    /// // Big5: 0xA5 0x7C is one character whose trail byte looks like `|`.
+    /// assert_eq!(Scan::LeadByte.find(b"\xa5|x|", b'|'), Some(3));
+    /// ```
     #[inline]
-    pub(crate) fn find(self, hay: &[u8], needle: u8) -> Option<usize> {
+    pub fn find(self, hay: &[u8], needle: u8) -> Option<usize> {
         match self {
             Scan::Bytes => find_byte(hay, needle),
             Scan::Iso2022 => find_iso2022(hay, needle),
             Scan::LeadByte => find_lead_byte(hay, needle),
         }
+    }
+
+    /// The pieces of `bytes` split on `sep` with this scan mode (see [`Pieces`](crate::Pieces)).
+    ///
+    /// ```
+    /// use hl7_core::Scan;
+    /// assert_eq!(Scan::Bytes.pieces(b"x~y", b'~').map(|(p, _)| p).collect::<Vec<_>>(), [b"x", b"y"]);
+    /// ```
+    pub fn pieces(self, bytes: &[u8], sep: u8) -> crate::view::Pieces<'_> {
+        crate::view::Pieces::new(bytes, 0, Some(sep), self)
     }
 }
 

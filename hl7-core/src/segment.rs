@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::view::{nth1, Ctx, Field, Split};
+use crate::view::{nth1, Ctx, Field, Pieces};
 
 /// One segment: a segment id and its fields, borrowed from the input.
 ///
@@ -28,8 +28,14 @@ pub struct Segment<'a> {
     pub(crate) ctx: Ctx,
 }
 
-/// Whether a segment id is a header that defines its own delimiters.
-pub(crate) fn is_header_id(id: &[u8]) -> bool {
+/// Whether a segment id is a header that defines its own delimiters (`MSH`, `FHS`, `BHS`): its
+/// first two fields are the delimiters themselves.
+///
+/// ```
+/// assert!(hl7_core::is_header_id(b"BHS"));
+/// assert!(!hl7_core::is_header_id(b"PID"));
+/// ```
+pub fn is_header_id(id: &[u8]) -> bool {
     matches!(id, b"MSH" | b"FHS" | b"BHS")
 }
 
@@ -98,16 +104,16 @@ impl<'a> Segment<'a> {
                 header: [after_id.get(..1), msh2.get(..len2)],
                 header_next: 0,
                 split: rest
-                    .map_or_else(Split::empty, |r| Split::new(r, self.offset + 5 + len2, Some(sep), self.ctx.scan)),
+                    .map_or_else(Pieces::empty, |r| Pieces::new(r, self.offset + 5 + len2, Some(sep), self.ctx.scan)),
                 offset: self.offset + 3,
                 ctx: self.ctx,
             };
         }
         let split = match after_id.split_first() {
-            None => Split::empty(),
-            Some((&b, rest)) if b == sep => Split::new(rest, self.offset + 4, Some(sep), self.ctx.scan),
+            None => Pieces::empty(),
+            Some((&b, rest)) if b == sep => Pieces::new(rest, self.offset + 4, Some(sep), self.ctx.scan),
             // A segment id followed directly by continuation text: keep it as field 1.
-            Some(_) => Split::new(after_id, self.offset + 3, Some(sep), self.ctx.scan),
+            Some(_) => Pieces::new(after_id, self.offset + 3, Some(sep), self.ctx.scan),
         };
         Fields { header: [None, None], header_next: 2, split, offset: self.offset, ctx: self.ctx }
     }
@@ -146,7 +152,7 @@ impl fmt::Debug for Segment<'_> {
 pub struct Fields<'a> {
     header: [Option<&'a [u8]>; 2],
     header_next: usize,
-    split: Split<'a>,
+    split: Pieces<'a>,
     offset: usize,
     ctx: Ctx,
 }

@@ -20,36 +20,45 @@ pub(crate) struct Ctx {
     pub(crate) literal: bool,
 }
 
-/// Splits a slice on one separator, yielding `(piece, offset)`; always yields at least one piece.
+/// The one splitter: the pieces of a slice split on one separator, as `(piece, offset)` where
+/// `offset` counts from the slice's start (or the base given to the views). Always yields at least
+/// one piece; separator bytes inside multi-byte characters are skipped by the [`Scan`] mode. Every
+/// view of hl7-core and every edit of the messaging crate's `MessageBuf` splits through it.
+///
+/// ```
+/// use hl7_core::Scan;
+/// let pieces: Vec<_> = Scan::Bytes.pieces(b"a^bc^", b'^').collect();
+/// assert_eq!(pieces, [(&b"a"[..], 0), (&b"bc"[..], 2), (&b""[..], 5)]);
+/// ```
 #[derive(Clone)]
-pub(crate) struct Split<'a> {
+pub struct Pieces<'a> {
     rest: Option<&'a [u8]>,
     offset: usize,
     sep: Option<u8>,
     scan: Scan,
 }
 
-impl<'a> Split<'a> {
+impl<'a> Pieces<'a> {
     pub(crate) fn new(bytes: &'a [u8], offset: usize, sep: Option<u8>, scan: Scan) -> Self {
-        Split { rest: Some(bytes), offset, sep, scan }
+        Pieces { rest: Some(bytes), offset, sep, scan }
     }
 
     pub(crate) fn empty() -> Self {
-        Split { rest: None, offset: 0, sep: None, scan: Scan::Bytes }
+        Pieces { rest: None, offset: 0, sep: None, scan: Scan::Bytes }
     }
 }
 
-impl fmt::Debug for Split<'_> {
+impl fmt::Debug for Pieces<'_> {
     // Shape only (PHI).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Split")
+        f.debug_struct("Pieces")
             .field("offset", &self.offset)
             .field("remaining", &self.rest.map_or(0, <[u8]>::len))
             .finish()
     }
 }
 
-impl<'a> Iterator for Split<'a> {
+impl<'a> Iterator for Pieces<'a> {
     type Item = (&'a [u8], usize);
 
     #[inline]
@@ -147,7 +156,7 @@ macro_rules! iterator {
         #[doc = $doc]
         #[derive(Clone)]
         pub struct $name<'a> {
-            split: Split<'a>,
+            split: Pieces<'a>,
             ctx: Ctx,
         }
 
@@ -257,7 +266,7 @@ impl<'a> Field<'a> {
     /// The repetitions of this field (an empty field has one empty repetition).
     pub fn repetitions(&self) -> Repetitions<'a> {
         let sep = self.ctx.sep(Some(self.ctx.delimiters.repetition()));
-        Repetitions { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
+        Repetitions { split: Pieces::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Repetition `n`, 1-based; `None` for 0 or past the last.
@@ -269,7 +278,7 @@ impl<'a> Field<'a> {
     pub fn components(&self) -> Components<'a> {
         match self.repetitions().next() {
             Some(r) => r.components(),
-            None => Components { split: Split::empty(), ctx: self.ctx },
+            None => Components { split: Pieces::empty(), ctx: self.ctx },
         }
     }
 
@@ -283,7 +292,7 @@ impl<'a> Repetition<'a> {
     /// The components of this repetition.
     pub fn components(&self) -> Components<'a> {
         let sep = self.ctx.sep(Some(self.ctx.delimiters.component()));
-        Components { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
+        Components { split: Pieces::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Component `n`, 1-based.
@@ -296,7 +305,7 @@ impl<'a> Component<'a> {
     /// The subcomponents of this component (one, when no subcomponent separator is defined).
     pub fn subcomponents(&self) -> Subcomponents<'a> {
         let sep = self.ctx.sep(self.ctx.delimiters.subcomponent());
-        Subcomponents { split: Split::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
+        Subcomponents { split: Pieces::new(self.bytes, self.offset, sep, self.ctx.scan), ctx: self.ctx }
     }
 
     /// Subcomponent `n`, 1-based.

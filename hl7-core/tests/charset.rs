@@ -1,5 +1,5 @@
 //! Character sets: BOM, MSH-18 names, UTF-8 validity, mismatches, ISO-2022-JP scanning, UTF-16.
-//! Decoding checks need the `encoding` feature (on in `cargo test --workspace`, through the CLI).
+//! Decoding to text is the messaging crate's (`hl7-messaging/tests/text.rs`).
 
 use std::path::PathBuf;
 
@@ -18,13 +18,6 @@ fn iso2022jp_two_byte_characters_are_never_split() {
     let pid5 = msg.query("PID-5").unwrap().unwrap();
     let pid = msg.segment(b"PID").unwrap();
     assert_eq!(pid.field(5).unwrap().repetitions().count(), 3, "JIS bytes 0x7E/0x5E/0x26 are not delimiters");
-    #[cfg(feature = "encoding")]
-    {
-        let family = msg.query("PID-5[2].1").unwrap().unwrap();
-        assert_eq!(msg.decode_text(family.as_bytes()).0, "五日市");
-        let given = msg.query("PID-5[2].2").unwrap().unwrap();
-        assert_eq!(msg.decode_text(given.as_bytes()).0, "愛美");
-    }
     assert!(pid5.offset() > pid.offset());
     let report = msg.charset_report();
     assert!(report.iso2022);
@@ -36,11 +29,6 @@ fn iso2022jp_with_single_msh18_value() {
     let msg = Message::parse(&input).unwrap();
     assert_eq!(msg.segment_count(), 3);
     assert_eq!(msg.charset_report().declared, Some(Charset::Iso2022Jp));
-    #[cfg(feature = "encoding")]
-    {
-        let v = msg.query("OBX-5").unwrap().unwrap();
-        assert_eq!(msg.decode_text(v.as_bytes()).0, "異常なし（京都）");
-    }
 }
 
 #[test]
@@ -50,11 +38,6 @@ fn latin1_declared_and_decoded() {
     let r = msg.charset_report();
     assert_eq!(r.declared, Some(Charset::Iso8859(1)));
     assert!(!r.utf8_valid && r.has_non_ascii && !r.mismatch);
-    #[cfg(feature = "encoding")]
-    {
-        let family = msg.query("PID-5.1").unwrap().unwrap();
-        assert_eq!(msg.decode_text(family.as_bytes()), ("TESTPATIENTÉ".into(), false));
-    }
 }
 
 #[test]

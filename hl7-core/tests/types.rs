@@ -5,8 +5,8 @@
 #![allow(clippy::float_cmp)]
 
 use hl7_core::types::{
-    Comparator, Cp, Cq, Cwe, Cx, Dt, Dtm, Ed, Ei, FamilyName, Ft, Hd, Id, MissingZone, Mo, Msg, Nm, Pl, Precision, Pt,
-    Rp, Sn, SnSeparator, St, TimeDropped, Tm, Ts, TypeErrorKind, UtcOffset, Vid, Xad, Xcn, Xon, Xpn, Xtn,
+    Comparator, Cp, Cq, Cwe, Cx, Dt, Dtm, Ed, Ei, FamilyName, Ft, Hd, Id, Mo, Msg, Nm, Pl, Precision, Pt, Rp, Sn,
+    SnSeparator, St, Tm, Ts, TypeErrorKind, Vid, Xad, Xcn, Xon, Xpn, Xtn,
 };
 use hl7_core::Message;
 
@@ -118,49 +118,12 @@ fn dtm_from_value_reports_message_offsets() {
     assert_eq!(&msg.as_bytes()[e.offset()..e.offset() + 2], b"13");
 }
 
-#[test]
-fn dtm_to_fhir() {
-    let date = |s: &[u8]| Dtm::parse(s).unwrap().to_fhir_date().as_str().to_owned();
-    assert_eq!(date(b"1980"), "1980");
-    assert_eq!(date(b"198001"), "1980-01");
-    assert_eq!(date(b"19800115"), "1980-01-15");
-    assert_eq!(date(b"19800115123000-0500"), "1980-01-15");
-
-    let dt = |s: &[u8], z| {
-        let r = Dtm::parse(s).unwrap().to_fhir_date_time(z);
-        (r.as_str().to_owned(), r.time_dropped(), r.zone_assumed(), r.seconds_zero_filled())
-    };
-    let keep = MissingZone::TruncateToDate;
-    assert_eq!(dt(b"2024", keep), ("2024".into(), None, false, false));
-    assert_eq!(dt(b"20240131", keep), ("2024-01-31".into(), None, false, false));
-    assert_eq!(dt(b"202401310930-0500", keep), ("2024-01-31T09:30:00-05:00".into(), None, false, true));
-    assert_eq!(dt(b"20240131093015+0000", keep), ("2024-01-31T09:30:15+00:00".into(), None, false, false));
-    assert_eq!(dt(b"20240131093015-0000", keep).0, "2024-01-31T09:30:15-00:00");
-    assert_eq!(dt(b"20240131093015.0000-0500", keep).0, "2024-01-31T09:30:15.0000-05:00");
-    assert_eq!(dt(b"20240131093015", keep), ("2024-01-31".into(), Some(TimeDropped::TimeWithoutZone), false, false));
-    assert_eq!(
-        dt(b"2024013109-0500", keep),
-        ("2024-01-31".into(), Some(TimeDropped::HourWithoutMinutes), false, false)
-    );
-    let cet = MissingZone::Assume(UtcOffset::new(false, 1, 0).unwrap());
-    assert_eq!(dt(b"20240131093015", cet), ("2024-01-31T09:30:15+01:00".into(), None, true, false));
-    // The value's own zone wins over an assumed one.
-    assert_eq!(dt(b"20240131093015-0500", cet), ("2024-01-31T09:30:15-05:00".into(), None, false, false));
-    // A 9-digit fraction fits the inline buffer.
-    assert_eq!(dt(b"20240131093015.123456789+1400", keep).0, "2024-01-31T09:30:15.123456789+14:00");
-
-    let inst = |s: &[u8], z| Dtm::parse(s).unwrap().to_fhir_instant(z).map(|t| t.to_string());
-    assert_eq!(inst(b"20240131093015.5-0500", None).unwrap(), "2024-01-31T09:30:15.5-05:00");
-    assert_eq!(inst(b"202401310930-0500", None).unwrap_err().kind(), TypeErrorKind::PrecisionTooLow);
-    assert_eq!(inst(b"20240131093015", None).unwrap_err().kind(), TypeErrorKind::MissingZone);
-    assert_eq!(inst(b"20240131093015", Some(UtcOffset::UTC)).unwrap(), "2024-01-31T09:30:15+00:00");
-}
-
 // ---------------------------------------------------------------- DT, TM, TS, DR
 
 #[test]
 fn dt_and_tm() {
-    assert_eq!(Dt::parse(b"20240229").unwrap().to_fhir_date().as_str(), "2024-02-29");
+    let leap = Dt::parse(b"20240229").unwrap();
+    assert_eq!((leap.year(), leap.month(), leap.day()), (2024, Some(2), Some(29)));
     assert_eq!(Dt::parse(b"2023").unwrap().precision(), Precision::Year);
     assert_eq!(Dt::parse(b"20230229").unwrap_err().kind(), TypeErrorKind::DayOutOfRange);
     assert_eq!(Dt::parse(b"2024010112").unwrap_err().kind(), TypeErrorKind::InvalidLength);
@@ -172,9 +135,7 @@ fn dt_and_tm() {
     let t = Tm::parse(b"235959.9999-0330").unwrap();
     assert_eq!((t.hour(), t.minute(), t.second(), t.fraction()), (23, Some(59), Some(59), Some("9999")));
     assert_eq!(t.offset().unwrap().total_minutes(), -210);
-    assert_eq!(t.to_fhir_time().unwrap().as_str(), "23:59:59.9999");
     assert_eq!(Tm::parse(b"12").unwrap().precision(), Precision::Hour);
-    assert_eq!(Tm::parse(b"12").unwrap().to_fhir_time().unwrap_err().kind(), TypeErrorKind::PrecisionTooLow);
     assert_eq!(Tm::parse(b"24").unwrap_err().kind(), TypeErrorKind::HourOutOfRange);
     assert_eq!(Tm::parse(b"1260").unwrap_err().kind(), TypeErrorKind::MinuteOutOfRange);
     assert_eq!(Tm::parse(b"1").unwrap_err().kind(), TypeErrorKind::InvalidLength);
@@ -188,7 +149,8 @@ fn ts_and_dr_read_subcomponents() {
     let xpn = Xpn::from_field(msg.segment(b"PID").unwrap().field(5).unwrap());
     // XPN.10 is a DR in a component; its range start is a TS held in one subcomponent.
     let start = xpn.name_validity_range().unwrap().range_start().unwrap();
-    assert_eq!(start.time().unwrap().unwrap().to_fhir_date().as_str(), "2020-01-01");
+    let start_time = start.time().unwrap().unwrap();
+    assert_eq!((start_time.year(), start_time.month(), start_time.day()), (2020, Some(1), Some(1)));
     assert!(start.degree_of_precision().is_none()); // below subcomponents there is nothing more
     let eff = xpn.effective_date().unwrap().time().unwrap().unwrap();
     assert_eq!(eff.offset().unwrap().total_minutes(), -300);
@@ -214,16 +176,9 @@ fn nm_keeps_lexical_form() {
     ] {
         let n = Nm::parse(text.as_bytes()).unwrap();
         assert_eq!(n.as_str(), text);
-        assert_eq!(n.as_f64().unwrap(), f, "{text}");
+        assert_eq!(n.to_f64().unwrap(), f, "{text}");
         assert_eq!(n.is_integer(), int, "{text}");
     }
-    let fhir = |s: &str| Nm::parse(s.as_bytes()).unwrap().fhir_decimal().to_string();
-    assert_eq!(fhir("1.50"), "1.50");
-    assert_eq!(fhir("+007.10"), "7.10");
-    assert_eq!(fhir(".5"), "0.5");
-    assert_eq!(fhir("-.5"), "-0.5");
-    assert_eq!(fhir("5."), "5");
-    assert_eq!(fhir("000"), "0");
     let n = Nm::parse(b"-12.340").unwrap();
     assert_eq!((n.integer_digits(), n.fraction_digits(), n.is_negative()), (&b"12"[..], &b"340"[..], true));
 }
@@ -250,19 +205,19 @@ fn nm_refusals_and_overflow() {
     let huge = "9".repeat(400);
     let n = Nm::parse(huge.as_bytes()).unwrap();
     assert_eq!(n.as_str().len(), 400);
-    assert_eq!(n.as_f64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
-    assert_eq!(n.as_i64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
+    assert_eq!(n.to_f64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
+    assert_eq!(n.to_i64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
     let tiny = format!("0.{}1", "0".repeat(400));
-    assert_eq!(Nm::parse(tiny.as_bytes()).unwrap().as_f64().unwrap(), 0.0);
-    assert_eq!(Nm::parse(b"9223372036854775807").unwrap().as_i64().unwrap(), i64::MAX);
-    assert_eq!(Nm::parse(b"-9223372036854775808").unwrap().as_i64().unwrap(), i64::MIN);
+    assert_eq!(Nm::parse(tiny.as_bytes()).unwrap().to_f64().unwrap(), 0.0);
+    assert_eq!(Nm::parse(b"9223372036854775807").unwrap().to_i64().unwrap(), i64::MAX);
+    assert_eq!(Nm::parse(b"-9223372036854775808").unwrap().to_i64().unwrap(), i64::MIN);
     assert_eq!(
-        Nm::parse(b"9223372036854775808").unwrap().as_i64().unwrap_err().kind(),
+        Nm::parse(b"9223372036854775808").unwrap().to_i64().unwrap_err().kind(),
         TypeErrorKind::NumberOutOfRange
     );
-    assert_eq!(Nm::parse(b"1.5").unwrap().as_i64().unwrap_err().kind(), TypeErrorKind::NotAnInteger);
+    assert_eq!(Nm::parse(b"1.5").unwrap().to_i64().unwrap_err().kind(), TypeErrorKind::NotAnInteger);
     let long = "1".repeat(1_000_000);
-    assert_eq!(Nm::parse(long.as_bytes()).unwrap().as_f64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
+    assert_eq!(Nm::parse(long.as_bytes()).unwrap().to_f64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
 }
 
 #[test]
@@ -284,7 +239,7 @@ fn sn_cq_mo_cp() {
     assert!(sn(1).separator_suffix().is_none() && sn(1).num2().is_none());
     assert!(sn(2).comparator().is_none());
     assert_eq!(sn(2).separator_suffix().unwrap().unwrap(), SnSeparator::Range);
-    assert_eq!(sn(2).num2().unwrap().unwrap().as_f64().unwrap(), 20.0);
+    assert_eq!(sn(2).num2().unwrap().unwrap().to_f64().unwrap(), 20.0);
     // A repeating SN field reads its first repetition (empty here).
     assert!(sn(3).num1().is_none());
     assert_eq!(sn(4).comparator().unwrap().unwrap_err().kind(), TypeErrorKind::UnknownCode);
@@ -305,7 +260,7 @@ fn sn_cq_mo_cp() {
     assert_eq!(mo.denomination().unwrap().as_bytes(), b"EUR");
     let cp = Cp::from_field(rxe.field(4).unwrap());
     let price = cp.price().unwrap();
-    assert_eq!(price.quantity().unwrap().unwrap().as_i64().unwrap(), 5);
+    assert_eq!(price.quantity().unwrap().unwrap().to_i64().unwrap(), 5);
     assert_eq!(price.denomination().unwrap().as_bytes(), b"USD");
     assert_eq!(cp.range_from().unwrap().unwrap().as_str(), "1");
     assert_eq!(cp.range_to().unwrap().unwrap().as_str(), "10");
@@ -360,7 +315,8 @@ fn hd_ei_cx() {
     );
     assert_eq!(cx.identifier_type_code().unwrap().as_bytes(), b"MR");
     assert_eq!(cx.assigning_facility().unwrap().namespace_id().unwrap().as_bytes(), b"FAC");
-    assert_eq!(cx.effective_date().unwrap().unwrap().to_fhir_date().as_str(), "2020-01-01");
+    let effective = cx.effective_date().unwrap().unwrap();
+    assert_eq!((effective.year(), effective.month(), effective.day()), (2020, Some(1), Some(1)));
     assert_eq!(cx.expiration_date().unwrap().unwrap().year(), 2030);
     assert_eq!(cx.assigning_jurisdiction().unwrap().identifier().unwrap().as_bytes(), b"USA");
     assert_eq!(cx.assigning_agency_or_department().unwrap().identifier().unwrap().as_bytes(), b"DEPT");
@@ -442,7 +398,7 @@ fn xcn_and_xon() {
     assert_eq!(x.assigning_agency_or_department().unwrap().identifier().unwrap().as_bytes(), b"D");
     let o = Xon::from_field(msg.segment(b"PD1").unwrap().field(3).unwrap());
     assert_eq!(o.organization_name().unwrap().as_bytes(), b"Clinic");
-    assert_eq!(o.id_number().unwrap().unwrap().as_i64().unwrap(), 123);
+    assert_eq!(o.id_number().unwrap().unwrap().to_i64().unwrap(), 123);
     assert_eq!(o.check_digit().unwrap().unwrap().as_str(), "4");
     assert_eq!(o.assigning_authority().unwrap().namespace_id().unwrap().as_bytes(), b"AA");
     assert_eq!(o.identifier_type_code().unwrap().as_bytes(), b"XX");
@@ -547,8 +503,8 @@ fn debug_shows_no_content() {
         format!("{cx:?} {:?} {:?}", cx.assigning_authority(), cx.id_number()),
         format!("{xpn:?} {:?}", xpn.family_name()),
         format!("{:?}", Xad::from_field(pid.field(11).unwrap())),
-        format!("{dtm:?} {:?} {:?}", dtm.to_fhir_date(), dtm.to_fhir_date_time(MissingZone::TruncateToDate)),
-        format!("{nm:?} {:?}", nm.fhir_decimal()),
+        format!("{dtm:?} {:?}", dtm.date()),
+        format!("{nm:?}"),
         format!("{:?}", Dtm::parse(b"19801301").unwrap_err()),
         format!("{}", Dtm::parse(b"19801301").unwrap_err()),
     ];
@@ -661,7 +617,7 @@ fn check_message(msg: &Message<'_>, file: &str, t: &mut Tally) {
     if let Some(f) = msg.segment(b"MSH").and_then(|s| s.field(7)).filter(|f| !f.is_empty()) {
         let r = Ts::from_field(f).time().map_or(Ok(()), |r| {
             r.map(|d| {
-                let _ = d.to_fhir_date_time(MissingZone::TruncateToDate);
+                let _ = (d.precision(), d.offset());
             })
         });
         let raw = f.component(1).unwrap().as_bytes();
@@ -672,7 +628,7 @@ fn check_message(msg: &Message<'_>, file: &str, t: &mut Tally) {
         if let Some(f) = pid.field(7).filter(|f| !f.is_empty()) {
             let r = Ts::from_field(f).time().map_or(Ok(()), |r| {
                 r.map(|d| {
-                    let _ = d.to_fhir_date();
+                    let _ = d.date();
                 })
             });
             let raw = f.component(1).unwrap().as_bytes();
@@ -717,7 +673,7 @@ fn check_message(msg: &Message<'_>, file: &str, t: &mut Tally) {
         if obx.field(2).is_some_and(|f| f.as_bytes() == b"NM") {
             for rep in obx.field(5).into_iter().flat_map(|f| f.repetitions()).filter(|r| !r.is_empty()) {
                 let r = Nm::from_value(rep).map(|n| {
-                    let _ = (n.as_f64(), n.is_integer(), n.fhir_decimal().to_string());
+                    let _ = (n.to_f64(), n.is_integer());
                 });
                 compare(disagreements, file, "OBX-5 NM", r.is_ok(), oracle_nm(rep.as_bytes()));
                 note(nm, failures, file, "OBX-5 NM", r);
@@ -782,11 +738,8 @@ mod arbitrary_input {
             for e in [Dtm::parse(&bytes).err(), Dt::parse(&bytes).err(), Tm::parse(&bytes).err()].into_iter().flatten() {
                 prop_assert!(e.offset() <= bytes.len());
             }
-            if let Ok(t) = Tm::parse(&bytes) {
-                let _ = t.to_fhir_time();
-            }
             if let Ok(n) = Nm::parse(&bytes) {
-                let _ = (n.as_f64(), n.as_i64(), n.fhir_decimal().to_string());
+                let _ = (n.to_f64(), n.to_i64());
             }
         }
 
@@ -794,9 +747,7 @@ mod arbitrary_input {
         fn valid_looking_stamps_render(s in "[0-9]{4}([0-9]{2}([0-9]{2}([0-9]{2}([0-9]{2}([0-9]{2}(\\.[0-9]{1,9})?)?)?)?)?)?([+-][0-9]{4})?") {
             prop_assert_eq!(Dtm::parse(s.as_bytes()).is_ok(), oracle_dtm(s.as_bytes()));
             if let Ok(t) = Dtm::parse(s.as_bytes()) {
-                let r = t.to_fhir_date_time(MissingZone::Assume(UtcOffset::UTC));
-                prop_assert!(r.as_str().starts_with(&s[..4]));
-                let _ = (t.to_fhir_date(), t.to_fhir_instant(None));
+                prop_assert_eq!(format!("{:04}", t.year()), &s[..4]);
             }
         }
     }

@@ -4,9 +4,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hl7_core::ack::{acknowledge, AckCode, AckError, AckErrorCode, AckKind, AckOptions, AckRefusal};
-use hl7_core::build::Terminator;
-use hl7_core::{Batch, BatchItem};
+use hl7rs::ack::{acknowledge, AckCode, AckError, AckErrorCode, AckKind, AckOptions, AckRefusal};
+use hl7rs::build::Terminator;
+use hl7rs::{Batch, BatchItem};
 
 use crate::inputs;
 
@@ -58,9 +58,7 @@ pub fn run(paths: &[PathBuf], outcome: Outcome, lf: bool) -> ExitCode {
         for piece in pieces {
             n += 1;
             let control_id = format!("ACK{id_stem}{n:04}");
-            let mut options = AckOptions::default();
-            options.control_id = &control_id;
-            options.timestamp = &timestamp;
+            let options = AckOptions::new(&control_id, &timestamp);
             let errors: Vec<AckError> = match outcome {
                 Outcome::Aa => Vec::new(),
                 Outcome::Ae | Outcome::Ar => vec![AckError::new(AckErrorCode::ApplicationInternalError)],

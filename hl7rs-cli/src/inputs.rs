@@ -3,7 +3,7 @@
 
 use std::io;
 
-use hl7_core::ParseError;
+use hl7rs::ParseError;
 use std::path::{Path, PathBuf};
 
 /// Every file below the given paths, directories walked recursively in name order.

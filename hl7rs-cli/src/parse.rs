@@ -7,52 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::inputs;
 use std::process::ExitCode;
 
-use hl7_core::{Batch, BatchItem, Field, Message};
+use hl7rs::{json as tree, Batch, BatchItem, Message, TextDecoder};
 use serde_json::{json, Value};
-
-/// Decoded text of a value: escapes decoded, then the message's charset.
-fn text(msg: &Message<'_>, raw: &[u8]) -> String {
-    msg.decode_text(raw).0.into_owned()
-}
-
-/// A field as JSON: a string when it has one repetition of one component of one subcomponent,
-/// otherwise arrays (repetitions → components → subcomponents), each level collapsing to a string
-/// when it has one element.
-fn field_json(msg: &Message<'_>, field: &Field<'_>) -> Value {
-    let reps: Vec<Value> = field
-        .repetitions()
-        .map(|r| {
-            let comps: Vec<Value> = r
-                .components()
-                .map(|c| {
-                    let subs: Vec<Value> = c.subcomponents().map(|s| Value::String(text(msg, &s.to_cow()))).collect();
-                    collapse(subs)
-                })
-                .collect();
-            collapse(comps)
-        })
-        .collect();
-    collapse(reps)
-}
-
-fn collapse(mut items: Vec<Value>) -> Value {
-    if items.len() == 1 {
-        items.pop().unwrap_or(Value::Null)
-    } else {
-        Value::Array(items)
-    }
-}
-
-fn message_json(msg: &Message<'_>) -> Value {
-    let segments: Vec<Value> = msg
-        .segments()
-        .map(|s| {
-            let fields: Vec<Value> = s.fields().map(|f| field_json(msg, &f)).collect();
-            json!({ "id": s.id_str(), "offset": s.offset(), "fields": fields })
-        })
-        .collect();
-    json!({ "offset": msg.offset(), "segments": segments })
-}
 
 fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>) -> io::Result<()> {
     writeln!(
@@ -63,6 +19,7 @@ fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>
         msg.header_offset(),
         msg.segment_count()
     )?;
+    let text = TextDecoder::new(msg);
     for seg in msg.segments() {
         writeln!(out, "{}", seg.id_str())?;
         for (i, field) in seg.fields().enumerate() {
@@ -96,7 +53,7 @@ fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>
                         if subs > 1 {
                             let _ = write!(path, ".{}", k + 1);
                         }
-                        let value = text(msg, &sub.to_cow());
+                        let value = text.value(sub);
                         writeln!(out, "  {path}: {}", value.replace('\r', "\\r").replace('\n', "\\n"))?;
                     }
                 }
@@ -144,7 +101,7 @@ pub fn run(paths: &[PathBuf], json_out: bool) -> ExitCode {
                         );
                     }
                     if json_out {
-                        messages.push(message_json(&msg));
+                        messages.push(tree::message(&msg, &TextDecoder::new(&msg)));
                     } else if let Err(e) = write_text(&mut out, path, count, &msg) {
                         eprintln!("hl7rs: cannot write output: {}", e.kind());
                         return ExitCode::FAILURE;

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hl7_core::ack::Severity;
-use hl7_core::validate::{validate, Diagnostic, ValidationOptions};
-use hl7_core::{Batch, BatchItem};
+use hl7rs::ack::ErrorSeverity;
+use hl7rs::validate::{validate_message, Diagnostic, ValidationOptions};
+use hl7rs::{Batch, BatchItem};
 use serde_json::{json, Value};
 
 use crate::inputs;
@@ -70,12 +70,12 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
                 }
             };
             messages += 1;
-            let diagnostics = validate(&msg, &options);
+            let diagnostics = validate_message(&msg, &options);
             for d in &diagnostics {
                 match d.severity {
-                    Severity::Error => errors += 1,
-                    Severity::Warning => warnings += 1,
-                    Severity::Information => {}
+                    ErrorSeverity::Error => errors += 1,
+                    ErrorSeverity::Warning => warnings += 1,
+                    ErrorSeverity::Information => {}
                 }
             }
             if switches.json {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use hl7_core::Message;
+use hl7rs::Message;
 
 fn corpus(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus").join(rel).to_string_lossy().into_owned()

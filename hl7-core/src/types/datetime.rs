@@ -351,10 +351,6 @@ impl Dtm {
         stamp.offset = None;
         Dt { stamp }
     }
-
-    pub(crate) fn stamp(&self) -> &Stamp {
-        &self.stamp
-    }
 }
 
 impl fmt::Debug for Dtm {
@@ -409,10 +405,6 @@ impl Dt {
     /// The day, when sent.
     pub fn day(&self) -> Option<u8> {
         self.stamp.part_u8(2)
-    }
-
-    pub(crate) fn stamp(&self) -> &Stamp {
-        &self.stamp
     }
 }
 
@@ -476,10 +468,6 @@ impl Tm {
     /// The UTC offset, when sent.
     pub fn offset(&self) -> Option<UtcOffset> {
         self.stamp.offset
-    }
-
-    pub(crate) fn stamp(&self) -> &Stamp {
-        &self.stamp
     }
 }
 

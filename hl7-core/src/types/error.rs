@@ -88,7 +88,15 @@ pub struct TypeError {
 
 impl TypeError {
     #[cold]
-    pub(crate) fn new(kind: TypeErrorKind, offset: usize) -> Self {
+    /// An error of `kind` at byte `offset`, for code that checks values above this crate (a
+    /// mapping that needs seconds reports [`TypeErrorKind::PrecisionTooLow`]).
+    ///
+    /// ```
+    /// use hl7_core::types::{TypeError, TypeErrorKind};
+    /// let e = TypeError::new(TypeErrorKind::MissingZone, 7);
+    /// assert_eq!((e.kind(), e.offset()), (TypeErrorKind::MissingZone, 7));
+    /// ```
+    pub fn new(kind: TypeErrorKind, offset: usize) -> Self {
         TypeError { kind, offset }
     }
 

@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use hl7_core::Message;
-//! use hl7_core::types::{Cx, Dtm, MissingZone, Ts, Xpn};
+//! use hl7_core::types::{Cx, Dtm, Precision, Ts, Xpn};
 //!
 //! let input = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240131093000-0500||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
 //! PID|1||12345^^^HOSP&1.2.3&ISO^MR||DOE^JANE^Q^^^^L~DOE-SMITH^JANE^^^^^M||19800115|F\r";
@@ -30,13 +30,14 @@
 //! let mrn = Cx::from_field(pid.field(3).unwrap());
 //! assert_eq!(mrn.assigning_authority().unwrap().universal_id().unwrap().as_bytes(), b"1.2.3");
 //!
-//! // PID-7 (TS before v2.6, DTM after) as a FHIR date:
+//! // PID-7 (TS before v2.6, DTM after), checked and as precise as sent:
 //! let birth = Ts::from_field(pid.field(7).unwrap()).time().unwrap()?;
-//! assert_eq!(birth.to_fhir_date().as_str(), "1980-01-15");
+//! assert_eq!((birth.year(), birth.month(), birth.day()), (1980, Some(1), Some(15)));
+//! assert_eq!(birth.precision(), Precision::Day);
 //!
-//! // MSH-7 as a FHIR dateTime: it has a zone, so the time is kept.
+//! // MSH-7 keeps the UTC offset that was sent:
 //! let sent = Dtm::from_value(msg.segment(b"MSH").unwrap().field(7).unwrap())?;
-//! assert_eq!(sent.to_fhir_date_time(MissingZone::TruncateToDate).as_str(), "2024-01-31T09:30:00-05:00");
+//! assert_eq!(sent.offset().map(|z| z.total_minutes()), Some(-300));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -45,7 +46,6 @@ mod coded;
 mod composite;
 mod datetime;
 mod error;
-mod fhir_text;
 mod identifier;
 mod media;
 mod message_types;
@@ -57,12 +57,11 @@ pub use address::{Pl, StreetAddress, Xad, Xtn};
 pub use coded::{Ce, Cne, Cwe};
 pub use datetime::{Dr, Dt, Dtm, Precision, Tm, Ts, UtcOffset};
 pub use error::{TypeError, TypeErrorKind};
-pub use fhir_text::{FhirDateTime, FhirText, MissingZone, TimeDropped};
 pub use identifier::{Cx, Ei, Hd};
 pub use media::{Ed, Rp};
 pub use message_types::{Msg, Pt, Vid};
 pub use name::{FamilyName, Xcn, Xon, Xpn};
-pub use numeric::{Comparator, Cp, Cq, FhirDecimal, Mo, Nm, Sn, SnSeparator};
+pub use numeric::{Comparator, Cp, Cq, Mo, Nm, Sn, SnSeparator};
 pub use text::{Ft, Id, Is, St, Tx};
 
 /// Re-exported so the accessors' return type is at hand.

@@ -17,9 +17,8 @@ use crate::path::Value;
 /// use hl7_core::types::Nm;
 /// let n = Nm::parse(b"+001.50").unwrap();
 /// assert_eq!(n.as_str(), "+001.50");
-/// assert_eq!(n.as_f64().unwrap(), 1.5);
+/// assert_eq!(n.to_f64().unwrap(), 1.5);
 /// assert!(!n.is_integer());
-/// assert_eq!(n.fhir_decimal().to_string(), "1.50");
 /// assert!(Nm::parse(b"1e5").is_err());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,7 +98,7 @@ impl<'a> Nm<'a> {
 
     /// The nearest `f64`. [`TypeErrorKind::NumberOutOfRange`] when the magnitude is beyond `f64`
     /// (a 400-digit integer); tiny values round to zero.
-    pub fn as_f64(&self) -> Result<f64, TypeError> {
+    pub fn to_f64(&self) -> Result<f64, TypeError> {
         // The grammar checked above is a subset of what `f64::from_str` reads.
         let v: f64 = self.as_str().parse().map_err(|_| TypeError::new(TypeErrorKind::InvalidCharacter, self.offset))?;
         if v.is_finite() {
@@ -114,10 +113,10 @@ impl<'a> Nm<'a> {
     ///
     /// ```
     /// use hl7_core::types::{Nm, TypeErrorKind};
-    /// assert_eq!(Nm::parse(b"-42.0").unwrap().as_i64().unwrap(), -42);
-    /// assert_eq!(Nm::parse(b"99999999999999999999").unwrap().as_i64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
+    /// assert_eq!(Nm::parse(b"-42.0").unwrap().to_i64().unwrap(), -42);
+    /// assert_eq!(Nm::parse(b"99999999999999999999").unwrap().to_i64().unwrap_err().kind(), TypeErrorKind::NumberOutOfRange);
     /// ```
-    pub fn as_i64(&self) -> Result<i64, TypeError> {
+    pub fn to_i64(&self) -> Result<i64, TypeError> {
         if !self.is_integer() {
             return Err(TypeError::new(TypeErrorKind::NotAnInteger, self.offset));
         }
@@ -132,49 +131,12 @@ impl<'a> Nm<'a> {
         }
         Ok(acc)
     }
-
-    /// The number in FHIR `decimal` form, precision kept: sign `+` and leading zeros dropped, a
-    /// bare point completed (`.5` → `0.5`, `5.` → `5`). Writes without allocating.
-    pub fn fhir_decimal(&self) -> FhirDecimal<'a> {
-        FhirDecimal { nm: *self }
-    }
 }
 
 impl fmt::Debug for Nm<'_> {
     // Shape only (PHI).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Nm").field("offset", &self.offset).field("len", &self.text.len()).finish()
-    }
-}
-
-/// An [`Nm`] written as a FHIR `decimal` (see [`Nm::fhir_decimal`]).
-#[derive(Clone, Copy)]
-pub struct FhirDecimal<'a> {
-    nm: Nm<'a>,
-}
-
-impl fmt::Display for FhirDecimal<'_> {
-    /// Writes the decimal (an explicit content accessor).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let int = self.nm.integer_digits();
-        let frac = self.nm.fraction_digits();
-        if self.nm.is_negative() {
-            f.write_str("-")?;
-        }
-        let first_non_zero = int.iter().position(|&b| b != b'0').unwrap_or(int.len());
-        let int = int.get(first_non_zero..).unwrap_or_default();
-        f.write_str(if int.is_empty() { "0" } else { core::str::from_utf8(int).unwrap_or_default() })?;
-        if !frac.is_empty() {
-            f.write_str(".")?;
-            f.write_str(core::str::from_utf8(frac).unwrap_or_default())?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for FhirDecimal<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FhirDecimal").field("nm", &self.nm).finish()
     }
 }
 

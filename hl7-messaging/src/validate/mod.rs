@@ -1,7 +1,7 @@
 //! Validation: a message against its structure, field rules and tables, as HL7 error codes.
 //!
-//! [`validate`] gives [`Diagnostic`]s with the HL7 error code of table 0357 (the same
-//! [`AckErrorCode`] the acknowledgment builder writes), a [`Severity`], what was found
+//! [`validate_message`] gives [`Diagnostic`]s with the HL7 error code of table 0357 (the same
+//! [`AckErrorCode`] the acknowledgment builder writes), a [`ErrorSeverity`], what was found
 //! ([`Problem`]) and where ([`DiagnosticLocation`]: segment id, 1-based segment position, field,
 //! repetition, component, byte offset). Diagnostics never hold or print field content.
 //!
@@ -20,11 +20,12 @@
 //!   them, so they are never produced here.
 //!
 //! ```
-//! use hl7_core::{Message, validate::{validate, ValidationOptions, Problem}};
+//! use hl7_core::Message;
+//! use hl7_messaging::validate::{validate_message, ValidationOptions, Problem};
 //!
 //! let msg = Message::parse(b"MSH|^~\\&|LAB|H|EHR|H|20240101||ORU^R01|1|P|2.5.1\r\
 //! PID|1||123^^^H^MR||DOE^JANE||19801301\rOBR|1||X|GLU\rOBX|1|NM|GLU||high||||||F\r").unwrap();
-//! let found = validate(&msg, &ValidationOptions::default());
+//! let found = validate_message(&msg, &ValidationOptions::default());
 //! let codes: Vec<u16> = found.iter().map(|d| d.code.code()).collect();
 //! assert_eq!(codes, [102, 102]); // PID-7 month 13, OBX-5 not a number
 //! assert_eq!(found[0].location.segment_index, Some(2));
@@ -38,19 +39,19 @@ use core::fmt;
 mod fields;
 mod tables;
 
-pub use crate::ack::{AckErrorCode, Severity};
+pub use crate::ack::{AckErrorCode, ErrorSeverity};
 pub use tables::{table_contains, table_kind, TableKind};
 
 use crate::ack::AckError;
 use crate::structure::{Structure, StructureError, UnexpectedReason, Version};
-use crate::types::{Msg, Pt, TypeErrorKind, Vid};
-use crate::{Message, Path, Segment};
 use fields::{check_datatype, rules_for, Usage};
+use hl7_core::types::{Msg, Pt, TypeErrorKind, Vid};
+use hl7_core::{Message, Path, Segment};
 
 /// What to check. All on by default except the report of Z-segments.
 ///
 /// ```
-/// use hl7_core::validate::ValidationOptions;
+/// use hl7_messaging::validate::ValidationOptions;
 /// let mut options = ValidationOptions::default();
 /// options.user_tables = false; // site codes are not ours to judge
 /// assert!(options.structure && options.fields);
@@ -220,7 +221,7 @@ pub struct Diagnostic {
     /// HL7 table 0357 code.
     pub code: AckErrorCode,
     /// Error, warning or information.
-    pub severity: Severity,
+    pub severity: ErrorSeverity,
     /// What was found.
     pub problem: Problem,
     /// Where.
@@ -238,9 +239,10 @@ impl Diagnostic {
     /// the segment's occurrence, `PID[1]-3[1].5`).
     ///
     /// ```
-    /// use hl7_core::{Message, validate::{validate, ValidationOptions}};
+    /// use hl7_core::Message;
+    /// use hl7_messaging::validate::{validate_message, ValidationOptions};
     /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rEVN|A01|20240101\rPID|1\rPV1|1|I\r").unwrap();
-    /// let found = validate(&msg, &ValidationOptions::default());
+    /// let found = validate_message(&msg, &ValidationOptions::default());
     /// let err = found[0].to_ack_error(&msg);
     /// assert_eq!(err.code.code(), 101);
     /// assert_eq!(err.location.unwrap().to_string(), "PID[1]-3");
@@ -274,7 +276,7 @@ impl Diagnostic {
 }
 
 /// Validates a message. Diagnostics come in message order, header codes first.
-pub fn validate(msg: &Message<'_>, options: &ValidationOptions) -> Vec<Diagnostic> {
+pub fn validate_message(msg: &Message<'_>, options: &ValidationOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let version = Version::of_message(msg).unwrap_or(Version::new(2, 5, 0));
     let code_known = if options.header { check_header(msg, &mut out) } else { true };
@@ -295,18 +297,18 @@ fn header_diagnostic(
     code: AckErrorCode,
     problem: Problem,
     field: usize,
-    value: crate::Value<'_>,
+    value: hl7_core::Value<'_>,
 ) -> Diagnostic {
     let mut location = DiagnosticLocation::at_segment(msh, 1);
     location.field = Some(field);
     location.repetition = Some(1);
     location.component = Some(1);
     location.offset = value.offset();
-    Diagnostic { code, severity: Severity::Error, problem, location }
+    Diagnostic { code, severity: ErrorSeverity::Error, problem, location }
 }
 
 /// A value that is there: not absent, empty or the HL7 null.
-fn valued(v: Option<crate::Value<'_>>) -> Option<crate::Value<'_>> {
+fn valued(v: Option<hl7_core::Value<'_>>) -> Option<hl7_core::Value<'_>> {
     v.filter(|v| !v.is_empty() && !v.is_null())
 }
 
@@ -352,7 +354,7 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
                 location.field = Some(9);
                 out.push(Diagnostic {
                     code: AckErrorCode::UnsupportedMessageType,
-                    severity: Severity::Information,
+                    severity: ErrorSeverity::Information,
                     problem: Problem::StructureNotChecked,
                     location,
                 });
@@ -378,7 +380,7 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
         };
         out.push(Diagnostic {
             code: AckErrorCode::SegmentSequenceError,
-            severity: Severity::Error,
+            severity: ErrorSeverity::Error,
             problem: Problem::SegmentMissing,
             location,
         });
@@ -387,10 +389,10 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
         let Some(segment) = segments.get(u.index - 1) else { continue };
         let z = segment.id().first() == Some(&b'Z');
         let (severity, problem) = match u.reason {
-            UnexpectedReason::OutOfOrder => (Severity::Error, Problem::SegmentOutOfOrder),
+            UnexpectedReason::OutOfOrder => (ErrorSeverity::Error, Problem::SegmentOutOfOrder),
             _ if z && !options.z_segments => continue,
-            _ if z => (Severity::Information, Problem::SegmentNotInStructure),
-            _ => (Severity::Warning, Problem::SegmentNotInStructure),
+            _ if z => (ErrorSeverity::Information, Problem::SegmentNotInStructure),
+            _ => (ErrorSeverity::Warning, Problem::SegmentNotInStructure),
         };
         out.push(Diagnostic {
             code: AckErrorCode::SegmentSequenceError,
@@ -425,7 +427,7 @@ fn check_segment(
                 let offset = present.map_or(segment.offset() + segment.as_bytes().len(), |f| f.offset());
                 out.push(Diagnostic {
                     code: AckErrorCode::RequiredFieldMissing,
-                    severity: Severity::Error,
+                    severity: ErrorSeverity::Error,
                     problem: Problem::FieldMissing,
                     location: located(rule.field, None, None, offset),
                 });
@@ -438,7 +440,7 @@ fn check_segment(
                 if let Some((e, component)) = check_datatype(rule.datatype, rep) {
                     out.push(Diagnostic {
                         code: AckErrorCode::DataTypeError,
-                        severity: Severity::Error,
+                        severity: ErrorSeverity::Error,
                         problem: Problem::DataType(e.kind()),
                         location: located(rule.field, r, component, e.offset()),
                     });
@@ -448,7 +450,7 @@ fn check_segment(
                 if let Some(max) = rule.max_len.filter(|&max| rep.len() > max) {
                     out.push(Diagnostic {
                         code: AckErrorCode::ValueTooLong,
-                        severity: Severity::Warning,
+                        severity: ErrorSeverity::Warning,
                         problem: Problem::TooLong { max, len: rep.len() },
                         location: located(rule.field, r, None, rep.offset()),
                     });
@@ -469,7 +471,7 @@ fn check_segment(
 
 fn check_table_value(
     table: Option<(u16, usize)>,
-    rep: crate::Repetition<'_>,
+    rep: hl7_core::Repetition<'_>,
     options: ValidationOptions,
     located: impl Fn(usize, usize) -> DiagnosticLocation,
 ) -> Option<Diagnostic> {
@@ -482,7 +484,7 @@ fn check_table_value(
     if table_contains(number, value.as_bytes())? {
         return None;
     }
-    let severity = if kind == TableKind::Hl7 { Severity::Error } else { Severity::Warning };
+    let severity = if kind == TableKind::Hl7 { ErrorSeverity::Error } else { ErrorSeverity::Warning };
     Some(Diagnostic {
         code: AckErrorCode::TableValueNotFound,
         severity,
@@ -502,7 +504,7 @@ fn check_obx_value(
     let Some(value_type) = value_type else {
         out.push(Diagnostic {
             code: AckErrorCode::RequiredFieldMissing,
-            severity: Severity::Error,
+            severity: ErrorSeverity::Error,
             problem: Problem::FieldMissing,
             location: located(2, None, None, value.offset()),
         });
@@ -522,7 +524,7 @@ fn check_obx_value(
         if let Some((e, component)) = check_datatype(datatype, rep) {
             out.push(Diagnostic {
                 code: AckErrorCode::DataTypeError,
-                severity: Severity::Error,
+                severity: ErrorSeverity::Error,
                 problem: Problem::DataType(e.kind()),
                 location: located(5, Some(r + 1), component, e.offset()),
             });
@@ -533,7 +535,7 @@ fn check_obx_value(
 /// Checks the field and table data files; returns the first bad line (`fields.txt` line number).
 ///
 /// ```
-/// assert_eq!(hl7_core::validate::check_tables(), Ok(()));
+/// assert_eq!(hl7_messaging::validate::check_tables(), Ok(()));
 /// ```
 pub fn check_tables() -> Result<(), usize> {
     fields::check_table()

@@ -6,7 +6,7 @@
 //! escaped. MSH-1 and MSH-2 (the delimiters themselves) are never set by path.
 //!
 //! ```
-//! use hl7_core::build::MessageBuf;
+//! use hl7_messaging::build::MessageBuf;
 //! use hl7_core::{Delimiters, Message};
 //!
 //! let mut msg = MessageBuf::with_header(Delimiters::default(), &["ADT", "A01", "ADT_A01"], "MSG1", "2.5.1")?;
@@ -23,13 +23,13 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::delimiters::Delimiters;
-use crate::error::Limit;
-use crate::message::Message;
-use crate::options::Limits;
-use crate::path::{Path, PathError};
-use crate::scan::Scan;
-use crate::segment::is_header_id;
+use hl7_core::is_header_id;
+use hl7_core::Delimiters;
+use hl7_core::Limit;
+use hl7_core::Limits;
+use hl7_core::Message;
+use hl7_core::Scan;
+use hl7_core::{Path, PathError};
 
 mod pieces;
 use pieces::{check_raw, check_segment_id, edit_levels, escape_value, header_segment, piece_range, remove_piece};
@@ -50,7 +50,7 @@ impl Terminator {
     /// The terminator bytes.
     ///
     /// ```
-    /// assert_eq!(hl7_core::build::Terminator::CrLf.as_bytes(), b"\r\n");
+    /// assert_eq!(hl7_messaging::build::Terminator::CrLf.as_bytes(), b"\r\n");
     /// ```
     pub fn as_bytes(self) -> &'static [u8] {
         match self {
@@ -64,7 +64,7 @@ impl Terminator {
 /// Why an edit was refused. The message is unchanged after an error. Carries no content.
 ///
 /// ```
-/// use hl7_core::build::{BuildError, MessageBuf};
+/// use hl7_messaging::build::{BuildError, MessageBuf};
 /// let mut msg = MessageBuf::new(hl7_core::Delimiters::default());
 /// assert_eq!(msg.set("MSH-2", "^~").unwrap_err(), BuildError::HeaderDelimiters);
 /// assert_eq!(msg.set("PID-0", "x").unwrap_err(), BuildError::ZeroIndex);
@@ -102,7 +102,7 @@ pub enum BuildError {
     NotFound,
     /// A segment position past the end plus one.
     PositionOutOfRange,
-    /// A path number past the default [`crate::Limits`] (what the parser accepts by default), so
+    /// A path number past the default [`hl7_core::Limits`] (what the parser accepts by default), so
     /// that a hostile path cannot make the message grow without bound.
     LimitExceeded {
         /// Which limit.
@@ -136,7 +136,6 @@ impl fmt::Display for BuildError {
     }
 }
 
-#[cfg(feature = "std")]
 impl std::error::Error for BuildError {}
 
 impl From<PathError> for BuildError {
@@ -172,7 +171,7 @@ impl IntoPath for &Path {
 /// An owned, editable message: one byte string per segment (terminators are added on output).
 ///
 /// ```
-/// use hl7_core::build::MessageBuf;
+/// use hl7_messaging::build::MessageBuf;
 /// use hl7_core::Message;
 ///
 /// let input = b"MSH|^~\\&|APP|FAC|||20240101||ADT^A08|1|P|2.5\rPID|1||OLD\rPV1|1|I\r";
@@ -231,7 +230,8 @@ impl MessageBuf {
     /// A message holding only the header `MSH` with MSH-1 and MSH-2 from `delimiters`.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let (d, _) = Delimiters::from_header(b"MSH#!@%*#").unwrap();
     /// assert_eq!(MessageBuf::new(d).to_bytes(), b"MSH#!@%*\r");
     /// ```
@@ -249,7 +249,8 @@ impl MessageBuf {
     /// `["ADT", "A01", "ADT_A01"]`), the control id (MSH-10) and the version (MSH-12); values are escaped.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let msg = MessageBuf::with_header(Delimiters::default(), &["ORU", "R01"], "42", "2.3").unwrap();
     /// assert_eq!(msg.to_bytes(), b"MSH|^~\\&|||||||ORU^R01|42||2.3\r");
     /// ```
@@ -273,7 +274,8 @@ impl MessageBuf {
     /// copied. The delimiters and the charset-aware scan mode are the message's.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Message};
+    /// use hl7_core::{Message};
+    /// use hl7_messaging::build::MessageBuf;
     /// let input = b"MSH|^~\\&|A\nZZ1|x\\S\\y\n";
     /// let buf = MessageBuf::from_message(&Message::parse(input).unwrap());
     /// assert_eq!(buf.to_bytes(), b"MSH|^~\\&|A\rZZ1|x\\S\\y\r");
@@ -299,7 +301,8 @@ impl MessageBuf {
     /// The raw bytes of each segment, in order, without terminators.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("PID", &["1"]).unwrap();
     /// assert_eq!(msg.segments().collect::<Vec<_>>(), [&b"MSH|^~\\&"[..], b"PID|1"]);
@@ -317,7 +320,8 @@ impl MessageBuf {
     /// or Big5 text, escape it yourself and use [`MessageBuf::set_raw`].
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters, Message};
+    /// use hl7_core::{Delimiters, Message};
+    /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.set("OBX[2]-5[3].2.1", "a&b")?;
     /// assert_eq!(msg.to_bytes(), b"MSH|^~\\&\rOBX\rOBX|||||~~^a\\T\\b\r");
@@ -335,7 +339,7 @@ impl MessageBuf {
     /// never a CR or LF.
     ///
     /// ```
-    /// use hl7_core::build::{BuildError, MessageBuf};
+    /// use hl7_messaging::build::{BuildError, MessageBuf};
     /// let mut msg = MessageBuf::new(hl7_core::Delimiters::default());
     /// msg.set_raw("PID-3", "1^^^A~2^^^B").unwrap();
     /// assert_eq!(msg.set_raw("PID-3.1", "a^b"), Err(BuildError::RawDelimiter));
@@ -350,12 +354,13 @@ impl MessageBuf {
     /// or absent field counts as having no repetition, so the value becomes its first.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_repetition("PID-3", "A")?;
     /// msg.push_repetition("PID-3", "B~C")?;
     /// assert_eq!(msg.to_bytes(), b"MSH|^~\\&\rPID|||A~B\\R\\C\r");
-    /// # Ok::<(), hl7_core::build::BuildError>(())
+    /// # Ok::<(), hl7_messaging::build::BuildError>(())
     /// ```
     pub fn push_repetition(&mut self, path: impl IntoPath, value: impl AsRef<[u8]>) -> Result<(), BuildError> {
         let path = path.into_path()?;
@@ -380,7 +385,8 @@ impl MessageBuf {
     /// repetition leaves the field empty.
     ///
     /// ```
-    /// use hl7_core::{build::{BuildError, MessageBuf}, Delimiters};
+    /// use hl7_core::Delimiters;
+    /// use hl7_messaging::build::{BuildError, MessageBuf};
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.set_raw("PID-3", "A~B~C")?;
     /// msg.remove_repetition("PID-3[2]")?;
@@ -409,7 +415,8 @@ impl MessageBuf {
     /// Appends a segment whose fields (from field 1) are the given values, escaped.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("NTE", &["1", "", "a|b"]).unwrap();
     /// assert_eq!(msg.to_bytes(), b"MSH|^~\\&\rNTE|1||a\\F\\b\r");
@@ -423,7 +430,8 @@ impl MessageBuf {
     /// Appends a segment given as raw, escaped bytes (`ZZ1|a^b|c`), without terminator.
     ///
     /// ```
-    /// use hl7_core::{build::{BuildError, MessageBuf}, Delimiters};
+    /// use hl7_core::Delimiters;
+    /// use hl7_messaging::build::{BuildError, MessageBuf};
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment_raw(b"ZZ1|a^b|c").unwrap();
     /// assert_eq!(msg.push_segment_raw(b"ZZ1|a\rPID|b"), Err(BuildError::RawTerminator));
@@ -445,7 +453,8 @@ impl MessageBuf {
     /// first, so `position` is at least 2).
     ///
     /// ```
-    /// use hl7_core::{build::{BuildError, MessageBuf}, Delimiters};
+    /// use hl7_core::Delimiters;
+    /// use hl7_messaging::build::{BuildError, MessageBuf};
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("PV1", &["1"])?;
     /// msg.insert_segment(2, "PID", &["1"])?;
@@ -476,7 +485,8 @@ impl MessageBuf {
     /// removed.
     ///
     /// ```
-    /// use hl7_core::{build::{BuildError, MessageBuf}, Delimiters};
+    /// use hl7_core::Delimiters;
+    /// use hl7_messaging::build::{BuildError, MessageBuf};
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.set("OBX[2]-1", "2")?;
     /// msg.remove_segment("OBX", 1)?;
@@ -503,7 +513,8 @@ impl MessageBuf {
     /// The message with the given terminator after every segment.
     ///
     /// ```
-    /// use hl7_core::{build::{MessageBuf, Terminator}, Delimiters};
+    /// use hl7_core::Delimiters;
+    /// use hl7_messaging::build::{MessageBuf, Terminator};
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("PID", &["1"]).unwrap();
     /// assert_eq!(msg.to_bytes_with(Terminator::Lf), b"MSH|^~\\&\nPID|1\n");
@@ -522,18 +533,17 @@ impl MessageBuf {
     /// Writes the message with a `\r` after every segment.
     ///
     /// ```
-    /// use hl7_core::{build::MessageBuf, Delimiters};
+    /// use hl7_core::{Delimiters};
+    /// use hl7_messaging::build::MessageBuf;
     /// let mut out = Vec::new();
     /// MessageBuf::new(Delimiters::default()).write_to(&mut out).unwrap();
     /// assert_eq!(out, b"MSH|^~\\&\r");
     /// ```
-    #[cfg(feature = "std")]
     pub fn write_to<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
         self.write_to_with(w, Terminator::Cr)
     }
 
     /// Writes the message with the given terminator after every segment.
-    #[cfg(feature = "std")]
     pub fn write_to_with<W: std::io::Write>(&self, w: &mut W, terminator: Terminator) -> std::io::Result<()> {
         for s in &self.segments {
             w.write_all(s)?;

@@ -3,20 +3,20 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use super::{AckCode, AckError, AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, Severity};
+use super::{AckCode, AckError, AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity};
 use crate::build::MessageBuf;
-use crate::delimiters::Delimiters;
-use crate::error::ErrorKind;
-use crate::message::Message;
-use crate::path::Path;
-use crate::scan::Scan;
-use crate::view::Field;
+use hl7_core::Delimiters;
+use hl7_core::ErrorKind;
+use hl7_core::Field;
+use hl7_core::Message;
+use hl7_core::Path;
+use hl7_core::Scan;
 
 /// A written acknowledgment: its MSA-1 code and the message.
 ///
 /// ```
-/// use hl7_core::ack::{acknowledge, AckCode, AckKind, AckOptions};
-/// let ack = acknowledge(b"not hl7", AckKind::Application, &[], &AckOptions::default()).unwrap();
+/// use hl7_messaging::ack::{acknowledge, AckCode, AckKind, AckOptions};
+/// let ack = acknowledge(b"not hl7", AckKind::Application, &[], &AckOptions::new("A1", "20240101120000")).unwrap();
 /// assert_eq!(ack.code, AckCode::ApplicationReject);
 /// assert!(hl7_core::Message::parse(&ack.to_bytes()).is_ok());
 /// ```
@@ -43,10 +43,9 @@ impl Ack {
 /// See [`acknowledge_message`] for the rules once the message parses.
 ///
 /// ```
-/// use hl7_core::ack::{acknowledge, AckCode, AckKind, AckOptions};
+/// use hl7_messaging::ack::{acknowledge, AckCode, AckKind, AckOptions};
 /// use hl7_core::Message;
-/// let mut o = AckOptions::default();
-/// o.control_id = "A1";
+/// let o = AckOptions::new("A1", "");
 /// let ack = acknowledge(b"MSH^~\r", AckKind::Application, &[], &o).unwrap();
 /// let bytes = ack.to_bytes();
 /// let msg = Message::parse(&bytes).unwrap();
@@ -85,11 +84,11 @@ pub fn acknowledge(
 ///   ERR-2 (location), ERR-3 (`code^text^HL70357`) and ERR-4 (severity).
 ///
 /// ```
-/// use hl7_core::ack::{acknowledge_message, AckCode, AckError, AckErrorCode, AckKind, AckOptions};
+/// use hl7_messaging::ack::{acknowledge_message, AckCode, AckError, AckErrorCode, AckKind, AckOptions};
 /// use hl7_core::Message;
 /// let incoming = Message::parse(b"MSH|^~\\&|LAB|H|EHR|H|||ORU^R01|C1|P|2.5.1\rPID|1\r").unwrap();
 /// let missing = AckError::new(AckErrorCode::RequiredFieldMissing).at("PID-3".parse().unwrap());
-/// let ack = acknowledge_message(&incoming, AckKind::Application, &[missing], &AckOptions::default()).unwrap();
+/// let ack = acknowledge_message(&incoming, AckKind::Application, &[missing], &AckOptions::new("A1", "20240101120000")).unwrap();
 /// assert_eq!(ack.code, AckCode::ApplicationError);
 /// let bytes = ack.to_bytes();
 /// assert!(bytes.ends_with(b"MSA|AE|C1\rERR||PID^1^3^1|101^Required field missing^HL70357|E\r"));
@@ -127,7 +126,7 @@ pub fn acknowledge_message(
     all.extend_from_slice(errors);
 
     let reject = no_control_id || all.iter().any(|e| e.code.rejects());
-    let failed = all.iter().any(|e| e.severity == Severity::Error);
+    let failed = all.iter().any(|e| e.severity == ErrorSeverity::Error);
     let code = match kind {
         AckKind::Application if reject => AckCode::ApplicationReject,
         AckKind::Application if failed => AckCode::ApplicationError,
@@ -214,7 +213,7 @@ fn unreadable_header(kind: ErrorKind, options: &AckOptions<'_>) -> Ack {
 }
 
 fn header_error(code: AckErrorCode, at: &str) -> AckError {
-    AckError { code, severity: Severity::Error, location: Path::parse(at).ok() }
+    AckError { code, severity: ErrorSeverity::Error, location: Path::parse(at).ok() }
 }
 
 /// Sets a value from the options or a fixed code. It can only fail when it needs escaping and

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::files_under;
 
-use hl7_core::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
 use hl7_core::{Batch, BatchItem, Message};
+use hl7_messaging::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
 
 fn v(text: &str) -> Version {
     Version::parse(text.as_bytes()).unwrap()
@@ -405,9 +405,9 @@ fn ig_message_maps_group_like_the_tables() {
 // --- properties -----------------------------------------------------------------------------
 
 mod properties {
-    use hl7_core::structure;
-    use hl7_core::validate::{validate, ValidationOptions};
     use hl7_core::Message;
+    use hl7_messaging::structure;
+    use hl7_messaging::validate::{validate_message, ValidationOptions};
     use proptest::prelude::*;
 
     const IDS: &[&str] = &[
@@ -434,7 +434,7 @@ mod properties {
                 text.push_str("|1\r");
             }
             let msg = Message::parse(text.as_bytes()).unwrap();
-            let _ = validate(&msg, &ValidationOptions::default());
+            let _ = validate_message(&msg, &ValidationOptions::default());
             let Ok(grouped) = structure::group(&msg) else {
                 // OML^O21 and RDE^O11 begin with v2.4.
                 prop_assert!(["OML^O21", "RDE^O11"].contains(&msg_type) && ["2.2", "2.3", "2.3.1"].contains(&version));

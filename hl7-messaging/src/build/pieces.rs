@@ -1,14 +1,15 @@
 //! Byte-level work on one segment: splitting into pieces, padding, replacing, removing, escaping.
 //!
 //! A segment is split on the field separator (piece 0 is the id), a field on the repetition
-//! separator, and so on down; every search goes through the message's [`Scan`] so that separator
-//! bytes inside multi-byte characters are never taken for separators.
+//! separator, and so on down. Every split goes through hl7-core's one splitter
+//! ([`Scan::pieces`]), the same the parser's views use, so an edit finds exactly the piece a reader
+//! finds, and separator bytes inside multi-byte characters are never taken for separators.
 
 use alloc::vec::Vec;
 
 use super::{BuildError, Level, Target};
-use crate::delimiters::Delimiters;
-use crate::scan::Scan;
+use hl7_core::Delimiters;
+use hl7_core::Scan;
 
 pub(super) fn header_segment(id: &[u8], d: &Delimiters) -> Vec<u8> {
     let (bytes, n) = d.header_bytes();
@@ -36,11 +37,11 @@ pub(super) fn check_raw(raw: &[u8], target: &Target, scan: Scan) -> Result<(), B
     Ok(())
 }
 
-/// Escapes a value: the delimiters, CR and LF (see [`crate::escape()`]), and the bytes that would
+/// Escapes a value: the delimiters, CR and LF (see [`hl7_core::escape()`]), and the bytes that would
 /// change how the written message is framed or scanned: 0x0B and 0x1C (MLLP block characters; a
 /// trailing 0x1C reads as an end block) and 0x1B (ESC switches the parser to ISO 2022 scanning).
 pub(super) fn escape_value(value: &[u8], d: &Delimiters) -> Result<Vec<u8>, BuildError> {
-    let escaped = crate::escape::escape(value, d).map_err(|_| BuildError::CannotEscape)?;
+    let escaped = hl7_core::escape(value, d).map_err(|_| BuildError::CannotEscape)?;
     let control = |b: &u8| matches!(b, 0x0B | 0x1B | 0x1C);
     if !escaped.iter().any(control) {
         return Ok(escaped.into_owned());
@@ -62,12 +63,7 @@ pub(super) fn escape_value(value: &[u8], d: &Delimiters) -> Result<Vec<u8>, Buil
 
 /// Byte range of the 0-based `piece` of `bytes` split on `sep`, or `None` when there are fewer pieces.
 pub(super) fn piece_range(bytes: &[u8], sep: u8, scan: Scan, piece: usize) -> Option<core::ops::Range<usize>> {
-    let mut start = 0;
-    for _ in 0..piece {
-        start += scan.find(bytes.get(start..)?, sep)? + 1;
-    }
-    let rest = bytes.get(start..)?;
-    Some(start..scan.find(rest, sep).map_or(bytes.len(), |i| start + i))
+    scan.pieces(bytes, sep).nth(piece).map(|(p, at)| at..at + p.len())
 }
 
 /// Rebuilds `bytes` with its `levels[0]` piece replaced by the edit of the next levels, padding
@@ -99,13 +95,7 @@ pub(super) fn edit_levels(
 }
 
 fn count_separators(bytes: &[u8], sep: u8, scan: Scan) -> usize {
-    let mut n = 0;
-    let mut start = 0;
-    while let Some(i) = bytes.get(start..).and_then(|r| scan.find(r, sep)) {
-        n += 1;
-        start += i + 1;
-    }
-    n
+    scan.pieces(bytes, sep).count().saturating_sub(1)
 }
 
 /// `bytes` without its 0-based `piece` (split on `sep`) and one separator next to it.

@@ -12,7 +12,7 @@ use core::fmt;
 
 use super::catalog::Structure;
 use super::syntax::{Element, Kind, Mode};
-use crate::{Message, Segment};
+use hl7_core::{Message, Segment};
 
 /// Why a segment is not where the structure allows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -330,7 +330,8 @@ impl Structure {
     /// is kept in place and listed in [`Grouped::unexpected`].
     ///
     /// ```
-    /// use hl7_core::{Message, structure::{Child, Structure, Version}};
+    /// use hl7_core::Message;
+    /// use hl7_messaging::structure::{Child, Structure, Version};
     /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\r\
     /// PID|1||123\rOBR|1\rOBX|1\rNTE|1\rOBX|2\rOBR|2\rOBX|1\rZXY|1\r").unwrap();
     /// let grouped = Structure::find("ORU_R01", Version::new(2, 5, 1)).unwrap().group(&msg);

@@ -1,7 +1,7 @@
 //! ACK/NAK building (original and enhanced mode).
 //!
 //! The codes and rules live here without allocation: [`AckCode`] (MSA-1), [`AckCondition`]
-//! (MSH-15/16), [`AckMode`], [`AckErrorCode`] (table 0357), [`Severity`] (table 0516) and
+//! (MSH-15/16), [`AckMode`], [`AckErrorCode`] (table 0357), [`ErrorSeverity`] (table 0516) and
 //! [`AckError`]. With `alloc`, [`acknowledge`] and [`acknowledge_message`] write the
 //! acknowledgment as a [`crate::build::MessageBuf`].
 //!
@@ -10,38 +10,34 @@
 //! the fixed texts of table 0357, never a value from the message.
 //!
 //! ```
-//! use hl7_core::ack::{acknowledge, AckCode, AckKind, AckOptions};
+//! use hl7_messaging::ack::{acknowledge, AckCode, AckKind, AckOptions};
 //! use hl7_core::Message;
 //!
 //! let incoming = b"MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240101120000||ORU^R01^ORU_R01|CTRL42|P|2.5.1\rPID|1||123\r";
-//! let mut options = AckOptions::default();
-//! options.control_id = "ACK0001";
-//! options.timestamp = "20240101120001";
+//! let options = AckOptions::new("ACK0001", "20240101120001");
 //! let ack = acknowledge(incoming, AckKind::Application, &[], &options)?;
 //! assert_eq!(ack.code, AckCode::ApplicationAccept);
 //! assert_eq!(
 //!     ack.to_bytes(),
 //!     b"MSH|^~\\&|EHR|HOSP|LAB|HOSP|20240101120001||ACK^R01^ACK|ACK0001|P|2.5.1\rMSA|AA|CTRL42\r"
 //! );
-//! # Ok::<(), hl7_core::ack::AckRefusal>(())
+//! # Ok::<(), hl7_messaging::ack::AckRefusal>(())
 //! ```
 
 use core::fmt;
 
-use crate::message::Message;
-use crate::path::Path;
+use hl7_core::Message;
+use hl7_core::Path;
 
 mod reply;
-#[cfg(feature = "alloc")]
 mod write;
 pub use reply::{read_reply, Reply, ReplyError};
-#[cfg(feature = "alloc")]
 pub use write::{acknowledge, acknowledge_message, Ack};
 
 /// MSA-1, the acknowledgment code (HL7 table 0008).
 ///
 /// ```
-/// use hl7_core::ack::AckCode;
+/// use hl7_messaging::ack::AckCode;
 /// assert_eq!(AckCode::CommitAccept.as_str(), "CA");
 /// assert_eq!(AckCode::from_code(b"AR"), Some(AckCode::ApplicationReject));
 /// assert!(AckCode::ApplicationAccept.is_positive() && !AckCode::CommitError.is_positive());
@@ -104,7 +100,7 @@ impl fmt::Display for AckCode {
 /// MSH-15 / MSH-16: when the sender wants an accept / application acknowledgment (table 0155).
 ///
 /// ```
-/// use hl7_core::ack::AckCondition;
+/// use hl7_messaging::ack::AckCondition;
 /// let c = AckCondition::from_code(b"ER").unwrap();
 /// assert!(c.requires(false) && !c.requires(true));
 /// assert!(AckCondition::Always.requires(true) && !AckCondition::Never.requires(false));
@@ -156,7 +152,7 @@ impl AckCondition {
 /// condition reads as `AL`: a sender that asked for enhanced mode gets an answer rather than none.
 ///
 /// ```
-/// use hl7_core::ack::{AckCondition, AckMode};
+/// use hl7_messaging::ack::{AckCondition, AckMode};
 /// use hl7_core::Message;
 /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|||ADT^A01|1|P|2.5|||NE|ER\r").unwrap();
 /// assert_eq!(
@@ -197,7 +193,7 @@ impl AckMode {
     /// there is no accept acknowledgment.
     ///
     /// ```
-    /// use hl7_core::ack::{AckCondition, AckKind, AckMode};
+    /// use hl7_messaging::ack::{AckCondition, AckKind, AckMode};
     /// let m = AckMode::Enhanced { accept: AckCondition::Always, application: AckCondition::OnSuccess };
     /// assert!(m.requires(AckKind::Accept { committed: true }, true));
     /// assert!(!m.requires(AckKind::Application, false));
@@ -229,7 +225,7 @@ pub enum AckKind {
 /// An error code of HL7 table 0357 (message error condition codes).
 ///
 /// ```
-/// use hl7_core::ack::AckErrorCode;
+/// use hl7_messaging::ack::AckErrorCode;
 /// assert_eq!(AckErrorCode::RequiredFieldMissing.code(), 101);
 /// assert_eq!(AckErrorCode::RequiredFieldMissing.text(), "Required field missing");
 /// assert!(AckErrorCode::UnsupportedVersionId.rejects() && !AckErrorCode::DataTypeError.rejects());
@@ -311,7 +307,7 @@ impl AckErrorCode {
 
 /// ERR-4 severity (HL7 table 0516). Only `Error` makes an acknowledgment negative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Severity {
+pub enum ErrorSeverity {
     /// `E`: error.
     Error,
     /// `W`: warning.
@@ -320,17 +316,17 @@ pub enum Severity {
     Information,
 }
 
-impl Severity {
+impl ErrorSeverity {
     /// The one-letter code.
     ///
     /// ```
-    /// assert_eq!(hl7_core::ack::Severity::Warning.as_str(), "W");
+    /// assert_eq!(hl7_messaging::ack::ErrorSeverity::Warning.as_str(), "W");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Error => "E",
-            Severity::Warning => "W",
-            Severity::Information => "I",
+            ErrorSeverity::Error => "E",
+            ErrorSeverity::Warning => "W",
+            ErrorSeverity::Information => "I",
         }
     }
 }
@@ -339,9 +335,9 @@ impl Severity {
 /// segment occurrence, field, repetition, component, subcomponent). Holds no field content.
 ///
 /// ```
-/// use hl7_core::ack::{AckError, AckErrorCode, Severity};
+/// use hl7_messaging::ack::{AckError, AckErrorCode, ErrorSeverity};
 /// let e = AckError::new(AckErrorCode::RequiredFieldMissing).at("PID[1]-3".parse().unwrap());
-/// assert_eq!(e.severity, Severity::Error);
+/// assert_eq!(e.severity, ErrorSeverity::Error);
 /// assert_eq!(e.location.unwrap().field(), Some(3));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -349,7 +345,7 @@ pub struct AckError {
     /// Table 0357 code.
     pub code: AckErrorCode,
     /// ERR-4 severity (v2.5 on; before v2.5 every error counts).
-    pub severity: Severity,
+    pub severity: ErrorSeverity,
     /// Where the error is, if known.
     pub location: Option<Path>,
 }
@@ -357,7 +353,7 @@ pub struct AckError {
 impl AckError {
     /// An error of severity `E` without a location.
     pub fn new(code: AckErrorCode) -> AckError {
-        AckError { code, severity: Severity::Error, location: None }
+        AckError { code, severity: ErrorSeverity::Error, location: None }
     }
 
     /// The same error at `location`.
@@ -369,7 +365,7 @@ impl AckError {
 
     /// The same error with another severity.
     #[must_use]
-    pub fn with_severity(mut self, severity: Severity) -> AckError {
+    pub fn with_severity(mut self, severity: ErrorSeverity) -> AckError {
         self.severity = severity;
         self
     }
@@ -378,9 +374,9 @@ impl AckError {
 /// Why no acknowledgment was written. Not an error of the incoming message.
 ///
 /// ```
-/// use hl7_core::ack::{acknowledge, AckKind, AckOptions, AckRefusal};
+/// use hl7_messaging::ack::{acknowledge, AckKind, AckOptions, AckRefusal};
 /// let ack_in = b"MSH|^~\\&|A|B|C|D|||ACK^A01^ACK|9|P|2.5\rMSA|AA|1\r";
-/// let r = acknowledge(ack_in, AckKind::Application, &[], &AckOptions::default());
+/// let r = acknowledge(ack_in, AckKind::Application, &[], &AckOptions::new("A1", "20240101120000"));
 /// assert_eq!(r.unwrap_err(), AckRefusal::IncomingIsAck);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -403,17 +399,15 @@ impl fmt::Display for AckRefusal {
     }
 }
 
-#[cfg(feature = "std")]
 impl std::error::Error for AckRefusal {}
 
-/// What the acknowledging side supplies: the new header values (no clock in `no_std`) and what
-/// it supports. An empty list supports everything.
+/// What the acknowledging side supplies: the new header values and what it supports. An empty
+/// list supports everything. There is no `Default`: an acknowledgment needs its own control id
+/// (MSH-10) and time (MSH-7), so [`AckOptions::new`] takes them.
 ///
 /// ```
-/// use hl7_core::ack::AckOptions;
-/// let mut o = AckOptions::default();
-/// o.control_id = "A1";
-/// o.timestamp = "20240101120000";
+/// use hl7_messaging::ack::AckOptions;
+/// let mut o = AckOptions::new("A1", "20240101120000");
 /// o.versions = &["2.5", "2.5.1"];
 /// assert_eq!(o.fallback_version, "2.5");
 /// ```
@@ -438,11 +432,22 @@ pub struct AckOptions<'o> {
     pub processing_ids: &'o [&'o str],
 }
 
-impl Default for AckOptions<'_> {
-    fn default() -> Self {
+impl<'o> AckOptions<'o> {
+    /// Options with the acknowledgment's own control id (MSH-10) and time (MSH-7, a DTM such as
+    /// `20240101120000+0000`; [`timestamp_now`] gives the current UTC time), supporting every
+    /// version, type, event and processing id.
+    ///
+    /// ```
+    /// use hl7_messaging::ack::{acknowledge, AckKind, AckOptions};
+    /// let o = AckOptions::new("ACK1", "20240101120000+0000");
+    /// let ack = acknowledge(b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|X1|P|2.5\r", AckKind::Application, &[], &o)?;
+    /// assert!(ack.to_bytes().starts_with(b"MSH|^~\\&|C|D|A|B|20240101120000+0000||ACK^A01^ACK|ACK1|P|2.5\r"));
+    /// # Ok::<(), hl7_messaging::ack::AckRefusal>(())
+    /// ```
+    pub fn new(control_id: &'o str, timestamp: &'o str) -> Self {
         AckOptions {
-            control_id: "",
-            timestamp: "",
+            control_id,
+            timestamp,
             fallback_version: "2.5",
             fallback_processing_id: "P",
             versions: &[],
@@ -466,5 +471,47 @@ impl fmt::Debug for AckOptions<'_> {
             .field("events", &self.events)
             .field("processing_ids", &self.processing_ids)
             .finish()
+    }
+}
+
+/// The current UTC time as an HL7 DTM to the second with its offset (`YYYYMMDDHHMMSS+0000`), for
+/// MSH-7 of an acknowledgment. A clock before 1970 gives the epoch.
+///
+/// ```
+/// let now = hl7_messaging::ack::timestamp_now();
+/// assert_eq!(now.len(), 19);
+/// assert!(now.ends_with("+0000"));
+/// assert!(hl7_core::types::Dtm::parse(now.as_bytes()).is_ok());
+/// ```
+pub fn timestamp_now() -> alloc::string::String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    dtm_of_unix_seconds(secs)
+}
+
+/// `YYYYMMDDHHMMSS+0000` for seconds since 1970-01-01 UTC (days to a civil date by the
+/// era-based proleptic Gregorian algorithm).
+fn dtm_of_unix_seconds(secs: u64) -> alloc::string::String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    alloc::format!("{year:04}{month:02}{day:02}{:02}{:02}{:02}+0000", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_seconds_to_dtm() {
+        assert_eq!(super::dtm_of_unix_seconds(0), "19700101000000+0000");
+        assert_eq!(super::dtm_of_unix_seconds(951_782_400), "20000229000000+0000");
+        assert_eq!(super::dtm_of_unix_seconds(1_704_067_199), "20231231235959+0000");
+        assert_eq!(super::dtm_of_unix_seconds(4_107_542_400), "21000301000000+0000");
     }
 }

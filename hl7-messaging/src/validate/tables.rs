@@ -15,7 +15,7 @@ pub enum TableKind {
 /// The kind of table `number`, or `None` when the data has no such table.
 ///
 /// ```
-/// use hl7_core::validate::{table_kind, TableKind};
+/// use hl7_messaging::validate::{table_kind, TableKind};
 /// assert_eq!(table_kind(8), Some(TableKind::Hl7));
 /// assert_eq!(table_kind(1), Some(TableKind::User));
 /// assert_eq!(table_kind(9999), None);
@@ -27,7 +27,7 @@ pub fn table_kind(number: u16) -> Option<TableKind> {
 /// Whether `value` is in table `number`; `None` when the data has no such table.
 ///
 /// ```
-/// use hl7_core::validate::table_contains;
+/// use hl7_messaging::validate::table_contains;
 /// assert_eq!(table_contains(85, b"F"), Some(true));
 /// assert_eq!(table_contains(3, b"A40"), Some(true)); // from the range A01-A62
 /// assert_eq!(table_contains(3, b"A99"), Some(false));

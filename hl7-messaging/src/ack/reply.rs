@@ -7,10 +7,10 @@
 use core::fmt;
 
 use super::{AckCode, AckErrorCode};
-use crate::escape::Chunk;
-use crate::message::Message;
-use crate::path::Value;
-use crate::segment::Segment;
+use hl7_core::Chunk;
+use hl7_core::Message;
+use hl7_core::Segment;
+use hl7_core::Value;
 
 /// Why an answer cannot be taken as the acknowledgment of the message sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +55,6 @@ impl fmt::Display for ReplyError {
     }
 }
 
-#[cfg(feature = "std")]
 impl std::error::Error for ReplyError {}
 
 /// An acknowledgment that matches the message sent.
@@ -77,7 +76,7 @@ impl<'a> Reply<'a> {
     /// `None` for an ERR whose code is missing or not in table 0357.
     ///
     /// ```
-    /// use hl7_core::ack::{read_reply, AckErrorCode};
+    /// use hl7_messaging::ack::{read_reply, AckErrorCode};
     /// use hl7_core::Message;
     /// let answer = Message::parse(b"MSH|^~\\&|B||A||||ACK^A01^ACK|9|P|2.5\rMSA|AE|C1\rERR||PID^1^3|101^Required field missing^HL70357|E\r").unwrap();
     /// let reply = read_reply(&answer, b"C1").unwrap();
@@ -119,7 +118,7 @@ fn decoded_eq(value: Value<'_>, expected: &[u8]) -> bool {
 /// Reads an answer to a message whose MSH-10 was `sent_control_id` (decoded bytes).
 ///
 /// ```
-/// use hl7_core::ack::{read_reply, AckCode, ReplyError};
+/// use hl7_messaging::ack::{read_reply, AckCode, ReplyError};
 /// use hl7_core::Message;
 /// let answer = Message::parse(b"MSH|^~\\&|B||A||||ACK^A01^ACK|9|P|2.5\rMSA|AA|C1\r").unwrap();
 /// assert_eq!(read_reply(&answer, b"C1").unwrap().code, AckCode::ApplicationAccept);

@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use hl7_core::build::{BuildError, MessageBuf, Terminator};
 use hl7_core::{Delimiters, Message};
+use hl7_messaging::build::{BuildError, MessageBuf, Terminator};
 use proptest::prelude::*;
 
 fn parse_back(buf: &MessageBuf) -> Vec<u8> {

@@ -1,8 +1,8 @@
 //! Field rules (`data/fields.txt`) and the datatype checks behind HL7 error 102.
 
 use crate::structure::Version;
-use crate::types::{Dr, Dt, Dtm, Nm, Sn, Tm, Ts, TypeError, TypeErrorKind};
-use crate::{Repetition, Value};
+use hl7_core::types::{Dr, Dt, Dtm, Nm, Sn, Tm, Ts, TypeError, TypeErrorKind};
+use hl7_core::{Repetition, Value};
 
 const FIELDS: &str = include_str!("../../data/fields.txt");
 

@@ -4,8 +4,8 @@ use core::fmt;
 
 use super::syntax::{self, Element};
 use super::StructureError;
-use crate::types::Msg;
-use crate::Message;
+use hl7_core::types::Msg;
+use hl7_core::Message;
 
 /// The table, embedded at build time.
 pub(crate) const TABLE: &str = include_str!("../../data/structures.txt");
@@ -13,7 +13,7 @@ pub(crate) const TABLE: &str = include_str!("../../data/structures.txt");
 /// An HL7 v2 version (`2.5.1` is major 2, minor 5, patch 1), as sent in MSH-12.1.
 ///
 /// ```
-/// use hl7_core::structure::Version;
+/// use hl7_messaging::structure::Version;
 /// let v = Version::parse(b"2.5.1").unwrap();
 /// assert_eq!((v.major(), v.minor(), v.patch()), (2, 5, 1));
 /// assert_eq!(v.to_string(), "2.5.1");
@@ -139,14 +139,14 @@ fn in_range(versions: &str, at: (u8, u8)) -> bool {
 }
 
 /// A value as trimmed text; `None` when absent, empty or not UTF-8.
-fn text(v: Option<crate::Value<'_>>) -> Option<&str> {
+fn text(v: Option<hl7_core::Value<'_>>) -> Option<&str> {
     v.and_then(|v| core::str::from_utf8(v.as_bytes()).ok().map(str::trim)).filter(|s| !s.is_empty())
 }
 
 /// A message structure of one HL7 version range (e.g. `ORU_R01` for 2.5–2.7), read from the table.
 ///
 /// ```
-/// use hl7_core::structure::{Structure, Version};
+/// use hl7_messaging::structure::{Structure, Version};
 /// let oru = Structure::find("ORU_R01", Version::new(2, 5, 1)).unwrap();
 /// assert_eq!(oru.id(), "ORU_R01");
 /// assert!(oru.segment_ids().any(|id| &id == b"OBX"));
@@ -179,7 +179,8 @@ impl Structure {
     /// (MSH-9.1 + MSH-9.2) looked up for the version in MSH-12 (2.5 when MSH-12 is unreadable).
     ///
     /// ```
-    /// use hl7_core::{Message, structure::Structure};
+    /// use hl7_core::Message;
+    /// use hl7_messaging::structure::Structure;
     /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240101||ADT^A08|1|P|2.4\rEVN|A08\r").unwrap();
     /// assert_eq!(Structure::for_message(&msg).unwrap().id(), "ADT_A01");
     /// ```
@@ -219,7 +220,7 @@ impl Structure {
     /// segment id, in definition order.
     ///
     /// ```
-    /// use hl7_core::structure::{Structure, Version};
+    /// use hl7_messaging::structure::{Structure, Version};
     /// let oru = Structure::find("ORU_R01", Version::new(2, 5, 1)).unwrap();
     /// let obx: Vec<_> = oru.placements().into_iter().filter(|(_, id)| id == b"OBX").map(|(g, _)| g.join(".")).collect();
     /// assert_eq!(obx, ["PATIENT_RESULT.ORDER_OBSERVATION.OBSERVATION", "PATIENT_RESULT.ORDER_OBSERVATION.SPECIMEN"]);
@@ -243,7 +244,7 @@ impl Structure {
 /// The structure id a trigger event uses in `version` (`ADT`, `A04`, 2.5 → `ADT_A01`).
 ///
 /// ```
-/// use hl7_core::structure::{structure_id_for, Version};
+/// use hl7_messaging::structure::{structure_id_for, Version};
 /// assert_eq!(structure_id_for("SIU", "S14", Version::new(2, 3, 1)), Some("SIU_S12"));
 /// assert_eq!(structure_id_for("ACK", "R01", Version::new(2, 5, 1)), Some("ACK"));
 /// assert_eq!(structure_id_for("ZZZ", "Z01", Version::new(2, 5, 1)), None);
@@ -259,7 +260,7 @@ pub fn structure_id_for(code: &str, trigger: &str, version: Version) -> Option<&
 /// for its versions. Returns the line number of the first bad line.
 ///
 /// ```
-/// assert_eq!(hl7_core::structure::check_table(), Ok(()));
+/// assert_eq!(hl7_messaging::structure::check_table(), Ok(()));
 /// ```
 pub fn check_table() -> Result<(), usize> {
     for d in definition_lines() {
@@ -279,7 +280,7 @@ pub fn check_table() -> Result<(), usize> {
 /// Every structure in the table, one per definition line.
 ///
 /// ```
-/// let all: Vec<_> = hl7_core::structure::all_structures().collect();
+/// let all: Vec<_> = hl7_messaging::structure::all_structures().collect();
 /// assert!(all.iter().any(|s| s.id() == "VXU_V04"));
 /// ```
 pub fn all_structures() -> impl Iterator<Item = Structure> {

@@ -11,7 +11,8 @@
 //! the whole range: grouping is meant to be tolerant, and it is the same tree either way.
 //!
 //! ```
-//! use hl7_core::{Message, structure};
+//! use hl7_core::Message;
+//! use hl7_messaging::structure;
 //!
 //! let msg = Message::parse(b"MSH|^~\\&|LAB|H|EHR|H|20240101||ORU^R01^ORU_R01|1|P|2.5.1\r\
 //! PID|1||123^^^H^MR\rOBR|1||LAB1|GLU\rOBX|1|NM|GLU||5.4|mmol/L\rNTE|1||fasting\r").unwrap();
@@ -53,10 +54,9 @@ impl fmt::Display for StructureError {
     }
 }
 
-#[cfg(feature = "std")]
 impl std::error::Error for StructureError {}
 
 /// Groups a message by the structure its header names ([`Structure::for_message`]).
-pub fn group<'a>(msg: &crate::Message<'a>) -> Result<Grouped<'a>, StructureError> {
+pub fn group<'a>(msg: &hl7_core::Message<'a>) -> Result<Grouped<'a>, StructureError> {
     Structure::for_message(msg).map(|s| s.group(msg))
 }

@@ -8,13 +8,13 @@ mod common;
 use common::files_under;
 
 use hl7_core::types::TypeErrorKind;
-use hl7_core::validate::{validate, Diagnostic, Problem, Severity, ValidationOptions};
 use hl7_core::{Batch, BatchItem, Message};
+use hl7_messaging::validate::{validate_message, Diagnostic, ErrorSeverity, Problem, ValidationOptions};
 
 fn check(text: &str) -> Vec<Diagnostic> {
     let text = text.replace('\n', "\r");
     let msg = Message::parse(text.as_bytes()).unwrap();
-    validate(&msg, &ValidationOptions::default())
+    validate_message(&msg, &ValidationOptions::default())
 }
 
 fn codes(found: &[Diagnostic]) -> Vec<(u16, String)> {
@@ -43,9 +43,9 @@ fn code_100_sequence() {
     assert_eq!(
         seq,
         vec![
-            (Problem::SegmentMissing, Severity::Error, Some(2)),
-            (Problem::SegmentOutOfOrder, Severity::Error, Some(4)),
-            (Problem::SegmentNotInStructure, Severity::Warning, Some(5)),
+            (Problem::SegmentMissing, ErrorSeverity::Error, Some(2)),
+            (Problem::SegmentOutOfOrder, ErrorSeverity::Error, Some(4)),
+            (Problem::SegmentNotInStructure, ErrorSeverity::Warning, Some(5)),
         ]
     );
     assert_eq!(found[0].location.segment_str(), "EVN");
@@ -53,9 +53,9 @@ fn code_100_sequence() {
     options.z_segments = true;
     let text = "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rEVN|A01|20240101\rPID|1||1||X^Y\rPV1|1|I\rZPD|1\r";
     let msg = Message::parse(text.as_bytes()).unwrap();
-    let found = validate(&msg, &options);
+    let found = validate_message(&msg, &options);
     assert_eq!(found.len(), 1);
-    assert_eq!((found[0].severity, found[0].location.segment_index), (Severity::Information, Some(5)));
+    assert_eq!((found[0].severity, found[0].location.segment_index), (ErrorSeverity::Information, Some(5)));
 }
 
 #[test]
@@ -124,16 +124,16 @@ fn code_103_tables_by_kind() {
     assert_eq!(
         tables,
         vec![
-            (Problem::TableValue { table: 203 }, Severity::Warning, Some(3), Some(5)),
-            (Problem::TableValue { table: 1 }, Severity::Warning, Some(8), Some(1)),
-            (Problem::TableValue { table: 125 }, Severity::Error, Some(2), Some(1)),
-            (Problem::TableValue { table: 85 }, Severity::Error, Some(11), Some(1)),
+            (Problem::TableValue { table: 203 }, ErrorSeverity::Warning, Some(3), Some(5)),
+            (Problem::TableValue { table: 1 }, ErrorSeverity::Warning, Some(8), Some(1)),
+            (Problem::TableValue { table: 125 }, ErrorSeverity::Error, Some(2), Some(1)),
+            (Problem::TableValue { table: 85 }, ErrorSeverity::Error, Some(11), Some(1)),
         ]
     );
     let mut options = ValidationOptions::default();
     options.user_tables = false;
     let text = "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rEVN||20240101\rPID|1||1||X|||Female\rPV1|1|I\r";
-    assert!(validate(&Message::parse(text.as_bytes()).unwrap(), &options).is_empty());
+    assert!(validate_message(&Message::parse(text.as_bytes()).unwrap(), &options).is_empty());
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn code_104_length() {
     let found = check(&format!("MSH|^~\\&|A|B|C|D|20240101||ACK^A01|{long_id}|P|2.5\nMSA|AA|1\n"));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].problem, Problem::TooLong { max: 20, len: 21 });
-    assert_eq!(found[0].severity, Severity::Warning);
+    assert_eq!(found[0].severity, ErrorSeverity::Warning);
     // 2.7 allows 199.
     assert!(check(&format!("MSH|^~\\&|A|B|C|D|20240101||ACK^A01|{long_id}|P|2.7\nMSA|AA|1\n")).is_empty());
 }
@@ -155,13 +155,13 @@ fn codes_200_to_203_header() {
         header,
         [(200, Some(9), Some(1)), (201, Some(9), Some(2)), (202, Some(11), Some(1)), (203, Some(12), Some(1))]
     );
-    assert!(found.iter().all(|d| d.severity == Severity::Error));
+    assert!(found.iter().all(|d| d.severity == ErrorSeverity::Error));
     // A known type without a structure in the table: information only.
     let found = check("MSH|^~\\&|A|B|C|D|20240101||QRY^Q01|1|P|2.4\n");
     assert_eq!(found.len(), 1);
     assert_eq!(
         (found[0].code.code(), found[0].severity, found[0].problem),
-        (200, Severity::Information, Problem::StructureNotChecked)
+        (200, ErrorSeverity::Information, Problem::StructureNotChecked)
     );
 }
 
@@ -169,7 +169,7 @@ fn codes_200_to_203_header() {
 fn ack_error_paths() {
     let text = "MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\rPID|1||1||X\rOBR|1||1|G\rOBX|1|NM|G||1||||||F\rOBX|2|NM|G||x||||||F\r";
     let msg = Message::parse(text.as_bytes()).unwrap();
-    let found = validate(&msg, &ValidationOptions::default());
+    let found = validate_message(&msg, &ValidationOptions::default());
     assert_eq!(found.len(), 1);
     let err = found[0].to_ack_error(&msg);
     assert_eq!(err.location.unwrap().to_string(), "OBX[2]-5[1]");
@@ -180,7 +180,7 @@ fn ack_error_paths() {
 fn output_has_codes_and_locations_never_content() {
     let text = "MSH|^~\\&|A|B|C|D|SECRET1||ADT^A01|1|P|2.5\rEVN|A01|SECRET2\rPID|SECRET3||1^^^H^SECRET4||X|||SECRET5\rPV1|1|SECRET6\rSECRET7\r";
     let msg = Message::parse(text.as_bytes()).unwrap();
-    let found = validate(&msg, &ValidationOptions::default());
+    let found = validate_message(&msg, &ValidationOptions::default());
     assert!(found.len() >= 5, "{found:?}");
     for d in &found {
         for shown in [format!("{d}"), format!("{d:?}")] {
@@ -205,14 +205,14 @@ fn run_corpus(root: &Path, label: &str) {
         for item in Batch::new(&bytes).items() {
             let Ok(BatchItem::Message(msg)) = item else { continue };
             messages += 1;
-            let found = validate(&msg, &ValidationOptions::default());
+            let found = validate_message(&msg, &ValidationOptions::default());
             clean += usize::from(found.is_empty());
-            without_errors += usize::from(found.iter().all(|d| d.severity != Severity::Error));
+            without_errors += usize::from(found.iter().all(|d| d.severity != ErrorSeverity::Error));
             for d in &found {
                 let sev = match d.severity {
-                    Severity::Error => "E",
-                    Severity::Warning => "W",
-                    Severity::Information => "I",
+                    ErrorSeverity::Error => "E",
+                    ErrorSeverity::Warning => "W",
+                    ErrorSeverity::Information => "I",
                 };
                 *by_code.entry((d.code.code(), sev)).or_default() += 1;
                 *by_source.entry(source.clone()).or_default().entry(d.code.code()).or_default() += 1;
@@ -225,7 +225,7 @@ fn run_corpus(root: &Path, label: &str) {
                 *by_rule.entry(rule).or_default() += 1;
             }
             // The invariant again, through the validator's own grouping.
-            if let Ok(g) = hl7_core::structure::group(&msg) {
+            if let Ok(g) = hl7_messaging::structure::group(&msg) {
                 assert_eq!(g.segments().len(), msg.segment_count(), "{}", path.display());
             }
         }

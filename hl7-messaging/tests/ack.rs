@@ -6,21 +6,18 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::files_under;
 
-use hl7_core::ack::{
-    acknowledge, acknowledge_message, Ack, AckCode, AckCondition, AckError, AckErrorCode, AckKind, AckMode, AckOptions,
-    AckRefusal, Severity,
-};
 use hl7_core::Message;
+use hl7_messaging::ack::{
+    acknowledge, acknowledge_message, Ack, AckCode, AckCondition, AckError, AckErrorCode, AckKind, AckMode, AckOptions,
+    AckRefusal, ErrorSeverity,
+};
 
 const ADT: &[u8] = b"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240101120000||ADT^A01^ADT_A01|CTRL0001|P|2.5.1\r\
 EVN|A01|20240101120000\r\
 PID|1||TEST0000001^^^HOSP^MR||TESTPATIENT^ALPHA\r";
 
 fn options() -> AckOptions<'static> {
-    let mut o = AckOptions::default();
-    o.control_id = "ACK0001";
-    o.timestamp = "20240101120005";
-    o
+    AckOptions::new("ACK0001", "20240101120005")
 }
 
 fn application(incoming: &[u8], errors: &[AckError]) -> Ack {
@@ -223,7 +220,7 @@ fn ae_for_segment_sequence_error_100() {
 fn several_errors_give_several_err_segments() {
     let errors = [
         AckError::new(AckErrorCode::RequiredFieldMissing).at("PID-3".parse().unwrap()),
-        AckError::new(AckErrorCode::ValueTooLong).with_severity(Severity::Warning),
+        AckError::new(AckErrorCode::ValueTooLong).with_severity(ErrorSeverity::Warning),
     ];
     let ack = application(ADT, &errors);
     assert_eq!(ack.code, AckCode::ApplicationError);
@@ -233,9 +230,10 @@ fn several_errors_give_several_err_segments() {
 
 #[test]
 fn warnings_alone_give_aa_with_err() {
-    let w =
-        AckError::new(AckErrorCode::TableValueNotFound).at("PID-8".parse().unwrap()).with_severity(Severity::Warning);
-    let i = AckError::new(AckErrorCode::ValueTooLong).with_severity(Severity::Information);
+    let w = AckError::new(AckErrorCode::TableValueNotFound)
+        .at("PID-8".parse().unwrap())
+        .with_severity(ErrorSeverity::Warning);
+    let i = AckError::new(AckErrorCode::ValueTooLong).with_severity(ErrorSeverity::Information);
     let ack = application(ADT, &[w, i]);
     assert_eq!(ack.code, AckCode::ApplicationAccept);
     assert_err(&ack, 1, "PID^1^8^1", "103", "Table value not found", "W");
@@ -470,7 +468,7 @@ fn phi_canary_never_reaches_an_acknowledgment() {
     for code in 100..=207 {
         if let Some(code) = AckErrorCode::from_code(code) {
             every_error.push(AckError::new(code).at("PID[1]-5[2].1.2".parse().unwrap()));
-            every_error.push(AckError::new(code).with_severity(Severity::Warning));
+            every_error.push(AckError::new(code).with_severity(ErrorSeverity::Warning));
         }
     }
     let mut unsupported = options();
@@ -610,7 +608,7 @@ mod properties {
             values in proptest::collection::vec(header_value(), 6),
         ) {
             let [sender, facility, receiver, receiving_facility, trigger, control] = &values[..] else { unreachable!() };
-            let mut msg = hl7_core::build::MessageBuf::with_header(hl7_core::Delimiters::default(), &["ADT"], "x", "2.5.1").unwrap();
+            let mut msg = hl7_messaging::build::MessageBuf::with_header(hl7_core::Delimiters::default(), &["ADT"], "x", "2.5.1").unwrap();
             for (path, value) in [("MSH-3.1", sender), ("MSH-4.1", facility), ("MSH-5.1", receiver),
                 ("MSH-6.1", receiving_facility), ("MSH-9.2", trigger), ("MSH-10[1]", control)] {
                 msg.set(path, value).unwrap();
