@@ -36,7 +36,8 @@ pub enum Charset {
 }
 
 impl Charset {
-    /// Reads one MSH-18 value (leading/trailing spaces ignored, case-insensitive).
+    /// Reads one MSH-18 value by its table 0211 name, exactly (case-insensitive, surrounding spaces
+    /// ignored). See [`Charset::from_msh18_lenient`] for the spellings real senders use.
     ///
     /// ```
     /// use hl7_core::Charset;
@@ -44,6 +45,7 @@ impl Charset {
     /// assert_eq!(Charset::from_msh18(b"8859/1"), Some(Charset::Iso8859(1)));
     /// assert_eq!(Charset::from_msh18(b"ISO IR100"), Some(Charset::Iso8859(1)));
     /// assert_eq!(Charset::from_msh18(b"ISO IR87"), Some(Charset::Iso2022Jp));
+    /// assert_eq!(Charset::from_msh18(b"ISOIR87"), None);
     /// assert_eq!(Charset::from_msh18(b"EBCDIC"), None);
     /// ```
     pub fn from_msh18(name: &[u8]) -> Option<Charset> {
@@ -52,7 +54,48 @@ impl Charset {
         let upper = buf.get_mut(..name.len())?;
         upper.copy_from_slice(name);
         upper.make_ascii_uppercase();
-        let upper: &[u8] = upper;
+        Self::from_upper(upper)
+    }
+
+    /// Reads one MSH-18 value as real senders write it: besides the exact table 0211 name, the
+    /// same name with spaces, `-` and `_` dropped or moved and in any case (`ISOIR87`, `ISO-IR 87`,
+    /// `iso ir87`, `UTF8`, `8859-1`). Returns the charset and whether the name was not the exact
+    /// one (a repair the caller should report).
+    ///
+    /// ```
+    /// use hl7_core::Charset;
+    /// assert_eq!(Charset::from_msh18_lenient(b"ISO IR87"), Some((Charset::Iso2022Jp, false)));
+    /// assert_eq!(Charset::from_msh18_lenient(b"ISOIR87"), Some((Charset::Iso2022Jp, true)));
+    /// assert_eq!(Charset::from_msh18_lenient(b"iso-ir_100"), Some((Charset::Iso8859(1), true)));
+    /// assert_eq!(Charset::from_msh18_lenient(b"Unicode UTF8"), Some((Charset::Utf8, true)));
+    /// assert_eq!(Charset::from_msh18_lenient(b"8859-15"), Some((Charset::Iso8859(15), true)));
+    /// assert_eq!(Charset::from_msh18_lenient(b"EBCDIC"), None);
+    /// ```
+    pub fn from_msh18_lenient(name: &[u8]) -> Option<(Charset, bool)> {
+        if let Some(c) = Self::from_msh18(name) {
+            return Some((c, false));
+        }
+        // Compare the names with every space, '-', '_' and '/' removed, upper case.
+        let mut buf = [0u8; 32];
+        let mut len = 0;
+        for &b in name.trim_ascii() {
+            if matches!(b, b' ' | b'-' | b'_' | b'/') {
+                continue;
+            }
+            *buf.get_mut(len)? = b.to_ascii_uppercase();
+            len += 1;
+        }
+        let key = buf.get(..len)?;
+        let found = LENIENT_NAMES.iter().find(|(squeezed, _)| squeezed.as_bytes() == key).map(|&(_, c)| c);
+        let found = found.or_else(|| {
+            let part = key.strip_prefix(b"8859")?;
+            let n = core::str::from_utf8(part).ok()?.parse::<u8>().ok()?;
+            (1..=16).contains(&n).then_some(Charset::Iso8859(n))
+        });
+        found.map(|c| (c, true))
+    }
+
+    fn from_upper(upper: &[u8]) -> Option<Charset> {
         Some(match upper {
             b"ASCII" | b"ISO IR6" | b"US-ASCII" => Charset::Ascii,
             b"UNICODE" | b"UNICODE UTF-8" | b"UTF-8" | b"UTF8" => Charset::Utf8,
@@ -93,6 +136,40 @@ impl Charset {
     }
 }
 
+/// Table 0211 names with spaces, `-`, `_` and `/` removed, for [`Charset::from_msh18_lenient`].
+const LENIENT_NAMES: &[(&str, Charset)] = &[
+    ("ASCII", Charset::Ascii),
+    ("ISOIR6", Charset::Ascii),
+    ("USASCII", Charset::Ascii),
+    ("UNICODE", Charset::Utf8),
+    ("UNICODEUTF8", Charset::Utf8),
+    ("UTF8", Charset::Utf8),
+    ("UNICODEUTF16", Charset::Utf16),
+    ("UTF16", Charset::Utf16),
+    ("UNICODEUTF32", Charset::Utf32),
+    ("UTF32", Charset::Utf32),
+    ("ISOIR100", Charset::Iso8859(1)),
+    ("ISOIR101", Charset::Iso8859(2)),
+    ("ISOIR109", Charset::Iso8859(3)),
+    ("ISOIR110", Charset::Iso8859(4)),
+    ("ISOIR144", Charset::Iso8859(5)),
+    ("ISOIR127", Charset::Iso8859(6)),
+    ("ISOIR126", Charset::Iso8859(7)),
+    ("ISOIR138", Charset::Iso8859(8)),
+    ("ISOIR148", Charset::Iso8859(9)),
+    ("ISOIR203", Charset::Iso8859(15)),
+    ("ISOIR14", Charset::JisX0201),
+    ("ISOIR87", Charset::Iso2022Jp),
+    ("ISOIR159", Charset::Iso2022Jp),
+    ("ISO20221994", Charset::Iso2022Jp),
+    ("ISO2022", Charset::Iso2022Jp),
+    ("GB180302000", Charset::Gb18030),
+    ("GB18030", Charset::Gb18030),
+    ("KSX1001", Charset::KsX1001),
+    ("CNS116431992", Charset::Cns11643),
+    ("BIG5", Charset::Big5),
+];
+
 /// What a message says about its charset and whether its bytes agree.
 ///
 /// ```
@@ -104,12 +181,18 @@ impl Charset {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::struct_excessive_bools)]
+#[non_exhaustive]
 pub struct CharsetReport {
-    /// The first MSH-18 repetition (the default charset), if present and known.
+    /// The first MSH-18 repetition (the default charset), if present and known (leniently: see
+    /// [`Charset::from_msh18_lenient`]). `None` when it is empty: the message is then ASCII, with any
+    /// further repetitions as code extensions.
     pub declared: Option<Charset>,
-    /// An MSH-18 value is present but not a known name.
+    /// An MSH-18 value is present but not a known name, even leniently.
     pub unknown_name: bool,
-    /// Any MSH-18 repetition names an ISO 2022 code-switching set (ISO IR87 …).
+    /// An MSH-18 name was known only after leniency (`ISOIR87` for `ISO IR87`): a repair to report.
+    pub name_repaired: bool,
+    /// Any MSH-18 repetition names an ISO 2022 code-switching set (ISO IR87 …), or MSH-20 names
+    /// `ISO 2022-1994` (the SS-MIX2 convention of an empty first MSH-18 and `ISO IR87` second).
     pub iso2022: bool,
     /// The input starts with a UTF-8 BOM.
     pub bom: bool,
@@ -124,28 +207,50 @@ pub struct CharsetReport {
 
 /// Whether the message declares a charset whose trail bytes may look like delimiters.
 pub(crate) fn declares_lead_byte_charset(msg: &Message<'_>) -> bool {
-    msh18_charsets(msg).any(|c| matches!(c, Some(Charset::Big5 | Charset::Gb18030 | Charset::Cns11643)))
+    msh18_charsets(msg).any(|c| matches!(c, Some((Charset::Big5 | Charset::Gb18030 | Charset::Cns11643, _))))
 }
 
-fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<Charset>> + 'm {
+/// Each non-empty MSH-18 repetition, read leniently.
+fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<(Charset, bool)>> + 'm {
     let field = msg.segments().next().filter(|s| s.id() == b"MSH").and_then(|s| s.field(18));
-    field.into_iter().flat_map(|f| f.repetitions()).filter(|r| !r.is_empty()).map(|r| Charset::from_msh18(r.as_bytes()))
+    field
+        .into_iter()
+        .flat_map(|f| f.repetitions())
+        .filter(|r| !r.is_empty())
+        .map(|r| Charset::from_msh18_lenient(r.as_bytes()))
 }
 
 impl Message<'_> {
-    /// Reads MSH-18 and checks the bytes against it.
+    /// Reads MSH-18 (and MSH-20) and checks the bytes against them.
+    ///
+    /// ```
+    /// use hl7_core::{Charset, Message};
+    /// // SS-MIX2: first MSH-18 repetition empty (ASCII), ISO IR87 second, MSH-20 ISO 2022-1994.
+    /// let msg = Message::parse(b"MSH|^~\\&|A|||||||||2.5||||||~ISOIR87||ISO 2022-1994\r")?;
+    /// let r = msg.charset_report();
+    /// assert_eq!(r.declared, None);
+    /// assert!(r.iso2022 && r.name_repaired && !r.unknown_name);
+    /// # Ok::<(), hl7_core::ParseError>(())
+    /// ```
     pub fn charset_report(&self) -> CharsetReport {
         let bytes = self.as_bytes();
-        let first = self
-            .segments()
-            .next()
-            .filter(|s| s.id() == b"MSH")
-            .and_then(|s| s.field(18))
-            .and_then(|f| f.repetition(1))
-            .filter(|r| !r.is_empty());
-        let declared = first.and_then(|r| Charset::from_msh18(r.as_bytes()));
-        let unknown_name = first.is_some() && declared.is_none() || msh18_charsets(self).any(|c| c.is_none());
-        let iso2022 = msh18_charsets(self).any(|c| c == Some(Charset::Iso2022Jp));
+        let msh = self.segments().next().filter(|s| s.id() == b"MSH");
+        let first = msh.and_then(|s| s.field(18)).and_then(|f| f.repetition(1)).filter(|r| !r.is_empty());
+        let first = first.map(|r| Charset::from_msh18_lenient(r.as_bytes()));
+        let declared = first.flatten().map(|(c, _)| c);
+        let (mut unknown_name, mut name_repaired, mut iso2022) = (false, false, false);
+        for c in msh18_charsets(self) {
+            match c {
+                None => unknown_name = true,
+                Some((charset, repaired)) => {
+                    name_repaired |= repaired;
+                    iso2022 |= charset == Charset::Iso2022Jp;
+                }
+            }
+        }
+        let msh20 = msh.and_then(|s| s.field(20)).into_iter().flat_map(|f| f.repetitions());
+        iso2022 |=
+            msh20.filter_map(|r| Charset::from_msh18_lenient(r.as_bytes())).any(|(c, _)| c == Charset::Iso2022Jp);
         let utf8_valid = core::str::from_utf8(bytes).is_ok();
         let has_non_ascii = !bytes.is_ascii();
         let bom = self.notes().bom;
@@ -155,6 +260,6 @@ impl Message<'_> {
             Some(_) => bom,
             None => false,
         };
-        CharsetReport { declared, unknown_name, iso2022, bom, utf8_valid, has_non_ascii, mismatch }
+        CharsetReport { declared, unknown_name, name_repaired, iso2022, bom, utf8_valid, has_non_ascii, mismatch }
     }
 }

@@ -7,6 +7,10 @@
 //!   "notes": [ { "kind": "encoding_repair", "offset": 5, "text": "…" } ] }
 //! ```
 //!
+//! The notes are the parser's ([`hl7_core::Note`]: `leading_bytes`, `bom`, `encoding_repair`,
+//! `continuation_lines`, `trailing_bytes`) and `charset_name_repaired` when MSH-18 was read
+//! leniently ([`TextDecoder::charset_name_repaired`]).
+//!
 //! `fields[i]` is field `i + 1` (for MSH, `fields[0]` is MSH-1 and `fields[1]` MSH-2, both as
 //! written). Values are text: escapes decoded, then the charset ([`TextDecoder`]). The nesting
 //! depth says the level, so no two inputs share a shape:
@@ -56,7 +60,17 @@ use crate::text::TextDecoder;
 /// ```
 pub fn message(msg: &Message<'_>, text: &TextDecoder) -> Value {
     let segments: Vec<Value> = msg.segments().map(|s| segment(&s, text)).collect();
-    json!({ "offset": msg.offset(), "segments": segments, "notes": notes(msg.notes()) })
+    let mut notes = notes(msg.notes());
+    if text.charset_name_repaired() {
+        if let Value::Array(list) = &mut notes {
+            list.push(json!({
+                "kind": "charset_name_repaired",
+                "offset": msg.header_offset(),
+                "text": "MSH-18 names its charset in a non-standard spelling; read leniently",
+            }));
+        }
+    }
+    json!({ "offset": msg.offset(), "segments": segments, "notes": notes })
 }
 
 /// One segment: id, offset and fields.

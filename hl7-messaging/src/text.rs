@@ -66,6 +66,8 @@ pub struct TextDecoder {
     /// `None`: no usable declaration and the message is not valid UTF-8 as a whole, so each value
     /// is sniffed (UTF-8 when valid, else windows-1252).
     encoding: Option<&'static Encoding>,
+    /// The charset name was known only leniently (`ISOIR87`): a repair to report.
+    name_repaired: bool,
 }
 
 impl TextDecoder {
@@ -98,7 +100,7 @@ impl TextDecoder {
             None if report.utf8_valid => Some(encoding_rs::UTF_8),
             None => None,
         };
-        TextDecoder { encoding }
+        TextDecoder { encoding, name_repaired: report.name_repaired }
     }
 
     /// A decoder for one fixed encoding (a site that knows better than the header).
@@ -109,7 +111,22 @@ impl TextDecoder {
     /// assert_eq!(text.decode(b"\xb3").0, "ł");
     /// ```
     pub fn with_encoding(encoding: &'static Encoding) -> TextDecoder {
-        TextDecoder { encoding: Some(encoding) }
+        TextDecoder { encoding: Some(encoding), name_repaired: false }
+    }
+
+    /// Whether the message's charset name (MSH-18) was read only leniently (`ISOIR87` for
+    /// `ISO IR87`, `utf8` for `UNICODE UTF-8`): a repair that callers report.
+    ///
+    /// ```
+    /// use hl7_messaging::TextDecoder;
+    /// let msg = hl7_core::Message::parse(b"MSH|^~\\&|A|||||||||2.5||||||iso-ir 100\r")?;
+    /// let text = TextDecoder::new(&msg);
+    /// assert!(text.charset_name_repaired());
+    /// assert_eq!(text.encoding().map(|e| e.name()), Some("windows-1252"));
+    /// # Ok::<(), hl7_core::ParseError>(())
+    /// ```
+    pub fn charset_name_repaired(&self) -> bool {
+        self.name_repaired
     }
 
     /// The encoding every value is decoded with; `None` when each value is sniffed (UTF-8 when
@@ -164,6 +181,9 @@ impl TextDecoder {
 
 impl fmt::Debug for TextDecoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TextDecoder").field("encoding", &self.encoding.map(Encoding::name)).finish()
+        f.debug_struct("TextDecoder")
+            .field("encoding", &self.encoding.map(Encoding::name))
+            .field("name_repaired", &self.name_repaired)
+            .finish()
     }
 }
