@@ -34,6 +34,29 @@ pub enum BatchItem<'a> {
     Skipped(Skipped),
 }
 
+impl BatchItem<'_> {
+    /// The input bytes this item stands for: a message with its skipped leading and trailing
+    /// bytes, an envelope segment with its terminator (and blank lines after it), a skipped span.
+    /// An MLLP start byte before an envelope segment belongs to no item (see [`Batch::write`]).
+    ///
+    /// ```
+    /// use hl7_core::{Batch, BatchItem};
+    /// let file = b"BHS|^~\\&\r\nMSH|^~\\&|A\rBTS|1\r";
+    /// let spans: Vec<_> = Batch::new(file).items().map(|i| i.unwrap().span()).collect();
+    /// assert_eq!(spans, [0..10, 10..21, 21..27]);
+    /// ```
+    pub fn span(&self) -> core::ops::Range<usize> {
+        match self {
+            BatchItem::FileHeader(s)
+            | BatchItem::BatchHeader(s)
+            | BatchItem::BatchTrailer(s)
+            | BatchItem::FileTrailer(s) => s.offset()..s.offset() + s.as_bytes().len() + s.terminator().len(),
+            BatchItem::Message(m) => m.offset()..m.offset() + m.as_bytes().len(),
+            BatchItem::Skipped(k) => k.offset..k.offset + k.len,
+        }
+    }
+}
+
 /// A batch file (or any input holding zero or more messages).
 ///
 /// ```
@@ -77,6 +100,65 @@ impl<'a> Batch<'a> {
             pending: [None, None],
             started: false,
         }
+    }
+
+    /// Writes the file back from its items: each message as [`Message::write`] writes it, each
+    /// envelope segment with its terminator, each skipped span; bytes between items (an MLLP start
+    /// byte before an envelope segment, or the bytes of an item that failed to parse) are written as
+    /// they are. For an unmodified file the output equals the input exactly.
+    ///
+    /// ```
+    /// use hl7_core::Batch;
+    /// let file = b"FHS|^~\\&|A\r\nBHS|^~\\&|A\r\nMSH|^~\\&|A\r\nPID|1\r\nBTS|1\r\nFTS|1\r\n";
+    /// let mut out = Vec::new();
+    /// Batch::new(file).write(|b| out.extend_from_slice(b));
+    /// assert_eq!(out, file);
+    /// ```
+    pub fn write(&self, mut out: impl FnMut(&[u8])) {
+        let mut at = 0;
+        for item in self.items().flatten() {
+            let span = item.span();
+            if span.start < at {
+                // Items never overlap; a count error is not an item with bytes.
+                continue;
+            }
+            if let Some(gap) = self.input.get(at..span.start).filter(|g| !g.is_empty()) {
+                out(gap);
+            }
+            match item {
+                BatchItem::Message(m) => m.write(&mut out),
+                BatchItem::FileHeader(s)
+                | BatchItem::BatchHeader(s)
+                | BatchItem::BatchTrailer(s)
+                | BatchItem::FileTrailer(s) => {
+                    out(s.as_bytes());
+                    out(s.terminator());
+                }
+                BatchItem::Skipped(k) => out(self.input.get(k.offset..k.offset + k.len).unwrap_or_default()),
+            }
+            at = span.end;
+        }
+        if let Some(rest) = self.input.get(at..).filter(|r| !r.is_empty()) {
+            out(rest);
+        }
+    }
+
+    /// Writes the file into an `std::io::Write` (see [`Batch::write`]).
+    ///
+    /// ```
+    /// let mut out = Vec::new();
+    /// hl7_core::Batch::new(b"MSH|^~\\&|A\rBTS|1\r").write_to(&mut out).unwrap();
+    /// assert_eq!(out, b"MSH|^~\\&|A\rBTS|1\r");
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn write_to<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let mut result = Ok(());
+        self.write(|b| {
+            if result.is_ok() {
+                result = w.write_all(b);
+            }
+        });
+        result
     }
 
     /// Only the messages (and errors).
@@ -182,9 +264,13 @@ impl<'a> BatchItems<'a> {
         self.input.len()
     }
 
-    fn envelope(&self, start: usize, end: usize) -> Segment<'a> {
+    /// An envelope segment from `start` to `end`, its terminator (and any blank lines after it)
+    /// running to `after`, as for the segments of a message.
+    fn envelope(&self, start: usize, end: usize, after: usize) -> Segment<'a> {
         let ctx = Ctx { delimiters: self.delimiters, scan: Scan::Bytes, literal: false };
-        Segment { bytes: self.input.get(start..end).unwrap_or_default(), terminator: &[], offset: start, ctx }
+        let bytes = self.input.get(start..end).unwrap_or_default();
+        let terminator = self.input.get(end..after).unwrap_or_default();
+        Segment { bytes, terminator, offset: start, ctx }
     }
 
     /// Checks a trailer count (field 1) against what was found.
@@ -262,7 +348,7 @@ impl<'a> Iterator for BatchItems<'a> {
                     Ok((d, _, _)) => self.delimiters = d,
                     Err(e) => return Some(Err(ParseError::new(e.kind(), seg_start + e.offset()))),
                 }
-                let seg = self.envelope(seg_start, seg_end);
+                let seg = self.envelope(seg_start, seg_end, after);
                 if kind == Kind::Fhs {
                     self.in_file = true;
                     self.batches_in_file = 0;
@@ -275,7 +361,7 @@ impl<'a> Iterator for BatchItems<'a> {
                 }
             }
             Kind::Bts => {
-                let seg = self.envelope(seg_start, seg_end);
+                let seg = self.envelope(seg_start, seg_end, after);
                 if !self.in_batch {
                     // A trailer without header closes an implicit batch.
                     self.batches_in_file += 1;
@@ -290,7 +376,7 @@ impl<'a> Iterator for BatchItems<'a> {
                 BatchItem::BatchTrailer(seg)
             }
             Kind::Fts | Kind::Msh => {
-                let seg = self.envelope(seg_start, seg_end);
+                let seg = self.envelope(seg_start, seg_end, after);
                 if !self.in_batch && self.messages_in_batch > 0 {
                     // Messages with no batch envelope at all form one implicit batch.
                     self.batches_in_file += 1;

@@ -36,11 +36,8 @@ fn parsing_and_visiting_allocates_nothing() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     files_under(&root.join("corpus"), &mut files);
-    let shared = root.join("../shared/corpus");
-    if shared.is_dir() {
+    if let Some(shared) = common::shared_dir("corpus") {
         files_under(&shared, &mut files);
-    } else {
-        eprintln!("shared corpus absent ({}): checking the project corpus only", shared.display());
     }
     let inputs: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert!(inputs.len() > 40);

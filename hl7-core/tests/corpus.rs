@@ -8,9 +8,40 @@
 use std::path::Path;
 
 mod common;
-use common::{files_under, repo_root};
+use common::{files_under, repo_root, shared_dir};
 
 use hl7_core::{Batch, BatchItem, ErrorKind, Message};
+
+/// Items of a batch file in order, checking they tile the input: between two items there are only
+/// MLLP start bytes (before an envelope segment) or the bytes of an item that failed to parse.
+/// Returns a problem description, if any (offsets and kinds only).
+fn batch_tiles(bytes: &[u8]) -> Option<String> {
+    let mut at = 0;
+    let mut after_error = false;
+    for item in Batch::new(bytes).items() {
+        match item {
+            Err(_) => after_error = true,
+            Ok(item) => {
+                let span = item.span();
+                if span.start < at {
+                    return Some(format!("item at {} overlaps the one before (ends at {at})", span.start));
+                }
+                let gap = &bytes[at..span.start];
+                if !after_error && !gap.iter().all(|&b| b == 0x0B) {
+                    return Some(format!("{} unaccounted bytes at {at}", gap.len()));
+                }
+                at = span.end;
+                after_error = false;
+            }
+        }
+    }
+    if at < bytes.len() && !after_error {
+        return Some(format!("{} unaccounted bytes at the end ({at})", bytes.len() - at));
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    Batch::new(bytes).write(|b| out.extend_from_slice(b));
+    (out != bytes).then(|| format!("Batch::write differs (wrote {} of {} bytes)", out.len(), bytes.len()))
+}
 
 /// An independent segment count: split lines on CR, LF or CRLF, and count the lines that start with
 /// a segment id (three upper-case letters or digits, the first a letter) followed by the field
@@ -135,11 +166,7 @@ fn check_file(path: &Path, tally: &mut Tally) {
 
 #[test]
 fn shared_corpus_parses_and_round_trips() {
-    let dir = repo_root().join("../shared/corpus");
-    if !dir.is_dir() {
-        eprintln!("skipping shared corpus test: {} is absent", dir.display());
-        return;
-    }
+    let Some(dir) = shared_dir("corpus") else { return };
     let mut files = Vec::new();
     files_under(&dir, &mut files);
     let mut tally = Tally::default();
@@ -168,6 +195,37 @@ fn project_corpus_parses_and_round_trips() {
     }
     assert!(tally.files >= 40, "project corpus too small: {}", tally.files);
     assert!(tally.errors.is_empty(), "{} problems:\n{}", tally.errors.len(), tally.errors.join("\n"));
+}
+
+/// Every batch file of both corpora (a file with an FHS, BHS, BTS or FTS line) writes back
+/// byte-exact through `Batch::write`, and its items tile it. Regression: envelope segments had an
+/// empty `terminator()`, so writing the items back lost the line ends after FHS/BHS/BTS/FTS.
+#[test]
+fn regression_batch_files_write_back_byte_exact() {
+    let mut files = Vec::new();
+    files_under(&repo_root().join("corpus"), &mut files);
+    if let Some(dir) = shared_dir("corpus") {
+        files_under(&dir, &mut files);
+    }
+    let is_envelope = |line: &[u8]| {
+        let line = line.strip_prefix(b"\x0b").unwrap_or(line);
+        ["FHS", "BHS", "BTS", "FTS"].iter().any(|id| line.starts_with(id.as_bytes()))
+    };
+    let mut batch_files = 0;
+    let mut problems = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        if !bytes.split(|&b| b == b'\r' || b == b'\n').any(is_envelope) {
+            continue;
+        }
+        batch_files += 1;
+        if let Some(p) = batch_tiles(&bytes) {
+            problems.push(format!("{}: {p}", f.display()));
+        }
+    }
+    eprintln!("batch files written back: {batch_files}");
+    assert!(batch_files >= 5, "too few batch files found: {batch_files}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -10,6 +10,8 @@ use hl7_core::types::{
 };
 use hl7_core::Message;
 
+mod common;
+
 fn kind(r: Result<Dtm, hl7_core::types::TypeError>) -> (TypeErrorKind, usize) {
     let e = r.unwrap_err();
     (e.kind(), e.offset())
@@ -684,11 +686,8 @@ fn check_message(msg: &Message<'_>, file: &str, t: &mut Tally) {
 
 #[test]
 fn shared_corpus_datatypes() {
-    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    let Ok(index) = std::fs::read_to_string(root.join("index.tsv")) else {
-        eprintln!("NOTICE: shared corpus not found at {}; skipping", root.display());
-        return;
-    };
+    let Some(root) = common::shared_dir("corpus") else { return };
+    let index = std::fs::read_to_string(root.join("index.tsv")).unwrap();
     let mut t = Tally::default();
     for line in index.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
