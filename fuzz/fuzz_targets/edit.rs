@@ -80,7 +80,7 @@ const HEADERS: [&[u8]; 5] = [b"MSH|^~\\&", b"MSH#!@%*", b"MSH|^~\\&#", b"MSH|^~"
 fn same_field(a: &Path, b: &Path) -> bool {
     a.segment() == b.segment()
         && a.segment_index().unwrap_or(1) == b.segment_index().unwrap_or(1)
-        && (a.field().is_none() || a.field() == b.field())
+        && (a.field_number().is_none() || a.field_number() == b.field_number())
 }
 
 /// A value set earlier and expected to read back.

@@ -29,7 +29,7 @@ fuzz_target!(|text: &str| {
             }
             let queried = msg.query(text).expect("query parses what Path::parse parsed");
             assert_eq!(queried.map(|v| v.offset()), value.map(|v| v.offset()));
-            if [path.segment_index(), path.field(), path.repetition(), path.component(), path.subcomponent()]
+            if [path.segment_index(), path.field_number(), path.repetition_number(), path.component_number(), path.subcomponent_number()]
                 .contains(&Some(0))
             {
                 assert!(value.is_none(), "an index of 0 resolved to a value");

@@ -1,10 +1,12 @@
-//! Paths like `PID-3[2].1.2`, `OBX[3]-5`, `MSH-9.2`, parsed with nom.
+//! Paths like `PID-3[2].1.2`, `OBX[3]-5`, `MSH-9.2`, `PID-3[*].1`: parsed from text with nom, or
+//! built as values with [`Path::new`] (`Path::new(b"ERR").field(2).component(1)`), never formatted
+//! and re-parsed.
 //!
 //! Grammar (all numbers 1-based, as in the standard):
-//! `SEG ["[" n "]"] ["-" field ["[" n "]"] ["." component ["." subcomponent]]]`.
+//! `SEG ["[" n "]"] ["-" field ["[" (n | "*") "]"] ["." component ["." subcomponent]]]`.
 //! `SEG` is a segment id (`[A-Z][A-Z0-9]{2}`). Without a field repetition, a path with a component
 //! reads the first repetition; a path with a field only reads the whole field (all repetitions).
-//! An index of 0 parses but resolves to nothing.
+//! `[*]` names every repetition ([`Message::get_all`]). An index of 0 parses but resolves to nothing.
 
 use core::fmt;
 
@@ -18,24 +20,40 @@ use crate::escape::Unescape;
 use crate::message::Message;
 use crate::view::{nth1, Component, Ctx, Field, Repetition, Subcomponent};
 
-/// A parsed path. `Display` writes it back in the same form.
+/// A path to a part of a message. `Display` writes it in the text form, which parses back to the
+/// same path.
 ///
 /// ```
 /// use hl7_core::Path;
 /// let p: Path = "PID-3[2].1.2".parse().unwrap();
 /// assert_eq!(p.segment(), b"PID");
-/// assert_eq!((p.field(), p.repetition(), p.component(), p.subcomponent()), (Some(3), Some(2), Some(1), Some(2)));
+/// assert_eq!(
+///     (p.field_number(), p.repetition_number(), p.component_number(), p.subcomponent_number()),
+///     (Some(3), Some(2), Some(1), Some(2))
+/// );
 /// assert_eq!(p.to_string(), "PID-3[2].1.2");
 /// assert!("PID-".parse::<Path>().is_err());
+///
+/// // The same path as a value:
+/// assert_eq!(Path::new(b"PID").field(3).repetition(2).component(1).subcomponent(2), p);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Path {
     segment: [u8; 3],
     segment_index: Option<usize>,
     field: Option<usize>,
-    repetition: Option<usize>,
+    repetition: Option<Repetitions>,
     component: Option<usize>,
     subcomponent: Option<usize>,
+}
+
+/// Which repetitions of a field a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Repetitions {
+    /// One, 1-based.
+    Nth(usize),
+    /// `[*]`: every repetition.
+    All,
 }
 
 /// A path that does not follow the grammar; `offset` is where in the path text it went wrong.
@@ -67,6 +85,13 @@ fn index(input: &str) -> IResult<&str, usize> {
     delimited(tag("["), number, tag("]"))(input)
 }
 
+fn repetition_index(input: &str) -> IResult<&str, Repetitions> {
+    if let Some(rest) = input.strip_prefix("[*]") {
+        return Ok((rest, Repetitions::All));
+    }
+    index(input).map(|(rest, n)| (rest, Repetitions::Nth(n)))
+}
+
 fn segment_id(input: &str) -> IResult<&str, &str> {
     let (rest, id) = take_while_m_n(3, 3, |c: char| c.is_ascii_uppercase() || c.is_ascii_digit())(input)?;
     if id.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
@@ -76,11 +101,11 @@ fn segment_id(input: &str) -> IResult<&str, &str> {
     }
 }
 
-type FieldPart = (usize, Option<usize>, Option<(usize, Option<usize>)>);
+type FieldPart = (usize, Option<Repetitions>, Option<(usize, Option<usize>)>);
 
 fn field_part(input: &str) -> IResult<&str, FieldPart> {
     let (input, field) = preceded(tag("-"), number)(input)?;
-    let (input, rep) = opt(index)(input)?;
+    let (input, rep) = opt(repetition_index)(input)?;
     let (input, comp) = opt(preceded(tag("."), number))(input)?;
     let (input, sub) = match comp {
         Some(_) => opt(preceded(tag("."), number))(input)?,
@@ -132,28 +157,171 @@ impl Path {
         text.parse()
     }
 
+    /// A path naming a whole segment (its first occurrence): the start of a path built as a value.
+    /// The id is not checked here (a `MessageBuf` edit refuses an id that is not
+    /// `[A-Z][A-Z0-9]{2}`).
+    ///
+    /// ```
+    /// use hl7_core::Path;
+    /// let err_2_1 = Path::new(b"ERR").field(2).component(1);
+    /// assert_eq!(err_2_1.to_string(), "ERR-2.1");
+    /// assert_eq!(Path::new(b"OBX").occurrence(3).field(5).to_string(), "OBX[3]-5");
+    /// ```
+    pub const fn new(segment: &[u8; 3]) -> Path {
+        Path {
+            segment: *segment,
+            segment_index: None,
+            field: None,
+            repetition: None,
+            component: None,
+            subcomponent: None,
+        }
+    }
+
+    /// The same path at the `n`-th occurrence of its segment (1-based; 0 resolves to nothing).
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"NK1").occurrence(2).to_string(), "NK1[2]");
+    /// ```
+    #[must_use]
+    pub const fn occurrence(mut self, n: usize) -> Path {
+        self.segment_index = Some(n);
+        self
+    }
+
+    /// The same path at field `n` of its segment (1-based), dropping any lower levels.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"PID").field(3).to_string(), "PID-3");
+    /// ```
+    #[must_use]
+    pub const fn field(mut self, n: usize) -> Path {
+        self.field = Some(n);
+        self.repetition = None;
+        self.component = None;
+        self.subcomponent = None;
+        self
+    }
+
+    /// The same path at repetition `n` of its field (1-based). Without a field it resolves to
+    /// nothing more than the segment.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"PID").field(3).repetition(2).to_string(), "PID-3[2]");
+    /// ```
+    #[must_use]
+    pub const fn repetition(mut self, n: usize) -> Path {
+        self.repetition = Some(Repetitions::Nth(n));
+        self
+    }
+
+    /// The same path at every repetition of its field: `PID-3[*]` (see [`Message::get_all`]).
+    ///
+    /// ```
+    /// use hl7_core::Path;
+    /// let p = Path::new(b"PID").field(3).all_repetitions().component(1);
+    /// assert_eq!(p.to_string(), "PID-3[*].1");
+    /// assert_eq!("PID-3[*].1".parse::<Path>().unwrap(), p);
+    /// ```
+    #[must_use]
+    pub const fn all_repetitions(mut self) -> Path {
+        self.repetition = Some(Repetitions::All);
+        self
+    }
+
+    /// The same path at component `n` (1-based), dropping any subcomponent.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"MSH").field(9).component(2).to_string(), "MSH-9.2");
+    /// ```
+    #[must_use]
+    pub const fn component(mut self, n: usize) -> Path {
+        self.component = Some(n);
+        self.subcomponent = None;
+        self
+    }
+
+    /// The same path at subcomponent `n` (1-based). Without a component it names nothing below the
+    /// field.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"PID").field(3).component(4).subcomponent(2).to_string(), "PID-3.4.2");
+    /// ```
+    #[must_use]
+    pub const fn subcomponent(mut self, n: usize) -> Path {
+        self.subcomponent = Some(n);
+        self
+    }
+
     /// The segment id.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::new(b"PV1").segment(), b"PV1");
+    /// ```
     pub fn segment(&self) -> &[u8] {
         &self.segment
     }
     /// Which occurrence of the segment (1-based), if given.
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::parse("OBX[2]-5").unwrap().segment_index(), Some(2));
+    /// ```
     pub fn segment_index(&self) -> Option<usize> {
         self.segment_index
     }
     /// The field number, if given.
-    pub fn field(&self) -> Option<usize> {
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::parse("PID-3").unwrap().field_number(), Some(3));
+    /// ```
+    pub fn field_number(&self) -> Option<usize> {
         self.field
     }
-    /// The field repetition (1-based), if given.
-    pub fn repetition(&self) -> Option<usize> {
-        self.repetition
+    /// The field repetition (1-based), if one is given; `None` for no repetition and for `[*]`.
+    ///
+    /// ```
+    /// use hl7_core::Path;
+    /// assert_eq!(Path::parse("PID-3[2]").unwrap().repetition_number(), Some(2));
+    /// assert_eq!(Path::parse("PID-3[*]").unwrap().repetition_number(), None);
+    /// ```
+    pub fn repetition_number(&self) -> Option<usize> {
+        match self.repetition {
+            Some(Repetitions::Nth(n)) => Some(n),
+            Some(Repetitions::All) | None => None,
+        }
+    }
+    /// Whether the path names every repetition of its field (`[*]`).
+    ///
+    /// ```
+    /// assert!(hl7_core::Path::parse("PID-3[*].1").unwrap().is_all_repetitions());
+    /// ```
+    pub fn is_all_repetitions(&self) -> bool {
+        self.repetition == Some(Repetitions::All)
+    }
+    /// Whether the path names a repetition or a level below one (so not a whole field or segment).
+    ///
+    /// ```
+    /// use hl7_core::Path;
+    /// assert!(Path::parse("PID-3.1").unwrap().is_below_field());
+    /// assert!(!Path::parse("PID-3").unwrap().is_below_field());
+    /// ```
+    pub fn is_below_field(&self) -> bool {
+        self.field.is_some() && (self.repetition.is_some() || self.component.is_some())
     }
     /// The component number, if given.
-    pub fn component(&self) -> Option<usize> {
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::parse("PID-3.4").unwrap().component_number(), Some(4));
+    /// ```
+    pub fn component_number(&self) -> Option<usize> {
         self.component
     }
     /// The subcomponent number, if given.
-    pub fn subcomponent(&self) -> Option<usize> {
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Path::parse("PID-3.4.2").unwrap().subcomponent_number(), Some(2));
+    /// ```
+    pub fn subcomponent_number(&self) -> Option<usize> {
         self.subcomponent
     }
 
@@ -190,7 +358,12 @@ impl Path {
         if self.repetition.is_none() && self.component.is_none() {
             return ([segment, field, 0, 0, 0], 2);
         }
-        let repetition = self.repetition.unwrap_or(1);
+        let repetition = match self.repetition {
+            Some(Repetitions::Nth(n)) => n,
+            None => 1,
+            // Every repetition: as wide as the field.
+            Some(Repetitions::All) => return ([segment, field, 0, 0, 0], 2),
+        };
         match (self.component, self.subcomponent) {
             (None, _) => ([segment, field, repetition, 0, 0], 3),
             (Some(c), None) => ([segment, field, repetition, c, 0], 4),
@@ -207,8 +380,10 @@ impl fmt::Display for Path {
         }
         if let Some(field) = self.field {
             write!(f, "-{field}")?;
-            if let Some(r) = self.repetition {
-                write!(f, "[{r}]")?;
+            match self.repetition {
+                Some(Repetitions::Nth(r)) => write!(f, "[{r}]")?,
+                Some(Repetitions::All) => f.write_str("[*]")?,
+                None => {}
             }
             if let Some(c) = self.component {
                 write!(f, ".{c}")?;
@@ -306,21 +481,43 @@ impl<'a> Message<'a> {
             return Some(Value { bytes: seg.as_bytes(), offset: seg.offset(), ctx: self.ctx() });
         };
         let field = seg.field(n)?;
-        if path.repetition.is_none() && path.component.is_none() {
-            return Some(field.into());
-        }
-        let rep = field.repetition(path.repetition.unwrap_or(1))?;
-        let Some(c) = path.component else {
-            return Some(rep.into());
-        };
-        let comp = rep.component(c)?;
-        match path.subcomponent {
-            None => Some(comp.into()),
-            Some(s) => nth1(comp.subcomponents(), s).map(Value::from),
+        match path.repetition {
+            None if path.component.is_none() => Some(field.into()),
+            Some(Repetitions::All) => field.repetitions().find_map(|rep| below_repetition(rep, path)),
+            Some(Repetitions::Nth(r)) => below_repetition(field.repetition(r)?, path),
+            None => below_repetition(field.repetition(1)?, path),
         }
     }
 
-    /// Parses `path` and resolves it.
+    /// Resolves a path to every value it names: for `[*]`, the part named below each repetition
+    /// of the field, in order (repetitions where it is absent are left out); otherwise the one value
+    /// [`Message::get`] gives, if any.
+    ///
+    /// ```
+    /// use hl7_core::{Message, Path};
+    /// let msg = Message::parse(b"MSH|^~\\&|A\rPID|1||123^^^H^MR~456^^^SSA^SS\r")?;
+    /// let ids: Vec<&[u8]> = msg.get_all(&"PID-3[*].1".parse()?).map(|v| v.as_bytes()).collect();
+    /// assert_eq!(ids, [b"123", b"456"]);
+    /// let types = msg.get_all(&Path::new(b"PID").field(3).all_repetitions().component(5));
+    /// assert_eq!(types.count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_all(&self, path: &Path) -> impl Iterator<Item = Value<'a>> + 'a {
+        let all = path.repetition == Some(Repetitions::All);
+        let field = if all {
+            self.segment_nth(&path.segment, path.segment_index.unwrap_or(1))
+                .and_then(|seg| seg.field(path.field.unwrap_or(0)))
+        } else {
+            None
+        };
+        let one = if all { None } else { self.get(path) };
+        let path = *path;
+        let each = field.into_iter().flat_map(|f| f.repetitions()).filter_map(move |rep| below_repetition(rep, &path));
+        one.into_iter().chain(each)
+    }
+
+    /// Parses `path` and resolves it (see [`Message::get`]; a `[*]` path gives the first value
+    /// found, [`Message::get_all`] every one).
     ///
     /// ```
     /// # use hl7_core::Message;
@@ -333,6 +530,18 @@ impl<'a> Message<'a> {
     }
 }
 
+/// The part of one repetition a path names (the repetition itself, a component, a subcomponent).
+fn below_repetition<'a>(rep: Repetition<'a>, path: &Path) -> Option<Value<'a>> {
+    let Some(c) = path.component else {
+        return Some(rep.into());
+    };
+    let comp = rep.component(c)?;
+    match path.subcomponent {
+        None => Some(comp.into()),
+        Some(s) => nth1(comp.subcomponents(), s).map(Value::from),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,9 +550,19 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for p in
-            ["PID", "OBX[3]", "PID-3", "PID-3[2]", "PID-3[2].1", "PID-3[2].1.2", "OBX[3]-5", "MSH-9.2", "ZZ1-10.4.2"]
-        {
+        for p in [
+            "PID",
+            "OBX[3]",
+            "PID-3",
+            "PID-3[2]",
+            "PID-3[2].1",
+            "PID-3[2].1.2",
+            "OBX[3]-5",
+            "MSH-9.2",
+            "ZZ1-10.4.2",
+            "PID-3[*]",
+            "PID-3[*].1.2",
+        ] {
             assert_eq!(Path::parse(p).unwrap().to_string(), p);
         }
     }
@@ -359,6 +578,8 @@ mod tests {
             ("PID-3[", 5),
             ("PID-3[1", 5),
             ("PID-3x", 5),
+            ("PID-3[*", 5),
+            ("PID[*]-3", 3),
             ("PID-99999999999999999999999", 3),
         ] {
             assert_eq!(Path::parse(p).unwrap_err().offset, at, "{p}");
@@ -398,5 +619,23 @@ mod tests {
         assert!(o("PID-3.1", "PID-3.1.2"));
         assert!(!o("PID-3.1.1", "PID-3.1.2"));
         assert!(!o("PID-3", "PID-4"));
+        assert!(o("PID-3[*].1", "PID-3[2].4"));
+        assert!(!o("PID-3[*]", "PID-4"));
+    }
+
+    #[test]
+    fn built_paths_equal_parsed_paths() {
+        let cases = [
+            (Path::new(b"ERR").field(2).component(1), "ERR-2.1"),
+            (Path::new(b"OBX").occurrence(3).field(5).repetition(2), "OBX[3]-5[2]"),
+            (Path::new(b"PID").field(3).all_repetitions(), "PID-3[*]"),
+            (Path::new(b"PID").field(3).component(4).subcomponent(2), "PID-3.4.2"),
+            // A later call at a higher level drops the levels below it.
+            (Path::new(b"PID").field(3).component(4).field(5), "PID-5"),
+        ];
+        for (built, text) in cases {
+            assert_eq!(built, text.parse::<Path>().unwrap(), "{text}");
+            assert_eq!(built.to_string(), text);
+        }
     }
 }

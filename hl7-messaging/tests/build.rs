@@ -359,3 +359,20 @@ fn header_segment_with_another_separator_is_numbered_like_the_parser() {
     buf.remove_repetition("BHS-4[1]").unwrap();
     assert_eq!(Message::parse(&buf.to_bytes()).unwrap().query("BHS-4").unwrap().unwrap().as_bytes(), b"r");
 }
+
+#[test]
+fn paths_built_as_values_edit_like_text_paths() {
+    use hl7_core::Path;
+    let mut a = MessageBuf::new(Delimiters::default());
+    let mut b = MessageBuf::new(Delimiters::default());
+    a.set("ERR-2.1", "PID").unwrap();
+    b.set(Path::new(b"ERR").field(2).component(1), "PID").unwrap();
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    // `[*]` names many places: an edit refuses it.
+    let all = Path::new(b"PID").field(3).all_repetitions();
+    assert_eq!(b.set(all, "x").unwrap_err(), BuildError::AllRepetitions);
+    assert_eq!(b.set(all.component(1), "x").unwrap_err(), BuildError::AllRepetitions);
+    assert_eq!(b.push_repetition(all, "x").unwrap_err(), BuildError::ExpectedField);
+    assert_eq!(b.remove_repetition(all).unwrap_err(), BuildError::ExpectedRepetition);
+    assert_eq!(a.to_bytes(), b.to_bytes());
+}

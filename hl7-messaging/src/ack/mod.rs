@@ -338,7 +338,7 @@ impl ErrorSeverity {
 /// use hl7_messaging::ack::{AckError, AckErrorCode, ErrorSeverity};
 /// let e = AckError::new(AckErrorCode::RequiredFieldMissing).at("PID[1]-3".parse().unwrap());
 /// assert_eq!(e.severity, ErrorSeverity::Error);
-/// assert_eq!(e.location.unwrap().field(), Some(3));
+/// assert_eq!(e.location.unwrap().field_number(), Some(3));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AckError {

@@ -269,14 +269,14 @@ fn write_errors(ack: &mut MessageBuf, errors: &[AckError], modern: bool) {
             let id = core::str::from_utf8(at.segment()).unwrap_or("");
             put(ack, &format!("{err}-{location}.1"), id);
             put(ack, &format!("{err}-{location}.2"), &format!("{}", at.segment_index().unwrap_or(1)));
-            if let Some(f) = at.field() {
+            if let Some(f) = at.field_number() {
                 put(ack, &format!("{err}-{location}.3"), &format!("{f}"));
                 if modern {
-                    put(ack, &format!("{err}-2.4"), &format!("{}", at.repetition().unwrap_or(1)));
-                    if let Some(c) = at.component() {
+                    put(ack, &format!("{err}-2.4"), &format!("{}", at.repetition_number().unwrap_or(1)));
+                    if let Some(c) = at.component_number() {
                         put(ack, &format!("{err}-2.5"), &format!("{c}"));
                     }
-                    if let Some(s) = at.subcomponent() {
+                    if let Some(s) = at.subcomponent_number() {
                         put(ack, &format!("{err}-2.6"), &format!("{s}"));
                     }
                 }

@@ -84,6 +84,8 @@ pub enum BuildError {
     ExpectedField,
     /// The path must name one repetition of a field (no component), e.g. for [`MessageBuf::remove_repetition`].
     ExpectedRepetition,
+    /// The path names every repetition (`PID-3[*]`); an edit writes one place.
+    AllRepetitions,
     /// MSH-1 and MSH-2 (FHS/BHS too) are the delimiters themselves; they are set by the constructor only.
     HeaderDelimiters,
     /// Header segments (MSH, FHS, BHS) are not created, inserted or removed by an edit.
@@ -120,6 +122,7 @@ impl fmt::Display for BuildError {
             BuildError::MissingField => f.write_str("the path names no field"),
             BuildError::ExpectedField => f.write_str("the path must name a whole field"),
             BuildError::ExpectedRepetition => f.write_str("the path must name one repetition of a field"),
+            BuildError::AllRepetitions => f.write_str("the path names every repetition ([*]); an edit needs one"),
             BuildError::HeaderDelimiters => f.write_str("MSH-1 and MSH-2 cannot be set by path"),
             BuildError::HeaderSegment => f.write_str("header segments cannot be created, inserted or removed"),
             BuildError::CannotEscape => f.write_str("value needs escaping but no escape character is defined"),
@@ -230,7 +233,7 @@ impl MessageBuf {
     /// A message holding only the header `MSH` with MSH-1 and MSH-2 from `delimiters`.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let (d, _) = Delimiters::from_header(b"MSH#!@%*#").unwrap();
     /// assert_eq!(MessageBuf::new(d).to_bytes(), b"MSH#!@%*\r");
@@ -249,7 +252,7 @@ impl MessageBuf {
     /// `["ADT", "A01", "ADT_A01"]`), the control id (MSH-10) and the version (MSH-12); values are escaped.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let msg = MessageBuf::with_header(Delimiters::default(), &["ORU", "R01"], "42", "2.3").unwrap();
     /// assert_eq!(msg.to_bytes(), b"MSH|^~\\&|||||||ORU^R01|42||2.3\r");
@@ -301,7 +304,7 @@ impl MessageBuf {
     /// The raw bytes of each segment, in order, without terminators.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("PID", &["1"]).unwrap();
@@ -354,7 +357,7 @@ impl MessageBuf {
     /// or absent field counts as having no repetition, so the value becomes its first.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_repetition("PID-3", "A")?;
@@ -364,7 +367,7 @@ impl MessageBuf {
     /// ```
     pub fn push_repetition(&mut self, path: impl IntoPath, value: impl AsRef<[u8]>) -> Result<(), BuildError> {
         let path = path.into_path()?;
-        if path.repetition().is_some() || path.component().is_some() {
+        if path.is_below_field() {
             return Err(BuildError::ExpectedField);
         }
         let target = self.target(&path)?;
@@ -396,7 +399,7 @@ impl MessageBuf {
     /// ```
     pub fn remove_repetition(&mut self, path: impl IntoPath) -> Result<(), BuildError> {
         let path = path.into_path()?;
-        let (Some(rep), None) = (path.repetition(), path.component()) else {
+        let (Some(rep), None) = (path.repetition_number(), path.component_number()) else {
             return Err(BuildError::ExpectedRepetition);
         };
         let target = self.target(&path)?;
@@ -415,7 +418,7 @@ impl MessageBuf {
     /// Appends a segment whose fields (from field 1) are the given values, escaped.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let mut msg = MessageBuf::new(Delimiters::default());
     /// msg.push_segment("NTE", &["1", "", "a|b"]).unwrap();
@@ -533,7 +536,7 @@ impl MessageBuf {
     /// Writes the message with a `\r` after every segment.
     ///
     /// ```
-    /// use hl7_core::{Delimiters};
+    /// use hl7_core::Delimiters;
     /// use hl7_messaging::build::MessageBuf;
     /// let mut out = Vec::new();
     /// MessageBuf::new(Delimiters::default()).write_to(&mut out).unwrap();
@@ -590,18 +593,27 @@ impl MessageBuf {
 
     /// Checks a path and turns it into the levels to descend.
     fn target(&self, path: &Path) -> Result<Target, BuildError> {
-        let indexes = [path.segment_index(), path.field(), path.repetition(), path.component(), path.subcomponent()];
+        let indexes = [
+            path.segment_index(),
+            path.field_number(),
+            path.repetition_number(),
+            path.component_number(),
+            path.subcomponent_number(),
+        ];
         if indexes.contains(&Some(0)) {
             return Err(BuildError::ZeroIndex);
         }
-        let field = path.field().ok_or(BuildError::MissingField)?;
+        if path.is_all_repetitions() {
+            return Err(BuildError::AllRepetitions);
+        }
+        let field = path.field_number().ok_or(BuildError::MissingField)?;
         let limits = Limits::default();
         let bounds = [
             (path.segment_index(), Limit::Segments, limits.max_segments),
             (Some(field), Limit::Fields, limits.max_fields),
-            (path.repetition(), Limit::Repetitions, limits.max_repetitions),
-            (path.component(), Limit::Components, limits.max_components),
-            (path.subcomponent(), Limit::Subcomponents, limits.max_subcomponents),
+            (path.repetition_number(), Limit::Repetitions, limits.max_repetitions),
+            (path.component_number(), Limit::Components, limits.max_components),
+            (path.subcomponent_number(), Limit::Subcomponents, limits.max_subcomponents),
         ];
         for (n, limit, configured) in bounds {
             if n.is_some_and(|n| n > configured) {
@@ -621,14 +633,14 @@ impl MessageBuf {
         };
         let mut levels = [Some(Level { sep: d.field(), piece }), None, None, None];
         let mut forbidden = [Some(d.field()), None, None, None];
-        if path.repetition().is_some() || path.component().is_some() {
-            levels[1] = Some(Level { sep: d.repetition(), piece: path.repetition().unwrap_or(1) - 1 });
+        if path.repetition_number().is_some() || path.component_number().is_some() {
+            levels[1] = Some(Level { sep: d.repetition(), piece: path.repetition_number().unwrap_or(1) - 1 });
             forbidden[1] = Some(d.repetition());
         }
-        if let Some(c) = path.component() {
+        if let Some(c) = path.component_number() {
             levels[2] = Some(Level { sep: d.component(), piece: c - 1 });
             forbidden[2] = Some(d.component());
-            match (path.subcomponent(), d.subcomponent()) {
+            match (path.subcomponent_number(), d.subcomponent()) {
                 (Some(s), Some(sep)) => {
                     levels[3] = Some(Level { sep, piece: s - 1 });
                     forbidden[3] = Some(sep);
