@@ -237,9 +237,13 @@ mod owned {
         }
     }
 
-    /// Escapes a value for writing into a message with these delimiters: every delimiter byte
-    /// becomes its escape (`\F\ \S\ \T\ \R\ \E\ \P\`) and CR / LF become `\X0D\` / `\X0A\`, so the
-    /// result contains no raw delimiter and no terminator. Borrows when nothing needs escaping.
+    /// Escapes a value for writing into a message with these delimiters — the one escape policy,
+    /// which the messaging crate's `MessageBuf` writes with too: every delimiter byte becomes its
+    /// escape (`\F\ \S\ \T\ \R\ \E\ \P\`), CR / LF become `\X0D\` / `\X0A\`, and the bytes that would
+    /// change how the written message is framed or scanned become hex escapes: 0x0B and 0x1C (MLLP
+    /// block characters; a trailing 0x1C reads as an end block) and 0x1B (ESC switches the parser
+    /// to ISO 2022 scanning). The result contains no raw delimiter, terminator or framing byte.
+    /// Borrows when nothing needs escaping.
     ///
     /// ```
     /// use hl7_core::{escape, unescape_to_vec, Delimiters};
@@ -247,9 +251,10 @@ mod owned {
     /// let e = escape(b"A|B^C\r", &d).unwrap();
     /// assert_eq!(&*e, b"A\\F\\B\\S\\C\\X0D\\");
     /// assert_eq!(unescape_to_vec(&e, &d), b"A|B^C\r");
+    /// assert_eq!(&*escape(b"\x0bx\x1c", &d).unwrap(), b"\\X0B\\x\\X1C\\");
     /// ```
     pub fn escape<'a>(value: &'a [u8], d: &Delimiters) -> Result<Cow<'a, [u8]>, ParseError> {
-        let special = |b: u8| d.is_delimiter(b) || b == b'\r' || b == b'\n';
+        let special = |b: u8| d.is_delimiter(b) || matches!(b, b'\r' | b'\n' | 0x0B | 0x1B | 0x1C);
         let Some(first) = value.iter().position(|&b| special(b)) else {
             return Ok(Cow::Borrowed(value));
         };
@@ -275,6 +280,12 @@ mod owned {
                 b"X0D"
             } else if b == b'\n' {
                 b"X0A"
+            } else if b == 0x0B {
+                b"X0B"
+            } else if b == 0x1B {
+                b"X1B"
+            } else if b == 0x1C {
+                b"X1C"
             } else {
                 out.push(b);
                 continue;

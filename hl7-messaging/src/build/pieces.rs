@@ -37,28 +37,10 @@ pub(super) fn check_raw(raw: &[u8], target: &Target, scan: Scan) -> Result<(), B
     Ok(())
 }
 
-/// Escapes a value: the delimiters, CR and LF (see [`hl7_core::escape()`]), and the bytes that would
-/// change how the written message is framed or scanned: 0x0B and 0x1C (MLLP block characters; a
-/// trailing 0x1C reads as an end block) and 0x1B (ESC switches the parser to ISO 2022 scanning).
+/// Escapes a value with the one escape policy of [`hl7_core::escape()`] (delimiters, CR, LF and
+/// the framing bytes 0x0B, 0x1B, 0x1C).
 pub(super) fn escape_value(value: &[u8], d: &Delimiters) -> Result<Vec<u8>, BuildError> {
-    let escaped = hl7_core::escape(value, d).map_err(|_| BuildError::CannotEscape)?;
-    let control = |b: &u8| matches!(b, 0x0B | 0x1B | 0x1C);
-    if !escaped.iter().any(control) {
-        return Ok(escaped.into_owned());
-    }
-    let esc = d.escape().ok_or(BuildError::CannotEscape)?;
-    let mut out = Vec::with_capacity(escaped.len() + 8);
-    for &b in escaped.iter() {
-        if control(&b) {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let lo = HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
-            out.extend_from_slice(&[esc, b'X', hi, lo, esc]);
-        } else {
-            out.push(b);
-        }
-    }
-    Ok(out)
+    hl7_core::escape(value, d).map(alloc::borrow::Cow::into_owned).map_err(|_| BuildError::CannotEscape)
 }
 
 /// Byte range of the 0-based `piece` of `bytes` split on `sep`, or `None` when there are fewer pieces.
