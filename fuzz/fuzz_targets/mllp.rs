@@ -6,7 +6,7 @@
 use std::fmt;
 
 use arbitrary::Arbitrary;
-use hl7_core::mllp::{self, Config, Decoder, EndPolicy, Error, JunkPolicy, Status, EB, SB};
+use hl7_core::mllp::{self, Decoder, DecoderOptions, EndPolicy, JunkPolicy, MllpError, MllpErrorKind, Status, EB, SB};
 use hl7_core_fuzz::same;
 use libfuzzer_sys::fuzz_target;
 
@@ -30,23 +30,25 @@ impl fmt::Debug for Input<'_> {
 #[derive(Debug, PartialEq, Eq, Default)]
 struct Seen {
     frames: Vec<(usize, Vec<u8>)>,
-    errors: Vec<Error>,
+    errors: Vec<MllpError>,
     junk: usize,
 }
 
-fn normalise(e: Error) -> Error {
-    match e {
+fn normalise(e: MllpError) -> MllpError {
+    match e.kind() {
         // How much junk is in sight depends on the reads.
-        Error::JunkBeforeStartBlock { offset, .. } => Error::JunkBeforeStartBlock { offset, len: 0 },
+        MllpErrorKind::JunkBeforeStartBlock { .. } => {
+            MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len: 0 }, e.offset())
+        }
         // How much of an oversized frame has arrived depends on the reads.
-        Error::FrameTooLarge { limit, offset, .. } => Error::FrameTooLarge { seen: 0, limit, offset },
-        other => other,
+        MllpErrorKind::FrameTooLarge { limit, .. } => MllpError::new(MllpErrorKind::FrameTooLarge { seen: 0, limit }, e.offset()),
+        _ => e,
     }
 }
 
 /// Feeds `data` in reads of the given sizes (cycled), then finishes; checks the accounting.
-fn run(config: Config, data: &[u8], cuts: &[u8]) -> Seen {
-    let mut decoder = Decoder::with_config(config);
+fn run(config: DecoderOptions, data: &[u8], cuts: &[u8]) -> Seen {
+    let mut decoder = Decoder::with_options(config);
     let mut seen = Seen::default();
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0usize;
@@ -101,7 +103,7 @@ fn run(config: Config, data: &[u8], cuts: &[u8]) -> Seen {
 }
 
 fuzz_target!(|input: Input<'_>| {
-    let mut config = Config::new()
+    let mut config = DecoderOptions::new()
         .junk(if input.reject_junk { JunkPolicy::Reject } else { JunkPolicy::Report })
         .end(if input.lenient_end { EndPolicy::Lenient } else { EndPolicy::Strict });
     if let Some(m) = input.small_max {
@@ -121,7 +123,7 @@ fuzz_target!(|input: Input<'_>| {
     for p in &payloads {
         stream.extend_from_slice(&mllp::encode(p).expect("payload without SB/EB encodes"));
     }
-    let back = run(Config::new(), &stream, &cuts);
+    let back = run(DecoderOptions::new(), &stream, &cuts);
     assert!(back.errors.is_empty() && back.junk == 0, "clean frames gave errors or junk");
     let got: Vec<&Vec<u8>> = back.frames.iter().map(|(_, p)| p).collect();
     same(&got, &payloads.iter().collect::<Vec<_>>(), "framed payloads did not come back");
@@ -140,10 +142,10 @@ fuzz_target!(|input: Input<'_>| {
             hl7_core_fuzz::same_bytes(&out[..frame.len()], &frame, "encode_into and encode differ");
             let cut = input.cuts.first().map_or(0, |&c| usize::from(c) % frame.len());
             let refused = mllp::encode_into(input.data, &mut out[..cut]);
-            assert!(matches!(refused, Err(Error::BufferTooSmall { .. })), "a short buffer was not refused");
+            assert!(matches!(refused.map_err(|e| e.kind()), Err(MllpErrorKind::BufferTooSmall { .. })), "a short buffer was not refused");
         }
         Err(e) => {
-            assert_eq!(e, Error::ForbiddenByte { offset: forbidden.expect("refused without SB/EB") });
+            assert_eq!(e, MllpError::new(MllpErrorKind::ForbiddenByte, forbidden.expect("refused without SB/EB")));
             let _ = e.to_string();
         }
     }

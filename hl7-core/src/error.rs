@@ -187,8 +187,7 @@ impl fmt::Display for ParseError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ParseError {}
+impl core::error::Error for ParseError {}
 
 /// A position as a person reads it: the segment (counted as the parser counts them, so blank lines
 /// and continuation lines do not shift it), the 1-based line and the 1-based byte column.

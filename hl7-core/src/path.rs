@@ -74,8 +74,7 @@ impl fmt::Display for PathError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for PathError {}
+impl core::error::Error for PathError {}
 
 fn number(input: &str) -> IResult<&str, usize> {
     map_res(digit1, str::parse::<usize>)(input)

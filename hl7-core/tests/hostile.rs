@@ -3,7 +3,7 @@
 //! documented lenient result (see `ParseOptions`, `ParseNotes`, the `escape` and `mllp` module docs).
 //! Fuzz crashes become `regression_*` tests here.
 
-use hl7_core::mllp::{self, Config, Decoder, EndPolicy, Error as MllpError, JunkPolicy, Status};
+use hl7_core::mllp::{self, Decoder, DecoderOptions, EndPolicy, JunkPolicy, MllpError, MllpErrorKind, Status};
 use hl7_core::types::{Dt, Dtm, Nm, TypeErrorKind};
 use hl7_core::{
     check_escapes, escape, unescape, unescape_to_vec, Batch, BatchItem, Charset, Chunk, Delimiters, Encoding,
@@ -293,12 +293,12 @@ fn class05_mllp_framing_around_a_message_is_noted_not_lost() {
 
 #[test]
 fn class05_mllp_payload_with_control_bytes() {
-    assert_eq!(mllp::encode(b"MSH|a\x0bb").unwrap_err(), MllpError::ForbiddenByte { offset: 5 });
-    assert_eq!(mllp::encode(b"MSH|\x1c").unwrap_err(), MllpError::ForbiddenByte { offset: 4 });
+    assert_eq!(mllp::encode(b"MSH|a\x0bb").unwrap_err(), MllpError::new(MllpErrorKind::ForbiddenByte, 5));
+    assert_eq!(mllp::encode(b"MSH|\x1c").unwrap_err(), MllpError::new(MllpErrorKind::ForbiddenByte, 4));
     let mut d = Decoder::new();
     assert_eq!(
         d.decode(b"\x0bMSH|a\x0bMSH|\x1c\r"),
-        Err(MllpError::UnexpectedStartBlock { offset: 6, frame_offset: 0 })
+        Err(MllpError::new(MllpErrorKind::UnexpectedStartBlock { frame_offset: 0 }, 6))
     );
 }
 
@@ -568,11 +568,11 @@ fn class11_eof_mid_header() {
 fn class11_eof_mid_frame() {
     let mut d = Decoder::new();
     assert_eq!(d.decode(b"\x0bMSH|^~\\&|A\r"), Ok(Status::Partial));
-    assert_eq!(d.finish(b"\x0bMSH|^~\\&|A\r"), Err(MllpError::Truncated { offset: 0, len: 12 }));
+    assert_eq!(d.finish(b"\x0bMSH|^~\\&|A\r"), Err(MllpError::new(MllpErrorKind::Truncated { len: 12 }, 0)));
     // EB received, CR not yet: partial until the end of the stream decides.
     let mut d = Decoder::new();
     assert_eq!(d.decode(b"\x0bMSH|\x1c"), Ok(Status::Partial));
-    assert_eq!(d.finish(b"\x0bMSH|\x1c"), Err(MllpError::Truncated { offset: 0, len: 6 }));
+    assert_eq!(d.finish(b"\x0bMSH|\x1c"), Err(MllpError::new(MllpErrorKind::Truncated { len: 6 }, 0)));
 }
 
 // ---------------------------------------------------------------- class 12: MLLP streams
@@ -585,8 +585,8 @@ struct Decoded {
 }
 
 /// Feeds `stream` in reads of `read` bytes, then finishes.
-fn decode_stream(config: Config, stream: &[u8], read: usize) -> Decoded {
-    let mut d = Decoder::with_config(config);
+fn decode_stream(config: DecoderOptions, stream: &[u8], read: usize) -> Decoded {
+    let mut d = Decoder::with_options(config);
     let mut out = Decoded::default();
     let mut buf = Vec::new();
     let mut fed = 0;
@@ -615,17 +615,17 @@ fn decode_stream(config: Config, stream: &[u8], read: usize) -> Decoded {
 
 #[test]
 fn class12_junk_before_start_block() {
-    let got = decode_stream(Config::new(), b"noise\x0bMSH|A\x1c\r", 64);
+    let got = decode_stream(DecoderOptions::new(), b"noise\x0bMSH|A\x1c\r", 64);
     assert_eq!(got, Decoded { frames: vec![b"MSH|A".to_vec()], junk: vec![(0, 5)], errors: vec![] });
-    let got = decode_stream(Config::new().junk(JunkPolicy::Reject), b"noise\x0bMSH|A\x1c\r", 64);
-    assert_eq!(got.errors, [MllpError::JunkBeforeStartBlock { offset: 0, len: 5 }]);
+    let got = decode_stream(DecoderOptions::new().junk(JunkPolicy::Reject), b"noise\x0bMSH|A\x1c\r", 64);
+    assert_eq!(got.errors, [MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len: 5 }, 0)]);
     assert_eq!((got.frames.len(), got.junk.as_slice()), (1, &[(0, 5)][..]));
 }
 
 #[test]
 fn class12_start_block_inside_a_frame() {
-    let got = decode_stream(Config::new(), b"\x0bMSH|A\x0bMSH|B\x1c\r", 64);
-    assert_eq!(got.errors, [MllpError::UnexpectedStartBlock { offset: 6, frame_offset: 0 }]);
+    let got = decode_stream(DecoderOptions::new(), b"\x0bMSH|A\x0bMSH|B\x1c\r", 64);
+    assert_eq!(got.errors, [MllpError::new(MllpErrorKind::UnexpectedStartBlock { frame_offset: 0 }, 6)]);
     assert_eq!(got.junk, [(0, 6)]);
     assert_eq!(got.frames, [b"MSH|B".to_vec()]);
 }
@@ -633,18 +633,18 @@ fn class12_start_block_inside_a_frame() {
 #[test]
 fn class12_end_block_without_cr() {
     let stream = b"\x0bMSH|A\x1cX\x0bMSH|B\x1c\r";
-    let got = decode_stream(Config::new(), stream, 64);
-    assert_eq!(got.errors, [MllpError::MissingCarriageReturn { offset: 7 }]);
+    let got = decode_stream(DecoderOptions::new(), stream, 64);
+    assert_eq!(got.errors, [MllpError::new(MllpErrorKind::MissingCarriageReturn, 7)]);
     assert_eq!(got.frames, [b"MSH|B".to_vec()]);
     assert_eq!(got.junk, [(0, 8)]);
-    let got = decode_stream(Config::new().end(EndPolicy::Lenient), stream, 64);
+    let got = decode_stream(DecoderOptions::new().end(EndPolicy::Lenient), stream, 64);
     assert_eq!(got.frames, [b"MSH|A".to_vec(), b"MSH|B".to_vec()]);
     assert_eq!((got.junk.as_slice(), got.errors.len()), (&[(7, 1)][..], 0));
 }
 
 #[test]
 fn class12_empty_frame() {
-    let got = decode_stream(Config::new(), b"\x0b\x1c\r", 64);
+    let got = decode_stream(DecoderOptions::new(), b"\x0b\x1c\r", 64);
     assert_eq!(got, Decoded { frames: vec![vec![]], junk: vec![], errors: vec![] });
 }
 
@@ -654,9 +654,9 @@ fn class12_oversized_frame() {
     stream.extend(b"A".repeat(100));
     stream.extend(b"\x1c\r\x0bok\x1c\r");
     for read in [1, 7, 1000] {
-        let got = decode_stream(Config::new().max_frame(16), &stream, read);
+        let got = decode_stream(DecoderOptions::new().max_frame(16), &stream, read);
         assert!(
-            matches!(got.errors.as_slice(), [MllpError::FrameTooLarge { limit: 16, offset: 0, seen }] if *seen > 16),
+            matches!(got.errors.as_slice(), [e] if e.offset() == 0 && matches!(e.kind(), MllpErrorKind::FrameTooLarge { limit: 16, seen } if seen > 16)),
             "read {read}: {:?}",
             got.errors
         );
@@ -692,8 +692,8 @@ fn class12_every_split_point_and_several_frames_per_read() {
         assert!(buf.is_empty());
     }
     // Byte by byte and all at once give the same frames.
-    assert_eq!(decode_stream(Config::new(), &stream, 1).frames, want);
-    assert_eq!(decode_stream(Config::new(), &stream, stream.len()).frames, want);
+    assert_eq!(decode_stream(DecoderOptions::new(), &stream, 1).frames, want);
+    assert_eq!(decode_stream(DecoderOptions::new(), &stream, stream.len()).frames, want);
 }
 
 // ---------------------------------------------------------------- fuzz regressions

@@ -6,7 +6,7 @@
 
 use std::fmt::Debug;
 
-use hl7_core::mllp::{self, Config, Decoder, JunkPolicy};
+use hl7_core::mllp::{self, Decoder, DecoderOptions, JunkPolicy};
 use hl7_core::types::{Dtm, Nm};
 use hl7_core::{escape, Batch, Delimiters, ErrorKind, Limit, Message, ParseError, ParseOptions, Path};
 
@@ -252,8 +252,10 @@ fn path_type_and_mllp_errors_print_no_content() {
 
     let stream = [&b"CANARY1 junk"[..], b"\x0bCANARY2\x0bCANARY3\x1cX\x0bCANARY4"].concat();
     let mut errors = Vec::new();
-    for config in [Config::new(), Config::new().junk(JunkPolicy::Reject), Config::new().max_frame(4)] {
-        let mut d = Decoder::with_config(config);
+    for config in
+        [DecoderOptions::new(), DecoderOptions::new().junk(JunkPolicy::Reject), DecoderOptions::new().max_frame(4)]
+    {
+        let mut d = Decoder::with_options(config);
         let mut buf = stream.clone();
         for _ in 0..100 {
             match d.finish(&buf) {

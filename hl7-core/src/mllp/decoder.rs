@@ -1,6 +1,6 @@
 //! The streaming decoder.
 
-use super::{Config, EndPolicy, Error, JunkPolicy, Status, CR, EB, SB};
+use super::{DecoderOptions, EndPolicy, JunkPolicy, MllpError, MllpErrorKind, Status, CR, EB, SB};
 
 /// Recovery state after an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,7 +24,7 @@ enum Resync {
 /// once, not once per read).
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    config: Config,
+    options: DecoderOptions,
     /// Stream offset of the front of the caller's buffer.
     offset: usize,
     /// Payload bytes of the frame at the front already scanned without
@@ -40,22 +40,22 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder with the default [`Config`].
+    /// A decoder with the default [`DecoderOptions`].
     #[must_use]
     pub const fn new() -> Self {
-        Self::with_config(Config::new())
+        Self::with_options(DecoderOptions::new())
     }
 
     /// A decoder with the given settings.
     #[must_use]
-    pub const fn with_config(config: Config) -> Self {
-        Self { config, offset: 0, scanned: 0, resync: Resync::No }
+    pub const fn with_options(options: DecoderOptions) -> Self {
+        Self { options, offset: 0, scanned: 0, resync: Resync::No }
     }
 
     /// The settings in use.
     #[must_use]
-    pub const fn config(&self) -> &Config {
-        &self.config
+    pub const fn options(&self) -> &DecoderOptions {
+        &self.options
     }
 
     /// Stream offset of the front of the caller's buffer: the total of all
@@ -77,24 +77,24 @@ impl Decoder {
     ///     Ok(Status::Complete { frame: 1..5, consumed: 7 })
     /// );
     /// ```
-    pub fn decode(&mut self, buf: &[u8]) -> Result<Status, Error> {
+    pub fn decode(&mut self, buf: &[u8]) -> Result<Status, MllpError> {
         self.step(buf, false)
     }
 
     /// Like [`Decoder::decode`], but `buf` is everything that is left: the
-    /// stream has ended. An unfinished frame is [`Error::Truncated`]; under
+    /// stream has ended. An unfinished frame is [`MllpErrorKind::Truncated`]; under
     /// [`EndPolicy::Lenient`] a frame ending with `<EB>` as the very last byte
     /// is complete. Returns [`Status::Partial`] only when `buf` is empty.
     ///
     /// ```
-    /// use hl7_core::mllp::{Decoder, Error};
+    /// use hl7_core::mllp::{Decoder, MllpError, MllpErrorKind};
     /// let mut d = Decoder::new();
     /// assert_eq!(
     ///     d.finish(b"\x0bMSH|"),
-    ///     Err(Error::Truncated { offset: 0, len: 5 })
+    ///     Err(MllpError::new(MllpErrorKind::Truncated { len: 5 }, 0))
     /// );
     /// ```
-    pub fn finish(&mut self, buf: &[u8]) -> Result<Status, Error> {
+    pub fn finish(&mut self, buf: &[u8]) -> Result<Status, MllpError> {
         self.step(buf, true)
     }
 
@@ -106,13 +106,13 @@ impl Decoder {
     }
 
     /// Enters recovery and returns `err`.
-    fn fail(&mut self, resync: Resync, err: Error) -> Result<Status, Error> {
+    fn fail(&mut self, resync: Resync, err: MllpError) -> Result<Status, MllpError> {
         self.scanned = 0;
         self.resync = resync;
         Err(err)
     }
 
-    fn step(&mut self, buf: &[u8], eof: bool) -> Result<Status, Error> {
+    fn step(&mut self, buf: &[u8], eof: bool) -> Result<Status, MllpError> {
         if buf.is_empty() {
             return Ok(Status::Partial);
         }
@@ -140,17 +140,19 @@ impl Decoder {
     }
 
     /// `buf[0]` is not a start block, outside recovery.
-    fn front_junk(&mut self, buf: &[u8]) -> Result<Status, Error> {
+    fn front_junk(&mut self, buf: &[u8]) -> Result<Status, MllpError> {
         let len = memchr::memchr(SB, buf).unwrap_or(buf.len());
-        match self.config.junk {
+        match self.options.junk {
             JunkPolicy::Report => Ok(self.junk(len)),
-            JunkPolicy::Reject => self.fail(Resync::Seeking, Error::JunkBeforeStartBlock { offset: self.offset, len }),
+            JunkPolicy::Reject => {
+                self.fail(Resync::Seeking, MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len }, self.offset))
+            }
         }
     }
 
     /// A frame starts at `buf[0]`; its payload would start at `body[0]`.
-    fn frame(&mut self, buf: &[u8], body: &[u8], eof: bool) -> Result<Status, Error> {
-        let limit = self.config.max_frame;
+    fn frame(&mut self, buf: &[u8], body: &[u8], eof: bool) -> Result<Status, MllpError> {
+        let limit = self.options.max_frame;
         let window_end = body.len().min(limit.saturating_add(1));
         let start = self.scanned.min(window_end);
         let found = body
@@ -160,11 +162,14 @@ impl Decoder {
 
         let Some(i) = found else {
             if body.len() > limit {
-                return self
-                    .fail(Resync::SkipFirst, Error::FrameTooLarge { seen: body.len(), limit, offset: self.offset });
+                return self.fail(
+                    Resync::SkipFirst,
+                    MllpError::new(MllpErrorKind::FrameTooLarge { seen: body.len(), limit }, self.offset),
+                );
             }
             if eof {
-                return self.fail(Resync::SkipFirst, Error::Truncated { offset: self.offset, len: buf.len() });
+                return self
+                    .fail(Resync::SkipFirst, MllpError::new(MllpErrorKind::Truncated { len: buf.len() }, self.offset));
             }
             self.scanned = window_end;
             return Ok(Status::Partial);
@@ -174,28 +179,32 @@ impl Decoder {
         if body.get(i) == Some(&SB) {
             return self.fail(
                 Resync::SkipFirst,
-                Error::UnexpectedStartBlock {
-                    offset: self.offset.saturating_add(i).saturating_add(1),
-                    frame_offset: self.offset,
-                },
+                MllpError::new(
+                    MllpErrorKind::UnexpectedStartBlock { frame_offset: self.offset },
+                    self.offset.saturating_add(i).saturating_add(1),
+                ),
             );
         }
         // body[i] is EB; the payload is body[..i] = buf[1..=i].
         let frame = 1..i.saturating_add(1);
         let after = i.saturating_add(1);
         let complete = |consumed: usize| Status::Complete { frame: frame.clone(), consumed };
-        let status = match (body.get(after), self.config.end) {
+        let status = match (body.get(after), self.options.end) {
             (Some(&CR), _) => complete(after.saturating_add(2)),
             (Some(_), EndPolicy::Lenient) => complete(after.saturating_add(1)),
             (Some(_), EndPolicy::Strict) => {
                 return self.fail(
                     Resync::SkipFirst,
-                    Error::MissingCarriageReturn { offset: self.offset.saturating_add(after).saturating_add(1) },
+                    MllpError::new(
+                        MllpErrorKind::MissingCarriageReturn,
+                        self.offset.saturating_add(after).saturating_add(1),
+                    ),
                 );
             }
             (None, EndPolicy::Lenient) if eof => complete(after.saturating_add(1)),
             (None, EndPolicy::Strict) if eof => {
-                return self.fail(Resync::SkipFirst, Error::Truncated { offset: self.offset, len: buf.len() });
+                return self
+                    .fail(Resync::SkipFirst, MllpError::new(MllpErrorKind::Truncated { len: buf.len() }, self.offset));
             }
             (None, _) => {
                 // EB is the last byte so far: a CR may still come.

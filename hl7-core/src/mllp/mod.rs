@@ -16,7 +16,7 @@
 //! from the front of the buffer (`consumed`) and, for a complete frame, where
 //! the payload is. Call again until it returns [`Status::Partial`], then read
 //! more bytes. At end of stream call [`Decoder::finish`] instead, so an
-//! unterminated frame is reported as [`Error::Truncated`] rather than waited
+//! unterminated frame is reported as [`MllpErrorKind::Truncated`] rather than waited
 //! for.
 //!
 //! ```
@@ -62,20 +62,20 @@
 //!
 //! * **Bytes before a start block** (junk): by default skipped and reported
 //!   as [`Status::Junk`] events, never silently; with [`JunkPolicy::Reject`]
-//!   they are an [`Error::JunkBeforeStartBlock`].
-//! * **A start block inside a frame**: [`Error::UnexpectedStartBlock`]; the
+//!   they are an [`MllpErrorKind::JunkBeforeStartBlock`].
+//! * **A start block inside a frame**: [`MllpErrorKind::UnexpectedStartBlock`]; the
 //!   decoder then resynchronises at the new start block, and reports the
 //!   abandoned partial frame as [`Status::Junk`].
 //! * **End block not followed by CR**: by default ([`EndPolicy::Strict`]) an
-//!   [`Error::MissingCarriageReturn`]; with [`EndPolicy::Lenient`] the end
+//!   [`MllpErrorKind::MissingCarriageReturn`]; with [`EndPolicy::Lenient`] the end
 //!   block alone ends the frame and the byte after it is left in the stream
 //!   (a following start block begins the next frame; anything else is junk).
 //!   An end block that is the last byte received is [`Status::Partial`]
 //!   (a CR may follow) until [`Decoder::finish`] decides.
 //! * **Empty frame** (`<SB><EB><CR>`): a [`Status::Complete`] with an empty
 //!   payload range; the caller decides whether it means anything.
-//! * **Oversized frame**: once more than [`Config::max_frame`] payload bytes
-//!   have been received without an end block, [`Error::FrameTooLarge`] is
+//! * **Oversized frame**: once more than [`DecoderOptions::max_frame`] payload bytes
+//!   have been received without an end block, [`MllpErrorKind::FrameTooLarge`] is
 //!   returned at once (the decoder never needs more than `max_frame + 3`
 //!   buffered bytes), and the rest of that frame is then reported as junk.
 //! * **After any error** the decoder is in recovery: the next calls discard
@@ -104,7 +104,7 @@ pub const NAK: u8 = 0x15;
 pub const COMMIT_ACK: [u8; 4] = [SB, ACK, EB, CR];
 /// A complete MLLP release 2 negative commit acknowledgement frame: `<SB><NAK><EB><CR>`.
 pub const COMMIT_NAK: [u8; 4] = [SB, NAK, EB, CR];
-/// Default [`Config::max_frame`]: 10 MiB of payload.
+/// Default [`DecoderOptions::max_frame`]: 10 MiB of payload.
 pub const DEFAULT_MAX_FRAME: usize = 10 * 1024 * 1024;
 
 /// An MLLP release 2 commit acknowledgement, recognised by [`commit_kind`].
@@ -141,7 +141,7 @@ pub enum JunkPolicy {
     /// Skip them and report each run as a [`Status::Junk`] event (default).
     #[default]
     Report,
-    /// Return [`Error::JunkBeforeStartBlock`]; the bytes are then reported as
+    /// Return [`MllpErrorKind::JunkBeforeStartBlock`]; the bytes are then reported as
     /// junk by the recovery that follows every error.
     Reject,
 }
@@ -150,7 +150,7 @@ pub enum JunkPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum EndPolicy {
     /// `<EB>` must be followed by `<CR>`; anything else is
-    /// [`Error::MissingCarriageReturn`] (default).
+    /// [`MllpErrorKind::MissingCarriageReturn`] (default).
     #[default]
     Strict,
     /// `<EB>` alone ends the frame; a `<CR>` right after it is consumed, any
@@ -158,9 +158,18 @@ pub enum EndPolicy {
     Lenient,
 }
 
-/// Decoder settings.
+/// Decoder options (a plain struct with `Default`, like [`crate::ParseOptions`]).
+///
+/// ```
+/// use hl7_core::mllp::{DecoderOptions, EndPolicy};
+/// let mut options = DecoderOptions::default();
+/// options.max_frame = 1 << 20;
+/// options.end = EndPolicy::Lenient;
+/// assert_eq!(options, DecoderOptions::new().max_frame(1 << 20).end(EndPolicy::Lenient));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Config {
+#[non_exhaustive]
+pub struct DecoderOptions {
     /// Largest accepted payload, in bytes (default [`DEFAULT_MAX_FRAME`]).
     pub max_frame: usize,
     /// Handling of bytes outside frames (default [`JunkPolicy::Report`]).
@@ -169,28 +178,28 @@ pub struct Config {
     pub end: EndPolicy,
 }
 
-impl Config {
+impl DecoderOptions {
     /// The defaults: 10 MiB frames, junk reported, strict end.
     #[must_use]
     pub const fn new() -> Self {
         Self { max_frame: DEFAULT_MAX_FRAME, junk: JunkPolicy::Report, end: EndPolicy::Strict }
     }
 
-    /// Sets [`Config::max_frame`].
+    /// Sets [`DecoderOptions::max_frame`].
     #[must_use]
     pub const fn max_frame(mut self, max_frame: usize) -> Self {
         self.max_frame = max_frame;
         self
     }
 
-    /// Sets [`Config::junk`].
+    /// Sets [`DecoderOptions::junk`].
     #[must_use]
     pub const fn junk(mut self, junk: JunkPolicy) -> Self {
         self.junk = junk;
         self
     }
 
-    /// Sets [`Config::end`].
+    /// Sets [`DecoderOptions::end`].
     #[must_use]
     pub const fn end(mut self, end: EndPolicy) -> Self {
         self.end = end;
@@ -198,7 +207,7 @@ impl Config {
     }
 }
 
-impl Default for Config {
+impl Default for DecoderOptions {
     fn default() -> Self {
         Self::new()
     }
@@ -242,86 +251,111 @@ impl Status {
     }
 }
 
-/// MLLP framing errors. Offsets are stream offsets (see the module docs).
-/// `Display` shows kinds, offsets and lengths, never payload bytes.
+/// An MLLP framing error: what went wrong ([`MllpErrorKind`]) and where (a stream offset, see the
+/// module docs; for the encoder, an index in the payload or the output buffer). The same shape as
+/// [`crate::ParseError`]. `Display` shows kinds, offsets and lengths, never payload bytes.
+///
+/// ```
+/// use hl7_core::mllp::{Decoder, MllpError, MllpErrorKind};
+/// let err = Decoder::new().finish(b"\x0bMSH|").unwrap_err();
+/// assert_eq!(err.kind(), MllpErrorKind::Truncated { len: 5 });
+/// assert_eq!(err.offset(), 0);
+/// assert_eq!(err, MllpError::new(MllpErrorKind::Truncated { len: 5 }, 0));
+/// assert_eq!(err.to_string(), "MLLP: stream ended inside frame at stream offset 0 (5 byte(s) received)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MllpError {
+    kind: MllpErrorKind,
+    offset: usize,
+}
+
+impl MllpError {
+    /// An error of `kind` at `offset`.
+    #[cold]
+    #[must_use]
+    pub const fn new(kind: MllpErrorKind, offset: usize) -> Self {
+        MllpError { kind, offset }
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub const fn kind(&self) -> MllpErrorKind {
+        self.kind
+    }
+
+    /// Where: the stream offset of the byte or frame the error is about (see each kind).
+    #[must_use]
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+/// What went wrong in MLLP framing. The offset of an [`MllpError`] says where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Error {
-    /// [`JunkPolicy::Reject`]: `len` bytes that are not a start block at `offset`.
+pub enum MllpErrorKind {
+    /// [`JunkPolicy::Reject`]: `len` bytes that are not a start block (offset: the first).
     JunkBeforeStartBlock {
-        /// Stream offset of the first unexpected byte.
-        offset: usize,
         /// Bytes up to the next start block (or the end of the buffer so far).
         len: usize,
     },
-    /// A start block inside the frame that began at `frame_offset`.
+    /// A start block inside a frame (offset: the unexpected start block).
     UnexpectedStartBlock {
-        /// Stream offset of the unexpected start block.
-        offset: usize,
         /// Stream offset of the start block of the abandoned frame.
         frame_offset: usize,
     },
-    /// [`EndPolicy::Strict`]: the byte at `offset`, after an end block, is not a CR.
-    MissingCarriageReturn {
-        /// Stream offset of the byte that should have been a CR.
-        offset: usize,
-    },
-    /// The frame starting at `offset` has more than `limit` payload bytes.
+    /// [`EndPolicy::Strict`]: the byte after an end block is not a CR (offset: that byte).
+    MissingCarriageReturn,
+    /// A frame has more than `limit` payload bytes (offset: its start block).
     FrameTooLarge {
         /// Bytes received after the start block so far (more than `limit`;
         /// the frame may be larger, and the count may include its `<EB><CR>`).
         seen: usize,
-        /// The configured [`Config::max_frame`].
+        /// The configured [`DecoderOptions::max_frame`].
         limit: usize,
-        /// Stream offset of the frame's start block.
-        offset: usize,
     },
-    /// [`Decoder::finish`]: the stream ended inside the frame starting at `offset`.
+    /// [`Decoder::finish`]: the stream ended inside a frame (offset: its start block).
     Truncated {
-        /// Stream offset of the frame's start block.
-        offset: usize,
         /// Bytes of the unfinished frame (start block included).
         len: usize,
     },
-    /// Encoder: the output buffer is too small.
+    /// Encoder: the output buffer is too small (offset: its length, where the frame stops fitting).
     BufferTooSmall {
         /// Bytes the frame needs.
         needed: usize,
         /// Bytes available.
         available: usize,
     },
-    /// Encoder: the payload holds a start or end block byte at `offset`, which
-    /// MLLP cannot carry.
-    ForbiddenByte {
-        /// Index of the byte in the payload.
-        offset: usize,
-    },
+    /// Encoder: the payload holds a start or end block byte, which MLLP cannot carry (offset: its
+    /// index in the payload).
+    ForbiddenByte,
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for MllpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Error::JunkBeforeStartBlock { offset, len } => {
+        let offset = self.offset;
+        match self.kind {
+            MllpErrorKind::JunkBeforeStartBlock { len } => {
                 write!(f, "MLLP: {len} byte(s) before start block at stream offset {offset}")
             }
-            Error::UnexpectedStartBlock { offset, frame_offset } => write!(
+            MllpErrorKind::UnexpectedStartBlock { frame_offset } => write!(
                 f,
                 "MLLP: unexpected start block at stream offset {offset} inside frame starting at {frame_offset}"
             ),
-            Error::MissingCarriageReturn { offset } => {
+            MllpErrorKind::MissingCarriageReturn => {
                 write!(f, "MLLP: end block not followed by carriage return at stream offset {offset}")
             }
-            Error::FrameTooLarge { seen, limit, offset } => write!(
+            MllpErrorKind::FrameTooLarge { seen, limit } => write!(
                 f,
                 "MLLP: frame at stream offset {offset} exceeds the {limit}-byte limit ({seen} bytes received)"
             ),
-            Error::Truncated { offset, len } => {
+            MllpErrorKind::Truncated { len } => {
                 write!(f, "MLLP: stream ended inside frame at stream offset {offset} ({len} byte(s) received)")
             }
-            Error::BufferTooSmall { needed, available } => {
+            MllpErrorKind::BufferTooSmall { needed, available } => {
                 write!(f, "MLLP: output buffer too small ({needed} byte(s) needed, {available} available)")
             }
-            Error::ForbiddenByte { offset } => {
+            MllpErrorKind::ForbiddenByte => {
                 write!(f, "MLLP: payload holds a start or end block byte at offset {offset}")
             }
         }
@@ -331,8 +365,7 @@ impl fmt::Display for Error {
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for MllpError {}
 
 mod decoder;
 mod encode;

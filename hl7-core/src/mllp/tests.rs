@@ -14,14 +14,14 @@ use std::vec::Vec;
 enum Ev {
     Frame(Vec<u8>),
     Junk { offset: usize, len: usize },
-    Err(Error),
+    Err(MllpError),
 }
 
 /// Feeds `chunks` one by one into a growing buffer, draining events after
 /// each; then calls `finish`. Stops after `max_errors` errors in a row
 /// would loop (errors never consume, so at most one in a row is expected).
-fn run(config: Config, chunks: &[&[u8]]) -> (Vec<Ev>, Vec<u8>) {
-    let mut d = Decoder::with_config(config);
+fn run(config: DecoderOptions, chunks: &[&[u8]]) -> (Vec<Ev>, Vec<u8>) {
+    let mut d = Decoder::with_options(config);
     let mut buf = Vec::new();
     let mut evs = Vec::new();
     let drain = |d: &mut Decoder, buf: &mut Vec<u8>, eof: bool, evs: &mut Vec<Ev>| {
@@ -77,7 +77,7 @@ fn constants() {
     assert_eq!((SB, EB, CR), (0x0B, 0x1C, 0x0D));
     assert_eq!(COMMIT_ACK, [0x0B, 0x06, 0x1C, 0x0D]);
     assert_eq!(COMMIT_NAK, [0x0B, 0x15, 0x1C, 0x0D]);
-    assert_eq!(Config::default().max_frame, 10 * 1024 * 1024);
+    assert_eq!(DecoderOptions::default().max_frame, 10 * 1024 * 1024);
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn every_split_point_partial_then_complete() {
     }
     // And byte by byte through the helper (exercises the scan memo).
     let chunks: Vec<&[u8]> = s.chunks(1).collect();
-    assert_eq!(run(Config::new(), &chunks).0, vec![f(MSG)]);
+    assert_eq!(run(DecoderOptions::new(), &chunks).0, vec![f(MSG)]);
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn several_frames_in_one_read() {
     s.extend(frame(b""));
     s.extend(frame(MSG));
     s.extend(frame(b"B\rC\r"));
-    let (evs, _) = run(Config::new(), &[&s]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s]);
     assert_eq!(evs, vec![f(b"A"), f(b""), f(MSG), f(b"B\rC\r")]);
 }
 
@@ -127,7 +127,7 @@ fn junk_before_start_block_is_reported_with_stream_offsets() {
     s.extend(b"\r\n");
     s.extend(frame(b"B"));
     s.extend(b"tail");
-    let (evs, _) = run(Config::new(), &[&s]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s]);
     assert_eq!(
         evs,
         vec![
@@ -144,7 +144,7 @@ fn junk_before_start_block_is_reported_with_stream_offsets() {
 fn junk_split_across_reads() {
     let mut s = b"abc".to_vec();
     s.extend(frame(b"A"));
-    let (evs, _) = run(Config::new(), &[&s[..2], &s[2..]]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s[..2], &s[2..]]);
     assert_eq!(evs, vec![Ev::Junk { offset: 0, len: 2 }, Ev::Junk { offset: 2, len: 1 }, f(b"A")]);
 }
 
@@ -152,17 +152,25 @@ fn junk_split_across_reads() {
 fn junk_rejected_in_strict_mode_then_recovered() {
     let mut s = b"xx".to_vec();
     s.extend(frame(b"A"));
-    let cfg = Config::new().junk(JunkPolicy::Reject);
+    let cfg = DecoderOptions::new().junk(JunkPolicy::Reject);
     let (evs, _) = run(cfg, &[&s]);
     assert_eq!(
         evs,
-        vec![Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }), Ev::Junk { offset: 0, len: 2 }, f(b"A"),]
+        vec![
+            Ev::Err(MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len: 2 }, 0)),
+            Ev::Junk { offset: 0, len: 2 },
+            f(b"A"),
+        ]
     );
     // Junk that runs to the end of a read, with the SB arriving in the next one.
     let (evs, _) = run(cfg, &[&s[..2], &s[2..]]);
     assert_eq!(
         evs,
-        vec![Ev::Err(Error::JunkBeforeStartBlock { offset: 0, len: 2 }), Ev::Junk { offset: 0, len: 2 }, f(b"A"),]
+        vec![
+            Ev::Err(MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len: 2 }, 0)),
+            Ev::Junk { offset: 0, len: 2 },
+            f(b"A"),
+        ]
     );
 }
 
@@ -171,41 +179,44 @@ fn start_block_inside_frame_resynchronises() {
     // A frame cut short (sender restarted), then a good frame.
     let mut s = b"\x0bMSH|half".to_vec();
     s.extend(frame(b"A"));
-    let (evs, _) = run(Config::new(), &[&s]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s]);
     assert_eq!(
         evs,
         vec![
-            Ev::Err(Error::UnexpectedStartBlock { offset: 9, frame_offset: 0 }),
+            Ev::Err(MllpError::new(MllpErrorKind::UnexpectedStartBlock { frame_offset: 0 }, 9)),
             Ev::Junk { offset: 0, len: 9 },
             f(b"A"),
         ]
     );
     // Same, fed byte by byte.
     let chunks: Vec<&[u8]> = s.chunks(1).collect();
-    assert_eq!(run(Config::new(), &chunks).0, evs);
+    assert_eq!(run(DecoderOptions::new(), &chunks).0, evs);
 }
 
 #[test]
 fn end_block_without_cr_strict() {
     let mut s = b"\x0bA\x1c".to_vec();
     s.extend(frame(b"B"));
-    let (evs, _) = run(Config::new(), &[&s]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s]);
     assert_eq!(
         evs,
-        vec![Ev::Err(Error::MissingCarriageReturn { offset: 3 }), Ev::Junk { offset: 0, len: 3 }, f(b"B"),]
+        vec![Ev::Err(MllpError::new(MllpErrorKind::MissingCarriageReturn, 3)), Ev::Junk { offset: 0, len: 3 }, f(b"B"),]
     );
     // EB then a non-CR, non-SB byte.
-    let (evs, _) = run(Config::new(), &[b"\x0bA\x1cX"]);
-    assert_eq!(evs, vec![Ev::Err(Error::MissingCarriageReturn { offset: 3 }), Ev::Junk { offset: 0, len: 4 },]);
+    let (evs, _) = run(DecoderOptions::new(), &[b"\x0bA\x1cX"]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(MllpError::new(MllpErrorKind::MissingCarriageReturn, 3)), Ev::Junk { offset: 0, len: 4 },]
+    );
     // EB as the last byte of the stream.
     let mut d = Decoder::new();
     assert_eq!(d.decode(b"\x0bA\x1c"), Ok(Status::Partial));
-    assert_eq!(d.finish(b"\x0bA\x1c"), Err(Error::Truncated { offset: 0, len: 3 }));
+    assert_eq!(d.finish(b"\x0bA\x1c"), Err(MllpError::new(MllpErrorKind::Truncated { len: 3 }, 0)));
 }
 
 #[test]
 fn end_block_without_cr_lenient() {
-    let cfg = Config::new().end(EndPolicy::Lenient);
+    let cfg = DecoderOptions::new().end(EndPolicy::Lenient);
     let mut s = b"\x0bA\x1c".to_vec();
     s.extend(frame(b"B"));
     s.extend(b"\x0bC\x1c\n");
@@ -213,21 +224,21 @@ fn end_block_without_cr_lenient() {
     let (evs, _) = run(cfg, &[&s]);
     assert_eq!(evs, vec![f(b"A"), f(b"B"), f(b"C"), Ev::Junk { offset: 10, len: 1 }, f(b"D"),]);
     // EB at end of a read waits for the next byte.
-    let mut d = Decoder::with_config(cfg);
+    let mut d = Decoder::with_options(cfg);
     assert_eq!(d.decode(b"\x0bA\x1c"), Ok(Status::Partial));
     assert_eq!(d.decode(b"\x0bA\x1c\r"), Ok(Status::Complete { frame: 1..2, consumed: 4 }));
 }
 
 #[test]
 fn oversized_frame_is_refused_early() {
-    let cfg = Config::new().max_frame(4);
+    let cfg = DecoderOptions::new().max_frame(4);
     // Exactly the limit is fine.
     let (evs, _) = run(cfg, &[&frame(b"ABCD")]);
     assert_eq!(evs, vec![f(b"ABCD")]);
     // One more byte, EB not yet received: error as soon as 5 payload bytes are in.
-    let mut d = Decoder::with_config(cfg);
+    let mut d = Decoder::with_options(cfg);
     assert_eq!(d.decode(b"\x0bABCD"), Ok(Status::Partial));
-    assert_eq!(d.decode(b"\x0bABCDE"), Err(Error::FrameTooLarge { seen: 5, limit: 4, offset: 0 }));
+    assert_eq!(d.decode(b"\x0bABCDE"), Err(MllpError::new(MllpErrorKind::FrameTooLarge { seen: 5, limit: 4 }, 0)));
     // The rest of the oversized frame streams out as junk, then the next frame.
     let mut s = b"\x0bABCDEFGHIJ\x1c\r".to_vec();
     s.extend(frame(b"ok"));
@@ -236,7 +247,7 @@ fn oversized_frame_is_refused_early() {
     assert_eq!(
         evs,
         vec![
-            Ev::Err(Error::FrameTooLarge { seen: 5, limit: 4, offset: 0 }),
+            Ev::Err(MllpError::new(MllpErrorKind::FrameTooLarge { seen: 5, limit: 4 }, 0)),
             Ev::Junk { offset: 0, len: 6 },
             Ev::Junk { offset: 6, len: 3 },
             Ev::Junk { offset: 9, len: 3 },
@@ -248,24 +259,27 @@ fn oversized_frame_is_refused_early() {
     let (evs2, _) = run(cfg.junk(JunkPolicy::Reject), &chunks);
     assert_eq!(evs2, evs);
     // Zero limit: only empty frames pass.
-    let (evs, _) = run(Config::new().max_frame(0), &[&frame(b"")]);
+    let (evs, _) = run(DecoderOptions::new().max_frame(0), &[&frame(b"")]);
     assert_eq!(evs, vec![f(b"")]);
 }
 
 #[test]
 fn oversized_frame_detected_with_eb_present() {
-    let cfg = Config::new().max_frame(2);
-    let mut d = Decoder::with_config(cfg);
-    assert_eq!(d.decode(&frame(b"ABC")), Err(Error::FrameTooLarge { seen: 5, limit: 2, offset: 0 }));
+    let cfg = DecoderOptions::new().max_frame(2);
+    let mut d = Decoder::with_options(cfg);
+    assert_eq!(d.decode(&frame(b"ABC")), Err(MllpError::new(MllpErrorKind::FrameTooLarge { seen: 5, limit: 2 }, 0)));
 }
 
 #[test]
 fn truncated_at_end_of_stream() {
     let mut s = frame(b"A");
     s.extend(b"\x0bMSH|par");
-    let (evs, leftover) = run(Config::new(), &[&s]);
+    let (evs, leftover) = run(DecoderOptions::new(), &[&s]);
     assert_eq!(leftover, b"\x0bMSH|par");
-    assert_eq!(evs, vec![f(b"A"), Ev::Err(Error::Truncated { offset: 4, len: 8 }), Ev::Junk { offset: 4, len: 8 },]);
+    assert_eq!(
+        evs,
+        vec![f(b"A"), Ev::Err(MllpError::new(MllpErrorKind::Truncated { len: 8 }, 4)), Ev::Junk { offset: 4, len: 8 },]
+    );
 }
 
 #[test]
@@ -273,7 +287,7 @@ fn commit_acknowledgements() {
     let mut s = COMMIT_ACK.to_vec();
     s.extend(COMMIT_NAK);
     s.extend(frame(&[ACK, ACK]));
-    let (evs, _) = run(Config::new(), &[&s]);
+    let (evs, _) = run(DecoderOptions::new(), &[&s]);
     let kinds: Vec<_> = evs
         .iter()
         .map(|e| match e {
@@ -294,11 +308,17 @@ fn encoder() {
     assert_eq!(encode_into(b"", &mut out), Ok(3));
     assert_eq!(&out[..4], &[SB, EB, CR, 0xAA]);
     let mut out = [0xAA; 6];
-    assert_eq!(encode_into(b"ABCD", &mut out), Err(Error::BufferTooSmall { needed: 7, available: 6 }));
+    assert_eq!(
+        encode_into(b"ABCD", &mut out),
+        Err(MllpError::new(MllpErrorKind::BufferTooSmall { needed: 7, available: 6 }, 6))
+    );
     assert_eq!(out, [0xAA; 6], "untouched on error");
-    assert_eq!(encode_into(b"", &mut []), Err(Error::BufferTooSmall { needed: 3, available: 0 }));
-    assert_eq!(encode_into(b"ab\x1c", &mut [0; 16]), Err(Error::ForbiddenByte { offset: 2 }));
-    assert_eq!(encode_into(b"\x0b", &mut [0; 16]), Err(Error::ForbiddenByte { offset: 0 }));
+    assert_eq!(
+        encode_into(b"", &mut []),
+        Err(MllpError::new(MllpErrorKind::BufferTooSmall { needed: 3, available: 0 }, 0))
+    );
+    assert_eq!(encode_into(b"ab\x1c", &mut [0; 16]), Err(MllpError::new(MllpErrorKind::ForbiddenByte, 2)));
+    assert_eq!(encode_into(b"\x0b", &mut [0; 16]), Err(MllpError::new(MllpErrorKind::ForbiddenByte, 0)));
     let mut out = [0; 7];
     assert_eq!(encode_into(b"ABCD", &mut out), Ok(7));
     assert_eq!(&out, b"\x0bABCD\x1c\r");
@@ -308,19 +328,19 @@ fn encoder() {
 #[test]
 fn encode_alloc() {
     assert_eq!(encode(MSG).unwrap(), frame(MSG));
-    assert_eq!(encode(b"\x1c"), Err(Error::ForbiddenByte { offset: 0 }));
+    assert_eq!(encode(b"\x1c"), Err(MllpError::new(MllpErrorKind::ForbiddenByte, 0)));
 }
 
 #[test]
 fn display_has_kinds_and_offsets_not_payload() {
     let errs = [
-        Error::JunkBeforeStartBlock { offset: 7, len: 3 },
-        Error::UnexpectedStartBlock { offset: 9, frame_offset: 2 },
-        Error::MissingCarriageReturn { offset: 11 },
-        Error::FrameTooLarge { seen: 12, limit: 10, offset: 5 },
-        Error::Truncated { offset: 4, len: 8 },
-        Error::BufferTooSmall { needed: 13, available: 2 },
-        Error::ForbiddenByte { offset: 6 },
+        MllpError::new(MllpErrorKind::JunkBeforeStartBlock { len: 3 }, 7),
+        MllpError::new(MllpErrorKind::UnexpectedStartBlock { frame_offset: 2 }, 9),
+        MllpError::new(MllpErrorKind::MissingCarriageReturn, 11),
+        MllpError::new(MllpErrorKind::FrameTooLarge { seen: 12, limit: 10 }, 5),
+        MllpError::new(MllpErrorKind::Truncated { len: 8 }, 4),
+        MllpError::new(MllpErrorKind::BufferTooSmall { needed: 13, available: 2 }, 2),
+        MllpError::new(MllpErrorKind::ForbiddenByte, 6),
     ];
     for e in errs {
         let s = e.to_string();
@@ -367,7 +387,7 @@ mod props {
             points.sort_unstable();
             points.dedup();
             let chunks: Vec<&[u8]> = points.windows(2).map(|w| &stream[w[0]..w[1]]).collect();
-            let cfg = if lenient { Config::new().end(EndPolicy::Lenient) } else { Config::new() };
+            let cfg = if lenient { DecoderOptions::new().end(EndPolicy::Lenient) } else { DecoderOptions::new() };
             let (evs, leftover) = run(cfg, &chunks);
             prop_assert!(leftover.is_empty());
             let expected: Vec<Ev> = payloads.iter().map(|p| Ev::Frame(p.clone())).collect();
@@ -386,7 +406,7 @@ mod props {
             reject in any::<bool>(),
             lenient in any::<bool>(),
         ) {
-            let mut cfg = Config::new().max_frame(max_frame);
+            let mut cfg = DecoderOptions::new().max_frame(max_frame);
             if reject { cfg = cfg.junk(JunkPolicy::Reject); }
             if lenient { cfg = cfg.end(EndPolicy::Lenient); }
             let chunks: Vec<&[u8]> = stream.chunks(chunk).collect();

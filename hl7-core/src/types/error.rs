@@ -122,8 +122,7 @@ impl fmt::Display for TypeError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TypeError {}
+impl core::error::Error for TypeError {}
 
 /// Empty and HL7-null values are not values of any scalar type.
 pub(crate) fn check_present(bytes: &[u8]) -> Result<(), TypeError> {

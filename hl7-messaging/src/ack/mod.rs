@@ -399,7 +399,7 @@ impl fmt::Display for AckRefusal {
     }
 }
 
-impl std::error::Error for AckRefusal {}
+impl core::error::Error for AckRefusal {}
 
 /// What the acknowledging side supplies: the new header values and what it supports. An empty
 /// list supports everything. There is no `Default`: an acknowledgment needs its own control id

@@ -55,7 +55,7 @@ impl fmt::Display for ReplyError {
     }
 }
 
-impl std::error::Error for ReplyError {}
+impl core::error::Error for ReplyError {}
 
 /// An acknowledgment that matches the message sent.
 #[derive(Clone, Copy)]

@@ -139,7 +139,7 @@ impl fmt::Display for BuildError {
     }
 }
 
-impl std::error::Error for BuildError {}
+impl core::error::Error for BuildError {}
 
 impl From<PathError> for BuildError {
     fn from(e: PathError) -> Self {

@@ -54,7 +54,7 @@ impl fmt::Display for StructureError {
     }
 }
 
-impl std::error::Error for StructureError {}
+impl core::error::Error for StructureError {}
 
 /// Groups a message by the structure its header names ([`Structure::for_message`]).
 pub fn group<'a>(msg: &hl7_core::Message<'a>) -> Result<Grouped<'a>, StructureError> {
