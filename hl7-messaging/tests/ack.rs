@@ -8,8 +8,8 @@ use common::files_under;
 
 use hl7_core::Message;
 use hl7_messaging::ack::{
-    acknowledge, acknowledge_as_asked, acknowledge_message, Ack, AckCode, AckCondition, AckError, AckErrorCode,
-    AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity, HostReport,
+    acknowledge, acknowledge_as_asked, acknowledge_message, acknowledge_with, Ack, AckCode, AckCondition, AckError,
+    AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity, HostReport,
 };
 
 const ADT: &[u8] = b"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240101120000||ADT^A01^ADT_A01|CTRL0001|P|2.5.1\r\
@@ -498,6 +498,21 @@ fn as_asked_header_checks_still_reject() {
     let acks = acknowledge_as_asked(&msg, &HostReport::accepted(), &o, String::new).unwrap();
     let codes: Vec<_> = acks.iter().map(|a| a.code).collect();
     assert_eq!(codes, [AckCode::CommitReject, AckCode::ApplicationReject]);
+}
+
+#[test]
+fn input_over_the_callers_limits_gets_the_minimal_ar_104() {
+    let mut parse = hl7_core::ParseOptions::default();
+    parse.limits.max_segments = 2;
+    let ack = acknowledge_with(ADT, &parse, AckKind::Application, &[], &options()).unwrap();
+    assert_eq!(ack.code, AckCode::ApplicationReject);
+    assert_eq!(text(&ack, "MSA-2"), "", "nothing is echoed from input that was not read");
+    assert_eq!(text(&ack, "ERR-3.1"), "104");
+    parse.limits.max_segments = 3;
+    assert_eq!(
+        acknowledge_with(ADT, &parse, AckKind::Application, &[], &options()).unwrap().code,
+        AckCode::ApplicationAccept
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hl7rs::ack::{
-    acknowledge, acknowledge_as_asked, timestamp_now, Ack, AckCode, AckError, AckErrorCode, AckKind, AckOptions,
+    acknowledge_as_asked, acknowledge_with, timestamp_now, Ack, AckCode, AckError, AckErrorCode, AckKind, AckOptions,
     AckRefusal, HostReport,
 };
 use hl7rs::build::Terminator;
@@ -85,7 +85,8 @@ pub fn run(paths: &[PathBuf], reading: &Reading, outcome: Outcome, lf: bool) -> 
         if messages == 0 {
             // Nothing readable: the whole input gets the minimal reject.
             let id = control_id();
-            match acknowledge(&bytes, AckKind::Application, &[], &AckOptions::new(&id, &timestamp)) {
+            let own = AckOptions::new(&id, &timestamp);
+            match acknowledge_with(&bytes, &reading.options, AckKind::Application, &[], &own) {
                 Ok(a) => acks.push(a),
                 Err(e) => eprintln!("{input}: {e}"),
             }

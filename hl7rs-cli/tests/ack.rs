@@ -120,3 +120,15 @@ fn never_acknowledges_an_ack_and_rejects_unreadable_input() {
     assert_eq!(field(&acks[0], "MSA-1"), "AR");
     assert_eq!(field(&acks[0], "MSA-2"), "");
 }
+
+#[test]
+fn input_over_the_limits_gets_the_minimal_reject() {
+    let adt = corpus("basic/adt_a01_v251_cr.hl7");
+    let (code, out, err) = hl7rs(&["--max-segments", "2", "ack", &adt]);
+    assert_eq!(code, 1);
+    assert!(err.contains("limit exceeded: Segments (configured 2)"), "{err}");
+    let acks = acks(&out);
+    assert_eq!(acks.len(), 1);
+    assert_eq!((field(&acks[0], "MSA-1"), field(&acks[0], "MSA-2")), ("AR".into(), String::new()));
+    assert_eq!(field(&acks[0], "ERR-3.1"), "104");
+}

@@ -33,7 +33,7 @@ use hl7_core::Path;
 mod reply;
 mod write;
 pub use reply::{read_reply, Reply, ReplyError};
-pub use write::{acknowledge, acknowledge_as_asked, acknowledge_message, Ack};
+pub use write::{acknowledge, acknowledge_as_asked, acknowledge_message, acknowledge_with, Ack};
 
 /// MSA-1, the acknowledgment code (HL7 table 0008).
 ///

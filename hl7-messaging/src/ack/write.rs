@@ -11,6 +11,7 @@ use hl7_core::Delimiters;
 use hl7_core::ErrorKind;
 use hl7_core::Field;
 use hl7_core::Message;
+use hl7_core::ParseOptions;
 use hl7_core::Path;
 use hl7_core::Scan;
 
@@ -61,6 +62,35 @@ pub fn acknowledge(
     options: &AckOptions<'_>,
 ) -> Result<Ack, AckRefusal> {
     match Message::parse(incoming) {
+        Ok(message) => acknowledge_message(&message, kind, errors, options),
+        Err(e) => Ok(unreadable_header(e.kind(), options)),
+    }
+}
+
+/// [`acknowledge`] with the caller's parse options, so that input over the caller's limits gets
+/// the minimal `AR` (104, value too long) rather than an answer as if it had been read.
+///
+/// ```
+/// use hl7_messaging::ack::{acknowledge_with, AckCode, AckKind, AckOptions};
+/// use hl7_core::ParseOptions;
+/// let mut parse = ParseOptions::default();
+/// parse.limits.max_segments = 1;
+/// let o = AckOptions::new("A1", "20240101120000");
+/// let input = b"MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.5\rPID|1\r";
+/// let ack = acknowledge_with(input, &parse, AckKind::Application, &[], &o).unwrap();
+/// assert_eq!(ack.code, AckCode::ApplicationReject);
+/// let bytes = ack.to_bytes();
+/// let msg = hl7_core::Message::parse(&bytes).unwrap();
+/// assert_eq!(msg.query("ERR-3.1").unwrap().unwrap().as_bytes(), b"104");
+/// ```
+pub fn acknowledge_with(
+    incoming: &[u8],
+    parse: &ParseOptions,
+    kind: AckKind,
+    errors: &[AckError],
+    options: &AckOptions<'_>,
+) -> Result<Ack, AckRefusal> {
+    match Message::parse_with(incoming, parse) {
         Ok(message) => acknowledge_message(&message, kind, errors, options),
         Err(e) => Ok(unreadable_header(e.kind(), options)),
     }
