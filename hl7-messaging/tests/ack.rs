@@ -8,8 +8,8 @@ use common::files_under;
 
 use hl7_core::Message;
 use hl7_messaging::ack::{
-    acknowledge, acknowledge_message, Ack, AckCode, AckCondition, AckError, AckErrorCode, AckKind, AckMode, AckOptions,
-    AckRefusal, ErrorSeverity,
+    acknowledge, acknowledge_as_asked, acknowledge_message, acknowledge_with, Ack, AckCode, AckCondition, AckError,
+    AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity, HostReport,
 };
 
 const ADT: &[u8] = b"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240101120000||ADT^A01^ADT_A01|CTRL0001|P|2.5.1\r\
@@ -419,6 +419,100 @@ fn enhanced_mode_reads_empty_or_unknown_conditions_as_always() {
 fn original_mode_has_no_accept_ack() {
     let r = acknowledge(ADT, AckKind::Accept { committed: true }, &[], &options());
     assert_eq!(r.unwrap_err(), AckRefusal::NotRequired);
+}
+
+/// The codes of the acknowledgments [`acknowledge_as_asked`] writes, and their control ids.
+fn as_asked(input: &[u8], report: &HostReport<'_>) -> Vec<(AckCode, String)> {
+    let msg = Message::parse(input).unwrap();
+    let mut n = 0;
+    let acks = acknowledge_as_asked(&msg, report, &options(), || {
+        n += 1;
+        format!("ID{n}")
+    })
+    .unwrap();
+    acks.iter().map(|a| (a.code, text(a, "MSH-10"))).collect()
+}
+
+#[test]
+fn as_asked_enhanced_al_ne_gives_a_commit_ack_only() {
+    // The case `hl7rs ack` refused with NotRequired: the sender asks for a commit ACK only.
+    assert_eq!(as_asked(&enhanced("AL", "NE"), &HostReport::accepted()), [(AckCode::CommitAccept, "ID1".into())]);
+    let internal = [AckError::new(AckErrorCode::ApplicationInternalError)];
+    assert_eq!(
+        as_asked(&enhanced("AL", "NE"), &HostReport::with_errors(&internal)),
+        [(AckCode::CommitAccept, "ID1".into())]
+    );
+}
+
+#[test]
+fn as_asked_enhanced_al_er_adds_the_application_ack_on_error_only() {
+    assert_eq!(as_asked(&enhanced("AL", "ER"), &HostReport::accepted()), [(AckCode::CommitAccept, "ID1".into())]);
+    let internal = [AckError::new(AckErrorCode::ApplicationInternalError)];
+    assert_eq!(
+        as_asked(&enhanced("AL", "ER"), &HostReport::with_errors(&internal)),
+        [(AckCode::CommitAccept, "ID1".into()), (AckCode::ApplicationError, "ID2".into())]
+    );
+    assert_eq!(
+        as_asked(&enhanced("AL", "ER"), &HostReport::rejected()),
+        [(AckCode::CommitAccept, "ID1".into()), (AckCode::ApplicationReject, "ID2".into())]
+    );
+}
+
+#[test]
+fn as_asked_enhanced_ne_ne_gives_nothing() {
+    assert_eq!(as_asked(&enhanced("NE", "NE"), &HostReport::accepted()), []);
+    assert_eq!(as_asked(&enhanced("NE", "SU"), &HostReport::rejected()), []);
+}
+
+#[test]
+fn as_asked_commit_error_when_not_committed() {
+    let mut report = HostReport::accepted();
+    report.committed = false;
+    assert_eq!(as_asked(&enhanced("ER", "NE"), &report), [(AckCode::CommitError, "ID1".into())]);
+}
+
+#[test]
+fn as_asked_original_mode_is_the_application_ack() {
+    assert_eq!(as_asked(ADT, &HostReport::accepted()), [(AckCode::ApplicationAccept, "ID1".into())]);
+    let msg = Message::parse(ADT).unwrap();
+    let acks = acknowledge_as_asked(&msg, &HostReport::rejected(), &options(), || "ID".into()).unwrap();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].code, AckCode::ApplicationReject);
+    assert_eq!(text(&acks[0], "MSA-2"), "CTRL0001");
+    assert_eq!(segment_ids(&acks[0]), ["MSH", "MSA"], "a host reject has no ERR of its own");
+}
+
+#[test]
+fn as_asked_never_acknowledges_an_ack() {
+    let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|||ACK^A01^ACK|9|P|2.5|||AL|AL\rMSA|AA|1\r").unwrap();
+    let r = acknowledge_as_asked(&msg, &HostReport::accepted(), &options(), String::new);
+    assert_eq!(r.unwrap_err(), AckRefusal::IncomingIsAck);
+}
+
+#[test]
+fn as_asked_header_checks_still_reject() {
+    let mut o = options();
+    o.versions = &["2.3"];
+    let input = enhanced("AL", "AL");
+    let msg = Message::parse(&input).unwrap();
+    let acks = acknowledge_as_asked(&msg, &HostReport::accepted(), &o, String::new).unwrap();
+    let codes: Vec<_> = acks.iter().map(|a| a.code).collect();
+    assert_eq!(codes, [AckCode::CommitReject, AckCode::ApplicationReject]);
+}
+
+#[test]
+fn input_over_the_callers_limits_gets_the_minimal_ar_104() {
+    let mut parse = hl7_core::ParseOptions::default();
+    parse.limits.max_segments = 2;
+    let ack = acknowledge_with(ADT, &parse, AckKind::Application, &[], &options()).unwrap();
+    assert_eq!(ack.code, AckCode::ApplicationReject);
+    assert_eq!(text(&ack, "MSA-2"), "", "nothing is echoed from input that was not read");
+    assert_eq!(text(&ack, "ERR-3.1"), "104");
+    parse.limits.max_segments = 3;
+    assert_eq!(
+        acknowledge_with(ADT, &parse, AckKind::Application, &[], &options()).unwrap().code,
+        AckCode::ApplicationAccept
+    );
 }
 
 #[test]

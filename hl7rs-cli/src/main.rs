@@ -1,47 +1,116 @@
-//! The `hl7rs` command.
+//! The `hl7rs` command: three subcommands over HL7 v2 files, directories, batch files and stdin.
 //!
-//! `hl7rs validate [--json] PATH...` lists HL7 error codes with locations per message.
+//! - `hl7rs parse [--json] PATH...` prints each message's segments and decoded fields (text), or
+//!   one JSON object per line per message (NDJSON, `--json`).
+//! - `hl7rs validate [--json] [--strict] PATH...` lists HL7 error codes with locations per message.
+//! - `hl7rs ack [--code AA|AE|AR] PATH...` writes the acknowledgments each message asks for.
 //!
-//! `hl7rs ack [--code AA|AE|AR] PATH...` writes the acknowledgment of each message.
-//!
-//! `hl7rs parse [--json] PATH...` prints each message's segments and decoded fields. Paths may be
-//! files (one message, a batch file or several messages) or directories (walked recursively, in
-//! name order). Any failure is listed on stderr as file, byte offset and error kind (never content)
-//! and makes the exit status 1.
+//! Paths may be files (one message, a batch file or several messages), directories (walked
+//! recursively in name order, taking `*.hl7`, `*.txt`, `*.er7`, `*.msg` unless `--all-files`) or
+//! `-` for standard input. `--max-bytes` and `--max-segments` set the parser's limits. Failures and
+//! the parser's notes (repairs, skipped bytes) are listed on stderr as input, byte offset and kind,
+//! never content. Exit status: 0 success, 1 when an input could not be read or parsed or a message
+//! failed (validation error, rejected acknowledgment), 2 for a usage error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use hl7rs::{Limits, ParseOptions};
 
 mod ack;
 mod inputs;
 mod parse;
 mod validate;
 
-/// hl7rs: HL7 v2 parsing and integration tools.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  every input was read and every message passed
+  1  an input could not be read or parsed, or a message failed (validation error, rejected ACK)
+  2  usage error (unknown flag, missing path)";
+
+/// hl7rs: HL7 v2 parsing, validation and acknowledgment tools.
 #[derive(Parser, Debug)]
-#[command(name = "hl7rs", version, about)]
+#[command(
+    name = "hl7rs",
+    version,
+    about = "HL7 v2 tools: parse, validate and acknowledge messages",
+    long_about = "HL7 v2 tools: parse, validate and acknowledge messages.\n\n\
+PATHs are files (one message, several messages or a batch file), directories (walked recursively in \
+name order, taking *.hl7, *.txt, *.er7 and *.msg in any case unless --all-files) or - for standard \
+input. Files named on the command line are always read. Failures and parser notes (repairs, skipped \
+bytes) go to stderr as input name, byte offset and kind, never message content.",
+    after_help = EXIT_CODES
+)]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags of every subcommand.
+#[derive(Args, Debug)]
+struct Global {
+    /// Take every file from directories, not only *.hl7, *.txt, *.er7, *.msg.
+    #[arg(long, global = true)]
+    all_files: bool,
+    /// Largest message in bytes [default: 10485760 (10 MiB); values above 1 GiB are capped]. A
+    /// larger message fails with a limit error at its offset.
+    #[arg(long, global = true, value_name = "N")]
+    max_bytes: Option<usize>,
+    /// Most segments in one message [default: 50000; values above 10000000 are capped]. A message
+    /// with more fails with a limit error at the offset of the first segment too many.
+    #[arg(long, global = true, value_name = "N")]
+    max_segments: Option<usize>,
+}
+
+impl Global {
+    fn reading(&self) -> inputs::Reading {
+        let mut options = ParseOptions::default();
+        let defaults = Limits::default();
+        // The library caps each value at `Limits::CEILING`.
+        options.limits.max_message_bytes = self.max_bytes.unwrap_or(defaults.max_message_bytes);
+        options.limits.max_segments = self.max_segments.unwrap_or(defaults.max_segments);
+        inputs::Reading { all_files: self.all_files, options }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse messages and print their segments and decoded fields.
+    #[command(after_help = "Examples:
+  hl7rs parse corpus/basic/adt_a01_v251_cr.hl7
+  hl7rs parse --json batch.hl7 > messages.ndjson
+  cat message.hl7 | hl7rs parse -
+
+With --json, each line is one JSON object: a message
+  {\"file\", \"message\" (1-based), \"offset\", \"segments\", \"notes\"}
+an error {\"file\", \"error\": {\"kind\", \"offset\", \"segment\"}}, or skipped bytes
+  {\"file\", \"skipped\": {\"offset\", \"len\"}}.
+Field shape: \"X\" a value, [\"X\",\"Y\"] repetitions X~Y, [[\"X\",\"Y\"]] components X^Y,
+[[[\"X\",\"Y\"]]] subcomponents X&Y.
+
+Exit status: 0 all parsed, 1 an input could not be read or parsed, 2 usage error.")]
     Parse {
-        /// Print JSON (one document with every file and message) instead of text.
+        /// Print NDJSON (one JSON object per line per message, error and skipped span) instead of
+        /// text.
         #[arg(long)]
         json: bool,
-        /// Files or directories.
+        /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
     /// Check each message: segment order, required fields, datatypes, table values, header codes.
-    /// Exits 1 when any message has an error (or a warning, with --strict).
+    /// Parser notes (repairs, skipped bytes) are warnings.
+    #[command(after_help = "Examples:
+  hl7rs validate corpus/basic
+  hl7rs validate --json --strict inbound/
+
+Exit status: 0 no errors (and no warnings with --strict), 1 an error (or warning with --strict) or an
+input could not be read or parsed, 2 usage error.")]
     Validate {
-        /// Print JSON.
+        /// Print JSON (a list with one object per message: file, offset, diagnostics).
         #[arg(long)]
         json: bool,
         /// Leave user-defined tables (0001, 0002, 0004, 0203…) out of the table check.
@@ -53,20 +122,32 @@ enum Command {
         /// Exit 1 on warnings too.
         #[arg(long)]
         strict: bool,
-        /// Files or directories.
+        /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Write the acknowledgment (ACK) of each message to stdout.
+    /// Write the acknowledgments each message asks for to stdout: original mode (no MSH-15/16) the
+    /// application ACK; enhanced mode a commit ACK (CA) per MSH-15 and an application ACK per
+    /// MSH-16.
+    #[command(after_help = "Examples:
+  hl7rs ack message.hl7
+  hl7rs ack --code AE --lf inbound/
+
+A message that asks for no acknowledgment (e.g. MSH-15 NE, MSH-16 NE) gets none; this is noted on
+stderr. An acknowledgment is never acknowledged.
+
+Exit status: 0 every message acknowledged as asked, 1 an input could not be read or parsed or an
+acknowledgment is a reject (AR/CR) the host did not ask for, 2 usage error.")]
     Ack {
-        /// The outcome to acknowledge: AA accept, AE error (ERR 207), AR reject. Header checks
-        /// (empty MSH-10, unreadable header) still reject whatever is asked.
-        #[arg(long, value_enum, default_value = "aa")]
+        /// The application outcome to acknowledge: AA accept, AE error (ERR 207, application internal
+        /// error), AR reject (no ERR). Header checks (empty MSH-10, unreadable header) still reject
+        /// whatever is asked.
+        #[arg(long, value_enum, ignore_case = true, default_value = "aa")]
         code: ack::Outcome,
         /// End segments with `\n` instead of `\r` (for reading on a terminal).
         #[arg(long)]
         lf: bool,
-        /// Files or directories.
+        /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -74,11 +155,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let reading = cli.global.reading();
     match cli.command {
-        Command::Parse { json, paths } => parse::run(&paths, json),
-        Command::Ack { code, lf, paths } => ack::run(&paths, code, lf),
+        Command::Parse { json, paths } => parse::run(&paths, &reading, json),
+        Command::Ack { code, lf, paths } => ack::run(&paths, &reading, code, lf),
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
-            validate::run(&paths, validate::Switches { json, no_user_tables, z_segments, strict })
+            validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
         }
     }
 }

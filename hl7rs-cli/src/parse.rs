@@ -1,24 +1,18 @@
-//! `hl7rs parse`.
+//! `hl7rs parse`: text, or NDJSON (`--json`): one JSON object per line per message, parse error
+//! and skipped span, written as each is read so that memory holds one message's tree at a time.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-
-use crate::inputs;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hl7rs::{json as tree, Batch, BatchItem, Message, TextDecoder};
+use hl7rs::{json as tree, BatchItem, Message, ParseError, Skipped, TextDecoder};
 use serde_json::{json, Value};
 
-fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>) -> io::Result<()> {
-    writeln!(
-        out,
-        "== {} message {} (byte {}, {} segments)",
-        path.display(),
-        index,
-        msg.header_offset(),
-        msg.segment_count()
-    )?;
+use crate::inputs::{self, Input, Reading};
+
+fn write_text(out: &mut impl Write, input: &Input, index: usize, msg: &Message<'_>) -> io::Result<()> {
+    writeln!(out, "== {} message {} (byte {}, {} segments)", input, index, msg.header_offset(), msg.segment_count())?;
     let text = TextDecoder::new(msg);
     for seg in msg.segments() {
         writeln!(out, "{}", seg.id_str())?;
@@ -63,74 +57,81 @@ fn write_text(out: &mut impl Write, path: &Path, index: usize, msg: &Message<'_>
     Ok(())
 }
 
+/// One NDJSON line: a message, with its file and 1-based number in the file first.
+fn message_line(input: &Input, index: usize, msg: &Message<'_>) -> Value {
+    let mut line = json!({ "file": input.to_string(), "message": index });
+    // `json::message` gives offset, segments and notes.
+    if let (Some(line), Value::Object(tree)) = (line.as_object_mut(), tree::message(msg, &TextDecoder::new(msg))) {
+        line.extend(tree);
+    }
+    line
+}
+
+/// One NDJSON line for a parse error: kind, offset and segment number (when known), no content.
+fn error_line(input: &Input, bytes: &[u8], err: &ParseError) -> Value {
+    let segment = err.locate(bytes).segment;
+    json!({ "file": input.to_string(), "error": { "kind": err.kind().to_string(), "offset": err.offset(), "segment": segment } })
+}
+
+/// One NDJSON line for bytes of a file that belong to no message.
+fn skipped_line(input: &Input, s: Skipped) -> Value {
+    json!({ "file": input.to_string(), "skipped": { "offset": s.offset, "len": s.len } })
+}
+
+fn write_line(out: &mut impl Write, line: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    out.write_all(b"\n")
+}
+
 /// Runs `hl7rs parse`.
-pub fn run(paths: &[PathBuf], json_out: bool) -> ExitCode {
-    let Some(files) = inputs::files(paths) else {
-        return ExitCode::FAILURE;
-    };
+pub fn run(paths: &[PathBuf], reading: &Reading, json_out: bool) -> ExitCode {
+    let (inputs, mut ok) = inputs::collect(paths, reading);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut failed = false;
-    let mut docs = Vec::new();
-    for path in &files {
-        let Some(bytes) = inputs::read(path) else {
-            failed = true;
+    for input in &inputs {
+        let Some(bytes) = input.read() else {
+            ok = false;
             continue;
         };
-        let mut messages = Vec::new();
         let mut count = 0;
-        for item in Batch::new(&bytes).items() {
-            match item {
+        for item in reading.batch(&bytes).items() {
+            let written = match item {
                 Ok(BatchItem::Message(msg)) => {
                     count += 1;
-                    let notes = msg.notes();
-                    if let Some(s) = notes.leading {
-                        eprintln!(
-                            "{}: note: skipped {} bytes before the header at byte {}",
-                            path.display(),
-                            s.len,
-                            s.offset
-                        );
-                    }
-                    if let Some(s) = notes.trailing {
-                        eprintln!(
-                            "{}: note: skipped {} bytes after the message at byte {}",
-                            path.display(),
-                            s.len,
-                            s.offset
-                        );
-                    }
+                    inputs::report_notes(input, count, &msg);
                     if json_out {
-                        messages.push(tree::message(&msg, &TextDecoder::new(&msg)));
-                    } else if let Err(e) = write_text(&mut out, path, count, &msg) {
-                        eprintln!("hl7rs: cannot write output: {}", e.kind());
-                        return ExitCode::FAILURE;
+                        // Built, written and dropped: one message's tree in memory at a time.
+                        write_line(&mut out, &message_line(input, count, &msg))
+                    } else {
+                        write_text(&mut out, input, count, &msg)
                     }
                 }
                 Ok(BatchItem::Skipped(s)) => {
-                    eprintln!("{}: note: skipped {} bytes at byte {}", path.display(), s.len, s.offset);
+                    inputs::report_skipped(input, s);
+                    if json_out {
+                        write_line(&mut out, &skipped_line(input, s))
+                    } else {
+                        Ok(())
+                    }
                 }
-                Ok(_) => {}
+                Ok(_) => Ok(()),
                 Err(e) => {
-                    inputs::report(path, &bytes, &e);
-                    failed = true;
+                    inputs::report(input, &bytes, &e);
+                    ok = false;
+                    if json_out {
+                        write_line(&mut out, &error_line(input, &bytes, &e))
+                    } else {
+                        Ok(())
+                    }
                 }
+            };
+            if let Err(e) = written {
+                eprintln!("hl7rs: cannot write output: {}", e.kind());
+                return ExitCode::FAILURE;
             }
         }
-        if json_out {
-            docs.push(json!({ "file": path.display().to_string(), "messages": messages }));
-        }
     }
-    if json_out {
-        let doc = Value::Array(docs);
-        if serde_json::to_writer_pretty(&mut out, &doc).is_err() || writeln!(out).is_err() {
-            return ExitCode::FAILURE;
-        }
-    }
-    if out.flush().is_err() {
-        return ExitCode::FAILURE;
-    }
-    if failed {
+    if out.flush().is_err() || !ok {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! `hl7rs validate`: structure, required fields, datatypes, table values and header codes of each
-//! message, as HL7 error codes with locations (never content).
+//! message, as HL7 error codes with locations (never content). The parser's notes (repairs,
+//! skipped bytes) are warnings too: the message was read, but not as it was written.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -7,10 +8,10 @@ use std::process::ExitCode;
 
 use hl7rs::ack::ErrorSeverity;
 use hl7rs::validate::{validate_message, Diagnostic, ValidationOptions};
-use hl7rs::{Batch, BatchItem};
+use hl7rs::{BatchItem, Note};
 use serde_json::{json, Value};
 
-use crate::inputs;
+use crate::inputs::{self, Reading};
 
 /// Switches of `hl7rs validate`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,36 +42,51 @@ fn diagnostic_json(d: &Diagnostic) -> Value {
     })
 }
 
+/// A parser note as a warning in the JSON list: no HL7 code, the note's kind and offset.
+fn note_json(n: &Note) -> Value {
+    json!({
+        "code": Value::Null,
+        "severity": ErrorSeverity::Warning.as_str(),
+        "problem": n.to_string(),
+        "note": n.kind(),
+        "offset": n.offset(),
+    })
+}
+
 /// Runs `hl7rs validate`.
-pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
-    let Some(files) = inputs::files(paths) else {
-        return ExitCode::FAILURE;
-    };
+pub fn run(paths: &[PathBuf], reading: &Reading, switches: Switches) -> ExitCode {
+    let (inputs, mut ok) = inputs::collect(paths, reading);
     let mut options = ValidationOptions::default();
     options.user_tables = !switches.no_user_tables;
     options.z_segments = switches.z_segments;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut failed = false;
     let mut docs = Vec::new();
     let (mut messages, mut errors, mut warnings) = (0usize, 0usize, 0usize);
-    for path in &files {
-        let Some(bytes) = inputs::read(path) else {
-            failed = true;
+    for input in &inputs {
+        let Some(bytes) = input.read() else {
+            ok = false;
             continue;
         };
-        for item in Batch::new(&bytes).items() {
+        for item in reading.batch(&bytes).items() {
             let msg = match item {
                 Ok(BatchItem::Message(m)) => m,
+                Ok(BatchItem::Skipped(s)) => {
+                    inputs::report_skipped(input, s);
+                    warnings += 1;
+                    continue;
+                }
                 Ok(_) => continue,
                 Err(e) => {
-                    inputs::report(path, &bytes, &e);
-                    failed = true;
+                    inputs::report(input, &bytes, &e);
+                    ok = false;
                     continue;
                 }
             };
             messages += 1;
             let diagnostics = validate_message(&msg, &options);
+            let notes: Vec<Note> = msg.notes().iter().collect();
+            warnings += notes.len();
             for d in &diagnostics {
                 match d.severity {
                     ErrorSeverity::Error => errors += 1,
@@ -79,11 +95,14 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
                 }
             }
             if switches.json {
-                let list: Vec<Value> = diagnostics.iter().map(diagnostic_json).collect();
-                docs.push(json!({ "file": path.display().to_string(), "offset": msg.offset(), "diagnostics": list }));
+                let list: Vec<Value> =
+                    notes.iter().map(note_json).chain(diagnostics.iter().map(diagnostic_json)).collect();
+                docs.push(json!({ "file": input.to_string(), "offset": msg.offset(), "diagnostics": list }));
             } else {
-                for d in &diagnostics {
-                    if writeln!(out, "{}: message at byte {}: {d}", path.display(), msg.offset()).is_err() {
+                let at = msg.offset();
+                let notes = notes.iter().map(|n| format!("W note: {n}"));
+                for line in notes.chain(diagnostics.iter().map(ToString::to_string)) {
+                    if writeln!(out, "{input}: message at byte {at}: {line}").is_err() {
                         return ExitCode::FAILURE;
                     }
                 }
@@ -97,7 +116,7 @@ pub fn run(paths: &[PathBuf], switches: Switches) -> ExitCode {
     } else {
         eprintln!("{messages} messages: {errors} errors, {warnings} warnings");
     }
-    if out.flush().is_err() || failed || errors > 0 || (switches.strict && warnings > 0) {
+    if out.flush().is_err() || !ok || errors > 0 || (switches.strict && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

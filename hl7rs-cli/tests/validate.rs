@@ -52,3 +52,40 @@ fn unparseable_files_fail_with_offset_and_kind() {
     assert_eq!(code, 1);
     assert!(err.contains("byte 3: invalid field separator"), "{err}");
 }
+
+#[test]
+fn parser_notes_are_warnings() {
+    let dir = std::env::temp_dir().join(format!("hl7rs-validate-notes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("repaired.hl7");
+    // MSH-2 `^~\&&` (repaired) and a continuation line in PID-5; otherwise a clean ADT^A01.
+    std::fs::write(
+        &file,
+        b"MSH|^~\\&&|A|B|C|D|20240101||ADT^A01^ADT_A01|C1|P|2.5.1\rEVN|A01|20240101\rPID|1||1^^^H^MR||N^G\nSECRET\rPV1|1|I\r",
+    )
+    .unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let (code, out, err) = hl7rs(&["validate", &path]);
+    assert_eq!(code, 0, "warnings only: {out}{err}");
+    assert!(err.contains("1 messages: 0 errors, 2 warnings"), "{err}");
+    assert!(
+        out.contains(&format!(
+            "{path}: message at byte 0: W note: MSH-2 repaired: encoding characters dropped from byte 8"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("W note: joined 1 continuation lines"), "{out}");
+    assert!(!out.contains("SECRET") && !err.contains("SECRET"), "content leaked: {out}{err}");
+    assert_eq!(hl7rs(&["validate", "--strict", &path]).0, 1);
+    let (_, out, _) = hl7rs(&["validate", "--json", &path]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes: Vec<_> = doc[0]["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"].is_null()).collect();
+    assert_eq!(notes.len(), 2, "{out}");
+    assert_eq!(
+        (&notes[0]["severity"], &notes[0]["note"], &notes[0]["offset"]),
+        (&"W".into(), &"encoding_repair".into(), &8.into())
+    );
+    assert_eq!(notes[1]["note"], "continuation_lines");
+    assert!(!out.contains("SECRET"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

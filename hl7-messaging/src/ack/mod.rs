@@ -2,8 +2,9 @@
 //!
 //! The codes and rules live here without allocation: [`AckCode`] (MSA-1), [`AckCondition`]
 //! (MSH-15/16), [`AckMode`], [`AckErrorCode`] (table 0357), [`ErrorSeverity`] (table 0516) and
-//! [`AckError`]. With `alloc`, [`acknowledge`] and [`acknowledge_message`] write the
-//! acknowledgment as a [`crate::build::MessageBuf`].
+//! [`AckError`]. With `alloc`, [`acknowledge`] and [`acknowledge_message`] write one
+//! acknowledgment as a [`crate::build::MessageBuf`]; [`acknowledge_as_asked`] writes those the
+//! message's mode asks for (original: the application one; enhanced: accept and/or application).
 //!
 //! PHI: an acknowledgment echoes only header values that identify the exchange (MSH-3 to MSH-6
 //! swapped, the trigger event, MSH-10 into MSA-2, MSH-11, MSH-12, MSH-18). MSA-3 and the ERR texts are
@@ -32,7 +33,7 @@ use hl7_core::Path;
 mod reply;
 mod write;
 pub use reply::{read_reply, Reply, ReplyError};
-pub use write::{acknowledge, acknowledge_message, Ack};
+pub use write::{acknowledge, acknowledge_as_asked, acknowledge_message, acknowledge_with, Ack};
 
 /// MSA-1, the acknowledgment code (HL7 table 0008).
 ///
@@ -368,6 +369,48 @@ impl AckError {
     pub fn with_severity(mut self, severity: ErrorSeverity) -> AckError {
         self.severity = severity;
         self
+    }
+}
+
+/// What the receiving side reports about an incoming message, for [`acknowledge_as_asked`].
+///
+/// ```
+/// use hl7_messaging::ack::{AckError, AckErrorCode, HostReport};
+/// let ok = HostReport::accepted();
+/// assert!(ok.committed && !ok.rejected && ok.errors.is_empty());
+/// let internal = [AckError::new(AckErrorCode::ApplicationInternalError)];
+/// let failed = HostReport::with_errors(&internal);
+/// assert_eq!(failed.errors.len(), 1);
+/// assert!(HostReport::rejected().rejected);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct HostReport<'e> {
+    /// Whether the message was committed to safe storage: the accept acknowledgment is `CA`, else
+    /// `CE`.
+    pub committed: bool,
+    /// Whether the application rejects the message as a whole: the application acknowledgment is
+    /// `AR`, with no ERR segment of its own.
+    pub rejected: bool,
+    /// Errors found while processing, for the application acknowledgment (`AE` when one has
+    /// severity `E`).
+    pub errors: &'e [AckError],
+}
+
+impl<'e> HostReport<'e> {
+    /// Committed and processed without errors.
+    pub fn accepted() -> Self {
+        HostReport { committed: true, rejected: false, errors: &[] }
+    }
+
+    /// Committed, processed with these errors.
+    pub fn with_errors(errors: &'e [AckError]) -> Self {
+        HostReport { errors, ..HostReport::accepted() }
+    }
+
+    /// Committed, then rejected by the application as a whole.
+    pub fn rejected() -> Self {
+        HostReport { rejected: true, ..HostReport::accepted() }
     }
 }
 

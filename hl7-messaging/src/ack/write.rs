@@ -3,12 +3,15 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use super::{AckCode, AckError, AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity};
+use alloc::string::String;
+
+use super::{AckCode, AckError, AckErrorCode, AckKind, AckMode, AckOptions, AckRefusal, ErrorSeverity, HostReport};
 use crate::build::MessageBuf;
 use hl7_core::Delimiters;
 use hl7_core::ErrorKind;
 use hl7_core::Field;
 use hl7_core::Message;
+use hl7_core::ParseOptions;
 use hl7_core::Path;
 use hl7_core::Scan;
 
@@ -64,6 +67,35 @@ pub fn acknowledge(
     }
 }
 
+/// [`acknowledge`] with the caller's parse options, so that input over the caller's limits gets
+/// the minimal `AR` (104, value too long) rather than an answer as if it had been read.
+///
+/// ```
+/// use hl7_messaging::ack::{acknowledge_with, AckCode, AckKind, AckOptions};
+/// use hl7_core::ParseOptions;
+/// let mut parse = ParseOptions::default();
+/// parse.limits.max_segments = 1;
+/// let o = AckOptions::new("A1", "20240101120000");
+/// let input = b"MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.5\rPID|1\r";
+/// let ack = acknowledge_with(input, &parse, AckKind::Application, &[], &o).unwrap();
+/// assert_eq!(ack.code, AckCode::ApplicationReject);
+/// let bytes = ack.to_bytes();
+/// let msg = hl7_core::Message::parse(&bytes).unwrap();
+/// assert_eq!(msg.query("ERR-3.1").unwrap().unwrap().as_bytes(), b"104");
+/// ```
+pub fn acknowledge_with(
+    incoming: &[u8],
+    parse: &ParseOptions,
+    kind: AckKind,
+    errors: &[AckError],
+    options: &AckOptions<'_>,
+) -> Result<Ack, AckRefusal> {
+    match Message::parse_with(incoming, parse) {
+        Ok(message) => acknowledge_message(&message, kind, errors, options),
+        Err(e) => Ok(unreadable_header(e.kind(), options)),
+    }
+}
+
 /// Acknowledges a parsed message (its first MSH; a batch is acknowledged message by message).
 ///
 /// - Never an acknowledgment to an acknowledgment: MSH-9.1 `ACK` gives [`AckRefusal::IncomingIsAck`].
@@ -99,6 +131,83 @@ pub fn acknowledge_message(
     errors: &[AckError],
     options: &AckOptions<'_>,
 ) -> Result<Ack, AckRefusal> {
+    write(message, kind, errors, false, options)
+}
+
+/// Writes the acknowledgments a message asks for, in the order they are sent: in enhanced mode the
+/// accept acknowledgment when MSH-15 asks for it, then the application acknowledgment when MSH-16
+/// asks for it; in original mode the application acknowledgment. An empty list when the sender
+/// asked for neither (for instance MSH-15 `NE` and MSH-16 `NE`, or `SU`/`ER` conditions the
+/// outcome does not meet).
+///
+/// - The accept acknowledgment (`CA`/`CE`/`CR`) says whether the message was committed
+///   ([`HostReport::committed`]) and passed the header checks of [`acknowledge_message`]; the
+///   host's errors are not in it.
+/// - The application acknowledgment carries the host's outcome: `AR` when
+///   [`HostReport::rejected`] (with no ERR of its own; header checks may add some), else as
+///   [`acknowledge_message`] decides from [`HostReport::errors`] (`AE` when one has severity `E`).
+/// - Each acknowledgment is a message of its own: `control_id` gives its MSH-10 (it is called once
+///   per acknowledgment returned); [`AckOptions::control_id`] is not used.
+///
+/// Never an acknowledgment to an acknowledgment ([`AckRefusal::IncomingIsAck`]).
+///
+/// ```
+/// use hl7_messaging::ack::{acknowledge_as_asked, AckCode, AckOptions, HostReport};
+/// use hl7_core::Message;
+/// let options = AckOptions::new("", "20240101120000");
+/// let mut n = 0;
+/// let mut ids = || { n += 1; format!("ACK{n}") };
+/// // Enhanced mode: a commit acknowledgment always, an application acknowledgment never.
+/// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|||ADT^A01|C1|P|2.5|||AL|NE\r").unwrap();
+/// let acks = acknowledge_as_asked(&msg, &HostReport::accepted(), &options, &mut ids).unwrap();
+/// assert_eq!(acks.iter().map(|a| a.code).collect::<Vec<_>>(), [AckCode::CommitAccept]);
+/// // Original mode: the application acknowledgment.
+/// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|||ADT^A01|C2|P|2.5\r").unwrap();
+/// let acks = acknowledge_as_asked(&msg, &HostReport::accepted(), &options, &mut ids).unwrap();
+/// assert_eq!(acks[0].code, AckCode::ApplicationAccept);
+/// // Neither wanted.
+/// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|||ADT^A01|C3|P|2.5|||NE|NE\r").unwrap();
+/// assert!(acknowledge_as_asked(&msg, &HostReport::accepted(), &options, &mut ids).unwrap().is_empty());
+/// ```
+pub fn acknowledge_as_asked(
+    message: &Message<'_>,
+    report: &HostReport<'_>,
+    options: &AckOptions<'_>,
+    mut control_id: impl FnMut() -> String,
+) -> Result<Vec<Ack>, AckRefusal> {
+    let mut acks = Vec::with_capacity(2);
+    let kinds = [
+        (AckKind::Accept { committed: report.committed }, &[][..], false),
+        (AckKind::Application, report.errors, report.rejected),
+    ];
+    let original = AckMode::of(message) == AckMode::Original;
+    for (kind, errors, rejected) in kinds {
+        if original && kind != AckKind::Application {
+            // No accept acknowledgment in original mode (also when the header is unreadable).
+            continue;
+        }
+        // Written first, since whether it is wanted depends on its code; the id is asked only for
+        // an acknowledgment that is kept.
+        match write(message, kind, errors, rejected, options) {
+            Ok(mut ack) => {
+                put(&mut ack.message, "MSH-10", &control_id());
+                acks.push(ack);
+            }
+            Err(AckRefusal::NotRequired) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(acks)
+}
+
+/// [`acknowledge_message`], with the host's own reject (`AR`/`CR` without an error of its own).
+fn write(
+    message: &Message<'_>,
+    kind: AckKind,
+    errors: &[AckError],
+    rejected: bool,
+    options: &AckOptions<'_>,
+) -> Result<Ack, AckRefusal> {
     let Some(msh) = message.segment(b"MSH") else {
         return Ok(unreadable_header(ErrorKind::NoHeader, options));
     };
@@ -125,7 +234,7 @@ pub fn acknowledge_message(
     }
     all.extend_from_slice(errors);
 
-    let reject = no_control_id || all.iter().any(|e| e.code.rejects());
+    let reject = rejected || no_control_id || all.iter().any(|e| e.code.rejects());
     let failed = all.iter().any(|e| e.severity == ErrorSeverity::Error);
     let code = match kind {
         AckKind::Application if reject => AckCode::ApplicationReject,

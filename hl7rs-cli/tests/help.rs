@@ -1,0 +1,55 @@
+//! Help and usage: only the commands that exist, an example for each, documented exit codes and
+//! limits; usage errors exit 2.
+
+use std::process::Command;
+
+fn hl7rs(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn top_level_help_lists_only_existing_commands() {
+    let (code, out, _) = hl7rs(&["--help"]);
+    assert_eq!(code, 0);
+    let commands: Vec<&str> = out
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(commands, ["parse", "validate", "ack", "help"], "{out}");
+    for missing in ["convert", "profile", "anonymize", "mllp"] {
+        assert!(!out.contains(missing), "help mentions {missing}: {out}");
+    }
+    assert!(out.contains("Exit status:") && out.contains("2  usage error"), "{out}");
+}
+
+#[test]
+fn each_subcommand_has_an_example_and_exit_codes() {
+    for cmd in ["parse", "validate", "ack"] {
+        let (code, out, _) = hl7rs(&[cmd, "--help"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("Examples:") && out.contains(&format!("hl7rs {cmd} ")), "{cmd}: {out}");
+        assert!(out.contains("Exit status:"), "{cmd}: {out}");
+        assert!(out.contains("--max-bytes") && out.contains("--max-segments") && out.contains("--all-files"), "{out}");
+    }
+    let (_, out, _) = hl7rs(&["parse", "--help"]);
+    assert!(out.contains("NDJSON"), "{out}");
+    assert!(out.contains("10 MiB") && out.contains("50000"), "limits' defaults: {out}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(hl7rs(&["parse"]).0, 2, "missing path");
+    assert_eq!(hl7rs(&["convert", "x"]).0, 2, "no such command");
+    assert_eq!(hl7rs(&["ack", "--code", "xx", "x"]).0, 2, "bad code");
+    assert_eq!(hl7rs(&["--max-segments", "many", "parse", "x"]).0, 2, "bad number");
+}
