@@ -3,7 +3,7 @@
 //! item covers are line breaks or MLLP start blocks, or hold an error's offset.
 #![no_main]
 
-use hl7_core::{Batch, BatchItem, ParseOptions};
+use hl7_core::{Batch, BatchEntry, ParseOptions};
 use hl7_core_fuzz::{walk, written};
 use libfuzzer_sys::fuzz_target;
 
@@ -12,25 +12,25 @@ fuzz_target!(|data: &[u8]| {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut errors: Vec<usize> = Vec::new();
         let mut count = 0usize;
-        for item in Batch::with_options(data, &options).items() {
+        for item in Batch::with_options(data, &options).entries() {
             count += 1;
             assert!(count <= data.len() + 2, "batch iteration does not end");
             match item {
-                Ok(BatchItem::Message(msg)) => {
+                Ok(BatchEntry::Message(msg)) => {
                     walk(&msg);
                     assert!(written(&msg) == msg.as_bytes(), "write() differs from the message bytes");
                     spans.push((msg.offset(), msg.as_bytes().len()));
                 }
                 Ok(
-                    BatchItem::FileHeader(seg)
-                    | BatchItem::BatchHeader(seg)
-                    | BatchItem::BatchTrailer(seg)
-                    | BatchItem::FileTrailer(seg),
+                    BatchEntry::FileHeader(seg)
+                    | BatchEntry::BatchHeader(seg)
+                    | BatchEntry::BatchTrailer(seg)
+                    | BatchEntry::FileTrailer(seg),
                 ) => {
                     let _ = (seg.fields().count(), format!("{seg:?}"));
                     spans.push((seg.offset(), seg.as_bytes().len()));
                 }
-                Ok(BatchItem::Skipped(s)) => spans.push((s.offset, s.len)),
+                Ok(BatchEntry::Skipped(s)) => spans.push((s.offset, s.len)),
                 Ok(other) => {
                     let _ = format!("{other:?}");
                 }

@@ -1,10 +1,10 @@
 //! Batch files: FHS/BHS … BTS/FTS envelopes and plain multi-message files.
 //!
-//! [`Batch::items`] walks a file line by line and cuts it into messages (each `MSH` starts one) and
+//! [`Batch::entries`] walks a file line by line and cuts it into messages (each `MSH` starts one) and
 //! envelope segments; blank lines between messages, MLLP framing bytes and a BOM are allowed. Each
 //! message is parsed with the batch's options, with offsets relative to the whole file. BTS-1
 //! (messages in the batch) and FTS-1 (batches in the file) are checked when present; a mismatch is
-//! yielded as an error item and iteration goes on. Real files leave out envelope segments, so a
+//! yielded as an error entry and iteration goes on. Real files leave out envelope segments, so a
 //! `BTS` without `BHS` closes an implicit batch (the messages since the file header or the last
 //! trailer) and an `FTS` without `FHS` closes an implicit file.
 
@@ -19,7 +19,7 @@ use crate::view::Ctx;
 /// One piece of a batch file.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
-pub enum BatchItem<'a> {
+pub enum BatchEntry<'a> {
     /// An `FHS` file header.
     FileHeader(Segment<'a>),
     /// A `BHS` batch header.
@@ -34,25 +34,25 @@ pub enum BatchItem<'a> {
     Skipped(Skipped),
 }
 
-impl BatchItem<'_> {
-    /// The input bytes this item stands for: a message with its skipped leading and trailing
+impl BatchEntry<'_> {
+    /// The input bytes this entry stands for: a message with its skipped leading and trailing
     /// bytes, an envelope segment with its terminator (and blank lines after it), a skipped span.
-    /// An MLLP start byte before an envelope segment belongs to no item (see [`Batch::write`]).
+    /// An MLLP start byte before an envelope segment belongs to no entry (see [`Batch::write`]).
     ///
     /// ```
-    /// use hl7_core::{Batch, BatchItem};
+    /// use hl7_core::{Batch, BatchEntry};
     /// let file = b"BHS|^~\\&\r\nMSH|^~\\&|A\rBTS|1\r";
-    /// let spans: Vec<_> = Batch::new(file).items().map(|i| i.unwrap().span()).collect();
+    /// let spans: Vec<_> = Batch::new(file).entries().map(|i| i.unwrap().span()).collect();
     /// assert_eq!(spans, [0..10, 10..21, 21..27]);
     /// ```
     pub fn span(&self) -> core::ops::Range<usize> {
         match self {
-            BatchItem::FileHeader(s)
-            | BatchItem::BatchHeader(s)
-            | BatchItem::BatchTrailer(s)
-            | BatchItem::FileTrailer(s) => s.offset()..s.offset() + s.as_bytes().len() + s.terminator().len(),
-            BatchItem::Message(m) => m.offset()..m.offset() + m.as_bytes().len(),
-            BatchItem::Skipped(k) => k.offset..k.offset + k.len,
+            BatchEntry::FileHeader(s)
+            | BatchEntry::BatchHeader(s)
+            | BatchEntry::BatchTrailer(s)
+            | BatchEntry::FileTrailer(s) => s.offset()..s.offset() + s.as_bytes().len() + s.terminator().len(),
+            BatchEntry::Message(m) => m.offset()..m.offset() + m.as_bytes().len(),
+            BatchEntry::Skipped(k) => k.offset..k.offset + k.len,
         }
     }
 }
@@ -60,13 +60,13 @@ impl BatchItem<'_> {
 /// A batch file (or any input holding zero or more messages).
 ///
 /// ```
-/// use hl7_core::{Batch, BatchItem};
+/// use hl7_core::{Batch, BatchEntry};
 /// let file = b"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|^~\\&|A\rPID|1\r\rMSH|^~\\&|B\rPID|2\rBTS|2\rFTS|1\r";
 /// let batch = Batch::new(file);
 /// let messages: Vec<_> = batch.messages().collect::<Result<_, _>>().unwrap();
 /// assert_eq!(messages.len(), 2);
 /// assert_eq!(messages[1].offset(), 40);
-/// assert!(batch.items().all(|i| i.is_ok()));
+/// assert!(batch.entries().all(|i| i.is_ok()));
 /// ```
 #[derive(Clone, Copy)]
 pub struct Batch<'a> {
@@ -87,8 +87,8 @@ impl<'a> Batch<'a> {
 
     /// Every piece of the file, in order; errors (a message that does not parse, a count
     /// mismatch) are yielded in place and iteration goes on.
-    pub fn items(&self) -> BatchItems<'a> {
-        BatchItems {
+    pub fn entries(&self) -> BatchEntries<'a> {
+        BatchEntries {
             input: self.input,
             pos: 0,
             options: self.options,
@@ -102,9 +102,9 @@ impl<'a> Batch<'a> {
         }
     }
 
-    /// Writes the file back from its items: each message as [`Message::write`] writes it, each
-    /// envelope segment with its terminator, each skipped span; bytes between items (an MLLP start
-    /// byte before an envelope segment, or the bytes of an item that failed to parse) are written as
+    /// Writes the file back from its entries: each message as [`Message::write`] writes it, each
+    /// envelope segment with its terminator, each skipped span; bytes between entries (an MLLP start
+    /// byte before an envelope segment, or the bytes of an entry that failed to parse) are written as
     /// they are. For an unmodified file the output equals the input exactly.
     ///
     /// ```
@@ -116,25 +116,25 @@ impl<'a> Batch<'a> {
     /// ```
     pub fn write(&self, mut out: impl FnMut(&[u8])) {
         let mut at = 0;
-        for item in self.items().flatten() {
+        for item in self.entries().flatten() {
             let span = item.span();
             if span.start < at {
-                // Items never overlap; a count error is not an item with bytes.
+                // Entries never overlap; a count error is not an entry with bytes.
                 continue;
             }
             if let Some(gap) = self.input.get(at..span.start).filter(|g| !g.is_empty()) {
                 out(gap);
             }
             match item {
-                BatchItem::Message(m) => m.write(&mut out),
-                BatchItem::FileHeader(s)
-                | BatchItem::BatchHeader(s)
-                | BatchItem::BatchTrailer(s)
-                | BatchItem::FileTrailer(s) => {
+                BatchEntry::Message(m) => m.write(&mut out),
+                BatchEntry::FileHeader(s)
+                | BatchEntry::BatchHeader(s)
+                | BatchEntry::BatchTrailer(s)
+                | BatchEntry::FileTrailer(s) => {
                     out(s.as_bytes());
                     out(s.terminator());
                 }
-                BatchItem::Skipped(k) => out(self.input.get(k.offset..k.offset + k.len).unwrap_or_default()),
+                BatchEntry::Skipped(k) => out(self.input.get(k.offset..k.offset + k.len).unwrap_or_default()),
             }
             at = span.end;
         }
@@ -169,8 +169,8 @@ impl<'a> Batch<'a> {
     /// assert_eq!(Batch::new(two).messages().count(), 2);
     /// ```
     pub fn messages(&self) -> impl Iterator<Item = Result<Message<'a>, ParseError>> + 'a {
-        self.items().filter_map(|i| match i {
-            Ok(BatchItem::Message(m)) => Some(Ok(m)),
+        self.entries().filter_map(|i| match i {
+            Ok(BatchEntry::Message(m)) => Some(Ok(m)),
             Err(e) => Some(Err(e)),
             Ok(_) => None,
         })
@@ -184,9 +184,9 @@ impl core::fmt::Debug for Batch<'_> {
     }
 }
 
-impl core::fmt::Debug for BatchItems<'_> {
+impl core::fmt::Debug for BatchEntries<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("BatchItems").field("pos", &self.pos).field("len", &self.input.len()).finish_non_exhaustive()
+        f.debug_struct("BatchEntries").field("pos", &self.pos).field("len", &self.input.len()).finish_non_exhaustive()
     }
 }
 
@@ -222,10 +222,10 @@ fn classify(line: &[u8]) -> Option<(Kind, usize)> {
     ok.then_some((kind, skip))
 }
 
-/// Iterator over the [`BatchItem`]s of a file.
+/// Iterator over the [`BatchEntry`]s of a file.
 #[derive(Clone)]
 #[allow(clippy::struct_excessive_bools)]
-pub struct BatchItems<'a> {
+pub struct BatchEntries<'a> {
     input: &'a [u8],
     pos: usize,
     options: ParseOptions,
@@ -236,11 +236,11 @@ pub struct BatchItems<'a> {
     in_file: bool,
     /// Items decided but not yet yielded, in order (a trailer's count error comes first, then the
     /// trailer, then any bytes skipped after it).
-    pending: [Option<Result<BatchItem<'a>, ParseError>>; 2],
+    pending: [Option<Result<BatchEntry<'a>, ParseError>>; 2],
     started: bool,
 }
 
-impl<'a> BatchItems<'a> {
+impl<'a> BatchEntries<'a> {
     fn line_end(&self, from: usize) -> usize {
         self.input.get(from..).and_then(|r| memchr::memchr2(b'\r', b'\n', r)).map_or(self.input.len(), |i| from + i)
     }
@@ -288,8 +288,8 @@ impl<'a> BatchItems<'a> {
     }
 }
 
-impl<'a> Iterator for BatchItems<'a> {
-    type Item = Result<BatchItem<'a>, ParseError>;
+impl<'a> Iterator for BatchEntries<'a> {
+    type Item = Result<BatchEntry<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(p) = self.pending[0].take() {
@@ -313,10 +313,10 @@ impl<'a> Iterator for BatchItems<'a> {
             self.pos = self.input.len();
             if start == 0 {
                 return Some(
-                    Message::parse_range(self.input, 0..self.input.len(), &self.options).map(BatchItem::Message),
+                    Message::parse_range(self.input, 0..self.input.len(), &self.options).map(BatchEntry::Message),
                 );
             }
-            return Some(Ok(BatchItem::Skipped(Skipped { offset: start, len: self.input.len() - start })));
+            return Some(Ok(BatchEntry::Skipped(Skipped { offset: start, len: self.input.len() - start })));
         };
         if kind == Kind::Msh {
             // A message runs to the next boundary line; bytes before it (BOM, log text) belong to it.
@@ -324,19 +324,19 @@ impl<'a> Iterator for BatchItems<'a> {
             let end = self.next_boundary(body_from);
             self.pos = end;
             self.messages_in_batch += 1;
-            return Some(Message::parse_range(self.input, start..end, &self.options).map(BatchItem::Message));
+            return Some(Message::parse_range(self.input, start..end, &self.options).map(BatchEntry::Message));
         }
         if first > start {
             // Junk before an envelope line.
             self.pos = first;
-            return Some(Ok(BatchItem::Skipped(Skipped { offset: start, len: first - start })));
+            return Some(Ok(BatchEntry::Skipped(Skipped { offset: start, len: first - start })));
         }
         let seg_start = first + skip;
         let seg_end = self.line_end(seg_start);
         let after = self.skip_breaks(seg_end);
         let next = self.next_boundary(after);
         if next > after {
-            self.pending[0] = Some(Ok(BatchItem::Skipped(Skipped { offset: after, len: next - after })));
+            self.pending[0] = Some(Ok(BatchEntry::Skipped(Skipped { offset: after, len: next - after })));
         }
         self.pos = next;
         let item = match kind {
@@ -352,12 +352,12 @@ impl<'a> Iterator for BatchItems<'a> {
                 if kind == Kind::Fhs {
                     self.in_file = true;
                     self.batches_in_file = 0;
-                    BatchItem::FileHeader(seg)
+                    BatchEntry::FileHeader(seg)
                 } else {
                     self.in_batch = true;
                     self.batches_in_file += 1;
                     self.messages_in_batch = 0;
-                    BatchItem::BatchHeader(seg)
+                    BatchEntry::BatchHeader(seg)
                 }
             }
             Kind::Bts => {
@@ -370,10 +370,10 @@ impl<'a> Iterator for BatchItems<'a> {
                 let found = core::mem::take(&mut self.messages_in_batch);
                 if let Some(e) = Self::check_count(&seg, found) {
                     self.pending.swap(0, 1);
-                    self.pending[0] = Some(Ok(BatchItem::BatchTrailer(seg)));
+                    self.pending[0] = Some(Ok(BatchEntry::BatchTrailer(seg)));
                     return Some(Err(e));
                 }
-                BatchItem::BatchTrailer(seg)
+                BatchEntry::BatchTrailer(seg)
             }
             Kind::Fts | Kind::Msh => {
                 let seg = self.envelope(seg_start, seg_end, after);
@@ -387,10 +387,10 @@ impl<'a> Iterator for BatchItems<'a> {
                 let found = core::mem::take(&mut self.batches_in_file);
                 if let Some(e) = Self::check_count(&seg, found) {
                     self.pending.swap(0, 1);
-                    self.pending[0] = Some(Ok(BatchItem::FileTrailer(seg)));
+                    self.pending[0] = Some(Ok(BatchEntry::FileTrailer(seg)));
                     return Some(Err(e));
                 }
-                BatchItem::FileTrailer(seg)
+                BatchEntry::FileTrailer(seg)
             }
         };
         Some(Ok(item))
@@ -404,24 +404,24 @@ mod tests {
     #[test]
     fn wrong_bts_count_is_reported_and_iteration_goes_on() {
         let file = b"BHS|^~\\&|A\rMSH|^~\\&|A\rPID|1\rBTS|3\r";
-        let items: std::vec::Vec<_> = Batch::new(file).items().collect();
+        let items: std::vec::Vec<_> = Batch::new(file).entries().collect();
         assert_eq!(items.len(), 4);
         let err = items[2].as_ref().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BatchCountMismatch { declared: 3, found: 1 });
         assert_eq!(err.offset(), 32);
-        assert!(matches!(items[3], Ok(BatchItem::BatchTrailer(_))));
+        assert!(matches!(items[3], Ok(BatchEntry::BatchTrailer(_))));
     }
 
     #[test]
     fn trailer_without_header_closes_an_implicit_batch() {
-        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|1\rFTS|1\r").items().collect();
+        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|1\rFTS|1\r").entries().collect();
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(Result::is_ok));
-        let items: std::vec::Vec<_> = Batch::new(b"FHS|^~\\&\rMSH|^~\\&|A\rMSH|^~\\&|B\rFTS|1\r").items().collect();
+        let items: std::vec::Vec<_> = Batch::new(b"FHS|^~\\&\rMSH|^~\\&|A\rMSH|^~\\&|B\rFTS|1\r").entries().collect();
         assert!(items.iter().all(Result::is_ok), "{items:?}");
-        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|2\r").items().collect();
+        let items: std::vec::Vec<_> = Batch::new(b"MSH|^~\\&|A\rBTS|2\r").entries().collect();
         assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::BatchCountMismatch { declared: 2, found: 1 });
-        let items: std::vec::Vec<_> = Batch::new(b"BHS|^~\\&\rBTS|x\r").items().collect();
+        let items: std::vec::Vec<_> = Batch::new(b"BHS|^~\\&\rBTS|x\r").entries().collect();
         assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::BatchStructure);
     }
 
@@ -436,9 +436,9 @@ mod tests {
 
     #[test]
     fn junk_only_is_an_error_not_a_panic() {
-        let items: std::vec::Vec<_> = Batch::new(b"hello\r\nworld").items().collect();
+        let items: std::vec::Vec<_> = Batch::new(b"hello\r\nworld").entries().collect();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_ref().unwrap_err().kind(), ErrorKind::NoHeader);
-        assert_eq!(Batch::new(b"").items().next().unwrap().unwrap_err().kind(), ErrorKind::Empty);
+        assert_eq!(Batch::new(b"").entries().next().unwrap().unwrap_err().kind(), ErrorKind::Empty);
     }
 }

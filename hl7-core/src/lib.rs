@@ -68,7 +68,7 @@ mod segment;
 pub mod types;
 mod view;
 
-pub use batch::{Batch, BatchItem, BatchItems};
+pub use batch::{Batch, BatchEntries, BatchEntry};
 pub use charset::{Charset, CharsetReport};
 pub use delimiters::Delimiters;
 pub use error::{Encoding, ErrorKind, Limit, Location, ParseError};

@@ -10,7 +10,7 @@ use std::path::Path;
 mod common;
 use common::{files_under, repo_root, shared_dir};
 
-use hl7_core::{Batch, BatchItem, ErrorKind, Message};
+use hl7_core::{Batch, BatchEntry, ErrorKind, Message};
 
 /// Items of a batch file in order, checking they tile the input: between two items there are only
 /// MLLP start bytes (before an envelope segment) or the bytes of an item that failed to parse.
@@ -18,7 +18,7 @@ use hl7_core::{Batch, BatchItem, ErrorKind, Message};
 fn batch_tiles(bytes: &[u8]) -> Option<String> {
     let mut at = 0;
     let mut after_error = false;
-    for item in Batch::new(bytes).items() {
+    for item in Batch::new(bytes).entries() {
         match item {
             Err(_) => after_error = true,
             Ok(item) => {
@@ -99,9 +99,9 @@ fn check_file(path: &Path, tally: &mut Tally) {
     let result = std::panic::catch_unwind(|| {
         let mut msgs = Vec::new();
         let mut errs = Vec::new();
-        for item in Batch::new(&bytes).items() {
+        for item in Batch::new(&bytes).entries() {
             match item {
-                Ok(BatchItem::Message(m)) => msgs.push(m),
+                Ok(BatchEntry::Message(m)) => msgs.push(m),
                 Ok(_) => {}
                 Err(e) => errs.push(e),
             }

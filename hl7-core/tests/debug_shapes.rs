@@ -42,8 +42,8 @@ fn iterators_and_views_debug_without_content() {
     let v = msg.query("PID-5.2.1").unwrap().unwrap();
     assert_clean(&format!("{v:?}"));
     let batch = Batch::new(&input);
-    assert_clean(&format!("{batch:?} {:?}", batch.items()));
-    for item in batch.items() {
+    assert_clean(&format!("{batch:?} {:?}", batch.entries()));
+    for item in batch.entries() {
         assert_clean(&format!("{item:?}"));
     }
     let raw = format!("{TOKEN}\\X41\\\\Zx{TOKEN}\\\\");

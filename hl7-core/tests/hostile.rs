@@ -6,7 +6,7 @@
 use hl7_core::mllp::{self, Decoder, DecoderOptions, EndPolicy, JunkPolicy, MllpError, MllpErrorKind, Status};
 use hl7_core::types::{Dt, Dtm, Nm, TypeErrorKind};
 use hl7_core::{
-    check_escapes, escape, unescape, unescape_to_vec, Batch, BatchItem, Charset, Chunk, Delimiters, Encoding,
+    check_escapes, escape, unescape, unescape_to_vec, Batch, BatchEntry, Charset, Chunk, Delimiters, Encoding,
     ErrorKind, Limit, Limits, Message, ParseError, ParseOptions,
 };
 
@@ -316,32 +316,32 @@ fn class06_unknown_z_and_out_of_structure_segments_are_kept() {
 #[test]
 fn class06_batch_envelopes() {
     let file = b"FHS|^~\\&|F\rBHS|^~\\&|B\rMSH|^~\\&|A\rPID|1\rMSH|^~\\&|B\rZPD|2\rBTS|2\rFTS|1\r";
-    let items: Vec<_> = Batch::new(file).items().collect::<Result<_, _>>().unwrap();
+    let items: Vec<_> = Batch::new(file).entries().collect::<Result<_, _>>().unwrap();
     let kinds: Vec<&str> = items
         .iter()
         .map(|i| match i {
-            BatchItem::FileHeader(_) => "FHS",
-            BatchItem::BatchHeader(_) => "BHS",
-            BatchItem::Message(_) => "MSG",
-            BatchItem::BatchTrailer(_) => "BTS",
-            BatchItem::FileTrailer(_) => "FTS",
+            BatchEntry::FileHeader(_) => "FHS",
+            BatchEntry::BatchHeader(_) => "BHS",
+            BatchEntry::Message(_) => "MSG",
+            BatchEntry::BatchTrailer(_) => "BTS",
+            BatchEntry::FileTrailer(_) => "FTS",
             _ => "other",
         })
         .collect();
     assert_eq!(kinds, ["FHS", "BHS", "MSG", "MSG", "BTS", "FTS"]);
-    let BatchItem::Message(second) = items[3] else { panic!("message expected") };
+    let BatchEntry::Message(second) = items[3] else { panic!("message expected") };
     assert_eq!((second.offset(), second.segment_count()), (39, 2));
 }
 
 #[test]
 fn class06_batch_count_mismatch_is_an_error_item_and_iteration_goes_on() {
     let file = b"BHS|^~\\&\rMSH|^~\\&|A\rBTS|5\rFTS|1\r";
-    let items: Vec<_> = Batch::new(file).items().collect();
+    let items: Vec<_> = Batch::new(file).entries().collect();
     assert_eq!(items.len(), 5);
     let e = items[2].as_ref().unwrap_err();
     assert_eq!(kind_at(*e), (ErrorKind::BatchCountMismatch { declared: 5, found: 1 }, 24));
-    assert!(matches!(items[3], Ok(BatchItem::BatchTrailer(_))));
-    assert!(matches!(items[4], Ok(BatchItem::FileTrailer(_))));
+    assert!(matches!(items[3], Ok(BatchEntry::BatchTrailer(_))));
+    assert!(matches!(items[4], Ok(BatchEntry::FileTrailer(_))));
 }
 
 #[test]
@@ -351,12 +351,12 @@ fn class06_batch_junk_after_mismatched_trailer_is_reported() {
     let good = b"BHS|^~\\&\rMSH|^~\\&|A\rBTS|1\rjunk line\rFTS|1\r";
     let bad = b"BHS|^~\\&\rMSH|^~\\&|A\rBTS|5\rjunk line\rFTS|1\r";
     for (file, errors) in [(&good[..], 0), (&bad[..], 1)] {
-        let items: Vec<_> = Batch::new(file).items().collect();
+        let items: Vec<_> = Batch::new(file).entries().collect();
         assert_eq!(items.iter().filter(|i| i.is_err()).count(), errors);
         let skipped: Vec<_> = items
             .iter()
             .filter_map(|i| match i {
-                Ok(BatchItem::Skipped(s)) => Some((s.offset, s.len)),
+                Ok(BatchEntry::Skipped(s)) => Some((s.offset, s.len)),
                 _ => None,
             })
             .collect();

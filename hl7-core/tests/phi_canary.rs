@@ -102,7 +102,7 @@ fn views_print_no_content() {
         }
         clean_debug("Segments", &msg.segments());
         clean_debug("Batch", &Batch::new(&input));
-        clean_debug("BatchItems", &Batch::new(&input).items());
+        clean_debug("BatchEntries", &Batch::new(&input).entries());
         let pid = msg.segment(b"PID").unwrap();
         let pid1 = pid.field(1).unwrap();
         clean_debug("Fields", &pid.fields());
@@ -124,10 +124,10 @@ fn batch_items_print_no_content() {
     file.extend(canary_message("\r"));
     file.extend(b"CANARY903 stray text\rBTS|1\rFTS|1\r");
     let mut count = 0;
-    for item in Batch::new(&file).items() {
+    for item in Batch::new(&file).entries() {
         count += 1;
         match item {
-            Ok(i) => clean_debug("BatchItem", &i),
+            Ok(i) => clean_debug("BatchEntry", &i),
             Err(e) => clean_error("batch error", &e, &file),
         }
     }
@@ -225,7 +225,7 @@ fn every_parse_error_kind_prints_no_content() {
 
     // Batch errors.
     let file = [&b"BHS|^~\\&|CANARY700\r"[..], &canary_message("\r"), b"BTS|5|CANARY701\rBTS|CANARY702\r"].concat();
-    for e in Batch::new(&file).items().filter_map(Result::err) {
+    for e in Batch::new(&file).entries().filter_map(Result::err) {
         clean_error("batch error", &e, &file);
         seen.push(e.kind());
     }

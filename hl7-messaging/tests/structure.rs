@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::files_under;
 
-use hl7_core::{Batch, BatchItem, Message};
+use hl7_core::{Batch, BatchEntry, Message};
 use hl7_messaging::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
 
 fn v(text: &str) -> Version {
@@ -234,8 +234,8 @@ fn run_corpus(root: &Path, label: &str) {
     let mut unexpected_ids: BTreeMap<String, usize> = BTreeMap::new();
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
-        for item in Batch::new(&bytes).items() {
-            let Ok(BatchItem::Message(msg)) = item else { continue };
+        for item in Batch::new(&bytes).entries() {
+            let Ok(BatchEntry::Message(msg)) = item else { continue };
             messages += 1;
             match structure::group(&msg) {
                 Err(_) => no_structure += 1,

@@ -8,7 +8,7 @@ mod common;
 use common::files_under;
 
 use hl7_core::types::TypeErrorKind;
-use hl7_core::{Batch, BatchItem, Message};
+use hl7_core::{Batch, BatchEntry, Message};
 use hl7_messaging::validate::{validate_message, Diagnostic, ErrorSeverity, Problem, ValidationOptions};
 
 fn check(text: &str) -> Vec<Diagnostic> {
@@ -202,8 +202,8 @@ fn run_corpus(root: &Path, label: &str) {
         let rel = path.strip_prefix(root).unwrap();
         let source = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
         let bytes = std::fs::read(&path).unwrap();
-        for item in Batch::new(&bytes).items() {
-            let Ok(BatchItem::Message(msg)) = item else { continue };
+        for item in Batch::new(&bytes).entries() {
+            let Ok(BatchEntry::Message(msg)) = item else { continue };
             messages += 1;
             let found = validate_message(&msg, &ValidationOptions::default());
             clean += usize::from(found.is_empty());

@@ -12,7 +12,7 @@ use hl7rs::ack::{
     AckRefusal, HostReport,
 };
 use hl7rs::build::Terminator;
-use hl7rs::BatchItem;
+use hl7rs::BatchEntry;
 
 use crate::inputs::{self, Reading};
 
@@ -55,9 +55,9 @@ pub fn run(paths: &[PathBuf], reading: &Reading, outcome: Outcome, lf: bool) -> 
         };
         let mut acks: Vec<Ack> = Vec::new();
         let mut messages = 0usize;
-        for item in reading.batch(&bytes).items() {
+        for item in reading.batch(&bytes).entries() {
             match item {
-                Ok(BatchItem::Message(msg)) => {
+                Ok(BatchEntry::Message(msg)) => {
                     messages += 1;
                     inputs::report_notes(input, messages, &msg);
                     match acknowledge_as_asked(&msg, &report, &options, &mut control_id) {
@@ -74,7 +74,7 @@ pub fn run(paths: &[PathBuf], reading: &Reading, outcome: Outcome, lf: bool) -> 
                         }
                     }
                 }
-                Ok(BatchItem::Skipped(s)) => inputs::report_skipped(input, s),
+                Ok(BatchEntry::Skipped(s)) => inputs::report_skipped(input, s),
                 Ok(_) => {}
                 Err(e) => {
                     inputs::report(input, &bytes, &e);

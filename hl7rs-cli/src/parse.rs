@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hl7rs::{json as tree, BatchItem, Message, ParseError, Skipped, TextDecoder};
+use hl7rs::{json as tree, BatchEntry, Message, ParseError, Skipped, TextDecoder};
 use serde_json::{json, Value};
 
 use crate::inputs::{self, Input, Reading};
@@ -94,9 +94,9 @@ pub fn run(paths: &[PathBuf], reading: &Reading, json_out: bool) -> ExitCode {
             continue;
         };
         let mut count = 0;
-        for item in reading.batch(&bytes).items() {
+        for item in reading.batch(&bytes).entries() {
             let written = match item {
-                Ok(BatchItem::Message(msg)) => {
+                Ok(BatchEntry::Message(msg)) => {
                     count += 1;
                     inputs::report_notes(input, count, &msg);
                     if json_out {
@@ -106,7 +106,7 @@ pub fn run(paths: &[PathBuf], reading: &Reading, json_out: bool) -> ExitCode {
                         write_text(&mut out, input, count, &msg)
                     }
                 }
-                Ok(BatchItem::Skipped(s)) => {
+                Ok(BatchEntry::Skipped(s)) => {
                     inputs::report_skipped(input, s);
                     if json_out {
                         write_line(&mut out, &skipped_line(input, s))

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use hl7rs::ack::ErrorSeverity;
 use hl7rs::validate::{validate_message, Diagnostic, ValidationOptions};
-use hl7rs::{BatchItem, Note};
+use hl7rs::{BatchEntry, Note};
 use serde_json::{json, Value};
 
 use crate::inputs::{self, Reading};
@@ -68,10 +68,10 @@ pub fn run(paths: &[PathBuf], reading: &Reading, switches: Switches) -> ExitCode
             ok = false;
             continue;
         };
-        for item in reading.batch(&bytes).items() {
+        for item in reading.batch(&bytes).entries() {
             let msg = match item {
-                Ok(BatchItem::Message(m)) => m,
-                Ok(BatchItem::Skipped(s)) => {
+                Ok(BatchEntry::Message(m)) => m,
+                Ok(BatchEntry::Skipped(s)) => {
                     inputs::report_skipped(input, s);
                     warnings += 1;
                     continue;
