@@ -1,10 +1,14 @@
 //! `parse/<set>`: parse + visit every field; `walk/<set>`: parse + visit every subcomponent;
-//! `baseline/naive_split/<set>` and `baseline/memchr_scan/<set>`; `query/<path>`.
+//! `baseline/naive_split/<set>` and `baseline/memchr_scan/<set>`; `validate/<set>`: validation with
+//! the default options of every (already parsed) message; `group/<set>`: grouping by structure of
+//! every (already parsed) message; `query/<path>`.
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use hl7_core::{Message, Path};
+use hl7_messaging::structure;
+use hl7_messaging::validate::{validate_message, ValidationOptions};
 use hl7rs_benches::{input_sets, memchr_scan, naive_split, parse_and_visit_fields, parse_and_walk_all};
 
 fn parse(c: &mut Criterion) {
@@ -36,6 +40,24 @@ fn parse(c: &mut Criterion) {
         });
         g.bench_function(format!("memchr_scan/{}", set.name), |b| {
             b.iter(|| set.messages.iter().map(|m| memchr_scan(black_box(m))).sum::<usize>());
+        });
+        g.finish();
+        // Parsed once outside the loop: these measure the layer above the parser alone, so their
+        // time over `parse/<set>`'s is what validating (grouping) costs relative to parsing.
+        let parsed: Vec<Message<'_>> = set.messages.iter().filter_map(|m| Message::parse(m).ok()).collect();
+        let options = ValidationOptions::default();
+        let mut g = c.benchmark_group("validate");
+        g.throughput(Throughput::Bytes(set.bytes()));
+        g.bench_function(set.name, |b| {
+            b.iter(|| parsed.iter().map(|m| validate_message(black_box(m), &options).len()).sum::<usize>());
+        });
+        g.finish();
+        let mut g = c.benchmark_group("group");
+        g.throughput(Throughput::Bytes(set.bytes()));
+        g.bench_function(set.name, |b| {
+            b.iter(|| {
+                parsed.iter().map(|m| structure::group(black_box(m)).map_or(0, |g| g.missing().len())).sum::<usize>()
+            });
         });
         g.finish();
     }
