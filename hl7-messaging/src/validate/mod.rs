@@ -47,7 +47,7 @@ use crate::index::SegmentIndex;
 use crate::structure::{Structure, StructureError, UnexpectedReason, Version};
 use fields::{check_datatype, rules_for, Usage};
 use hl7_core::types::{Msg, Pt, TypeErrorKind, Vid};
-use hl7_core::{Message, Path, Segment};
+use hl7_core::{Field, Message, Path, Segment};
 
 /// What to check. All on by default except the report of Z-segments.
 ///
@@ -287,8 +287,9 @@ pub fn validate_message(msg: &Message<'_>, options: &ValidationOptions) -> Vec<D
         check_structure(&index, *options, code_known, &mut out);
     }
     if options.fields || options.tables || options.lengths {
+        let mut fields = Vec::new();
         for (i, segment) in index.all().iter().enumerate() {
-            check_segment(segment, i + 1, version, *options, &mut out);
+            check_segment(segment, i + 1, version, *options, &mut fields, &mut out);
         }
     }
     out.sort_by_key(|d| (d.code.code() < 200, d.location.segment_index.unwrap_or(usize::MAX), d.location.offset));
@@ -406,11 +407,12 @@ fn check_structure(index: &SegmentIndex<'_>, options: ValidationOptions, code_kn
     }
 }
 
-fn check_segment(
-    segment: &Segment<'_>,
+fn check_segment<'a>(
+    segment: &Segment<'a>,
     index: usize,
     version: Version,
     options: ValidationOptions,
+    fields: &mut Vec<Field<'a>>,
     out: &mut Vec<Diagnostic>,
 ) {
     let located = |field: usize, rep: Option<usize>, component: Option<usize>, offset: usize| {
@@ -422,8 +424,12 @@ fn check_segment(
         l
     };
     let header = segment.id() == b"MSH";
-    for rule in rules_for(segment.id(), version) {
-        let present = segment.field(rule.field);
+    let rules = rules_for(segment.id(), version);
+    // The fields the rules name, split once (a lookup by number would rescan the segment per rule).
+    fields.clear();
+    fields.extend(segment.fields().take(rules.iter().map(|r| r.field).max().unwrap_or(0)));
+    for rule in rules {
+        let present = rule.field.checked_sub(1).and_then(|i| fields.get(i)).copied();
         let Some(field) = present.filter(|f| !f.is_empty()) else {
             if options.fields && rule.usage == Usage::Required {
                 // Where the value belongs: the empty field, or the end of a shorter segment.
