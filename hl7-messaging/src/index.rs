@@ -46,9 +46,9 @@ pub struct SegmentIndex<'a> {
     message: Message<'a>,
     /// Every segment, in message order.
     segments: Vec<Segment<'a>>,
-    /// (segment id, 0-based position) for every segment, sorted by id then position; built at the
+    /// ([`id_key`] of the segment id, 0-based position) for every segment, sorted; built at the
     /// first lookup by id, so that a caller wanting positions only does not pay for the sort.
-    by_id: OnceLock<Vec<(&'a [u8], usize)>>,
+    by_id: OnceLock<Vec<(u32, usize)>>,
 }
 
 impl<'a> SegmentIndex<'a> {
@@ -129,16 +129,18 @@ impl<'a> SegmentIndex<'a> {
     }
 
     /// The slots of `by_id` that hold segment `id`.
-    fn slots(&self, id: &[u8]) -> &[(&'a [u8], usize)] {
+    fn slots(&self, id: &[u8]) -> &[(u32, usize)] {
         let by_id = self.by_id.get_or_init(|| {
-            let mut by_id: Vec<(&'a [u8], usize)> =
-                self.segments.iter().enumerate().map(|(i, s)| (s.id(), i)).collect();
+            // Segment ids are at most 3 bytes (`Segment::id`), so every segment has a key.
+            let mut by_id: Vec<(u32, usize)> =
+                self.segments.iter().enumerate().filter_map(|(i, s)| Some((id_key(s.id())?, i))).collect();
             by_id.sort_unstable();
             by_id
         });
-        let start = by_id.partition_point(|(s, _)| *s < id);
+        let Some(key) = id_key(id) else { return &[] };
+        let start = by_id.partition_point(|&(k, _)| k < key);
         let rest = by_id.get(start..).unwrap_or_default();
-        let len = rest.partition_point(|(s, _)| *s == id);
+        let len = rest.partition_point(|&(k, _)| k == key);
         rest.get(..len).unwrap_or_default()
     }
 
@@ -279,9 +281,38 @@ impl<'a> SegmentIndex<'a> {
     }
 }
 
+/// A segment id of at most 3 bytes as one number (bytes, then the length), so that sorting and
+/// searching compare integers; `None` for a longer id, which no segment has.
+pub(crate) fn id_key(id: &[u8]) -> Option<u32> {
+    if id.len() > 3 {
+        return None;
+    }
+    let mut key = 0u32;
+    for i in 0..3 {
+        key = key << 8 | u32::from(id.get(i).copied().unwrap_or(0));
+    }
+    // The length keeps `AB` apart from `AB\0`.
+    Some(key << 8 | u32::try_from(id.len()).unwrap_or(0))
+}
+
 impl fmt::Debug for SegmentIndex<'_> {
     // Ids only (PHI).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.segments.iter().map(Segment::id_str)).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_keys_are_distinct() {
+        let ids: [&[u8]; 7] = [b"", b"A", b"AB", b"AB\0", b"ABC", b"\0", b"OBX"];
+        let keys: Vec<u32> = ids.iter().map(|id| id_key(id).unwrap()).collect();
+        for (i, a) in keys.iter().enumerate() {
+            assert!(keys.iter().skip(i + 1).all(|b| a != b), "{:?}", ids[i]);
+        }
+        assert_eq!(id_key(b"ABCD"), None);
     }
 }

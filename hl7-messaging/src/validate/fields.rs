@@ -4,6 +4,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use std::sync::LazyLock;
 
+use crate::index::id_key;
 use crate::structure::Version;
 use hl7_core::types::{Dr, Dt, Dtm, Nm, Sn, Tm, Ts, TypeError, TypeErrorKind};
 use hl7_core::{Repetition, Value};
@@ -32,18 +33,21 @@ pub(crate) struct FieldRule {
 /// The rules of one segment id, for each version 2.3 … 2.8 (the versions [`Version::clamped`]
 /// gives), in table order.
 struct SegmentRules {
-    id: &'static [u8],
+    /// The segment id as [`id_key`] gives it.
+    id: u32,
     per_version: [Vec<FieldRule>; VERSIONS],
 }
 
 /// The field table read once, at first use, sorted by segment id for a binary search.
 static RULES: LazyLock<Vec<SegmentRules>> = LazyLock::new(|| {
-    let mut by_segment: BTreeMap<&'static [u8], [Vec<FieldRule>; VERSIONS]> = BTreeMap::new();
+    let mut by_segment: BTreeMap<u32, [Vec<FieldRule>; VERSIONS]> = BTreeMap::new();
     for line in FIELDS.lines() {
         let mut words = line.split_whitespace();
         let Some(id) = words.next() else { continue };
         let Some((rule, (lo, hi))) = parse_rule(words) else { continue };
-        let per_version = by_segment.entry(id.as_bytes()).or_default();
+        // A longer id matches no segment (ids are at most 3 bytes); `check_table` reports it.
+        let Some(key) = id_key(id.as_bytes()) else { continue };
+        let per_version = by_segment.entry(key).or_default();
         for (minor, rules) in (FIRST_MINOR..).zip(per_version.iter_mut()) {
             if (lo..=hi).contains(&(2, minor)) {
                 rules.push(rule);
@@ -63,7 +67,8 @@ type VersionBounds = ((u8, u8), (u8, u8));
 /// The rules for segment `id` that apply to `version`, in table order.
 pub(crate) fn rules_for(id: &[u8], version: Version) -> &'static [FieldRule] {
     let (_, minor) = version.clamped();
-    let Ok(at) = RULES.binary_search_by(|s| s.id.cmp(id)) else { return &[] };
+    let Some(key) = id_key(id) else { return &[] };
+    let Ok(at) = RULES.binary_search_by_key(&key, |s| s.id) else { return &[] };
     RULES
         .get(at)
         .and_then(|s| s.per_version.get(usize::from(minor.saturating_sub(FIRST_MINOR))))
