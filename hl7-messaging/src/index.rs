@@ -46,7 +46,7 @@ pub struct SegmentIndex<'a> {
     message: Message<'a>,
     /// Every segment, in message order.
     segments: Vec<Segment<'a>>,
-    /// ([`id_key`] of the segment id, 0-based position) for every segment, sorted; built at the
+    /// (`id_key` of the segment id, 0-based position) for every segment, sorted; built at the
     /// first lookup by id, so that a caller wanting positions only does not pay for the sort.
     by_id: OnceLock<Vec<(u32, usize)>>,
 }

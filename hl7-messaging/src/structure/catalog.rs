@@ -1,4 +1,10 @@
 //! The structure table (`data/structures.txt`): versions, definitions, trigger events.
+//!
+//! Maintainer note: the table is read once per process, at the first lookup (`CATALOG`, a
+//! `LazyLock`), not by a build script: the data file stays the only source, the reader is the same
+//! nom grammar the tests exercise, and a bad line is reported by [`check_table`] (a test) with its
+//! line number. Lookups after the first cost a hash of the structure id or message code and a scan
+//! of the few version ranges under it; a [`Structure`] borrows its syntax tree from the catalog.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -10,7 +16,7 @@ use super::StructureError;
 use hl7_core::types::Msg;
 use hl7_core::Message;
 
-/// The table, embedded at build time and read once, at first use ([`CATALOG`]).
+/// The table, embedded at build time and read once, at first use (`CATALOG`).
 const TABLE: &str = include_str!("../../data/structures.txt");
 
 /// An HL7 v2 version (`2.5.1` is major 2, minor 5, patch 1), as sent in MSH-12.1.

@@ -30,10 +30,10 @@ pub(crate) struct FieldRule {
     pub(crate) max_len: Option<usize>,
 }
 
-/// The rules of one segment id, for each version 2.3 … 2.8 (the versions [`Version::clamped`]
+/// The rules of one segment id, for each version 2.3 … 2.8 (the versions `Version::clamped`
 /// gives), in table order.
 struct SegmentRules {
-    /// The segment id as [`id_key`] gives it.
+    /// The segment id as `id_key` gives it.
     id: u32,
     per_version: [Vec<FieldRule>; VERSIONS],
 }
