@@ -1,10 +1,17 @@
 //! `parse/<set>`: parse + visit every field; `walk/<set>`: parse + visit every subcomponent;
-//! `baseline/naive_split/<set>` and `baseline/memchr_scan/<set>`; `query/<path>`.
+//! `baseline/naive_split/<set>` and `baseline/memchr_scan/<set>`; `validate/<set>`: validation with
+//! the default options of every (already parsed) message; `group/<set>`: grouping by structure of
+//! every (already parsed) message; `query/<path>`; on an ORU with 1,000 OBX, the last OBX's value
+//! looked up by scanning (`query/scan/…`, [`Message::get`]) and through a segment index built
+//! beforehand (`query/indexed/…`), and building that index (`query/index_build/…`).
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use hl7_core::{Message, Path};
+use hl7_messaging::structure;
+use hl7_messaging::validate::{validate_message, ValidationOptions};
+use hl7_messaging::SegmentIndex;
 use hl7rs_benches::{input_sets, memchr_scan, naive_split, parse_and_visit_fields, parse_and_walk_all};
 
 fn parse(c: &mut Criterion) {
@@ -38,6 +45,24 @@ fn parse(c: &mut Criterion) {
             b.iter(|| set.messages.iter().map(|m| memchr_scan(black_box(m))).sum::<usize>());
         });
         g.finish();
+        // Parsed once outside the loop: these measure the layer above the parser alone, so their
+        // time over `parse/<set>`'s is what validating (grouping) costs relative to parsing.
+        let parsed: Vec<Message<'_>> = set.messages.iter().filter_map(|m| Message::parse(m).ok()).collect();
+        let options = ValidationOptions::default();
+        let mut g = c.benchmark_group("validate");
+        g.throughput(Throughput::Bytes(set.bytes()));
+        g.bench_function(set.name, |b| {
+            b.iter(|| parsed.iter().map(|m| validate_message(black_box(m), &options).len()).sum::<usize>());
+        });
+        g.finish();
+        let mut g = c.benchmark_group("group");
+        g.throughput(Throughput::Bytes(set.bytes()));
+        g.bench_function(set.name, |b| {
+            b.iter(|| {
+                parsed.iter().map(|m| structure::group(black_box(m)).map_or(0, |g| g.missing().len())).sum::<usize>()
+            });
+        });
+        g.finish();
     }
 }
 
@@ -63,7 +88,34 @@ fn query(c: &mut Criterion) {
             Message::parse(black_box(ORU)).ok().and_then(|m| m.query("OBX[3]-5").ok().flatten()).map(|v| v.len())
         });
     });
+    let large = large_oru(1000);
+    let msg = Message::parse(&large).unwrap();
+    let index = SegmentIndex::new(&msg);
+    let path: Path = "OBX[1000]-5".parse().unwrap();
+    assert_eq!(msg.get(&path).map(|v| v.as_bytes()), Some(&b"1000"[..]));
+    assert_eq!(index.get(&path).map(|v| v.as_bytes()), Some(&b"1000"[..]));
+    g.throughput(Throughput::Bytes(large.len() as u64));
+    g.bench_function("scan/OBX[1000]-5", |b| b.iter(|| black_box(&msg).get(black_box(&path)).map(|v| v.len())));
+    g.bench_function("indexed/OBX[1000]-5", |b| b.iter(|| black_box(&index).get(black_box(&path)).map(|v| v.len())));
+    g.bench_function("index_build/OBX[1000]", |b| {
+        b.iter(|| {
+            let index = SegmentIndex::new(black_box(&msg));
+            index.nth(b"OBX", 1).map(|s| s.offset())
+        });
+    });
     g.finish();
+}
+
+/// An ORU^R01 with `n` OBX under one OBR; OBX-5 of OBX `i` is `i`.
+fn large_oru(n: usize) -> Vec<u8> {
+    let mut m =
+        b"MSH|^~\\&|LAB|FAC|EHR|FAC|20240101120000||ORU^R01^ORU_R01|MSG1|P|2.5.1\rPID|1||12345^^^HOSP^MR||DOE^JANE\r\
+OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN\r"
+            .to_vec();
+    for i in 1..=n {
+        m.extend_from_slice(format!("OBX|{i}|NM|2093-3^Cholesterol^LN||{i}|mg/dL|<200|N|||F\r").as_bytes());
+    }
+    m
 }
 
 criterion_group!(benches, parse, query);

@@ -33,10 +33,12 @@ extern crate alloc;
 
 pub mod ack;
 pub mod build;
+pub mod index;
 pub mod json;
 pub mod structure;
 pub mod text;
 pub mod validate;
 
 pub use build::MessageBuf;
+pub use index::SegmentIndex;
 pub use text::TextDecoder;

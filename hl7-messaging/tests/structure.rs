@@ -9,6 +9,7 @@ use common::files_under;
 
 use hl7_core::{Batch, BatchEntry, Message};
 use hl7_messaging::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
+use hl7_messaging::SegmentIndex;
 
 fn v(text: &str) -> Version {
     Version::parse(text.as_bytes()).unwrap()
@@ -237,6 +238,7 @@ fn run_corpus(root: &Path, label: &str) {
         for item in Batch::new(&bytes).entries() {
             let Ok(BatchEntry::Message(msg)) = item else { continue };
             messages += 1;
+            check_index(&msg);
             match structure::group(&msg) {
                 Err(_) => no_structure += 1,
                 Ok(g) => {
@@ -272,6 +274,24 @@ fn run_corpus(root: &Path, label: &str) {
     }
     eprintln!("{label}: out-of-order by structure and segment: {unexpected_ids:?}");
     assert!(grouped > 0);
+}
+
+/// The segment index agrees with the message's own lookups for every segment.
+fn check_index(msg: &Message<'_>) {
+    let index = SegmentIndex::new(msg);
+    assert_eq!(index.len(), msg.segment_count());
+    let mut seen: BTreeMap<&[u8], usize> = BTreeMap::new();
+    for (i, s) in msg.segments().enumerate() {
+        let n = seen.entry(s.id()).or_default();
+        *n += 1;
+        assert_eq!(index.at(i + 1).map(|x| x.offset()), Some(s.offset()));
+        assert_eq!(index.occurrence(i + 1), Some(*n));
+        assert_eq!(index.nth(s.id(), *n).map(|x| x.offset()), Some(s.offset()));
+    }
+    for (id, n) in seen {
+        assert_eq!(index.count(id), n);
+        assert!(index.nth(id, n + 1).is_none());
+    }
 }
 
 #[test]
@@ -408,6 +428,7 @@ mod properties {
     use hl7_core::Message;
     use hl7_messaging::structure;
     use hl7_messaging::validate::{validate_message, ValidationOptions};
+    use hl7_messaging::SegmentIndex;
     use proptest::prelude::*;
 
     const IDS: &[&str] = &[
@@ -435,6 +456,19 @@ mod properties {
             }
             let msg = Message::parse(text.as_bytes()).unwrap();
             let _ = validate_message(&msg, &ValidationOptions::default());
+            // The segment index finds what a scan of the message finds.
+            let index = SegmentIndex::new(&msg);
+            for id in IDS.iter().chain(&["MSH", "PV2"]) {
+                let id = id.as_bytes();
+                let scanned: Vec<usize> = msg.segments().filter(|s| s.id() == id).map(|s| s.offset()).collect();
+                prop_assert_eq!(index.segments(id).map(|s| s.offset()).collect::<Vec<_>>(), scanned.clone());
+                prop_assert_eq!(index.count(id), scanned.len());
+                for n in 0..=scanned.len() + 1 {
+                    prop_assert_eq!(index.nth(id, n).map(|s| s.offset()), msg.segment_nth(id, n).map(|s| s.offset()));
+                    let path: hl7_core::Path = format!("{}[{n}]-1", String::from_utf8_lossy(id)).parse().unwrap();
+                    prop_assert_eq!(index.get(&path).map(|v| v.offset()), msg.get(&path).map(|v| v.offset()));
+                }
+            }
             let Ok(grouped) = structure::group(&msg) else {
                 // OML^O21 and RDE^O11 begin with v2.4.
                 prop_assert!(["OML^O21", "RDE^O11"].contains(&msg_type) && ["2.2", "2.3", "2.3.1"].contains(&version));

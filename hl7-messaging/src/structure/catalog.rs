@@ -1,14 +1,23 @@
 //! The structure table (`data/structures.txt`): versions, definitions, trigger events.
+//!
+//! Maintainer note: the table is read once per process, at the first lookup (`CATALOG`, a
+//! `LazyLock`), not by a build script: the data file stays the only source, the reader is the same
+//! nom grammar the tests exercise, and a bad line is reported by [`check_table`] (a test) with its
+//! line number. Lookups after the first cost a hash of the structure id or message code and a scan
+//! of the few version ranges under it; a [`Structure`] borrows its syntax tree from the catalog.
 
+use alloc::vec::Vec;
 use core::fmt;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use super::syntax::{self, Element};
 use super::StructureError;
 use hl7_core::types::Msg;
 use hl7_core::Message;
 
-/// The table, embedded at build time.
-pub(crate) const TABLE: &str = include_str!("../../data/structures.txt");
+/// The table, embedded at build time and read once, at first use (`CATALOG`).
+const TABLE: &str = include_str!("../../data/structures.txt");
 
 /// An HL7 v2 version (`2.5.1` is major 2, minor 5, patch 1), as sent in MSH-12.1.
 ///
@@ -100,42 +109,84 @@ pub(crate) fn parse_range(text: &str) -> Option<((u8, u8), (u8, u8))> {
     }
 }
 
-/// A definition line: `STRUCTURE VERSIONS = syntax`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DefinitionLine {
-    pub(crate) id: &'static str,
-    pub(crate) versions: &'static str,
-    pub(crate) syntax: &'static str,
-    pub(crate) line: usize,
+/// Inclusive (major, minor) bounds of a version range, as [`parse_range`] reads them.
+type Range = ((u8, u8), (u8, u8));
+
+/// A definition line (`STRUCTURE VERSIONS = syntax`), parsed once.
+struct Definition {
+    id: &'static str,
+    versions: &'static str,
+    /// `None` when the versions text is malformed (the line then applies to no version).
+    range: Option<Range>,
+    /// The syntax tree, or why the line does not parse.
+    root: Result<Element, syntax::SyntaxError>,
+    line: usize,
 }
 
-/// Every definition line of the table (comments and event lines left out).
-pub(crate) fn definition_lines() -> impl Iterator<Item = DefinitionLine> {
-    TABLE.lines().enumerate().filter_map(|(i, line)| {
-        let (head, syntax) = line.split_once('=')?;
-        let mut words = head.split_whitespace();
-        let id = words.next()?;
-        if id.starts_with('#') {
-            return None;
+/// An event line (`EVENT CODE TRIGGER VERSIONS STRUCTURE`), read once.
+struct Event {
+    trigger: &'static str,
+    range: Option<Range>,
+    structure: &'static str,
+    line: usize,
+}
+
+/// The structure table read once, at first use: every definition parsed, indexed by structure id,
+/// and the event table indexed by message code. Lookups then cost a hash and a short scan.
+struct Catalog {
+    /// In table order.
+    definitions: Vec<Definition>,
+    /// Structure id → positions in `definitions`, in table order.
+    by_id: HashMap<&'static str, Vec<usize>>,
+    /// In table order.
+    events: Vec<Event>,
+    /// Message code → positions in `events`, in table order.
+    events_by_code: HashMap<&'static str, Vec<usize>>,
+}
+
+impl Catalog {
+    fn load() -> Catalog {
+        let mut catalog = Catalog {
+            definitions: Vec::new(),
+            by_id: HashMap::new(),
+            events: Vec::new(),
+            events_by_code: HashMap::new(),
+        };
+        for (i, line) in TABLE.lines().enumerate() {
+            let mut words = line.split_whitespace();
+            if words.next() == Some("EVENT") {
+                if let (Some(code), Some(trigger), Some(versions), Some(structure)) =
+                    (words.next(), words.next(), words.next(), words.next())
+                {
+                    catalog.events_by_code.entry(code).or_default().push(catalog.events.len());
+                    let range = parse_range(versions);
+                    catalog.events.push(Event { trigger, range, structure, line: i + 1 });
+                }
+            }
+            let Some((head, text)) = line.split_once('=') else { continue };
+            let mut words = head.split_whitespace();
+            let (Some(id), Some(versions)) = (words.next(), words.next()) else { continue };
+            if id.starts_with('#') {
+                continue;
+            }
+            catalog.by_id.entry(id).or_default().push(catalog.definitions.len());
+            let root = syntax::parse(id, text);
+            catalog.definitions.push(Definition { id, versions, range: parse_range(versions), root, line: i + 1 });
         }
-        let versions = words.next()?;
-        Some(DefinitionLine { id, versions, syntax, line: i + 1 })
-    })
+        catalog
+    }
+
+    /// The first definition of `id` whose range holds `at` (clamped version).
+    fn definition(&self, id: &str, at: (u8, u8)) -> Option<&Definition> {
+        let positions = self.by_id.get(id)?;
+        positions.iter().filter_map(|&i| self.definitions.get(i)).find(|d| in_range(d.range, at))
+    }
 }
 
-/// Every event line: (message code, trigger, versions, structure, line number).
-pub(crate) fn event_lines() -> impl Iterator<Item = (&'static str, &'static str, &'static str, &'static str, usize)> {
-    TABLE.lines().enumerate().filter_map(|(i, line)| {
-        let mut words = line.split_whitespace();
-        if words.next()? != "EVENT" {
-            return None;
-        }
-        Some((words.next()?, words.next()?, words.next()?, words.next()?, i + 1))
-    })
-}
+static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::load);
 
-fn in_range(versions: &str, at: (u8, u8)) -> bool {
-    parse_range(versions).is_some_and(|(lo, hi)| lo <= at && at <= hi)
+fn in_range(range: Option<Range>, at: (u8, u8)) -> bool {
+    range.is_some_and(|(lo, hi)| lo <= at && at <= hi)
 }
 
 /// A value as trimmed text; `None` when absent, empty or not UTF-8.
@@ -144,6 +195,7 @@ fn text(v: Option<hl7_core::Value<'_>>) -> Option<&str> {
 }
 
 /// A message structure of one HL7 version range (e.g. `ORU_R01` for 2.5–2.7), read from the table.
+/// Cheap to copy: the syntax tree is the table's, parsed once for the whole process.
 ///
 /// ```
 /// use hl7_messaging::structure::{Structure, Version};
@@ -152,11 +204,11 @@ fn text(v: Option<hl7_core::Value<'_>>) -> Option<&str> {
 /// assert!(oru.segment_ids().any(|id| &id == b"OBX"));
 /// assert!(Structure::find("XYZ_Z99", Version::new(2, 5, 1)).is_none());
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct Structure {
     pub(crate) id: &'static str,
     pub(crate) versions: &'static str,
-    pub(crate) root: Element,
+    pub(crate) root: &'static Element,
 }
 
 impl fmt::Debug for Structure {
@@ -169,10 +221,9 @@ impl Structure {
     /// The structure `id` (`ADT_A01`, `ORU_R01`, `ACK`…) that applies to `version` (before 2.3 the
     /// 2.3 rules, after 2.8 the 2.8 rules); `None` when the table has no such structure.
     pub fn find(id: &str, version: Version) -> Option<Structure> {
-        let at = version.clamped();
-        let line = definition_lines().find(|d| d.id == id && in_range(d.versions, at))?;
-        let root = syntax::parse(line.id, line.syntax).ok()?;
-        Some(Structure { id: line.id, versions: line.versions, root })
+        let d = CATALOG.definition(id, version.clamped())?;
+        let root = d.root.as_ref().ok()?;
+        Some(Structure { id: d.id, versions: d.versions, root })
     }
 
     /// The structure of a message: MSH-9.3 when it names a known structure, else the trigger event
@@ -251,9 +302,12 @@ impl Structure {
 /// ```
 pub fn structure_id_for(code: &str, trigger: &str, version: Version) -> Option<&'static str> {
     let at = version.clamped();
-    event_lines()
-        .find(|(c, t, v, _, _)| *c == code && (*t == trigger || *t == "*") && in_range(v, at))
-        .map(|(_, _, _, s, _)| s)
+    let positions = CATALOG.events_by_code.get(code)?;
+    positions
+        .iter()
+        .filter_map(|&i| CATALOG.events.get(i))
+        .find(|e| (e.trigger == trigger || e.trigger == "*") && in_range(e.range, at))
+        .map(|e| e.structure)
 }
 
 /// Checks every line of the table: each definition parses and each event names a structure defined
@@ -263,15 +317,15 @@ pub fn structure_id_for(code: &str, trigger: &str, version: Version) -> Option<&
 /// assert_eq!(hl7_messaging::structure::check_table(), Ok(()));
 /// ```
 pub fn check_table() -> Result<(), usize> {
-    for d in definition_lines() {
-        if parse_range(d.versions).is_none() || syntax::parse(d.id, d.syntax).is_err() {
+    for d in &CATALOG.definitions {
+        if d.range.is_none() || d.root.is_err() {
             return Err(d.line);
         }
     }
-    for (_, _, versions, id, line) in event_lines() {
-        let (lo, _) = parse_range(versions).ok_or(line)?;
-        if Structure::find(id, Version::new(lo.0, lo.1, 0)).is_none() {
-            return Err(line);
+    for e in &CATALOG.events {
+        let (lo, _) = e.range.ok_or(e.line)?;
+        if Structure::find(e.structure, Version::new(lo.0, lo.1, 0)).is_none() {
+            return Err(e.line);
         }
     }
     Ok(())
@@ -284,7 +338,8 @@ pub fn check_table() -> Result<(), usize> {
 /// assert!(all.iter().any(|s| s.id() == "VXU_V04"));
 /// ```
 pub fn all_structures() -> impl Iterator<Item = Structure> {
-    definition_lines().filter_map(|d| {
-        syntax::parse(d.id, d.syntax).ok().map(|root| Structure { id: d.id, versions: d.versions, root })
-    })
+    CATALOG
+        .definitions
+        .iter()
+        .filter_map(|d| d.root.as_ref().ok().map(|root| Structure { id: d.id, versions: d.versions, root }))
 }

@@ -43,10 +43,11 @@ pub use crate::ack::{AckErrorCode, ErrorSeverity};
 pub use tables::{table_contains, table_kind, TableKind};
 
 use crate::ack::AckError;
+use crate::index::SegmentIndex;
 use crate::structure::{Structure, StructureError, UnexpectedReason, Version};
 use fields::{check_datatype, rules_for, Usage};
 use hl7_core::types::{Msg, Pt, TypeErrorKind, Vid};
-use hl7_core::{Message, Path, Segment};
+use hl7_core::{Field, Message, Path, Segment};
 
 /// What to check. All on by default except the report of Z-segments.
 ///
@@ -278,14 +279,17 @@ impl Diagnostic {
 /// Validates a message. Diagnostics come in message order, header codes first.
 pub fn validate_message(msg: &Message<'_>, options: &ValidationOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // The segments are found once; the structure check and the field checks read them from here.
+    let index = SegmentIndex::new(msg);
     let version = Version::of_message(msg).unwrap_or(Version::new(2, 5, 0));
     let code_known = if options.header { check_header(msg, &mut out) } else { true };
     if options.structure {
-        check_structure(msg, *options, code_known, &mut out);
+        check_structure(&index, *options, code_known, &mut out);
     }
     if options.fields || options.tables || options.lengths {
-        for (i, segment) in msg.segments().enumerate() {
-            check_segment(&segment, i + 1, version, *options, &mut out);
+        let mut fields = Vec::new();
+        for (i, segment) in index.all().iter().enumerate() {
+            check_segment(segment, i + 1, version, *options, &mut fields, &mut out);
         }
     }
     out.sort_by_key(|d| (d.code.code() < 200, d.location.segment_index.unwrap_or(usize::MAX), d.location.offset));
@@ -345,7 +349,8 @@ fn check_header(msg: &Message<'_>, out: &mut Vec<Diagnostic>) -> bool {
     known
 }
 
-fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bool, out: &mut Vec<Diagnostic>) {
+fn check_structure(index: &SegmentIndex<'_>, options: ValidationOptions, code_known: bool, out: &mut Vec<Diagnostic>) {
+    let msg = index.message();
     let structure = match Structure::for_message(msg) {
         Ok(s) => s,
         Err(StructureError::UnknownStructure) if code_known => {
@@ -364,10 +369,9 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
         Err(_) => return,
     };
     let grouped = structure.group(msg);
-    let segments: Vec<Segment<'_>> = msg.segments().collect();
     for missing in grouped.missing() {
         let offset = match missing.before {
-            Some(i) => segments.get(i - 1).map_or(0, Segment::offset),
+            Some(i) => index.at(i).map_or(0, |s| s.offset()),
             None => msg.offset() + msg.as_bytes().len(),
         };
         let location = DiagnosticLocation {
@@ -386,7 +390,7 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
         });
     }
     for u in grouped.unexpected() {
-        let Some(segment) = segments.get(u.index - 1) else { continue };
+        let Some(segment) = index.at(u.index) else { continue };
         let z = segment.id().first() == Some(&b'Z');
         let (severity, problem) = match u.reason {
             UnexpectedReason::OutOfOrder => (ErrorSeverity::Error, Problem::SegmentOutOfOrder),
@@ -398,16 +402,17 @@ fn check_structure(msg: &Message<'_>, options: ValidationOptions, code_known: bo
             code: AckErrorCode::SegmentSequenceError,
             severity,
             problem,
-            location: DiagnosticLocation::at_segment(segment, u.index),
+            location: DiagnosticLocation::at_segment(&segment, u.index),
         });
     }
 }
 
-fn check_segment(
-    segment: &Segment<'_>,
+fn check_segment<'a>(
+    segment: &Segment<'a>,
     index: usize,
     version: Version,
     options: ValidationOptions,
+    fields: &mut Vec<Field<'a>>,
     out: &mut Vec<Diagnostic>,
 ) {
     let located = |field: usize, rep: Option<usize>, component: Option<usize>, offset: usize| {
@@ -419,8 +424,12 @@ fn check_segment(
         l
     };
     let header = segment.id() == b"MSH";
-    for rule in rules_for(segment.id(), version) {
-        let present = segment.field(rule.field);
+    let rules = rules_for(segment.id(), version);
+    // The fields the rules name, split once (a lookup by number would rescan the segment per rule).
+    fields.clear();
+    fields.extend(segment.fields().take(rules.iter().map(|r| r.field).max().unwrap_or(0)));
+    for rule in rules {
+        let present = rule.field.checked_sub(1).and_then(|i| fields.get(i)).copied();
         let Some(field) = present.filter(|f| !f.is_empty()) else {
             if options.fields && rule.usage == Usage::Required {
                 // Where the value belongs: the empty field, or the end of a shorter segment.

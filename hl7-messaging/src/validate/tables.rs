@@ -1,6 +1,10 @@
 //! HL7 tables (`data/tables.txt`): coded values by table number.
 
-const TABLES: &str = include_str!("../../data/tables.txt");
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use std::sync::LazyLock;
+
+const TEXT: &str = include_str!("../../data/tables.txt");
 
 /// Whether a table is HL7-defined (a value outside it is an error) or user-defined (sites extend it,
 /// so a value outside it is a warning).
@@ -21,7 +25,7 @@ pub enum TableKind {
 /// assert_eq!(table_kind(9999), None);
 /// ```
 pub fn table_kind(number: u16) -> Option<TableKind> {
-    rows(number).next().map(|(kind, _)| kind)
+    table(number).map(|t| t.kind)
 }
 
 /// Whether `value` is in table `number`; `None` when the data has no such table.
@@ -34,31 +38,54 @@ pub fn table_kind(number: u16) -> Option<TableKind> {
 /// assert_eq!(table_contains(9999, b"X"), None);
 /// ```
 pub fn table_contains(number: u16, value: &[u8]) -> Option<bool> {
-    let mut found_table = false;
-    for (_, values) in rows(number) {
-        found_table = true;
-        if values.split_whitespace().any(|v| matches(v.as_bytes(), value)) {
-            return Some(true);
-        }
-    }
-    found_table.then_some(false)
+    let table = table(number)?;
+    Some(table.values.binary_search(&value).is_ok() || table.ranges.iter().any(|r| matches(r, value)))
 }
 
-/// The rows of one table: (kind, values text).
-fn rows(number: u16) -> impl Iterator<Item = (TableKind, &'static str)> {
-    TABLES.lines().filter_map(move |line| {
-        let mut words = line.splitn(3, ' ');
-        let n: u16 = words.next()?.parse().ok()?;
-        if n != number {
-            return None;
+/// One table of the data: its kind (that of its first row) and its values.
+struct Table {
+    number: u16,
+    kind: TableKind,
+    /// Every entry of every row, sorted (ranges included: an entry also matches itself).
+    values: Vec<&'static [u8]>,
+    /// The entries that hold a `-` (candidate ranges), in table order.
+    ranges: Vec<&'static [u8]>,
+}
+
+/// The tables read once, at first use, sorted by number.
+static TABLES: LazyLock<Vec<Table>> = LazyLock::new(|| {
+    let mut tables: BTreeMap<u16, Table> = BTreeMap::new();
+    for (number, kind, values) in TEXT.lines().filter_map(row) {
+        let table =
+            tables.entry(number).or_insert_with(|| Table { number, kind, values: Vec::new(), ranges: Vec::new() });
+        for v in values.split_whitespace() {
+            table.values.push(v.as_bytes());
+            if v.contains('-') {
+                table.ranges.push(v.as_bytes());
+            }
         }
-        let kind = match words.next()? {
-            "H" => TableKind::Hl7,
-            "U" => TableKind::User,
-            _ => return None,
-        };
-        Some((kind, words.next().unwrap_or("")))
-    })
+    }
+    let mut tables: Vec<Table> = tables.into_values().collect();
+    for t in &mut tables {
+        t.values.sort_unstable();
+    }
+    tables
+});
+
+fn table(number: u16) -> Option<&'static Table> {
+    TABLES.binary_search_by_key(&number, |t| t.number).ok().and_then(|at| TABLES.get(at))
+}
+
+/// A row of the data: (number, kind, values text); `None` for comments and malformed rows.
+fn row(line: &'static str) -> Option<(u16, TableKind, &'static str)> {
+    let mut words = line.splitn(3, ' ');
+    let n: u16 = words.next()?.parse().ok()?;
+    let kind = match words.next()? {
+        "H" => TableKind::Hl7,
+        "U" => TableKind::User,
+        _ => return None,
+    };
+    Some((n, kind, words.next().unwrap_or("")))
 }
 
 /// `entry` is a value or a range `A01-A62`.
