@@ -40,7 +40,7 @@ thread_local! {
 
 #[derive(Default)]
 struct Failure {
-    kind: Option<ErrorKind>,
+    kind: Option<JsonErrorKind>,
     element: Option<String>,
     /// Innermost first.
     path: Vec<Segment>,
@@ -54,7 +54,7 @@ enum Segment {
 /// What went wrong while reading FHIR JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum JsonErrorKind {
     /// The input is not well-formed JSON.
     Syntax,
     /// The input ended early.
@@ -75,7 +75,7 @@ pub enum ErrorKind {
     MissingResourceType,
 }
 
-impl ErrorKind {
+impl JsonErrorKind {
     fn message(self) -> &'static str {
         match self {
             Self::Syntax => "malformed JSON",
@@ -99,35 +99,35 @@ impl ErrorKind {
 /// 64 bytes. Any other name is printed as its length (`<23 bytes>`), since it may be content.
 ///
 /// ```
-/// use fhir_model::{from_json_str, ErrorKind, ReadMode, Resource};
+/// use fhir_model::{from_json_str, JsonErrorKind, ReadMode, Resource};
 /// let err = from_json_str::<Resource>(r#"{"resourceType":"Jane Doe 1970"}"#, ReadMode::Strict).unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::UnsupportedResourceType);
+/// assert_eq!(err.kind(), JsonErrorKind::UnsupportedResourceType);
 /// assert_eq!(err.to_string(), "unsupported resourceType `<13 bytes>` (line 1, column 32)");
 /// assert!(!format!("{err:?}").contains("Jane"));
 /// // The accessor gives the input's own text, for a caller that chooses to use it.
 /// assert_eq!(err.element(), Some("Jane Doe 1970"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
-    kind: ErrorKind,
+pub struct JsonError {
+    kind: JsonErrorKind,
     element: Option<String>,
     path: String,
     line: usize,
     column: usize,
 }
 
-impl Error {
+impl JsonError {
     /// What went wrong.
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> JsonErrorKind {
         self.kind
     }
 
     /// The name the error is about, as the input wrote it: the unknown element's JSON name
-    /// ([`ErrorKind::UnknownElement`]) or the unsupported `resourceType`
-    /// ([`ErrorKind::UnsupportedResourceType`]); `None` for other kinds.
+    /// ([`JsonErrorKind::UnknownElement`]) or the unsupported `resourceType`
+    /// ([`JsonErrorKind::UnsupportedResourceType`]); `None` for other kinds.
     ///
     /// This is input text and may be content: `Display` and `Debug` show it only when it is
-    /// shaped like a FHIR name (see [`Error`]); whoever logs this accessor's result owns that choice.
+    /// shaped like a FHIR name (see [`JsonError`]); whoever logs this accessor's result owns that choice.
     pub fn element(&self) -> Option<&str> {
         self.element.as_deref()
     }
@@ -135,7 +135,7 @@ impl Error {
     /// Path of the element where it went wrong (`Patient.name.given`), empty at the root.
     ///
     /// Its steps are element names of the FHIR definitions; a step that is not shaped like a
-    /// FHIR name (see [`Error`]) would appear as its length (`<23 bytes>`), never as its text.
+    /// FHIR name (see [`JsonError`]) would appear as its length (`<23 bytes>`), never as its text.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -153,10 +153,10 @@ impl Error {
     fn from_json(e: &serde_json::Error) -> Self {
         let failure = FAILURE.with(|f| std::mem::take(&mut *f.borrow_mut()));
         let kind = failure.kind.unwrap_or(match e.classify() {
-            serde_json::error::Category::Syntax => ErrorKind::Syntax,
-            serde_json::error::Category::Eof => ErrorKind::Eof,
-            serde_json::error::Category::Io => ErrorKind::Io,
-            serde_json::error::Category::Data => ErrorKind::InvalidValue,
+            serde_json::error::Category::Syntax => JsonErrorKind::Syntax,
+            serde_json::error::Category::Eof => JsonErrorKind::Eof,
+            serde_json::error::Category::Io => JsonErrorKind::Io,
+            serde_json::error::Category::Data => JsonErrorKind::InvalidValue,
         });
         let mut path = String::new();
         for (i, seg) in failure.path.iter().rev().enumerate() {
@@ -173,11 +173,11 @@ impl Error {
                 }
             }
         }
-        Error { kind, element: failure.element, path, line: e.line(), column: e.column() }
+        JsonError { kind, element: failure.element, path, line: e.line(), column: e.column() }
     }
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.message())?;
         if let Some(el) = &self.element {
@@ -191,9 +191,9 @@ impl fmt::Display for Error {
 }
 
 // By hand: a derived `Debug` would print the element name verbatim.
-impl fmt::Debug for Error {
+impl fmt::Debug for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
+        f.debug_struct("JsonError")
             .field("kind", &self.kind)
             .field("element", &self.element.as_deref().map(Shown))
             .field("path", &self.path)
@@ -241,10 +241,10 @@ impl fmt::Debug for Shown<'_> {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for JsonError {}
 
 /// Records why reading failed and returns the serde error to propagate.
-pub(crate) fn fail<E: de::Error>(kind: ErrorKind, element: Option<&str>) -> E {
+pub(crate) fn fail<E: de::Error>(kind: JsonErrorKind, element: Option<&str>) -> E {
     FAILURE.with(|f| {
         let mut f = f.borrow_mut();
         f.kind = Some(kind);
@@ -255,7 +255,7 @@ pub(crate) fn fail<E: de::Error>(kind: ErrorKind, element: Option<&str>) -> E {
 }
 
 pub(crate) fn unsupported_resource<E: de::Error>(resource_type: &str) -> E {
-    fail(ErrorKind::UnsupportedResourceType, Some(resource_type))
+    fail(JsonErrorKind::UnsupportedResourceType, Some(resource_type))
 }
 
 fn note_path(seg: Segment) {
@@ -296,18 +296,18 @@ impl Drop for ModeGuard {
 /// assert_eq!(err.to_string(), "unknown element `nickname` at Patient (line 1, column 36)");
 /// assert!(from_json_slice::<Resource>(odd, ReadMode::Lenient).is_ok());
 /// ```
-pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8], mode: ReadMode) -> Result<T, Error> {
+pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8], mode: ReadMode) -> Result<T, JsonError> {
     let _guard = ModeGuard::set(mode);
-    serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))
+    serde_json::from_slice(bytes).map_err(|e| JsonError::from_json(&e))
 }
 
 /// Reads FHIR JSON text into a typed value (see [`from_json_slice`]).
-pub fn from_json_str<T: DeserializeOwned>(text: &str, mode: ReadMode) -> Result<T, Error> {
+pub fn from_json_str<T: DeserializeOwned>(text: &str, mode: ReadMode) -> Result<T, JsonError> {
     from_json_slice(text.as_bytes(), mode)
 }
 
-fn write_error(e: &serde_json::Error) -> Error {
-    Error { kind: ErrorKind::Io, element: None, path: String::new(), line: e.line(), column: e.column() }
+fn write_error(e: &serde_json::Error) -> JsonError {
+    JsonError { kind: JsonErrorKind::Io, element: None, path: String::new(), line: e.line(), column: e.column() }
 }
 
 /// Writes a value as compact FHIR JSON.
@@ -322,7 +322,7 @@ fn write_error(e: &serde_json::Error) -> Error {
 /// // The empty name is not written.
 /// assert_eq!(to_json_string(&p).unwrap(), r#"{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]}"#);
 /// ```
-pub fn to_json_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+pub fn to_json_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, JsonError> {
     // Resources are rarely tiny: start with a few KiB rather than growing from 128 bytes.
     let mut out = Vec::with_capacity(4096);
     serde_json::to_writer(&mut out, value).map_err(|e| write_error(&e))?;
@@ -330,10 +330,10 @@ pub fn to_json_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 }
 
 /// Writes a value as compact FHIR JSON text.
-pub fn to_json_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+pub fn to_json_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonError> {
     let bytes = to_json_vec(value)?;
-    String::from_utf8(bytes).map_err(|_| Error {
-        kind: ErrorKind::Io,
+    String::from_utf8(bytes).map_err(|_| JsonError {
+        kind: JsonErrorKind::Io,
         element: None,
         path: String::new(),
         line: 0,
@@ -342,7 +342,7 @@ pub fn to_json_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error>
 }
 
 /// Writes a value as indented FHIR JSON text.
-pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonError> {
     serde_json::to_string_pretty(value).map_err(|e| write_error(&e))
 }
 
@@ -502,7 +502,7 @@ fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A, obj: &mut T) 
         let step = if T::RESOURCE && k == "resourceType" {
             match map.next_value::<Key<'de>>() {
                 Ok(ty) if ty.as_str() == T::NAME => Ok(true),
-                Ok(_) => Err(fail(ErrorKind::WrongResourceType, None)),
+                Ok(_) => Err(fail(JsonErrorKind::WrongResourceType, None)),
                 Err(e) => Err(e),
             }
         } else {
@@ -511,7 +511,7 @@ fn read_object<'de, T: FhirObject, A: MapAccess<'de>>(map: &mut A, obj: &mut T) 
         match step {
             Ok(true) => {}
             Ok(false) if strict() => {
-                let e = fail(ErrorKind::UnknownElement, Some(k));
+                let e = fail(JsonErrorKind::UnknownElement, Some(k));
                 if T::RESOURCE {
                     note_path(Segment::Resource(T::NAME));
                 }
@@ -560,7 +560,7 @@ impl<'de> Visitor<'de> for ResourceVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resource, A::Error> {
         let Some(first) = map.next_key::<Key<'de>>()? else {
-            return Err(fail(ErrorKind::MissingResourceType, None));
+            return Err(fail(JsonErrorKind::MissingResourceType, None));
         };
         if first.as_str() == "resourceType" {
             let ty: Key<'de> = map.next_value()?;
@@ -573,7 +573,7 @@ impl<'de> Visitor<'de> for ResourceVisitor {
             members.push((k, v));
         }
         let Some(ty) = members.iter().find(|(k, _)| k == "resourceType").map(|(_, v)| v.clone()) else {
-            return Err(fail(ErrorKind::MissingResourceType, None));
+            return Err(fail(JsonErrorKind::MissingResourceType, None));
         };
         let mut buf = b"{\"resourceType\":".to_vec();
         // Writing JSON values into a Vec cannot fail.
@@ -586,7 +586,7 @@ impl<'de> Visitor<'de> for ResourceVisitor {
         }
         buf.push(b'}');
         serde_json::from_slice::<Resource>(&buf).map_err(|_| {
-            let kind = FAILURE.with(|f| f.borrow().kind).unwrap_or(ErrorKind::InvalidValue);
+            let kind = FAILURE.with(|f| f.borrow().kind).unwrap_or(JsonErrorKind::InvalidValue);
             de::Error::custom(kind.message())
         })
     }
@@ -608,7 +608,7 @@ pub(crate) fn de_prim<'de, A: MapAccess<'de>, T: PrimValue>(
     let value: Option<T> = map.next_value()?;
     if value.is_none() && strict() {
         // `null` is allowed only inside arrays, to keep `x` and `_x` aligned.
-        return Err(fail(ErrorKind::InvalidValue, None));
+        return Err(fail(JsonErrorKind::InvalidValue, None));
     }
     slot.get_or_insert_with(Primitive::default).value = value;
     Ok(())
@@ -893,7 +893,7 @@ mod tests {
         }
     }
 
-    fn read_err(json: &str) -> Error {
+    fn read_err(json: &str) -> JsonError {
         match from_json_str::<Resource>(json, ReadMode::Strict) {
             Ok(_) => panic!("{json} should not read"),
             Err(e) => e,
@@ -903,7 +903,7 @@ mod tests {
     #[test]
     fn unknown_element_not_name_shaped_prints_its_length() {
         let e = read_err(r#"{"resourceType":"Patient","SMITH JOHN":1}"#);
-        assert_eq!(e.kind(), ErrorKind::UnknownElement);
+        assert_eq!(e.kind(), JsonErrorKind::UnknownElement);
         assert_eq!(e.element(), Some("SMITH JOHN"));
         assert_eq!(e.to_string(), "unknown element `<10 bytes>` at Patient (line 1, column 38)");
         let debug = format!("{e:?}");
@@ -922,7 +922,7 @@ mod tests {
         // Also through the buffering path (`resourceType` not first).
         for json in [r#"{"resourceType":"SMITH JOHN"}"#, r#"{"id":"a","resourceType":"SMITH JOHN"}"#] {
             let e = read_err(json);
-            assert_eq!(e.kind(), ErrorKind::UnsupportedResourceType, "{json}");
+            assert_eq!(e.kind(), JsonErrorKind::UnsupportedResourceType, "{json}");
             assert_eq!(e.element(), Some("SMITH JOHN"));
             assert!(e.to_string().starts_with("unsupported resourceType `<10 bytes>`"), "{e}");
             assert!(!format!("{e}{e:?}").contains("SMITH"), "{e:?}");
@@ -939,7 +939,7 @@ mod tests {
         note_path(Segment::Key("name".to_string()));
         note_path(Segment::Resource("Patient"));
         let json_err = serde_json::from_str::<u8>("x").unwrap_err();
-        let e = Error::from_json(&json_err);
+        let e = JsonError::from_json(&json_err);
         assert_eq!(e.path(), "Patient.name.<10 bytes>");
         assert!(!format!("{e}{e:?}").contains("SMITH"));
     }
@@ -947,8 +947,8 @@ mod tests {
     #[test]
     fn io_kind_prints_no_content() {
         // `Io` is not reachable through the slice reader; check its text directly.
-        let e = Error { kind: ErrorKind::Io, element: None, path: String::new(), line: 0, column: 0 };
+        let e = JsonError { kind: JsonErrorKind::Io, element: None, path: String::new(), line: 0, column: 0 };
         assert_eq!(e.to_string(), "I/O error (line 0, column 0)");
-        assert_eq!(format!("{e:?}"), r#"Error { kind: Io, element: None, path: "", line: 0, column: 0 }"#);
+        assert_eq!(format!("{e:?}"), r#"JsonError { kind: Io, element: None, path: "", line: 0, column: 0 }"#);
     }
 }

@@ -7,7 +7,7 @@
 //!   Decimals and dates keep their lexical form ([`Decimal`], [`Date`], [`DateTime`],
 //!   [`Instant`], [`Time`]).
 //! * Choice elements (`value[x]`) are enums such as [`ObservationValue`].
-//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate()`] checks
+//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate_resource()`] checks
 //!   cardinality, required bindings, formats and Bundle references, and optionally US Core.
 //!
 //! Everything under `generated` is written by `fhir-codegen` (never edited by hand), and so are
@@ -57,8 +57,11 @@ pub use generated::datatypes::*;
 pub use generated::resource::*;
 pub use generated::*;
 pub use json::{
-    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, Error, ErrorKind, ReadMode, Unknown,
+    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, JsonError, JsonErrorKind, ReadMode,
+    Unknown,
 };
-pub use primitives::{Date, DateTime, DateTimeParts, Decimal, FormatError, Instant, Precision, Primitive, Time};
+pub use primitives::{
+    Date, DateTime, DateTimeParts, DateTimePrecision, Decimal, FormatError, Instant, Primitive, Time,
+};
 pub use uscore::UsCoreVersion;
-pub use validate::{validate, Severity, ValidationOptions};
+pub use validate::{validate_resource, IssueSeverity, ResourceValidationOptions};

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::validate::{Ctx, Severity};
+use crate::validate::{Ctx, IssueSeverity};
 use crate::Resource;
 
 /// A US Core version; the validator's rules follow it where versions differ.
@@ -163,7 +163,7 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
                 cx_issue(
                     cx,
                     &at,
-                    Severity::Error,
+                    IssueSeverity::Error,
                     "code-invalid",
                     format!("{label}: not in the required value set {}", vs.url),
                 );
@@ -277,7 +277,7 @@ fn missing(v: &Value, segments: &[&str], path: &str, label: &str, cx: &mut Ctx<'
                 cx_issue(
                     cx,
                     &format!("{path}.{first}"),
-                    Severity::Error,
+                    IssueSeverity::Error,
                     "required",
                     format!("{label}: minimum cardinality 1 not met"),
                 );
@@ -307,7 +307,7 @@ fn collect<'v>(v: &'v Value, segments: &[&str], path: &str, out: &mut Vec<(Strin
     }
 }
 
-fn cx_issue(cx: &mut Ctx<'_>, at: &str, severity: Severity, code: &'static str, message: String) {
+fn cx_issue(cx: &mut Ctx<'_>, at: &str, severity: IssueSeverity, code: &'static str, message: String) {
     cx.issues.push(crate::validate::Issue { severity, code, message, expression: at.to_string() });
 }
 

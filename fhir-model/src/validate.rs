@@ -17,21 +17,21 @@ use crate::{CodeableConcept, Coding, OperationOutcome, OperationOutcomeIssue, Re
 /// What to check besides the base FHIR R4 rules.
 ///
 /// ```
-/// use fhir_model::{ValidationOptions, UsCoreVersion};
-/// let opts = ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
+/// use fhir_model::{ResourceValidationOptions, UsCoreVersion};
+/// let opts = ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
 /// assert!(opts.bundle_references);
 /// assert_eq!(opts.us_core, Some(UsCoreVersion::V9_0_0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ValidationOptions {
+pub struct ResourceValidationOptions {
     /// Also check US Core mandatory elements and required bindings, for this US Core version.
     pub us_core: Option<UsCoreVersion>,
     /// Check that references inside a Bundle resolve to an entry (default true).
     pub bundle_references: bool,
 }
 
-impl ValidationOptions {
+impl ResourceValidationOptions {
     /// Also check US Core, for this version.
     #[must_use]
     pub fn with_us_core(mut self, version: UsCoreVersion) -> Self {
@@ -47,15 +47,15 @@ impl ValidationOptions {
     }
 }
 
-impl Default for ValidationOptions {
+impl Default for ResourceValidationOptions {
     fn default() -> Self {
         Self { us_core: None, bundle_references: true }
     }
 }
 
-/// Severity of a validation issue (FHIR `issue-severity`).
+/// IssueSeverity of a validation issue (FHIR `issue-severity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub enum IssueSeverity {
     /// `error`
     Error,
     /// `warning`
@@ -64,7 +64,7 @@ pub enum Severity {
     Information,
 }
 
-impl Severity {
+impl IssueSeverity {
     /// The FHIR code.
     pub fn code(self) -> &'static str {
         match self {
@@ -248,7 +248,7 @@ impl Coded for CodeableConcept {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Issue {
-    pub(crate) severity: Severity,
+    pub(crate) severity: IssueSeverity,
     /// FHIR `issue-type` code.
     pub(crate) code: &'static str,
     pub(crate) message: String,
@@ -294,7 +294,7 @@ impl BundleRefs {
     }
 
     /// `None` when resolved; otherwise the severity to report with.
-    fn unresolved(&self, reference: &str) -> Option<Severity> {
+    fn unresolved(&self, reference: &str) -> Option<IssueSeverity> {
         if self.full_urls.contains(reference) {
             return None;
         }
@@ -309,9 +309,9 @@ impl BundleRefs {
         }
         // Absolute URLs may point at a server outside the Bundle.
         if reference.contains("://") {
-            Some(Severity::Warning)
+            Some(IssueSeverity::Warning)
         } else {
-            Some(Severity::Error)
+            Some(IssueSeverity::Error)
         }
     }
 }
@@ -320,14 +320,14 @@ impl BundleRefs {
 pub(crate) struct Ctx<'o> {
     path: String,
     pub(crate) issues: Vec<Issue>,
-    options: &'o ValidationOptions,
+    options: &'o ResourceValidationOptions,
     /// Ids of contained resources, one list per resource being validated (innermost last).
     contained: Vec<HashSet<String>>,
     refs: Option<(usize, BundleRefs)>,
 }
 
 impl<'o> Ctx<'o> {
-    fn new(root: &str, options: &'o ValidationOptions) -> Self {
+    fn new(root: &str, options: &'o ResourceValidationOptions) -> Self {
         Ctx { path: root.to_string(), issues: Vec::new(), options, contained: Vec::new(), refs: None }
     }
 
@@ -335,7 +335,7 @@ impl<'o> Ctx<'o> {
         &self.path
     }
 
-    pub(crate) fn issue(&mut self, severity: Severity, code: &'static str, message: String) {
+    pub(crate) fn issue(&mut self, severity: IssueSeverity, code: &'static str, message: String) {
         self.issues.push(Issue { severity, code, message, expression: self.path.clone() });
     }
 
@@ -356,7 +356,7 @@ impl<'o> Ctx<'o> {
 
     fn missing(&mut self, name: &str, min: u32) {
         let l = self.at(name);
-        self.issue(Severity::Error, "required", format!("minimum cardinality {min} not met"));
+        self.issue(IssueSeverity::Error, "required", format!("minimum cardinality {min} not met"));
         self.back(l);
     }
 
@@ -366,7 +366,11 @@ impl<'o> Ctx<'o> {
             self.missing(name, min);
         } else if count > max {
             let l = self.at(name);
-            self.issue(Severity::Error, "structure", format!("maximum cardinality {max} exceeded ({count} items)"));
+            self.issue(
+                IssueSeverity::Error,
+                "structure",
+                format!("maximum cardinality {max} exceeded ({count} items)"),
+            );
             self.back(l);
         }
     }
@@ -374,11 +378,11 @@ impl<'o> Ctx<'o> {
     fn prim_value<T: PrimValue>(&mut self, p: &Primitive<T>, fmt: Fmt, binding: Option<&ValueSet>) {
         if let Some(v) = &p.value {
             if let Err(why) = v.check(fmt) {
-                self.issue(Severity::Error, "value", why.to_string());
+                self.issue(IssueSeverity::Error, "value", why.to_string());
             } else if let (Some(vs), Some(code)) = (binding, v.as_code()) {
                 if !vs.contains_code(code) {
                     self.issue(
-                        Severity::Error,
+                        IssueSeverity::Error,
                         "code-invalid",
                         format!("code is not in the required value set {}", vs.url),
                     );
@@ -396,7 +400,7 @@ impl<'o> Ctx<'o> {
             Some(s) => {
                 if let Err(why) = check_str(s, fmt) {
                     let l = self.at(name);
-                    self.issue(Severity::Error, "value", why.to_string());
+                    self.issue(IssueSeverity::Error, "value", why.to_string());
                     self.back(l);
                 }
             }
@@ -470,7 +474,11 @@ impl<'o> Ctx<'o> {
 
     fn binding<T: Coded>(&mut self, x: &T, vs: &ValueSet) {
         if !x.in_value_set(vs) {
-            self.issue(Severity::Error, "code-invalid", format!("no coding from the required value set {}", vs.url));
+            self.issue(
+                IssueSeverity::Error,
+                "code-invalid",
+                format!("no coding from the required value set {}", vs.url),
+            );
         }
     }
 
@@ -546,7 +554,7 @@ impl<'o> Ctx<'o> {
             let found = local.is_empty() || self.contained.last().is_some_and(|ids| ids.contains(local));
             if !found {
                 let l = self.at("reference");
-                self.issue(Severity::Error, "not-found", "no contained resource has this id".to_string());
+                self.issue(IssueSeverity::Error, "not-found", "no contained resource has this id".to_string());
                 self.back(l);
             }
             return;
@@ -563,16 +571,16 @@ impl<'o> Ctx<'o> {
 /// Validates a resource (a Bundle with all its entries) and reports as an `OperationOutcome`.
 ///
 /// ```
-/// use fhir_model::{validate, Observation, Resource, ValidationOptions};
+/// use fhir_model::{validate_resource, Observation, Resource, ResourceValidationOptions};
 /// // Observation.status and Observation.code are mandatory.
 /// let obs = Resource::from(Observation { status: Some("final".into()), ..Default::default() });
-/// let outcome = validate(&obs, &ValidationOptions::default());
+/// let outcome = validate_resource(&obs, &ResourceValidationOptions::default());
 /// assert!(outcome.has_errors());
 /// let issue = &outcome.issue[0];
 /// assert_eq!(issue.code.as_ref().and_then(|c| c.as_str()), Some("required"));
 /// assert_eq!(issue.expression[0].as_str(), Some("Observation.code"));
 /// ```
-pub fn validate(resource: &Resource, options: &ValidationOptions) -> OperationOutcome {
+pub fn validate_resource(resource: &Resource, options: &ResourceValidationOptions) -> OperationOutcome {
     let mut cx = Ctx::new(resource.resource_type(), options);
     resource.validate_into(&mut cx);
     outcome(cx.issues)
@@ -608,23 +616,23 @@ impl Resource {
     /// let r = Resource::from_json(br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#, ReadMode::Strict).unwrap();
     /// assert_eq!(r.resource_type(), "Observation");
     /// ```
-    pub fn from_json(bytes: &[u8], mode: crate::ReadMode) -> Result<Resource, crate::Error> {
+    pub fn from_json(bytes: &[u8], mode: crate::ReadMode) -> Result<Resource, crate::JsonError> {
         crate::from_json_slice(bytes, mode)
     }
 
     /// Writes the resource as compact FHIR JSON.
-    pub fn to_json(&self) -> Result<Vec<u8>, crate::Error> {
+    pub fn to_json(&self) -> Result<Vec<u8>, crate::JsonError> {
         crate::to_json_vec(self)
     }
 
     /// Writes the resource as indented FHIR JSON.
-    pub fn to_json_pretty(&self) -> Result<String, crate::Error> {
+    pub fn to_json_pretty(&self) -> Result<String, crate::JsonError> {
         crate::to_json_pretty(self)
     }
 
-    /// Validates with the default options (see [`validate`]).
+    /// Validates with the default options (see [`validate_resource`]).
     pub fn validate(&self) -> OperationOutcome {
-        validate(self, &ValidationOptions::default())
+        validate_resource(self, &ResourceValidationOptions::default())
     }
 }
 

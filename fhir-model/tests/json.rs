@@ -1,7 +1,7 @@
 //! FHIR JSON rules on hand-written examples.
 
 use fhir_model::{
-    from_json_slice, to_json_string, CodeableConcept, Decimal, ErrorKind, Extension, ExtensionValue, HumanName,
+    from_json_slice, to_json_string, CodeableConcept, Decimal, Extension, ExtensionValue, HumanName, JsonErrorKind,
     Observation, ObservationValue, Patient, Primitive, Quantity, ReadMode, Resource,
 };
 use serde_json::Value;
@@ -33,7 +33,7 @@ fn decimal_keeps_lexical_form() {
 fn decimal_as_string_is_rejected() {
     let json = r#"{"resourceType":"Observation","status":"final","code":{"text":"w"},"valueQuantity":{"value":"1.5"}}"#;
     let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotANumber);
+    assert_eq!(err.kind(), JsonErrorKind::NotANumber);
     assert_eq!(err.path(), "Observation.valueQuantity.value");
 }
 
@@ -83,7 +83,7 @@ fn nothing_empty_is_written() {
 fn unknown_elements_strict_and_lenient() {
     let json = r#"{"resourceType":"Patient","active":true,"name":[{"family":"X","nickname":"Y"}],"shoeSize":44}"#;
     let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnknownElement);
+    assert_eq!(err.kind(), JsonErrorKind::UnknownElement);
     assert_eq!(err.path(), "Patient.name");
     assert!(err.to_string().starts_with("unknown element `nickname` at Patient.name"), "{err}");
 
@@ -138,18 +138,18 @@ fn contained_resources() {
 #[test]
 fn null_is_only_for_array_alignment() {
     let err = Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!((err.kind(), err.path()), (ErrorKind::InvalidValue, "Patient.birthDate"));
+    assert_eq!((err.kind(), err.path()), (JsonErrorKind::InvalidValue, "Patient.birthDate"));
     assert!(Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Lenient).is_ok());
 }
 
 #[test]
 fn wrong_and_unsupported_resource_types() {
     let err = from_json_slice::<Patient>(br#"{"resourceType":"Observation"}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::WrongResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::WrongResourceType);
     let err = Resource::from_json(br#"{"resourceType":"Questionnaire"}"#, ReadMode::Lenient).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnsupportedResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::UnsupportedResourceType);
     let err = Resource::from_json(br#"{"id":"x"}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::MissingResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::MissingResourceType);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn errors_name_paths_not_values() {
     ] {
         let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
         let shown = format!("{err} {err:?}");
-        if err.kind() == ErrorKind::UnknownElement {
+        if err.kind() == JsonErrorKind::UnknownElement {
             continue; // an unknown element is named by its key, which is structure, not a value
         }
         assert!(!shown.contains("SECRET"), "{shown}");
@@ -198,11 +198,11 @@ fn hostile_nesting_and_sizes_are_bounded() {
     // A million open brackets, and a million nested objects where a resource belongs.
     let brackets = "[".repeat(1_000_000);
     let e = Resource::from_json(brackets.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidValue, "an array where a resource belongs: {e}");
+    assert_eq!(e.kind(), JsonErrorKind::InvalidValue, "an array where a resource belongs: {e}");
     let inside = format!(r#"{{"resourceType":"Patient","name":{brackets}"#);
     for mode in [ReadMode::Strict, ReadMode::Lenient] {
         let e = Resource::from_json(inside.as_bytes(), mode).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::Syntax | ErrorKind::InvalidValue), "{e}");
+        assert!(matches!(e.kind(), JsonErrorKind::Syntax | JsonErrorKind::InvalidValue), "{e}");
     }
     let objects = format!(r#"{{"resourceType":"Patient","x":{}"#, r#"{"a":"#.repeat(1_000_000));
     assert!(Resource::from_json(objects.as_bytes(), ReadMode::Lenient).is_err());
@@ -215,7 +215,7 @@ fn hostile_nesting_and_sizes_are_bounded() {
     );
     for mode in [ReadMode::Strict, ReadMode::Lenient] {
         let e = Resource::from_json(nested.as_bytes(), mode).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
+        assert_eq!(e.kind(), JsonErrorKind::Syntax, "{e}");
     }
     // Within the limit the chain reads and writes back unchanged (written in FHIR element order).
     let shallow = format!(

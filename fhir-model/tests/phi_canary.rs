@@ -6,15 +6,15 @@
 //! Every case first checks that its input holds tokens and that it fails the intended way (the
 //! error kind, the issue's expression), so no assertion here passes by testing nothing.
 //!
-//! `ErrorKind::Io` is not reachable through the public API: reading goes through
+//! `JsonErrorKind::Io` is not reachable through the public API: reading goes through
 //! `from_json_slice`/`from_json_str` (a slice, no reader that can fail), and writing goes into a
 //! `Vec` of JSON that `serde_json` produces as UTF-8. Its text is checked in `json.rs`'s unit tests.
 
 use std::collections::BTreeSet;
 
 use fhir_model::{
-    from_json_str, to_json_string, validate, Error, ErrorKind, OperationOutcome, Patient, Primitive, ReadMode,
-    Resource, UsCoreVersion, ValidationOptions,
+    from_json_str, to_json_string, validate_resource, JsonError, JsonErrorKind, OperationOutcome, Patient, Primitive,
+    ReadMode, Resource, ResourceValidationOptions, UsCoreVersion,
 };
 use serde_json::{json, Value};
 
@@ -199,17 +199,17 @@ struct ReadCase {
     json: String,
     target: Target,
     /// The kind expected in each mode the case runs in.
-    kinds: Vec<(ReadMode, ErrorKind)>,
+    kinds: Vec<(ReadMode, JsonErrorKind)>,
 }
 
 const STRICT: ReadMode = ReadMode::Strict;
 const LENIENT: ReadMode = ReadMode::Lenient;
 
-fn both(kind: ErrorKind) -> Vec<(ReadMode, ErrorKind)> {
+fn both(kind: JsonErrorKind) -> Vec<(ReadMode, JsonErrorKind)> {
     vec![(STRICT, kind), (LENIENT, kind)]
 }
 
-fn case(name: &'static str, json: String, kinds: Vec<(ReadMode, ErrorKind)>) -> ReadCase {
+fn case(name: &'static str, json: String, kinds: Vec<(ReadMode, JsonErrorKind)>) -> ReadCase {
     ReadCase { name, json, target: Target::Resource, kinds }
 }
 
@@ -242,7 +242,7 @@ fn token_of(v: &Value, pointer: &str) -> String {
 
 #[allow(clippy::too_many_lines)] // one flat list of cases reads best
 fn read_cases(t: &mut Tokens) -> Vec<ReadCase> {
-    use ErrorKind::{
+    use JsonErrorKind::{
         Eof, InvalidValue, MissingResourceType, NotANumber, Syntax, UnknownElement, UnsupportedResourceType,
         WrongResourceType,
     };
@@ -389,7 +389,7 @@ fn read_cases(t: &mut Tokens) -> Vec<ReadCase> {
     cases
 }
 
-fn read(target: Target, json: &str, mode: ReadMode) -> Result<(), Error> {
+fn read(target: Target, json: &str, mode: ReadMode) -> Result<(), JsonError> {
     match target {
         Target::Resource => from_json_str::<Resource>(json, mode).map(drop),
         Target::Patient => from_json_str::<Patient>(json, mode).map(drop),
@@ -473,13 +473,13 @@ struct Check {
     name: &'static str,
     resource: Value,
     mode: ReadMode,
-    options: ValidationOptions,
+    options: ResourceValidationOptions,
     /// `(issue code, expression)` that must be reported.
     expect: Vec<(&'static str, &'static str)>,
 }
 
 fn check(name: &'static str, resource: Value, expect: Vec<(&'static str, &'static str)>) -> Check {
-    Check { name, resource, mode: STRICT, options: ValidationOptions::default(), expect }
+    Check { name, resource, mode: STRICT, options: ResourceValidationOptions::default(), expect }
 }
 
 #[allow(clippy::too_many_lines)] // one flat list of cases reads best
@@ -601,7 +601,7 @@ fn validation_checks(t: &mut Tokens) -> Vec<Check> {
         name: "US Core Patient: token codes, missing identifier",
         resource: p,
         mode: STRICT,
-        options: ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
+        options: ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
         expect: vec![
             ("code-invalid", "Patient.telecom[1].system"),
             ("code-invalid", "Patient.telecom[1].use"),
@@ -621,7 +621,7 @@ fn validation_checks(t: &mut Tokens) -> Vec<Check> {
         name: "US Core Observation, lenient read with token elements",
         resource: o,
         mode: LENIENT,
-        options: ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
+        options: ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
         expect: vec![("code-invalid", "Observation.status")],
     });
 
@@ -635,7 +635,7 @@ fn validation_output_holds_no_tokens() {
         let json = render(&c.resource);
         assert!(!t.found(&json).is_empty(), "{}: the input holds tokens", c.name);
         let r = from_json_str::<Resource>(&json, c.mode).unwrap_or_else(|e| panic!("{}: reads: {e}", c.name));
-        let outcome = validate(&r, &c.options);
+        let outcome = validate_resource(&r, &c.options);
         let got = issues(&outcome);
         for (code, at) in &c.expect {
             assert!(

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use fhir_model::{validate, OperationOutcome, Primitive, ReadMode, Resource, UsCoreVersion, ValidationOptions};
+use fhir_model::{
+    validate_resource, OperationOutcome, Primitive, ReadMode, Resource, ResourceValidationOptions, UsCoreVersion,
+};
 
 fn read(json: &str) -> Resource {
     Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_or_else(|e| panic!("reads: {e}"))
@@ -140,8 +142,8 @@ fn bundle_references() {
         "{all:?}"
     );
     // Bundle references can be switched off.
-    let opts = ValidationOptions::default().with_bundle_references(false);
-    let o = validate(&bundle, &opts);
+    let opts = ResourceValidationOptions::default().with_bundle_references(false);
+    let o = validate_resource(&bundle, &opts);
     assert!(!issues(&o).iter().any(|(_, _, e)| e.ends_with("performer[1].reference")));
 }
 
@@ -158,30 +160,30 @@ fn contained_references() {
 #[test]
 fn us_core() {
     let patient = read(r#"{"resourceType":"Patient","name":[{"family":"X"}],"telecom":[{"system":"phone"}]}"#);
-    let v9 = ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
-    let o = validate(&patient, &v9);
+    let v9 = ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
+    let o = validate_resource(&patient, &v9);
     assert!(has(&o, "required", "Patient.identifier"), "{:?}", issues(&o));
     assert!(has(&o, "required", "Patient.telecom[0].value"), "{:?}", issues(&o));
     assert!(!has(&o, "required", "Patient.gender"));
-    let v7 = ValidationOptions::default().with_us_core(UsCoreVersion::new(7, 0, 0));
-    assert!(has(&validate(&patient, &v7), "required", "Patient.gender"));
+    let v7 = ResourceValidationOptions::default().with_us_core(UsCoreVersion::new(7, 0, 0));
+    assert!(has(&validate_resource(&patient, &v7), "required", "Patient.gender"));
     // Without US Core none of this is required.
     assert!(!patient.validate().has_errors());
     // A declared profile picks its own requirements; undeclared uses what all profiles of the type share.
     let obs = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"}}"#);
-    let o = validate(&obs, &v9);
+    let o = validate_resource(&obs, &v9);
     assert!(has(&o, "required", "Observation.category"), "{:?}", issues(&o));
     assert!(!has(&o, "required", "Observation.subject"), "{:?}", issues(&o));
     let obs = read(
         r#"{"resourceType":"Observation","meta":{"profile":["http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-clinical-result"]},
             "status":"final","code":{"text":"t"}}"#,
     );
-    assert!(has(&validate(&obs, &v9), "required", "Observation.subject"));
+    assert!(has(&validate_resource(&obs, &v9), "required", "Observation.subject"));
     // Inside a Bundle, paths lead from the Bundle.
     let b = read(
         r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"X"}]}}]}"#,
     );
-    assert!(has(&validate(&b, &v9), "required", "Bundle.entry[0].resource.identifier"));
+    assert!(has(&validate_resource(&b, &v9), "required", "Bundle.entry[0].resource.identifier"));
 }
 
 /// Every `.fhir` file under `dir`.
