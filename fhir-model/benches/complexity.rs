@@ -64,10 +64,10 @@ fn complexity(c: &mut Criterion) {
         for n in [8_000, 16_000, 32_000] {
             let json = build(n);
             let resource = Resource::from_json(&json, ReadMode::Strict).expect("the family is valid FHIR JSON");
-            assert!(!validate_resource(&resource, &options).issue.is_empty());
+            assert!(!validate_resource(&resource, &options).issues().is_empty());
             g.throughput(Throughput::Elements(n as u64));
             g.bench_with_input(BenchmarkId::new("validate", n), &resource, |b, r| {
-                b.iter(|| validate_resource(black_box(r), &options).issue.len());
+                b.iter(|| validate_resource(black_box(r), &options).issues().len());
             });
             g.bench_with_input(BenchmarkId::new("read", n), &json, |b, j| {
                 b.iter(|| Resource::from_json(black_box(j), ReadMode::Strict).map(|r| r.id().is_some()));

@@ -1,7 +1,8 @@
 //! PHI canary (RELIABILITY.md "PHI"): synthetic FHIR JSON with a unique token in every value;
 //! every read error kind is triggered, in strict and lenient mode, with tokens also placed where
 //! the error happens; then validation of resources whose invalid values are the tokens. No token
-//! may appear in an error's `Display` or `Debug`, nor anywhere in the `OperationOutcome`.
+//! may appear in an error's `Display` or `Debug`, nor in a `ValidationReport` or its issues
+//! (`Display`, `Debug`, location, message), nor anywhere in the `OperationOutcome` made from it.
 //!
 //! Every case first checks that its input holds tokens and that it fails the intended way (the
 //! error kind, the issue's expression), so no assertion here passes by testing nothing.
@@ -14,7 +15,7 @@ use std::collections::BTreeSet;
 
 use fhir_model::{
     from_json_str, to_json_string, validate_resource, JsonError, JsonErrorKind, OperationOutcome, Patient, Primitive,
-    ReadMode, Resource, ResourceValidationOptions, UsCoreVersion,
+    ReadMode, Resource, ResourceValidationOptions, UsCoreVersion, ValidationReport,
 };
 use serde_json::{json, Value};
 
@@ -457,6 +458,11 @@ fn the_search_finds_a_leak() {
 
 // ---- validation ----
 
+/// `(code, expression)` of every issue of a report.
+fn report_issues(r: &ValidationReport) -> Vec<(String, String)> {
+    r.issues().iter().map(|i| (i.code().code().to_string(), i.location().to_string())).collect()
+}
+
 /// `(code, expression)` of every issue.
 fn issues(o: &OperationOutcome) -> Vec<(String, String)> {
     o.issue
@@ -635,8 +641,10 @@ fn validation_output_holds_no_tokens() {
         let json = render(&c.resource);
         assert!(!t.found(&json).is_empty(), "{}: the input holds tokens", c.name);
         let r = from_json_str::<Resource>(&json, c.mode).unwrap_or_else(|e| panic!("{}: reads: {e}", c.name));
-        let outcome = validate_resource(&r, &c.options);
+        let report = validate_resource(&r, &c.options);
+        let outcome = report.to_operation_outcome();
         let got = issues(&outcome);
+        assert_eq!(report_issues(&report), got, "{}: the report and the OperationOutcome agree", c.name);
         for (code, at) in &c.expect {
             assert!(
                 got.iter().any(|(c2, a2)| c2 == code && a2 == at),
@@ -645,6 +653,15 @@ fn validation_output_holds_no_tokens() {
             );
         }
         let what = c.name;
+        t.assert_clean(what, &report.to_string());
+        t.assert_clean(what, &format!("{report:?}"));
+        t.assert_clean(what, &format!("{report:#?}"));
+        for issue in &report {
+            t.assert_clean(what, &issue.to_string());
+            t.assert_clean(what, &format!("{issue:?}"));
+            t.assert_clean(what, &format!("{:?}", issue.location()));
+            t.assert_clean(what, issue.message());
+        }
         t.assert_clean(what, &to_json_string(&outcome).unwrap());
         t.assert_clean(what, &format!("{outcome:?}"));
         t.assert_clean(what, &format!("{:?}", Resource::from(outcome)));

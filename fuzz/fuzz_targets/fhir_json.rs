@@ -31,7 +31,8 @@ fn resource(data: &[u8]) {
         assert!(rewritten == written, "write is not a fixed point ({} vs {} bytes)", rewritten.len(), written.len());
         let outcome = validate_resource(&resource, &ResourceValidationOptions::default());
         let us_core = validate_resource(&resource, &ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0));
-        let _ = format!("{outcome:?}{us_core:?}");
+        let _ = format!("{outcome}{outcome:?}{us_core}{us_core:?}");
+        let _ = (outcome.to_operation_outcome(), us_core.to_operation_outcome());
     }
 }
 
