@@ -61,8 +61,8 @@ pub use generated::datatypes::*;
 pub use generated::resource::*;
 pub use generated::*;
 pub use json::{
-    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, JsonError, JsonErrorKind, ReadMode,
-    Unknown,
+    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, FromFhirJson, JsonError,
+    JsonErrorKind, ReadMode, ReadSeed, Unknown,
 };
 pub use primitives::{
     Date, DateTime, DateTimeParts, DateTimePrecision, Decimal, FormatError, Instant, Primitive, Time,

@@ -158,15 +158,23 @@ impl Serialize for Decimal {
     }
 }
 
-impl<'de> Deserialize<'de> for Decimal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
+impl Decimal {
+    /// A decimal from a raw JSON value, which must be a number (FHIR JSON writes decimals as
+    /// numbers, never as strings); the value back when it is not.
+    pub(crate) fn from_raw(raw: Box<RawValue>) -> Result<Self, Box<RawValue>> {
         let first = raw.get().as_bytes().first().copied().unwrap_or(b' ');
         if first == b'-' || first.is_ascii_digit() {
             Ok(Decimal(raw))
         } else {
-            Err(crate::json::fail::<D::Error>(crate::json::JsonErrorKind::NotANumber, None))
+            Err(raw)
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Decimal::from_raw(raw).map_err(|_| serde::de::Error::custom(crate::json::JsonErrorKind::NotANumber.message()))
     }
 }
 

@@ -266,3 +266,43 @@ fn element_holding_only_empty_items_is_not_written() {
         }
     }
 }
+
+/// The mode reaches every nested read (Bundle entries, contained resources, `_name` elements,
+/// choice types, a resource buffered because `resourceType` came late), and a failure deep
+/// inside still names its path. No global state carries it: a plain `Deserialize` is strict,
+/// and a lenient seed read in between changes nothing for the next read.
+#[test]
+fn read_mode_reaches_nested_reads_without_global_state() {
+    use fhir_model::{from_json_str, ReadSeed};
+    use serde::de::DeserializeSeed;
+
+    let nested = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":
+        {"id":"p","resourceType":"Patient","contained":[{"resourceType":"Patient","x1":1}],
+         "gender":"female","_gender":{"x2":2},"extension":[{"url":"http://e","valueCoding":{"x3":3}}]}}]}"#;
+    let lenient = from_json_str::<Resource>(nested, ReadMode::Lenient).expect("lenient keeps unknown elements");
+    let written = write(&lenient);
+    for kept in ["\"x1\":1", "\"x2\":2", "\"x3\":3"] {
+        assert!(written.contains(kept), "{kept} kept: {written}");
+    }
+    let err = from_json_str::<Resource>(nested, ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), JsonErrorKind::UnknownElement);
+    assert_eq!(err.path(), "Bundle.entry.resource.contained");
+    assert_eq!(err.element(), Some("x1"));
+
+    // A deeper failure, inside a choice type of an extension of an entry's resource.
+    let deep = r#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient",
+        "extension":[{"url":"http://e","valueQuantity":{"value":"1"}}]}}]}"#;
+    for mode in [ReadMode::Strict, ReadMode::Lenient] {
+        let err = from_json_str::<Resource>(deep, mode).unwrap_err();
+        assert_eq!(err.kind(), JsonErrorKind::NotANumber, "{mode:?}");
+        assert_eq!(err.path(), "Bundle.entry.resource.extension.valueQuantity.value", "{mode:?}");
+    }
+
+    // Through serde directly: `Deserialize` is strict, a seed carries the mode.
+    assert!(serde_json::from_str::<Resource>(nested).is_err());
+    let mut de = serde_json::Deserializer::from_str(nested);
+    let seeded = ReadSeed::<Resource>::new(ReadMode::Lenient).deserialize(&mut de).expect("the seed is lenient");
+    assert_eq!(seeded, lenient);
+    assert!(serde_json::from_str::<Resource>(nested).is_err(), "a lenient read leaves nothing behind");
+    assert!(serde_json::from_str::<Patient>(r#"{"resourceType":"Patient","gender":"female"}"#).is_ok());
+}

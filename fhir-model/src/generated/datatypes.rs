@@ -56,57 +56,57 @@ pub struct Address {
 impl FhirObject for Address {
     const NAME: &'static str = "Address";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "text" => j::de_prim(map, &mut self.text)?,
-                "line" => j::de_prims(map, &mut self.line)?,
-                "city" => j::de_prim(map, &mut self.city)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
+                "line" => j::de_prims(map, st, &mut self.line)?,
+                "city" => j::de_prim(map, st, &mut self.city)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "_line" => j::de_prims_ext(map, &mut self.line)?,
-                "_city" => j::de_prim_ext(map, &mut self.city)?,
-                "state" => j::de_prim(map, &mut self.state)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "_line" => j::de_prims_ext(map, st, &mut self.line)?,
+                "_city" => j::de_prim_ext(map, st, &mut self.city)?,
+                "state" => j::de_prim(map, st, &mut self.state)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_state" => j::de_prim_ext(map, &mut self.state)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "_state" => j::de_prim_ext(map, st, &mut self.state)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "country" => j::de_prim(map, &mut self.country)?,
+                "country" => j::de_prim(map, st, &mut self.country)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "district" => j::de_prim(map, &mut self.district)?,
-                "_country" => j::de_prim_ext(map, &mut self.country)?,
+                "district" => j::de_prim(map, st, &mut self.district)?,
+                "_country" => j::de_prim_ext(map, st, &mut self.country)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_district" => j::de_prim_ext(map, &mut self.district)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_district" => j::de_prim_ext(map, st, &mut self.district)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "postalCode" => j::de_prim(map, &mut self.postal_code)?,
+                "postalCode" => j::de_prim(map, st, &mut self.postal_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_postalCode" => j::de_prim_ext(map, &mut self.postal_code)?,
+                "_postalCode" => j::de_prim_ext(map, st, &mut self.postal_code)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -200,42 +200,42 @@ pub struct Age {
 impl FhirObject for Age {
     const NAME: &'static str = "Age";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -310,36 +310,36 @@ pub struct Annotation {
 impl FhirObject for Annotation {
     const NAME: &'static str = "Annotation";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "time" => j::de_prim(map, &mut self.time)?,
-                "text" => j::de_prim(map, &mut self.text)?,
+                "time" => j::de_prim(map, st, &mut self.time)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_time" => j::de_prim_ext(map, &mut self.time)?,
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "_time" => j::de_prim_ext(map, st, &mut self.time)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "authorString" => j::de_choice_prim(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                "authorString" => j::de_choice_prim(map, st, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_authorString" => j::de_choice_prim_ext(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                "_authorString" => j::de_choice_prim_ext(map, st, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "authorReference" => j::de_choice(map, &mut self.author, AnnotationAuthor::Reference)?,
+                "authorReference" => j::de_choice(map, st, &mut self.author, AnnotationAuthor::Reference)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -455,51 +455,51 @@ pub struct Attachment {
 impl FhirObject for Attachment {
     const NAME: &'static str = "Attachment";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "data" => j::de_prim(map, &mut self.data)?,
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
-                "size" => j::de_prim(map, &mut self.size)?,
-                "hash" => j::de_prim(map, &mut self.hash)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
+                "size" => j::de_prim(map, st, &mut self.size)?,
+                "hash" => j::de_prim(map, st, &mut self.hash)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
-                "_size" => j::de_prim_ext(map, &mut self.size)?,
-                "_hash" => j::de_prim_ext(map, &mut self.hash)?,
-                "title" => j::de_prim(map, &mut self.title)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
+                "_size" => j::de_prim_ext(map, st, &mut self.size)?,
+                "_hash" => j::de_prim_ext(map, st, &mut self.hash)?,
+                "title" => j::de_prim(map, st, &mut self.title)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_title" => j::de_prim_ext(map, &mut self.title)?,
+                "_title" => j::de_prim_ext(map, st, &mut self.title)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "creation" => j::de_prim(map, &mut self.creation)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "creation" => j::de_prim(map, st, &mut self.creation)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "_creation" => j::de_prim_ext(map, &mut self.creation)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "_creation" => j::de_prim_ext(map, st, &mut self.creation)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "contentType" => j::de_prim(map, &mut self.content_type)?,
+                "contentType" => j::de_prim(map, st, &mut self.content_type)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_contentType" => j::de_prim_ext(map, &mut self.content_type)?,
+                "_contentType" => j::de_prim_ext(map, st, &mut self.content_type)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -581,26 +581,26 @@ pub struct CodeableConcept {
 impl FhirObject for CodeableConcept {
     const NAME: &'static str = "CodeableConcept";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "text" => j::de_prim(map, &mut self.text)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "coding" => j::de_vec(map, &mut self.coding)?,
+                "coding" => j::de_vec(map, st, &mut self.coding)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -670,45 +670,45 @@ pub struct Coding {
 impl FhirObject for Coding {
     const NAME: &'static str = "Coding";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
-                "version" => j::de_prim(map, &mut self.version)?,
-                "display" => j::de_prim(map, &mut self.display)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
+                "version" => j::de_prim(map, st, &mut self.version)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_version" => j::de_prim_ext(map, &mut self.version)?,
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                "_version" => j::de_prim_ext(map, st, &mut self.version)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "userSelected" => j::de_prim(map, &mut self.user_selected)?,
+                "userSelected" => j::de_prim(map, st, &mut self.user_selected)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_userSelected" => j::de_prim_ext(map, &mut self.user_selected)?,
+                "_userSelected" => j::de_prim_ext(map, st, &mut self.user_selected)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -781,26 +781,26 @@ pub struct ContactDetail {
 impl FhirObject for ContactDetail {
     const NAME: &'static str = "ContactDetail";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -870,38 +870,38 @@ pub struct ContactPoint {
 impl FhirObject for ContactPoint {
     const NAME: &'static str = "ContactPoint";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "rank" => j::de_prim(map, &mut self.rank)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "rank" => j::de_prim(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_rank" => j::de_prim_ext(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -976,28 +976,28 @@ pub struct Contributor {
 impl FhirObject for Contributor {
     const NAME: &'static str = "Contributor";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "contact" => j::de_vec(map, &mut self.contact)?,
+                "contact" => j::de_vec(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1070,42 +1070,42 @@ pub struct Count {
 impl FhirObject for Count {
     const NAME: &'static str = "Count";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1190,57 +1190,57 @@ pub struct DataRequirement {
 impl FhirObject for DataRequirement {
     const NAME: &'static str = "DataRequirement";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "sort" => j::de_vec(map, &mut self.sort)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "sort" => j::de_vec(map, st, &mut self.sort)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "limit" => j::de_prim(map, &mut self.limit)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "limit" => j::de_prim(map, st, &mut self.limit)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_limit" => j::de_prim_ext(map, &mut self.limit)?,
+                "_limit" => j::de_prim_ext(map, st, &mut self.limit)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "profile" => j::de_prims(map, &mut self.profile)?,
+                "profile" => j::de_prims(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                "_profile" => j::de_prims_ext(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "codeFilter" => j::de_vec(map, &mut self.code_filter)?,
-                "dateFilter" => j::de_vec(map, &mut self.date_filter)?,
+                "codeFilter" => j::de_vec(map, st, &mut self.code_filter)?,
+                "dateFilter" => j::de_vec(map, st, &mut self.date_filter)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "mustSupport" => j::de_prims(map, &mut self.must_support)?,
+                "mustSupport" => j::de_prims(map, st, &mut self.must_support)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_mustSupport" => j::de_prims_ext(map, &mut self.must_support)?,
+                "_mustSupport" => j::de_prims_ext(map, st, &mut self.must_support)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "subjectReference" => j::de_choice(map, &mut self.subject, DataRequirementSubject::Reference)?,
+                "subjectReference" => j::de_choice(map, st, &mut self.subject, DataRequirementSubject::Reference)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "subjectCodeableConcept" => j::de_choice(map, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
+                "subjectCodeableConcept" => j::de_choice(map, st, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1363,36 +1363,36 @@ pub struct DataRequirementCodeFilter {
 impl FhirObject for DataRequirementCodeFilter {
     const NAME: &'static str = "DataRequirement.codeFilter";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "code" => j::de_vec(map, &mut self.code)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
+                "code" => j::de_vec(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "valueSet" => j::de_prim(map, &mut self.value_set)?,
+                "valueSet" => j::de_prim(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_valueSet" => j::de_prim_ext(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "searchParam" => j::de_prim(map, &mut self.search_param)?,
+                "searchParam" => j::de_prim(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                "_searchParam" => j::de_prim_ext(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1464,40 +1464,40 @@ pub struct DataRequirementDateFilter {
 impl FhirObject for DataRequirementDateFilter {
     const NAME: &'static str = "DataRequirement.dateFilter";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "searchParam" => j::de_prim(map, &mut self.search_param)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Period)?,
+                "searchParam" => j::de_prim(map, st, &mut self.search_param)?,
+                "valuePeriod" => j::de_choice(map, st, &mut self.value, DataRequirementDateFilterValue::Period)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                "_searchParam" => j::de_prim_ext(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
-                "valueDuration" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Duration)?,
+                "valueDateTime" => j::de_choice_prim(map, st, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                "valueDuration" => j::de_choice(map, st, &mut self.value, DataRequirementDateFilterValue::Duration)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, st, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1606,27 +1606,27 @@ pub struct DataRequirementSort {
 impl FhirObject for DataRequirementSort {
     const NAME: &'static str = "DataRequirement.sort";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "direction" => j::de_prim(map, &mut self.direction)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "direction" => j::de_prim(map, st, &mut self.direction)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_direction" => j::de_prim_ext(map, &mut self.direction)?,
+                "_direction" => j::de_prim_ext(map, st, &mut self.direction)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1696,42 +1696,42 @@ pub struct Distance {
 impl FhirObject for Distance {
     const NAME: &'static str = "Distance";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1828,72 +1828,72 @@ pub struct Dosage {
 impl FhirObject for Dosage {
     const NAME: &'static str = "Dosage";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "text" => j::de_prim(map, &mut self.text)?,
-                "site" => j::de_opt(map, &mut self.site)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
+                "site" => j::de_opt(map, st, &mut self.site)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "route" => j::de_opt(map, &mut self.route)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "route" => j::de_opt(map, st, &mut self.route)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "timing" => j::de_opt(map, &mut self.timing)?,
-                "method" => j::de_opt(map, &mut self.method)?,
+                "timing" => j::de_opt(map, st, &mut self.timing)?,
+                "method" => j::de_opt(map, st, &mut self.method)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "sequence" => j::de_prim(map, &mut self.sequence)?,
+                "sequence" => j::de_prim(map, st, &mut self.sequence)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_sequence" => j::de_prim_ext(map, &mut self.sequence)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_sequence" => j::de_prim_ext(map, st, &mut self.sequence)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "doseAndRate" => j::de_vec(map, &mut self.dose_and_rate)?,
+                "doseAndRate" => j::de_vec(map, st, &mut self.dose_and_rate)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "asNeededBoolean" => j::de_choice_prim(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                "asNeededBoolean" => j::de_choice_prim(map, st, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_asNeededBoolean" => j::de_choice_prim_ext(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
-                "maxDosePerPeriod" => j::de_opt(map, &mut self.max_dose_per_period)?,
+                "_asNeededBoolean" => j::de_choice_prim_ext(map, st, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                "maxDosePerPeriod" => j::de_opt(map, st, &mut self.max_dose_per_period)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "patientInstruction" => j::de_prim(map, &mut self.patient_instruction)?,
-                "maxDosePerLifetime" => j::de_opt(map, &mut self.max_dose_per_lifetime)?,
+                "patientInstruction" => j::de_prim(map, st, &mut self.patient_instruction)?,
+                "maxDosePerLifetime" => j::de_opt(map, st, &mut self.max_dose_per_lifetime)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_patientInstruction" => j::de_prim_ext(map, &mut self.patient_instruction)?,
+                "_patientInstruction" => j::de_prim_ext(map, st, &mut self.patient_instruction)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "additionalInstruction" => j::de_vec(map, &mut self.additional_instruction)?,
+                "additionalInstruction" => j::de_vec(map, st, &mut self.additional_instruction)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "asNeededCodeableConcept" => j::de_choice(map, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
+                "asNeededCodeableConcept" => j::de_choice(map, st, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "maxDosePerAdministration" => j::de_opt(map, &mut self.max_dose_per_administration)?,
+                "maxDosePerAdministration" => j::de_opt(map, st, &mut self.max_dose_per_administration)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2032,26 +2032,26 @@ pub struct DosageDoseAndRate {
 impl FhirObject for DosageDoseAndRate {
     const NAME: &'static str = "Dosage.doseAndRate";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "doseRange" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Range)?,
-                "rateRatio" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
-                "rateRange" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Range)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "doseRange" => j::de_choice(map, st, &mut self.dose, DosageDoseAndRateDose::Range)?,
+                "rateRatio" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
+                "rateRange" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Range)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "doseQuantity" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
-                "rateQuantity" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
+                "doseQuantity" => j::de_choice(map, st, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
+                "rateQuantity" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2203,42 +2203,42 @@ pub struct Duration {
 impl FhirObject for Duration {
     const NAME: &'static str = "Duration";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2307,14 +2307,14 @@ pub struct Element {
 impl FhirObject for Element {
     const NAME: &'static str = "Element";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2438,384 +2438,384 @@ pub struct ElementDefinition {
 impl FhirObject for ElementDefinition {
     const NAME: &'static str = "ElementDefinition";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
+                "min" => j::de_prim(map, st, &mut self.min)?,
+                "max" => j::de_prim(map, st, &mut self.max)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "code" => j::de_vec(map, &mut self.code)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
-                "base" => j::de_opt(map, &mut self.base)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
+                "code" => j::de_vec(map, st, &mut self.code)?,
+                "_min" => j::de_prim_ext(map, st, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, st, &mut self.max)?,
+                "base" => j::de_opt(map, st, &mut self.base)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
-                "label" => j::de_prim(map, &mut self.label)?,
-                "short" => j::de_prim(map, &mut self.short)?,
-                "alias" => j::de_prims(map, &mut self.alias)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
+                "label" => j::de_prim(map, st, &mut self.label)?,
+                "short" => j::de_prim(map, st, &mut self.short)?,
+                "alias" => j::de_prims(map, st, &mut self.alias)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
-                "_short" => j::de_prim_ext(map, &mut self.short)?,
-                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
+                "_label" => j::de_prim_ext(map, st, &mut self.label)?,
+                "_short" => j::de_prim_ext(map, st, &mut self.short)?,
+                "_alias" => j::de_prims_ext(map, st, &mut self.alias)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "slicing" => j::de_opt(map, &mut self.slicing)?,
-                "comment" => j::de_prim(map, &mut self.comment)?,
-                "fixedId" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-                "example" => j::de_vec(map, &mut self.example)?,
-                "binding" => j::de_opt(map, &mut self.binding)?,
-                "mapping" => j::de_vec(map, &mut self.mapping)?,
+                "slicing" => j::de_opt(map, st, &mut self.slicing)?,
+                "comment" => j::de_prim(map, st, &mut self.comment)?,
+                "fixedId" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
+                "example" => j::de_vec(map, st, &mut self.example)?,
+                "binding" => j::de_opt(map, st, &mut self.binding)?,
+                "mapping" => j::de_vec(map, st, &mut self.mapping)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
-                "_fixedId" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-                "fixedOid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-                "fixedUri" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-                "fixedUrl" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-                "fixedAge" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Age)?,
+                "_comment" => j::de_prim_ext(map, st, &mut self.comment)?,
+                "_fixedId" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
+                "fixedOid" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
+                "fixedUri" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
+                "fixedUrl" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
+                "fixedAge" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Age)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "sliceName" => j::de_prim(map, &mut self.slice_name)?,
-                "fixedCode" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-                "fixedDate" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-                "_fixedOid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-                "fixedTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-                "_fixedUri" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-                "_fixedUrl" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-                "fixedUuid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-                "fixedMeta" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Meta)?,
-                "patternId" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-                "maxLength" => j::de_prim(map, &mut self.max_length)?,
-                "condition" => j::de_prims(map, &mut self.condition)?,
-                "isSummary" => j::de_prim(map, &mut self.is_summary)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "sliceName" => j::de_prim(map, st, &mut self.slice_name)?,
+                "fixedCode" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
+                "fixedDate" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
+                "_fixedOid" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
+                "fixedTime" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
+                "_fixedUri" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
+                "_fixedUrl" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
+                "fixedUuid" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
+                "fixedMeta" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Meta)?,
+                "patternId" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
+                "maxLength" => j::de_prim(map, st, &mut self.max_length)?,
+                "condition" => j::de_prims(map, st, &mut self.condition)?,
+                "isSummary" => j::de_prim(map, st, &mut self.is_summary)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_sliceName" => j::de_prim_ext(map, &mut self.slice_name)?,
-                "definition" => j::de_prim(map, &mut self.definition)?,
-                "_fixedCode" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-                "_fixedDate" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-                "_fixedTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-                "_fixedUuid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-                "fixedCount" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Count)?,
-                "fixedMoney" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Money)?,
-                "fixedRange" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Range)?,
-                "fixedRatio" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Ratio)?,
-                "_patternId" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-                "patternOid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-                "patternUri" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-                "patternUrl" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-                "patternAge" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Age)?,
-                "_maxLength" => j::de_prim_ext(map, &mut self.max_length)?,
-                "_condition" => j::de_prims_ext(map, &mut self.condition)?,
-                "constraint" => j::de_vec(map, &mut self.constraint)?,
-                "isModifier" => j::de_prim(map, &mut self.is_modifier)?,
-                "_isSummary" => j::de_prim_ext(map, &mut self.is_summary)?,
+                "_sliceName" => j::de_prim_ext(map, st, &mut self.slice_name)?,
+                "definition" => j::de_prim(map, st, &mut self.definition)?,
+                "_fixedCode" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
+                "_fixedDate" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
+                "_fixedTime" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
+                "_fixedUuid" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
+                "fixedCount" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Count)?,
+                "fixedMoney" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Money)?,
+                "fixedRange" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Range)?,
+                "fixedRatio" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Ratio)?,
+                "_patternId" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
+                "patternOid" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
+                "patternUri" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
+                "patternUrl" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
+                "patternAge" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Age)?,
+                "_maxLength" => j::de_prim_ext(map, st, &mut self.max_length)?,
+                "_condition" => j::de_prims_ext(map, st, &mut self.condition)?,
+                "constraint" => j::de_vec(map, st, &mut self.constraint)?,
+                "isModifier" => j::de_prim(map, st, &mut self.is_modifier)?,
+                "_isSummary" => j::de_prim_ext(map, st, &mut self.is_summary)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_definition" => j::de_prim_ext(map, &mut self.definition)?,
-                "fixedString" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-                "fixedCoding" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Coding)?,
-                "fixedPeriod" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Period)?,
-                "fixedTiming" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Timing)?,
-                "fixedDosage" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Dosage)?,
-                "patternCode" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-                "patternDate" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-                "_patternOid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-                "patternTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-                "_patternUri" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-                "_patternUrl" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-                "patternUuid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-                "patternMeta" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Meta)?,
-                "mustSupport" => j::de_prim(map, &mut self.must_support)?,
-                "_isModifier" => j::de_prim_ext(map, &mut self.is_modifier)?,
+                "_definition" => j::de_prim_ext(map, st, &mut self.definition)?,
+                "fixedString" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
+                "fixedCoding" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Coding)?,
+                "fixedPeriod" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Period)?,
+                "fixedTiming" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Timing)?,
+                "fixedDosage" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Dosage)?,
+                "patternCode" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
+                "patternDate" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
+                "_patternOid" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
+                "patternTime" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
+                "_patternUri" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
+                "_patternUrl" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
+                "patternUuid" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
+                "patternMeta" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Meta)?,
+                "mustSupport" => j::de_prim(map, st, &mut self.must_support)?,
+                "_isModifier" => j::de_prim_ext(map, st, &mut self.is_modifier)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "requirements" => j::de_prim(map, &mut self.requirements)?,
-                "orderMeaning" => j::de_prim(map, &mut self.order_meaning)?,
-                "fixedBoolean" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-                "fixedDecimal" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-                "fixedInstant" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-                "fixedInteger" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-                "_fixedString" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-                "fixedAddress" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Address)?,
-                "_patternCode" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-                "_patternDate" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-                "_patternTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-                "_patternUuid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-                "patternCount" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Count)?,
-                "patternMoney" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Money)?,
-                "patternRange" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Range)?,
-                "patternRatio" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Ratio)?,
-                "minValueDate" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-                "minValueTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-                "maxValueDate" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-                "maxValueTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
-                "_mustSupport" => j::de_prim_ext(map, &mut self.must_support)?,
+                "requirements" => j::de_prim(map, st, &mut self.requirements)?,
+                "orderMeaning" => j::de_prim(map, st, &mut self.order_meaning)?,
+                "fixedBoolean" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
+                "fixedDecimal" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
+                "fixedInstant" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
+                "fixedInteger" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
+                "_fixedString" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
+                "fixedAddress" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Address)?,
+                "_patternCode" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
+                "_patternDate" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
+                "_patternTime" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
+                "_patternUuid" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
+                "patternCount" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Count)?,
+                "patternMoney" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Money)?,
+                "patternRange" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Range)?,
+                "patternRatio" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Ratio)?,
+                "minValueDate" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
+                "minValueTime" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
+                "maxValueDate" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
+                "maxValueTime" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
+                "_mustSupport" => j::de_prim_ext(map, st, &mut self.must_support)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
-                "_orderMeaning" => j::de_prim_ext(map, &mut self.order_meaning)?,
-                "_fixedBoolean" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-                "fixedDateTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-                "_fixedDecimal" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-                "_fixedInstant" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-                "_fixedInteger" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-                "fixedMarkdown" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-                "fixedDistance" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Distance)?,
-                "fixedDuration" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Duration)?,
-                "fixedQuantity" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Quantity)?,
-                "patternString" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-                "patternCoding" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Coding)?,
-                "patternPeriod" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Period)?,
-                "patternTiming" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Timing)?,
-                "patternDosage" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Dosage)?,
-                "_minValueDate" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-                "_minValueTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-                "_maxValueDate" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-                "_maxValueTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
+                "_requirements" => j::de_prim_ext(map, st, &mut self.requirements)?,
+                "_orderMeaning" => j::de_prim_ext(map, st, &mut self.order_meaning)?,
+                "_fixedBoolean" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
+                "fixedDateTime" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
+                "_fixedDecimal" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
+                "_fixedInstant" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
+                "_fixedInteger" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
+                "fixedMarkdown" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
+                "fixedDistance" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Distance)?,
+                "fixedDuration" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Duration)?,
+                "fixedQuantity" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Quantity)?,
+                "patternString" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
+                "patternCoding" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Coding)?,
+                "patternPeriod" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Period)?,
+                "patternTiming" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Timing)?,
+                "patternDosage" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Dosage)?,
+                "_minValueDate" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
+                "_minValueTime" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
+                "_maxValueDate" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
+                "_maxValueTime" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "representation" => j::de_prims(map, &mut self.representation)?,
-                "defaultValueId" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-                "fixedCanonical" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-                "_fixedDateTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-                "_fixedMarkdown" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-                "fixedHumanName" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::HumanName)?,
-                "fixedReference" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Reference)?,
-                "fixedSignature" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Signature)?,
-                "patternBoolean" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-                "patternDecimal" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-                "patternInstant" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-                "patternInteger" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-                "_patternString" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-                "patternAddress" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Address)?,
+                "representation" => j::de_prims(map, st, &mut self.representation)?,
+                "defaultValueId" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
+                "fixedCanonical" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
+                "_fixedDateTime" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
+                "_fixedMarkdown" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
+                "fixedHumanName" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::HumanName)?,
+                "fixedReference" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Reference)?,
+                "fixedSignature" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Signature)?,
+                "patternBoolean" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
+                "patternDecimal" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
+                "patternInstant" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
+                "patternInteger" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
+                "_patternString" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
+                "patternAddress" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Address)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_representation" => j::de_prims_ext(map, &mut self.representation)?,
-                "_defaultValueId" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-                "defaultValueOid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-                "defaultValueUri" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-                "defaultValueUrl" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-                "defaultValueAge" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Age)?,
-                "_fixedCanonical" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-                "fixedAnnotation" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Annotation)?,
-                "fixedAttachment" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Attachment)?,
-                "fixedIdentifier" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Identifier)?,
-                "fixedExpression" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Expression)?,
-                "_patternBoolean" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-                "patternDateTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-                "_patternDecimal" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-                "_patternInstant" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-                "_patternInteger" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-                "patternMarkdown" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-                "patternDistance" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Distance)?,
-                "patternDuration" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Duration)?,
-                "patternQuantity" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Quantity)?,
-                "minValueInstant" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-                "minValueDecimal" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-                "minValueInteger" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-                "maxValueInstant" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-                "maxValueDecimal" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-                "maxValueInteger" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
+                "_representation" => j::de_prims_ext(map, st, &mut self.representation)?,
+                "_defaultValueId" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
+                "defaultValueOid" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
+                "defaultValueUri" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
+                "defaultValueUrl" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
+                "defaultValueAge" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Age)?,
+                "_fixedCanonical" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
+                "fixedAnnotation" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Annotation)?,
+                "fixedAttachment" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Attachment)?,
+                "fixedIdentifier" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Identifier)?,
+                "fixedExpression" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Expression)?,
+                "_patternBoolean" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
+                "patternDateTime" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
+                "_patternDecimal" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
+                "_patternInstant" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
+                "_patternInteger" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
+                "patternMarkdown" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
+                "patternDistance" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Distance)?,
+                "patternDuration" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Duration)?,
+                "patternQuantity" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Quantity)?,
+                "minValueInstant" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
+                "minValueDecimal" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
+                "minValueInteger" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
+                "maxValueInstant" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
+                "maxValueDecimal" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
+                "maxValueInteger" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "contentReference" => j::de_prim(map, &mut self.content_reference)?,
-                "defaultValueCode" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-                "defaultValueDate" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-                "_defaultValueOid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-                "defaultValueTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-                "_defaultValueUri" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-                "_defaultValueUrl" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-                "defaultValueUuid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-                "defaultValueMeta" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Meta)?,
-                "fixedPositiveInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-                "fixedUnsignedInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "fixedSampledData" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::SampledData)?,
-                "fixedContributor" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Contributor)?,
-                "patternCanonical" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-                "_patternDateTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-                "_patternMarkdown" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-                "patternHumanName" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::HumanName)?,
-                "patternReference" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Reference)?,
-                "patternSignature" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Signature)?,
-                "minValueDateTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_minValueInstant" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-                "_minValueDecimal" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_minValueInteger" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-                "minValueQuantity" => j::de_choice(map, &mut self.min_value, ElementDefinitionMinValue::Quantity)?,
-                "maxValueDateTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_maxValueInstant" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-                "_maxValueDecimal" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_maxValueInteger" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
-                "maxValueQuantity" => j::de_choice(map, &mut self.max_value, ElementDefinitionMaxValue::Quantity)?,
-                "isModifierReason" => j::de_prim(map, &mut self.is_modifier_reason)?,
+                "contentReference" => j::de_prim(map, st, &mut self.content_reference)?,
+                "defaultValueCode" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
+                "defaultValueDate" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
+                "_defaultValueOid" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
+                "defaultValueTime" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
+                "_defaultValueUri" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
+                "_defaultValueUrl" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
+                "defaultValueUuid" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
+                "defaultValueMeta" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Meta)?,
+                "fixedPositiveInt" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
+                "fixedUnsignedInt" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "fixedSampledData" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::SampledData)?,
+                "fixedContributor" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::Contributor)?,
+                "patternCanonical" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
+                "_patternDateTime" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
+                "_patternMarkdown" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
+                "patternHumanName" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::HumanName)?,
+                "patternReference" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Reference)?,
+                "patternSignature" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Signature)?,
+                "minValueDateTime" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_minValueInstant" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
+                "_minValueDecimal" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_minValueInteger" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
+                "minValueQuantity" => j::de_choice(map, st, &mut self.min_value, ElementDefinitionMinValue::Quantity)?,
+                "maxValueDateTime" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_maxValueInstant" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
+                "_maxValueDecimal" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_maxValueInteger" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
+                "maxValueQuantity" => j::de_choice(map, st, &mut self.max_value, ElementDefinitionMaxValue::Quantity)?,
+                "isModifierReason" => j::de_prim(map, st, &mut self.is_modifier_reason)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_contentReference" => j::de_prim_ext(map, &mut self.content_reference)?,
-                "_defaultValueCode" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-                "_defaultValueDate" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-                "_defaultValueTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-                "_defaultValueUuid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-                "defaultValueCount" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Count)?,
-                "defaultValueMoney" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Money)?,
-                "defaultValueRange" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Range)?,
-                "defaultValueRatio" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Ratio)?,
-                "fixedBase64Binary" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_fixedPositiveInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_fixedUnsignedInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "fixedContactPoint" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactPoint)?,
-                "fixedUsageContext" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::UsageContext)?,
-                "_patternCanonical" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-                "patternAnnotation" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Annotation)?,
-                "patternAttachment" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Attachment)?,
-                "patternIdentifier" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Identifier)?,
-                "patternExpression" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Expression)?,
-                "_minValueDateTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_maxValueDateTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_isModifierReason" => j::de_prim_ext(map, &mut self.is_modifier_reason)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_contentReference" => j::de_prim_ext(map, st, &mut self.content_reference)?,
+                "_defaultValueCode" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
+                "_defaultValueDate" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
+                "_defaultValueTime" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
+                "_defaultValueUuid" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
+                "defaultValueCount" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Count)?,
+                "defaultValueMoney" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Money)?,
+                "defaultValueRange" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Range)?,
+                "defaultValueRatio" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Ratio)?,
+                "fixedBase64Binary" => j::de_choice_prim(map, st, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_fixedPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_fixedUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "fixedContactPoint" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::ContactPoint)?,
+                "fixedUsageContext" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::UsageContext)?,
+                "_patternCanonical" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
+                "patternAnnotation" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Annotation)?,
+                "patternAttachment" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Attachment)?,
+                "patternIdentifier" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Identifier)?,
+                "patternExpression" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Expression)?,
+                "_minValueDateTime" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_maxValueDateTime" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_isModifierReason" => j::de_prim_ext(map, st, &mut self.is_modifier_reason)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "defaultValueString" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-                "defaultValueCoding" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Coding)?,
-                "defaultValuePeriod" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Period)?,
-                "defaultValueTiming" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Timing)?,
-                "defaultValueDosage" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Dosage)?,
-                "meaningWhenMissing" => j::de_prim(map, &mut self.meaning_when_missing)?,
-                "_fixedBase64Binary" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-                "fixedContactDetail" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactDetail)?,
-                "patternPositiveInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-                "patternUnsignedInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "patternSampledData" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::SampledData)?,
-                "patternContributor" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Contributor)?,
+                "defaultValueString" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
+                "defaultValueCoding" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Coding)?,
+                "defaultValuePeriod" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Period)?,
+                "defaultValueTiming" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Timing)?,
+                "defaultValueDosage" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Dosage)?,
+                "meaningWhenMissing" => j::de_prim(map, st, &mut self.meaning_when_missing)?,
+                "_fixedBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
+                "fixedContactDetail" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::ContactDetail)?,
+                "patternPositiveInt" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
+                "patternUnsignedInt" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "patternSampledData" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::SampledData)?,
+                "patternContributor" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::Contributor)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "sliceIsConstraining" => j::de_prim(map, &mut self.slice_is_constraining)?,
-                "defaultValueBoolean" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-                "defaultValueDecimal" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-                "defaultValueInstant" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-                "defaultValueInteger" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-                "_defaultValueString" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-                "defaultValueAddress" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Address)?,
-                "_meaningWhenMissing" => j::de_prim_ext(map, &mut self.meaning_when_missing)?,
-                "patternBase64Binary" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_patternPositiveInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_patternUnsignedInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "patternContactPoint" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactPoint)?,
-                "patternUsageContext" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::UsageContext)?,
-                "minValuePositiveInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "minValueUnsignedInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "maxValuePositiveInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "maxValueUnsignedInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "sliceIsConstraining" => j::de_prim(map, st, &mut self.slice_is_constraining)?,
+                "defaultValueBoolean" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
+                "defaultValueDecimal" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
+                "defaultValueInstant" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
+                "defaultValueInteger" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
+                "_defaultValueString" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
+                "defaultValueAddress" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Address)?,
+                "_meaningWhenMissing" => j::de_prim_ext(map, st, &mut self.meaning_when_missing)?,
+                "patternBase64Binary" => j::de_choice_prim(map, st, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_patternPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_patternUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "patternContactPoint" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::ContactPoint)?,
+                "patternUsageContext" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::UsageContext)?,
+                "minValuePositiveInt" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "minValueUnsignedInt" => j::de_choice_prim(map, st, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "maxValuePositiveInt" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "maxValueUnsignedInt" => j::de_choice_prim(map, st, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "_sliceIsConstraining" => j::de_prim_ext(map, &mut self.slice_is_constraining)?,
-                "_defaultValueBoolean" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-                "defaultValueDateTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_defaultValueDecimal" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_defaultValueInstant" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-                "_defaultValueInteger" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-                "defaultValueMarkdown" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-                "defaultValueDistance" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Distance)?,
-                "defaultValueDuration" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Duration)?,
-                "defaultValueQuantity" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Quantity)?,
-                "fixedCodeableConcept" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::CodeableConcept)?,
-                "fixedDataRequirement" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::DataRequirement)?,
-                "fixedRelatedArtifact" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::RelatedArtifact)?,
-                "_patternBase64Binary" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-                "patternContactDetail" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactDetail)?,
-                "_minValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_minValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "_maxValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_maxValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "_sliceIsConstraining" => j::de_prim_ext(map, st, &mut self.slice_is_constraining)?,
+                "_defaultValueBoolean" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
+                "defaultValueDateTime" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_defaultValueDecimal" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_defaultValueInstant" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
+                "_defaultValueInteger" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
+                "defaultValueMarkdown" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
+                "defaultValueDistance" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Distance)?,
+                "defaultValueDuration" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Duration)?,
+                "defaultValueQuantity" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Quantity)?,
+                "fixedCodeableConcept" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::CodeableConcept)?,
+                "fixedDataRequirement" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::DataRequirement)?,
+                "fixedRelatedArtifact" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::RelatedArtifact)?,
+                "_patternBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
+                "patternContactDetail" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::ContactDetail)?,
+                "_minValuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_minValueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "_maxValuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_maxValueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "defaultValueCanonical" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_defaultValueDateTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_defaultValueMarkdown" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-                "defaultValueHumanName" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::HumanName)?,
-                "defaultValueReference" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Reference)?,
-                "defaultValueSignature" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Signature)?,
+                "defaultValueCanonical" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_defaultValueDateTime" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_defaultValueMarkdown" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
+                "defaultValueHumanName" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::HumanName)?,
+                "defaultValueReference" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Reference)?,
+                "defaultValueSignature" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Signature)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "_defaultValueCanonical" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-                "defaultValueAnnotation" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Annotation)?,
-                "defaultValueAttachment" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Attachment)?,
-                "defaultValueIdentifier" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Identifier)?,
-                "defaultValueExpression" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Expression)?,
-                "fixedTriggerDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::TriggerDefinition)?,
-                "patternCodeableConcept" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::CodeableConcept)?,
-                "patternDataRequirement" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::DataRequirement)?,
-                "patternRelatedArtifact" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::RelatedArtifact)?,
+                "_defaultValueCanonical" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
+                "defaultValueAnnotation" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Annotation)?,
+                "defaultValueAttachment" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Attachment)?,
+                "defaultValueIdentifier" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Identifier)?,
+                "defaultValueExpression" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Expression)?,
+                "fixedTriggerDefinition" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::TriggerDefinition)?,
+                "patternCodeableConcept" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::CodeableConcept)?,
+                "patternDataRequirement" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::DataRequirement)?,
+                "patternRelatedArtifact" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::RelatedArtifact)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "defaultValuePositiveInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "defaultValueUnsignedInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "defaultValueSampledData" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::SampledData)?,
-                "defaultValueContributor" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Contributor)?,
+                "defaultValuePositiveInt" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "defaultValueUnsignedInt" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "defaultValueSampledData" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::SampledData)?,
+                "defaultValueContributor" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Contributor)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "defaultValueBase64Binary" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_defaultValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_defaultValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "defaultValueContactPoint" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactPoint)?,
-                "defaultValueUsageContext" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::UsageContext)?,
-                "fixedParameterDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ParameterDefinition)?,
-                "patternTriggerDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::TriggerDefinition)?,
+                "defaultValueBase64Binary" => j::de_choice_prim(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_defaultValuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_defaultValueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "defaultValueContactPoint" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::ContactPoint)?,
+                "defaultValueUsageContext" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::UsageContext)?,
+                "fixedParameterDefinition" => j::de_choice(map, st, &mut self.fixed, ElementDefinitionFixed::ParameterDefinition)?,
+                "patternTriggerDefinition" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::TriggerDefinition)?,
                 _ => return Ok(false),
             },
             25 => match key {
-                "_defaultValueBase64Binary" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "defaultValueContactDetail" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactDetail)?,
+                "_defaultValueBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "defaultValueContactDetail" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::ContactDetail)?,
                 _ => return Ok(false),
             },
             26 => match key {
-                "patternParameterDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ParameterDefinition)?,
+                "patternParameterDefinition" => j::de_choice(map, st, &mut self.pattern, ElementDefinitionPattern::ParameterDefinition)?,
                 _ => return Ok(false),
             },
             27 => match key {
-                "defaultValueCodeableConcept" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::CodeableConcept)?,
-                "defaultValueDataRequirement" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::DataRequirement)?,
-                "defaultValueRelatedArtifact" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::RelatedArtifact)?,
+                "defaultValueCodeableConcept" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::CodeableConcept)?,
+                "defaultValueDataRequirement" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::DataRequirement)?,
+                "defaultValueRelatedArtifact" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::RelatedArtifact)?,
                 _ => return Ok(false),
             },
             29 => match key {
-                "defaultValueTriggerDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::TriggerDefinition)?,
+                "defaultValueTriggerDefinition" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::TriggerDefinition)?,
                 _ => return Ok(false),
             },
             31 => match key {
-                "defaultValueParameterDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ParameterDefinition)?,
+                "defaultValueParameterDefinition" => j::de_choice(map, st, &mut self.default_value, ElementDefinitionDefaultValue::ParameterDefinition)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -3957,42 +3957,42 @@ pub struct ElementDefinitionSlicing {
 impl FhirObject for ElementDefinitionSlicing {
     const NAME: &'static str = "ElementDefinition.slicing";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "rules" => j::de_prim(map, &mut self.rules)?,
+                "rules" => j::de_prim(map, st, &mut self.rules)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_rules" => j::de_prim_ext(map, &mut self.rules)?,
+                "_rules" => j::de_prim_ext(map, st, &mut self.rules)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "ordered" => j::de_prim(map, &mut self.ordered)?,
+                "ordered" => j::de_prim(map, st, &mut self.ordered)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_ordered" => j::de_prim_ext(map, &mut self.ordered)?,
+                "_ordered" => j::de_prim_ext(map, st, &mut self.ordered)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "discriminator" => j::de_vec(map, &mut self.discriminator)?,
+                "discriminator" => j::de_vec(map, st, &mut self.discriminator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4062,24 +4062,24 @@ pub struct ElementDefinitionSlicingDiscriminator {
 impl FhirObject for ElementDefinitionSlicingDiscriminator {
     const NAME: &'static str = "ElementDefinition.slicing.discriminator";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "path" => j::de_prim(map, &mut self.path)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4145,29 +4145,29 @@ pub struct ElementDefinitionBase {
 impl FhirObject for ElementDefinitionBase {
     const NAME: &'static str = "ElementDefinition.base";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
+                "min" => j::de_prim(map, st, &mut self.min)?,
+                "max" => j::de_prim(map, st, &mut self.max)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
+                "_min" => j::de_prim_ext(map, st, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, st, &mut self.max)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4240,51 +4240,51 @@ pub struct ElementDefinitionType {
 impl FhirObject for ElementDefinitionType {
     const NAME: &'static str = "ElementDefinition.type";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "profile" => j::de_prims(map, &mut self.profile)?,
+                "profile" => j::de_prims(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                "_profile" => j::de_prims_ext(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "versioning" => j::de_prim(map, &mut self.versioning)?,
+                "versioning" => j::de_prim(map, st, &mut self.versioning)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "aggregation" => j::de_prims(map, &mut self.aggregation)?,
-                "_versioning" => j::de_prim_ext(map, &mut self.versioning)?,
+                "aggregation" => j::de_prims(map, st, &mut self.aggregation)?,
+                "_versioning" => j::de_prim_ext(map, st, &mut self.versioning)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_aggregation" => j::de_prims_ext(map, &mut self.aggregation)?,
+                "_aggregation" => j::de_prims_ext(map, st, &mut self.aggregation)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "targetProfile" => j::de_prims(map, &mut self.target_profile)?,
+                "targetProfile" => j::de_prims(map, st, &mut self.target_profile)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_targetProfile" => j::de_prims_ext(map, &mut self.target_profile)?,
+                "_targetProfile" => j::de_prims_ext(map, st, &mut self.target_profile)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4357,133 +4357,133 @@ pub struct ElementDefinitionExample {
 impl FhirObject for ElementDefinitionExample {
     const NAME: &'static str = "ElementDefinition.example";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "label" => j::de_prim(map, &mut self.label)?,
+                "label" => j::de_prim(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                "_label" => j::de_prim_ext(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "valueId" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
+                "valueId" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
-                "valueOid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueUri" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-                "valueUrl" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-                "valueAge" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Age)?,
+                "_valueId" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
+                "valueOid" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueUri" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
+                "valueUrl" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
+                "valueAge" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Age)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "valueCode" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-                "valueDate" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-                "valueUuid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueMeta" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Meta)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "valueCode" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
+                "valueDate" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueOid" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueTime" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUri" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
+                "_valueUrl" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
+                "valueUuid" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueMeta" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Meta)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueCount" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Count)?,
-                "valueMoney" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Money)?,
-                "valueRange" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Range)?,
-                "valueRatio" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Ratio)?,
+                "_valueCode" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
+                "_valueDate" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueTime" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUuid" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueCount" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Count)?,
+                "valueMoney" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Money)?,
+                "valueRange" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Range)?,
+                "valueRatio" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Ratio)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "valueString" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-                "valueCoding" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Coding)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Period)?,
-                "valueTiming" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Timing)?,
-                "valueDosage" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Dosage)?,
+                "valueString" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
+                "valueCoding" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Coding)?,
+                "valuePeriod" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Period)?,
+                "valueTiming" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Timing)?,
+                "valueDosage" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Dosage)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-                "valueInstant" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-                "valueInteger" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-                "valueAddress" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Address)?,
+                "valueBoolean" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDecimal" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
+                "valueInstant" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
+                "valueInteger" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
+                "_valueString" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
+                "valueAddress" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Address)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueDistance" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Distance)?,
-                "valueDuration" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Duration)?,
-                "valueQuantity" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Quantity)?,
+                "_valueBoolean" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDateTime" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDecimal" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_valueInstant" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
+                "_valueInteger" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
+                "valueMarkdown" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueDistance" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Distance)?,
+                "valueDuration" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Duration)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Quantity)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueHumanName" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::HumanName)?,
-                "valueReference" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Reference)?,
-                "valueSignature" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Signature)?,
+                "valueCanonical" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueMarkdown" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueHumanName" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::HumanName)?,
+                "valueReference" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Reference)?,
+                "valueSignature" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Signature)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-                "valueAnnotation" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Annotation)?,
-                "valueAttachment" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Attachment)?,
-                "valueIdentifier" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Identifier)?,
-                "valueExpression" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Expression)?,
+                "_valueCanonical" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
+                "valueAnnotation" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Annotation)?,
+                "valueAttachment" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Attachment)?,
+                "valueIdentifier" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Identifier)?,
+                "valueExpression" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Expression)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueSampledData" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::SampledData)?,
-                "valueContributor" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Contributor)?,
+                "valuePositiveInt" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "valueUnsignedInt" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueSampledData" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::SampledData)?,
+                "valueContributor" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::Contributor)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueContactPoint" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactPoint)?,
-                "valueUsageContext" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::UsageContext)?,
+                "valueBase64Binary" => j::de_choice_prim(map, st, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_valuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_valueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueContactPoint" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::ContactPoint)?,
+                "valueUsageContext" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::UsageContext)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "valueContactDetail" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactDetail)?,
+                "_valueBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "valueContactDetail" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::ContactDetail)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::CodeableConcept)?,
-                "valueDataRequirement" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::DataRequirement)?,
-                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::RelatedArtifact)?,
+                "valueCodeableConcept" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::CodeableConcept)?,
+                "valueDataRequirement" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::DataRequirement)?,
+                "valueRelatedArtifact" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::RelatedArtifact)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::TriggerDefinition)?,
+                "valueTriggerDefinition" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::TriggerDefinition)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ParameterDefinition)?,
+                "valueParameterDefinition" => j::de_choice(map, st, &mut self.value, ElementDefinitionExampleValue::ParameterDefinition)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4834,58 +4834,58 @@ pub struct ElementDefinitionConstraint {
 impl FhirObject for ElementDefinitionConstraint {
     const NAME: &'static str = "ElementDefinition.constraint";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "key" => j::de_prim(map, &mut self.key)?,
+                "key" => j::de_prim(map, st, &mut self.key)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_key" => j::de_prim_ext(map, &mut self.key)?,
+                "_key" => j::de_prim_ext(map, st, &mut self.key)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "human" => j::de_prim(map, &mut self.human)?,
-                "xpath" => j::de_prim(map, &mut self.xpath)?,
+                "human" => j::de_prim(map, st, &mut self.human)?,
+                "xpath" => j::de_prim(map, st, &mut self.xpath)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_human" => j::de_prim_ext(map, &mut self.human)?,
-                "_xpath" => j::de_prim_ext(map, &mut self.xpath)?,
-                "source" => j::de_prim(map, &mut self.source)?,
+                "_human" => j::de_prim_ext(map, st, &mut self.human)?,
+                "_xpath" => j::de_prim_ext(map, st, &mut self.xpath)?,
+                "source" => j::de_prim(map, st, &mut self.source)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_source" => j::de_prim_ext(map, &mut self.source)?,
+                "_source" => j::de_prim_ext(map, st, &mut self.source)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "severity" => j::de_prim(map, &mut self.severity)?,
+                "severity" => j::de_prim(map, st, &mut self.severity)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_severity" => j::de_prim_ext(map, st, &mut self.severity)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "expression" => j::de_prim(map, &mut self.expression)?,
+                "expression" => j::de_prim(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
+                "_expression" => j::de_prim_ext(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "requirements" => j::de_prim(map, &mut self.requirements)?,
+                "requirements" => j::de_prim(map, st, &mut self.requirements)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
+                "_requirements" => j::de_prim_ext(map, st, &mut self.requirements)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -4966,29 +4966,29 @@ pub struct ElementDefinitionBinding {
 impl FhirObject for ElementDefinitionBinding {
     const NAME: &'static str = "ElementDefinition.binding";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "strength" => j::de_prim(map, &mut self.strength)?,
-                "valueSet" => j::de_prim(map, &mut self.value_set)?,
+                "strength" => j::de_prim(map, st, &mut self.strength)?,
+                "valueSet" => j::de_prim(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_strength" => j::de_prim_ext(map, &mut self.strength)?,
-                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_strength" => j::de_prim_ext(map, st, &mut self.strength)?,
+                "_valueSet" => j::de_prim_ext(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5059,34 +5059,34 @@ pub struct ElementDefinitionMapping {
 impl FhirObject for ElementDefinitionMapping {
     const NAME: &'static str = "ElementDefinition.mapping";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "map" => j::de_prim(map, &mut self.map)?,
+                "map" => j::de_prim(map, st, &mut self.map)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_map" => j::de_prim_ext(map, &mut self.map)?,
+                "_map" => j::de_prim_ext(map, st, &mut self.map)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "comment" => j::de_prim(map, &mut self.comment)?,
+                "comment" => j::de_prim(map, st, &mut self.comment)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "identity" => j::de_prim(map, &mut self.identity)?,
-                "language" => j::de_prim(map, &mut self.language)?,
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                "identity" => j::de_prim(map, st, &mut self.identity)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "_comment" => j::de_prim_ext(map, st, &mut self.comment)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_identity" => j::de_prim_ext(map, &mut self.identity)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_identity" => j::de_prim_ext(map, st, &mut self.identity)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5162,42 +5162,42 @@ pub struct Expression {
 impl FhirObject for Expression {
     const NAME: &'static str = "Expression";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "reference" => j::de_prim(map, &mut self.reference)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "reference" => j::de_prim(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "expression" => j::de_prim(map, &mut self.expression)?,
-                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                "expression" => j::de_prim(map, st, &mut self.expression)?,
+                "_reference" => j::de_prim_ext(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
-                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
+                "_expression" => j::de_prim_ext(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5270,7 +5270,7 @@ pub struct Extension {
 impl FhirObject for Extension {
     const NAME: &'static str = "Extension";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
@@ -5281,118 +5281,118 @@ impl FhirObject for Extension {
                 _ => return Ok(false),
             },
             7 => match key {
-                "valueId" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                "valueId" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
-                "valueOid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueUri" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-                "valueUrl" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-                "valueAge" => j::de_choice(map, &mut self.value, ExtensionValue::Age)?,
+                "_valueId" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                "valueOid" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueUri" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "valueUrl" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueAge" => j::de_choice(map, st, &mut self.value, ExtensionValue::Age)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "valueCode" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-                "valueDate" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-                "valueUuid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueMeta" => j::de_choice(map, &mut self.value, ExtensionValue::Meta)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "valueCode" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "valueDate" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueOid" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueTime" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUri" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "_valueUrl" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueUuid" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueMeta" => j::de_choice(map, st, &mut self.value, ExtensionValue::Meta)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueCount" => j::de_choice(map, &mut self.value, ExtensionValue::Count)?,
-                "valueMoney" => j::de_choice(map, &mut self.value, ExtensionValue::Money)?,
-                "valueRange" => j::de_choice(map, &mut self.value, ExtensionValue::Range)?,
-                "valueRatio" => j::de_choice(map, &mut self.value, ExtensionValue::Ratio)?,
+                "_valueCode" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "_valueDate" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueTime" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUuid" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueCount" => j::de_choice(map, st, &mut self.value, ExtensionValue::Count)?,
+                "valueMoney" => j::de_choice(map, st, &mut self.value, ExtensionValue::Money)?,
+                "valueRange" => j::de_choice(map, st, &mut self.value, ExtensionValue::Range)?,
+                "valueRatio" => j::de_choice(map, st, &mut self.value, ExtensionValue::Ratio)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "valueString" => j::de_choice_prim(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-                "valueCoding" => j::de_choice(map, &mut self.value, ExtensionValue::Coding)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, ExtensionValue::Period)?,
-                "valueTiming" => j::de_choice(map, &mut self.value, ExtensionValue::Timing)?,
-                "valueDosage" => j::de_choice(map, &mut self.value, ExtensionValue::Dosage)?,
+                "valueString" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueCoding" => j::de_choice(map, st, &mut self.value, ExtensionValue::Coding)?,
+                "valuePeriod" => j::de_choice(map, st, &mut self.value, ExtensionValue::Period)?,
+                "valueTiming" => j::de_choice(map, st, &mut self.value, ExtensionValue::Timing)?,
+                "valueDosage" => j::de_choice(map, st, &mut self.value, ExtensionValue::Dosage)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-                "valueInstant" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-                "valueInteger" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-                "valueAddress" => j::de_choice(map, &mut self.value, ExtensionValue::Address)?,
+                "valueBoolean" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDecimal" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "valueInstant" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "valueInteger" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "_valueString" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueAddress" => j::de_choice(map, st, &mut self.value, ExtensionValue::Address)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueDistance" => j::de_choice(map, &mut self.value, ExtensionValue::Distance)?,
-                "valueDuration" => j::de_choice(map, &mut self.value, ExtensionValue::Duration)?,
-                "valueQuantity" => j::de_choice(map, &mut self.value, ExtensionValue::Quantity)?,
+                "_valueBoolean" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDateTime" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDecimal" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_valueInstant" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "_valueInteger" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "valueMarkdown" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueDistance" => j::de_choice(map, st, &mut self.value, ExtensionValue::Distance)?,
+                "valueDuration" => j::de_choice(map, st, &mut self.value, ExtensionValue::Duration)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, ExtensionValue::Quantity)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueHumanName" => j::de_choice(map, &mut self.value, ExtensionValue::HumanName)?,
-                "valueReference" => j::de_choice(map, &mut self.value, ExtensionValue::Reference)?,
-                "valueSignature" => j::de_choice(map, &mut self.value, ExtensionValue::Signature)?,
+                "valueCanonical" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueMarkdown" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueHumanName" => j::de_choice(map, st, &mut self.value, ExtensionValue::HumanName)?,
+                "valueReference" => j::de_choice(map, st, &mut self.value, ExtensionValue::Reference)?,
+                "valueSignature" => j::de_choice(map, st, &mut self.value, ExtensionValue::Signature)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-                "valueAnnotation" => j::de_choice(map, &mut self.value, ExtensionValue::Annotation)?,
-                "valueAttachment" => j::de_choice(map, &mut self.value, ExtensionValue::Attachment)?,
-                "valueIdentifier" => j::de_choice(map, &mut self.value, ExtensionValue::Identifier)?,
-                "valueExpression" => j::de_choice(map, &mut self.value, ExtensionValue::Expression)?,
+                "_valueCanonical" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "valueAnnotation" => j::de_choice(map, st, &mut self.value, ExtensionValue::Annotation)?,
+                "valueAttachment" => j::de_choice(map, st, &mut self.value, ExtensionValue::Attachment)?,
+                "valueIdentifier" => j::de_choice(map, st, &mut self.value, ExtensionValue::Identifier)?,
+                "valueExpression" => j::de_choice(map, st, &mut self.value, ExtensionValue::Expression)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueSampledData" => j::de_choice(map, &mut self.value, ExtensionValue::SampledData)?,
-                "valueContributor" => j::de_choice(map, &mut self.value, ExtensionValue::Contributor)?,
+                "valuePositiveInt" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "valueUnsignedInt" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueSampledData" => j::de_choice(map, st, &mut self.value, ExtensionValue::SampledData)?,
+                "valueContributor" => j::de_choice(map, st, &mut self.value, ExtensionValue::Contributor)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueContactPoint" => j::de_choice(map, &mut self.value, ExtensionValue::ContactPoint)?,
-                "valueUsageContext" => j::de_choice(map, &mut self.value, ExtensionValue::UsageContext)?,
+                "valueBase64Binary" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_valuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_valueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueContactPoint" => j::de_choice(map, st, &mut self.value, ExtensionValue::ContactPoint)?,
+                "valueUsageContext" => j::de_choice(map, st, &mut self.value, ExtensionValue::UsageContext)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "valueContactDetail" => j::de_choice(map, &mut self.value, ExtensionValue::ContactDetail)?,
+                "_valueBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "valueContactDetail" => j::de_choice(map, st, &mut self.value, ExtensionValue::ContactDetail)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ExtensionValue::CodeableConcept)?,
-                "valueDataRequirement" => j::de_choice(map, &mut self.value, ExtensionValue::DataRequirement)?,
-                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ExtensionValue::RelatedArtifact)?,
+                "valueCodeableConcept" => j::de_choice(map, st, &mut self.value, ExtensionValue::CodeableConcept)?,
+                "valueDataRequirement" => j::de_choice(map, st, &mut self.value, ExtensionValue::DataRequirement)?,
+                "valueRelatedArtifact" => j::de_choice(map, st, &mut self.value, ExtensionValue::RelatedArtifact)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::TriggerDefinition)?,
+                "valueTriggerDefinition" => j::de_choice(map, st, &mut self.value, ExtensionValue::TriggerDefinition)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::ParameterDefinition)?,
+                "valueParameterDefinition" => j::de_choice(map, st, &mut self.value, ExtensionValue::ParameterDefinition)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5743,42 +5743,42 @@ pub struct HumanName {
 impl FhirObject for HumanName {
     const NAME: &'static str = "HumanName";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "text" => j::de_prim(map, &mut self.text)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "given" => j::de_prims(map, &mut self.given)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "given" => j::de_prims(map, st, &mut self.given)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "family" => j::de_prim(map, &mut self.family)?,
-                "_given" => j::de_prims_ext(map, &mut self.given)?,
-                "prefix" => j::de_prims(map, &mut self.prefix)?,
-                "suffix" => j::de_prims(map, &mut self.suffix)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "family" => j::de_prim(map, st, &mut self.family)?,
+                "_given" => j::de_prims_ext(map, st, &mut self.given)?,
+                "prefix" => j::de_prims(map, st, &mut self.prefix)?,
+                "suffix" => j::de_prims(map, st, &mut self.suffix)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_family" => j::de_prim_ext(map, &mut self.family)?,
-                "_prefix" => j::de_prims_ext(map, &mut self.prefix)?,
-                "_suffix" => j::de_prims_ext(map, &mut self.suffix)?,
+                "_family" => j::de_prim_ext(map, st, &mut self.family)?,
+                "_prefix" => j::de_prims_ext(map, st, &mut self.prefix)?,
+                "_suffix" => j::de_prims_ext(map, st, &mut self.suffix)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5865,41 +5865,41 @@ pub struct Identifier {
 impl FhirObject for Identifier {
     const NAME: &'static str = "Identifier";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "assigner" => j::de_opt(map, &mut self.assigner)?,
+                "assigner" => j::de_opt(map, st, &mut self.assigner)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5983,36 +5983,36 @@ pub struct MarketingStatus {
 impl FhirObject for MarketingStatus {
     const NAME: &'static str = "MarketingStatus";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_opt(map, &mut self.status)?,
+                "status" => j::de_opt(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "country" => j::de_opt(map, &mut self.country)?,
+                "country" => j::de_opt(map, st, &mut self.country)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "dateRange" => j::de_opt(map, &mut self.date_range)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "dateRange" => j::de_opt(map, st, &mut self.date_range)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "restoreDate" => j::de_prim(map, &mut self.restore_date)?,
+                "restoreDate" => j::de_prim(map, st, &mut self.restore_date)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "jurisdiction" => j::de_opt(map, &mut self.jurisdiction)?,
-                "_restoreDate" => j::de_prim_ext(map, &mut self.restore_date)?,
+                "jurisdiction" => j::de_opt(map, st, &mut self.jurisdiction)?,
+                "_restoreDate" => j::de_prim_ext(map, st, &mut self.restore_date)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6096,45 +6096,45 @@ pub struct Meta {
 impl FhirObject for Meta {
     const NAME: &'static str = "Meta";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "tag" => j::de_vec(map, &mut self.tag)?,
+                "tag" => j::de_vec(map, st, &mut self.tag)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "source" => j::de_prim(map, &mut self.source)?,
+                "source" => j::de_prim(map, st, &mut self.source)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_source" => j::de_prim_ext(map, &mut self.source)?,
-                "profile" => j::de_prims(map, &mut self.profile)?,
+                "_source" => j::de_prim_ext(map, st, &mut self.source)?,
+                "profile" => j::de_prims(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-                "security" => j::de_vec(map, &mut self.security)?,
+                "_profile" => j::de_prims_ext(map, st, &mut self.profile)?,
+                "security" => j::de_vec(map, st, &mut self.security)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "versionId" => j::de_prim(map, &mut self.version_id)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "versionId" => j::de_prim(map, st, &mut self.version_id)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_versionId" => j::de_prim_ext(map, &mut self.version_id)?,
+                "_versionId" => j::de_prim_ext(map, st, &mut self.version_id)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "lastUpdated" => j::de_prim(map, &mut self.last_updated)?,
+                "lastUpdated" => j::de_prim(map, st, &mut self.last_updated)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_lastUpdated" => j::de_prim_ext(map, &mut self.last_updated)?,
+                "_lastUpdated" => j::de_prim_ext(map, st, &mut self.last_updated)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6210,27 +6210,27 @@ pub struct Money {
 impl FhirObject for Money {
     const NAME: &'static str = "Money";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "currency" => j::de_prim(map, &mut self.currency)?,
+                "currency" => j::de_prim(map, st, &mut self.currency)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_currency" => j::de_prim_ext(map, &mut self.currency)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_currency" => j::de_prim_ext(map, st, &mut self.currency)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6294,30 +6294,30 @@ pub struct Narrative {
 impl FhirObject for Narrative {
     const NAME: &'static str = "Narrative";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "div" => j::de_prim(map, &mut self.div)?,
+                "div" => j::de_prim(map, st, &mut self.div)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_div" => j::de_prim_ext(map, &mut self.div)?,
+                "_div" => j::de_prim_ext(map, st, &mut self.div)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6391,49 +6391,49 @@ pub struct ParameterDefinition {
 impl FhirObject for ParameterDefinition {
     const NAME: &'static str = "ParameterDefinition";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
+                "min" => j::de_prim(map, st, &mut self.min)?,
+                "max" => j::de_prim(map, st, &mut self.max)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "_min" => j::de_prim_ext(map, st, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, st, &mut self.max)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "profile" => j::de_prim(map, &mut self.profile)?,
+                "profile" => j::de_prim(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prim_ext(map, &mut self.profile)?,
+                "_profile" => j::de_prim_ext(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "documentation" => j::de_prim(map, &mut self.documentation)?,
+                "documentation" => j::de_prim(map, st, &mut self.documentation)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_documentation" => j::de_prim_ext(map, &mut self.documentation)?,
+                "_documentation" => j::de_prim_ext(map, st, &mut self.documentation)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6512,30 +6512,30 @@ pub struct Period {
 impl FhirObject for Period {
     const NAME: &'static str = "Period";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "end" => j::de_prim(map, &mut self.end)?,
+                "end" => j::de_prim(map, st, &mut self.end)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_end" => j::de_prim_ext(map, &mut self.end)?,
+                "_end" => j::de_prim_ext(map, st, &mut self.end)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "start" => j::de_prim(map, &mut self.start)?,
+                "start" => j::de_prim(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_start" => j::de_prim_ext(map, &mut self.start)?,
+                "_start" => j::de_prim_ext(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6605,38 +6605,38 @@ pub struct Population {
 impl FhirObject for Population {
     const NAME: &'static str = "Population";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "race" => j::de_opt(map, &mut self.race)?,
+                "race" => j::de_opt(map, st, &mut self.race)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "gender" => j::de_opt(map, &mut self.gender)?,
+                "gender" => j::de_opt(map, st, &mut self.gender)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "ageRange" => j::de_choice(map, &mut self.age, PopulationAge::Range)?,
+                "ageRange" => j::de_choice(map, st, &mut self.age, PopulationAge::Range)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "ageCodeableConcept" => j::de_choice(map, &mut self.age, PopulationAge::CodeableConcept)?,
+                "ageCodeableConcept" => j::de_choice(map, st, &mut self.age, PopulationAge::CodeableConcept)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "physiologicalCondition" => j::de_opt(map, &mut self.physiological_condition)?,
+                "physiologicalCondition" => j::de_opt(map, st, &mut self.physiological_condition)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6766,50 +6766,50 @@ pub struct ProdCharacteristic {
 impl FhirObject for ProdCharacteristic {
     const NAME: &'static str = "ProdCharacteristic";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "width" => j::de_opt(map, &mut self.width)?,
-                "depth" => j::de_opt(map, &mut self.depth)?,
-                "shape" => j::de_prim(map, &mut self.shape)?,
-                "color" => j::de_prims(map, &mut self.color)?,
-                "image" => j::de_vec(map, &mut self.image)?,
+                "width" => j::de_opt(map, st, &mut self.width)?,
+                "depth" => j::de_opt(map, st, &mut self.depth)?,
+                "shape" => j::de_prim(map, st, &mut self.shape)?,
+                "color" => j::de_prims(map, st, &mut self.color)?,
+                "image" => j::de_vec(map, st, &mut self.image)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "height" => j::de_opt(map, &mut self.height)?,
-                "weight" => j::de_opt(map, &mut self.weight)?,
-                "_shape" => j::de_prim_ext(map, &mut self.shape)?,
-                "_color" => j::de_prims_ext(map, &mut self.color)?,
+                "height" => j::de_opt(map, st, &mut self.height)?,
+                "weight" => j::de_opt(map, st, &mut self.weight)?,
+                "_shape" => j::de_prim_ext(map, st, &mut self.shape)?,
+                "_color" => j::de_prims_ext(map, st, &mut self.color)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "imprint" => j::de_prims(map, &mut self.imprint)?,
-                "scoring" => j::de_opt(map, &mut self.scoring)?,
+                "imprint" => j::de_prims(map, st, &mut self.imprint)?,
+                "scoring" => j::de_opt(map, st, &mut self.scoring)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_imprint" => j::de_prims_ext(map, &mut self.imprint)?,
+                "_imprint" => j::de_prims_ext(map, st, &mut self.imprint)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "nominalVolume" => j::de_opt(map, &mut self.nominal_volume)?,
+                "nominalVolume" => j::de_opt(map, st, &mut self.nominal_volume)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "externalDiameter" => j::de_opt(map, &mut self.external_diameter)?,
+                "externalDiameter" => j::de_opt(map, st, &mut self.external_diameter)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6909,34 +6909,34 @@ pub struct ProductShelfLife {
 impl FhirObject for ProductShelfLife {
     const NAME: &'static str = "ProductShelfLife";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                "identifier" => j::de_opt(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             28 => match key {
-                "specialPrecautionsForStorage" => j::de_vec(map, &mut self.special_precautions_for_storage)?,
+                "specialPrecautionsForStorage" => j::de_vec(map, st, &mut self.special_precautions_for_storage)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7015,42 +7015,42 @@ pub struct Quantity {
 impl FhirObject for Quantity {
     const NAME: &'static str = "Quantity";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7123,22 +7123,22 @@ pub struct Range {
 impl FhirObject for Range {
     const NAME: &'static str = "Range";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "low" => j::de_opt(map, &mut self.low)?,
+                "low" => j::de_opt(map, st, &mut self.low)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "high" => j::de_opt(map, &mut self.high)?,
+                "high" => j::de_opt(map, st, &mut self.high)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7202,19 +7202,19 @@ pub struct Ratio {
 impl FhirObject for Ratio {
     const NAME: &'static str = "Ratio";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "numerator" => j::de_opt(map, &mut self.numerator)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "numerator" => j::de_opt(map, st, &mut self.numerator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "denominator" => j::de_opt(map, &mut self.denominator)?,
+                "denominator" => j::de_opt(map, st, &mut self.denominator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7282,36 +7282,36 @@ pub struct Reference {
 impl FhirObject for Reference {
     const NAME: &'static str = "Reference";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "display" => j::de_prim(map, &mut self.display)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "reference" => j::de_prim(map, &mut self.reference)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "reference" => j::de_prim(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
-                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                "_reference" => j::de_prim_ext(map, st, &mut self.reference)?,
+                "identifier" => j::de_opt(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7392,45 +7392,45 @@ pub struct RelatedArtifact {
 impl FhirObject for RelatedArtifact {
     const NAME: &'static str = "RelatedArtifact";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "label" => j::de_prim(map, &mut self.label)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "label" => j::de_prim(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                "_label" => j::de_prim_ext(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "display" => j::de_prim(map, &mut self.display)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
-                "citation" => j::de_prim(map, &mut self.citation)?,
-                "document" => j::de_opt(map, &mut self.document)?,
-                "resource" => j::de_prim(map, &mut self.resource)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
+                "citation" => j::de_prim(map, st, &mut self.citation)?,
+                "document" => j::de_opt(map, st, &mut self.document)?,
+                "resource" => j::de_prim(map, st, &mut self.resource)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_citation" => j::de_prim_ext(map, &mut self.citation)?,
-                "_resource" => j::de_prim_ext(map, &mut self.resource)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_citation" => j::de_prim_ext(map, st, &mut self.citation)?,
+                "_resource" => j::de_prim_ext(map, st, &mut self.resource)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7519,45 +7519,45 @@ pub struct SampledData {
 impl FhirObject for SampledData {
     const NAME: &'static str = "SampledData";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "data" => j::de_prim(map, &mut self.data)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "origin" => j::de_opt(map, &mut self.origin)?,
-                "period" => j::de_prim(map, &mut self.period)?,
-                "factor" => j::de_prim(map, &mut self.factor)?,
+                "origin" => j::de_opt(map, st, &mut self.origin)?,
+                "period" => j::de_prim(map, st, &mut self.period)?,
+                "factor" => j::de_prim(map, st, &mut self.factor)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_period" => j::de_prim_ext(map, &mut self.period)?,
-                "_factor" => j::de_prim_ext(map, &mut self.factor)?,
+                "_period" => j::de_prim_ext(map, st, &mut self.period)?,
+                "_factor" => j::de_prim_ext(map, st, &mut self.factor)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "lowerLimit" => j::de_prim(map, &mut self.lower_limit)?,
-                "upperLimit" => j::de_prim(map, &mut self.upper_limit)?,
-                "dimensions" => j::de_prim(map, &mut self.dimensions)?,
+                "lowerLimit" => j::de_prim(map, st, &mut self.lower_limit)?,
+                "upperLimit" => j::de_prim(map, st, &mut self.upper_limit)?,
+                "dimensions" => j::de_prim(map, st, &mut self.dimensions)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_lowerLimit" => j::de_prim_ext(map, &mut self.lower_limit)?,
-                "_upperLimit" => j::de_prim_ext(map, &mut self.upper_limit)?,
-                "_dimensions" => j::de_prim_ext(map, &mut self.dimensions)?,
+                "_lowerLimit" => j::de_prim_ext(map, st, &mut self.lower_limit)?,
+                "_upperLimit" => j::de_prim_ext(map, st, &mut self.upper_limit)?,
+                "_dimensions" => j::de_prim_ext(map, st, &mut self.dimensions)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7646,43 +7646,43 @@ pub struct Signature {
 impl FhirObject for Signature {
     const NAME: &'static str = "Signature";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "who" => j::de_opt(map, &mut self.who)?,
+                "who" => j::de_opt(map, st, &mut self.who)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_vec(map, &mut self.type_)?,
-                "when" => j::de_prim(map, &mut self.when)?,
-                "data" => j::de_prim(map, &mut self.data)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
+                "when" => j::de_prim(map, st, &mut self.when)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_when" => j::de_prim_ext(map, &mut self.when)?,
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                "_when" => j::de_prim_ext(map, st, &mut self.when)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "sigFormat" => j::de_prim(map, &mut self.sig_format)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "sigFormat" => j::de_prim(map, st, &mut self.sig_format)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
-                "_sigFormat" => j::de_prim_ext(map, &mut self.sig_format)?,
+                "onBehalfOf" => j::de_opt(map, st, &mut self.on_behalf_of)?,
+                "_sigFormat" => j::de_prim_ext(map, st, &mut self.sig_format)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "targetFormat" => j::de_prim(map, &mut self.target_format)?,
+                "targetFormat" => j::de_prim(map, st, &mut self.target_format)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_targetFormat" => j::de_prim_ext(map, &mut self.target_format)?,
+                "_targetFormat" => j::de_prim_ext(map, st, &mut self.target_format)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7767,41 +7767,41 @@ pub struct SubstanceAmount {
 impl FhirObject for SubstanceAmount {
     const NAME: &'static str = "SubstanceAmount";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "amountType" => j::de_opt(map, &mut self.amount_type)?,
-                "amountText" => j::de_prim(map, &mut self.amount_text)?,
+                "amountType" => j::de_opt(map, st, &mut self.amount_type)?,
+                "amountText" => j::de_prim(map, st, &mut self.amount_text)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "amountRange" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Range)?,
-                "_amountText" => j::de_prim_ext(map, &mut self.amount_text)?,
+                "amountRange" => j::de_choice(map, st, &mut self.amount, SubstanceAmountAmount::Range)?,
+                "_amountText" => j::de_prim_ext(map, st, &mut self.amount_text)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "amountString" => j::de_choice_prim(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
+                "amountString" => j::de_choice_prim(map, st, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_amountString" => j::de_choice_prim_ext(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
+                "_amountString" => j::de_choice_prim_ext(map, st, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "amountQuantity" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Quantity)?,
-                "referenceRange" => j::de_opt(map, &mut self.reference_range)?,
+                "amountQuantity" => j::de_choice(map, st, &mut self.amount, SubstanceAmountAmount::Quantity)?,
+                "referenceRange" => j::de_opt(map, st, &mut self.reference_range)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7916,19 +7916,19 @@ pub struct SubstanceAmountReferenceRange {
 impl FhirObject for SubstanceAmountReferenceRange {
     const NAME: &'static str = "SubstanceAmount.referenceRange";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "lowLimit" => j::de_opt(map, &mut self.low_limit)?,
+                "lowLimit" => j::de_opt(map, st, &mut self.low_limit)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "highLimit" => j::de_opt(map, &mut self.high_limit)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "highLimit" => j::de_opt(map, st, &mut self.high_limit)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7996,31 +7996,31 @@ pub struct Timing {
 impl FhirObject for Timing {
     const NAME: &'static str = "Timing";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_opt(map, &mut self.code)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "event" => j::de_prims(map, &mut self.event)?,
+                "event" => j::de_prims(map, st, &mut self.event)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_event" => j::de_prims_ext(map, &mut self.event)?,
-                "repeat" => j::de_opt(map, &mut self.repeat)?,
+                "_event" => j::de_prims_ext(map, st, &mut self.event)?,
+                "repeat" => j::de_opt(map, st, &mut self.repeat)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8116,75 +8116,75 @@ pub struct TimingRepeat {
 impl FhirObject for TimingRepeat {
     const NAME: &'static str = "Timing.repeat";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "when" => j::de_prims(map, &mut self.when)?,
+                "when" => j::de_prims(map, st, &mut self.when)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "count" => j::de_prim(map, &mut self.count)?,
-                "_when" => j::de_prims_ext(map, &mut self.when)?,
+                "count" => j::de_prim(map, st, &mut self.count)?,
+                "_when" => j::de_prims_ext(map, st, &mut self.when)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_count" => j::de_prim_ext(map, &mut self.count)?,
-                "period" => j::de_prim(map, &mut self.period)?,
-                "offset" => j::de_prim(map, &mut self.offset)?,
+                "_count" => j::de_prim_ext(map, st, &mut self.count)?,
+                "period" => j::de_prim(map, st, &mut self.period)?,
+                "offset" => j::de_prim(map, st, &mut self.offset)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_period" => j::de_prim_ext(map, &mut self.period)?,
-                "_offset" => j::de_prim_ext(map, &mut self.offset)?,
+                "_period" => j::de_prim_ext(map, st, &mut self.period)?,
+                "_offset" => j::de_prim_ext(map, st, &mut self.offset)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "countMax" => j::de_prim(map, &mut self.count_max)?,
-                "duration" => j::de_prim(map, &mut self.duration)?,
+                "countMax" => j::de_prim(map, st, &mut self.count_max)?,
+                "duration" => j::de_prim(map, st, &mut self.duration)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_countMax" => j::de_prim_ext(map, &mut self.count_max)?,
-                "_duration" => j::de_prim_ext(map, &mut self.duration)?,
-                "frequency" => j::de_prim(map, &mut self.frequency)?,
-                "periodMax" => j::de_prim(map, &mut self.period_max)?,
-                "dayOfWeek" => j::de_prims(map, &mut self.day_of_week)?,
-                "timeOfDay" => j::de_prims(map, &mut self.time_of_day)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_countMax" => j::de_prim_ext(map, st, &mut self.count_max)?,
+                "_duration" => j::de_prim_ext(map, st, &mut self.duration)?,
+                "frequency" => j::de_prim(map, st, &mut self.frequency)?,
+                "periodMax" => j::de_prim(map, st, &mut self.period_max)?,
+                "dayOfWeek" => j::de_prims(map, st, &mut self.day_of_week)?,
+                "timeOfDay" => j::de_prims(map, st, &mut self.time_of_day)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_frequency" => j::de_prim_ext(map, &mut self.frequency)?,
-                "_periodMax" => j::de_prim_ext(map, &mut self.period_max)?,
-                "periodUnit" => j::de_prim(map, &mut self.period_unit)?,
-                "_dayOfWeek" => j::de_prims_ext(map, &mut self.day_of_week)?,
-                "_timeOfDay" => j::de_prims_ext(map, &mut self.time_of_day)?,
+                "_frequency" => j::de_prim_ext(map, st, &mut self.frequency)?,
+                "_periodMax" => j::de_prim_ext(map, st, &mut self.period_max)?,
+                "periodUnit" => j::de_prim(map, st, &mut self.period_unit)?,
+                "_dayOfWeek" => j::de_prims_ext(map, st, &mut self.day_of_week)?,
+                "_timeOfDay" => j::de_prims_ext(map, st, &mut self.time_of_day)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "boundsRange" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Range)?,
-                "durationMax" => j::de_prim(map, &mut self.duration_max)?,
-                "_periodUnit" => j::de_prim_ext(map, &mut self.period_unit)?,
+                "boundsRange" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Range)?,
+                "durationMax" => j::de_prim(map, st, &mut self.duration_max)?,
+                "_periodUnit" => j::de_prim_ext(map, st, &mut self.period_unit)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "boundsPeriod" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Period)?,
-                "_durationMax" => j::de_prim_ext(map, &mut self.duration_max)?,
-                "durationUnit" => j::de_prim(map, &mut self.duration_unit)?,
-                "frequencyMax" => j::de_prim(map, &mut self.frequency_max)?,
+                "boundsPeriod" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Period)?,
+                "_durationMax" => j::de_prim_ext(map, st, &mut self.duration_max)?,
+                "durationUnit" => j::de_prim(map, st, &mut self.duration_unit)?,
+                "frequencyMax" => j::de_prim(map, st, &mut self.frequency_max)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_durationUnit" => j::de_prim_ext(map, &mut self.duration_unit)?,
-                "_frequencyMax" => j::de_prim_ext(map, &mut self.frequency_max)?,
+                "_durationUnit" => j::de_prim_ext(map, st, &mut self.duration_unit)?,
+                "_frequencyMax" => j::de_prim_ext(map, st, &mut self.frequency_max)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "boundsDuration" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Duration)?,
+                "boundsDuration" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Duration)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8335,47 +8335,47 @@ pub struct TriggerDefinition {
 impl FhirObject for TriggerDefinition {
     const NAME: &'static str = "TriggerDefinition";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
-                "data" => j::de_vec(map, &mut self.data)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "data" => j::de_vec(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "condition" => j::de_opt(map, &mut self.condition)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "condition" => j::de_opt(map, st, &mut self.condition)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "timingDate" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                "timingDate" => j::de_choice_prim(map, st, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_timingDate" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                "_timingDate" => j::de_choice_prim_ext(map, st, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "timingTiming" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Timing)?,
+                "timingTiming" => j::de_choice(map, st, &mut self.timing, TriggerDefinitionTiming::Timing)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "timingDateTime" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                "timingDateTime" => j::de_choice_prim(map, st, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "timingReference" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Reference)?,
-                "_timingDateTime" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                "timingReference" => j::de_choice(map, st, &mut self.timing, TriggerDefinitionTiming::Reference)?,
+                "_timingDateTime" => j::de_choice_prim_ext(map, st, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8495,34 +8495,34 @@ pub struct UsageContext {
 impl FhirObject for UsageContext {
     const NAME: &'static str = "UsageContext";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_opt(map, &mut self.code)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "valueRange" => j::de_choice(map, &mut self.value, UsageContextValue::Range)?,
+                "valueRange" => j::de_choice(map, st, &mut self.value, UsageContextValue::Range)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueQuantity" => j::de_choice(map, &mut self.value, UsageContextValue::Quantity)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, UsageContextValue::Quantity)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "valueReference" => j::de_choice(map, &mut self.value, UsageContextValue::Reference)?,
+                "valueReference" => j::de_choice(map, st, &mut self.value, UsageContextValue::Reference)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, UsageContextValue::CodeableConcept)?,
+                "valueCodeableConcept" => j::de_choice(map, st, &mut self.value, UsageContextValue::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
