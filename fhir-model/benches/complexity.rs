@@ -4,7 +4,7 @@
 #![allow(missing_docs)] // criterion_group! defines an undocumented function
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fhir_model::{validate, ReadMode, Resource, ValidationOptions};
+use fhir_model::{validate_resource, ReadMode, Resource, ResourceValidationOptions};
 
 /// A Bundle of `n` Observations, each referring to a Patient that is not in the Bundle (every
 /// reference is looked up and fails), with `urn:uuid` and absolute full URLs mixed.
@@ -56,7 +56,7 @@ fn complexity(c: &mut Criterion) {
         ("resolved_references", resolved_references),
         ("contained_references", contained_references),
     ];
-    let options = ValidationOptions::default();
+    let options = ResourceValidationOptions::default();
     for (name, build) in families {
         let mut g = c.benchmark_group(format!("fhir_complexity/{name}"));
         g.sample_size(10);
@@ -64,10 +64,10 @@ fn complexity(c: &mut Criterion) {
         for n in [8_000, 16_000, 32_000] {
             let json = build(n);
             let resource = Resource::from_json(&json, ReadMode::Strict).expect("the family is valid FHIR JSON");
-            assert!(!validate(&resource, &options).issue.is_empty());
+            assert!(!validate_resource(&resource, &options).issues().is_empty());
             g.throughput(Throughput::Elements(n as u64));
             g.bench_with_input(BenchmarkId::new("validate", n), &resource, |b, r| {
-                b.iter(|| validate(black_box(r), &options).issue.len());
+                b.iter(|| validate_resource(black_box(r), &options).issues().len());
             });
             g.bench_with_input(BenchmarkId::new("read", n), &json, |b, j| {
                 b.iter(|| Resource::from_json(black_box(j), ReadMode::Strict).map(|r| r.id().is_some()));

@@ -1,5 +1,6 @@
 //! Typed FHIR R4 (4.0.1) resources and datatypes, generated from the official definitions,
-//! with FHIR JSON reading/writing and validation into an `OperationOutcome`.
+//! with FHIR JSON reading/writing and validation into a typed [`ValidationReport`] (and from it
+//! an `OperationOutcome`).
 //!
 //! * [`Resource`] is an enum over the generated resources; each resource and datatype is a
 //!   plain struct with public fields, `Default`, and one field per element.
@@ -7,8 +8,10 @@
 //!   Decimals and dates keep their lexical form ([`Decimal`], [`Date`], [`DateTime`],
 //!   [`Instant`], [`Time`]).
 //! * Choice elements (`value[x]`) are enums such as [`ObservationValue`].
-//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate()`] checks
-//!   cardinality, required bindings, formats and Bundle references, and optionally US Core.
+//! * [`from_json_slice`] / [`to_json_vec`] follow the FHIR JSON rules; [`validate_resource()`] checks
+//!   cardinality, required bindings, formats and Bundle references, and optionally US Core; its
+//!   [`ValidationReport`] lists [`ValidationIssue`]s (severity, issue type, [`FhirPath`] location,
+//!   a message that never quotes a value) and converts to an `OperationOutcome`.
 //!
 //! Everything under `generated` is written by `fhir-codegen` (never edited by hand), and so are
 //! the exemplar instances in `tests/exemplars/` (every element of each resource present once),
@@ -49,6 +52,7 @@ mod generated;
 mod builders;
 pub mod json;
 pub mod primitives;
+pub mod report;
 pub mod uscore;
 pub mod validate;
 pub mod valueset;
@@ -57,8 +61,12 @@ pub use generated::datatypes::*;
 pub use generated::resource::*;
 pub use generated::*;
 pub use json::{
-    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, Error, ErrorKind, ReadMode, Unknown,
+    from_json_slice, from_json_str, to_json_pretty, to_json_string, to_json_vec, FromFhirJson, JsonError,
+    JsonErrorKind, ReadMode, ReadSeed, Unknown,
 };
-pub use primitives::{Date, DateTime, DateTimeParts, Decimal, FormatError, Instant, Precision, Primitive, Time};
+pub use primitives::{
+    Date, DateTime, DateTimeParts, DateTimePrecision, Decimal, FormatError, Instant, Primitive, Time,
+};
+pub use report::{FhirPath, IssueSeverity, IssueType, ValidationIssue, ValidationReport};
 pub use uscore::UsCoreVersion;
-pub use validate::{validate, Severity, ValidationOptions};
+pub use validate::{validate_resource, ResourceValidationOptions};

@@ -158,15 +158,23 @@ impl Serialize for Decimal {
     }
 }
 
-impl<'de> Deserialize<'de> for Decimal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
+impl Decimal {
+    /// A decimal from a raw JSON value, which must be a number (FHIR JSON writes decimals as
+    /// numbers, never as strings); the value back when it is not.
+    pub(crate) fn from_raw(raw: Box<RawValue>) -> Result<Self, Box<RawValue>> {
         let first = raw.get().as_bytes().first().copied().unwrap_or(b' ');
         if first == b'-' || first.is_ascii_digit() {
             Ok(Decimal(raw))
         } else {
-            Err(crate::json::fail::<D::Error>(crate::json::ErrorKind::NotANumber, None))
+            Err(raw)
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Decimal::from_raw(raw).map_err(|_| serde::de::Error::custom(crate::json::JsonErrorKind::NotANumber.message()))
     }
 }
 
@@ -206,7 +214,7 @@ pub(crate) fn is_decimal(s: &str) -> bool {
 
 /// How much of a date or date-time is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Precision {
+pub enum DateTimePrecision {
     /// `YYYY`
     Year,
     /// `YYYY-MM`
@@ -236,12 +244,12 @@ pub struct DateTimeParts {
 
 impl DateTimeParts {
     /// How much is given.
-    pub fn precision(&self) -> Precision {
+    pub fn precision(&self) -> DateTimePrecision {
         match (self.month, self.day, self.time) {
-            (_, _, Some(_)) => Precision::Time,
-            (_, Some(_), None) => Precision::Day,
-            (Some(_), None, None) => Precision::Month,
-            _ => Precision::Year,
+            (_, _, Some(_)) => DateTimePrecision::Time,
+            (_, Some(_), None) => DateTimePrecision::Day,
+            (Some(_), None, None) => DateTimePrecision::Month,
+            _ => DateTimePrecision::Year,
         }
     }
 }
@@ -396,9 +404,9 @@ lexical_type!(
     /// A FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, kept as written.
     ///
     /// ```
-    /// use fhir_model::{Date, Precision};
+    /// use fhir_model::{Date, DateTimePrecision};
     /// let d: Date = "1970-03".parse().unwrap();
-    /// assert_eq!(d.parts().unwrap().precision(), Precision::Month);
+    /// assert_eq!(d.parts().unwrap().precision(), DateTimePrecision::Month);
     /// assert!("1970-13".parse::<Date>().is_err());
     /// ```
     Date,
@@ -410,10 +418,10 @@ lexical_type!(
     /// A FHIR `dateTime`: a partial date, or a full date-time with a time zone, kept as written.
     ///
     /// ```
-    /// use fhir_model::{DateTime, Precision};
+    /// use fhir_model::{DateTime, DateTimePrecision};
     /// let t: DateTime = "2023-05-01T08:25:31.000-06:00".parse().unwrap();
     /// assert_eq!(t.parts().unwrap().offset_minutes, Some(-360));
-    /// assert_eq!("2023".parse::<DateTime>().unwrap().parts().unwrap().precision(), Precision::Year);
+    /// assert_eq!("2023".parse::<DateTime>().unwrap().parts().unwrap().precision(), DateTimePrecision::Year);
     /// assert!("2023-05-01T08:25:31".parse::<DateTime>().is_err()); // time needs a zone
     /// ```
     DateTime,

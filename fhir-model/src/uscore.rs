@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::validate::{Ctx, Severity};
+use crate::report::{FhirPath, IssueSeverity, IssueType};
+use crate::validate::Ctx;
 use crate::Resource;
 
 /// A US Core version; the validator's rules follow it where versions differ.
@@ -142,7 +143,7 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
     let Ok(json) = serde_json::from_slice::<Value>(&bytes) else { return };
     for path in mandatory.iter().filter(|p| !p.is_empty()) {
         let segments: Vec<&str> = path.split('.').collect();
-        let at = cx.path().to_string();
+        let at = cx.path().clone();
         missing(&json, &segments, &at, &label, cx);
     }
     for (path, vs_id) in &bindings {
@@ -152,7 +153,8 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
         let Some(vs) = crate::valueset::by_url(&format!("http://hl7.org/fhir/ValueSet/{vs_id}")) else { continue };
         let segments: Vec<&str> = path.split('.').collect();
         let mut found = Vec::new();
-        collect(&json, &segments, cx.path(), &mut found);
+        let at = cx.path().clone();
+        collect(&json, &segments, &at, &mut found);
         for (at, v) in found {
             let ok = match v {
                 Value::String(code) => vs.contains_code(code),
@@ -160,11 +162,10 @@ pub(crate) fn check(resource: &Resource, version: UsCoreVersion, cx: &mut Ctx<'_
                 _ => true,
             };
             if !ok {
-                cx_issue(
-                    cx,
-                    &at,
-                    Severity::Error,
-                    "code-invalid",
+                cx.issue_at(
+                    at,
+                    IssueSeverity::Error,
+                    IssueType::CodeInvalid,
                     format!("{label}: not in the required value set {}", vs.url),
                 );
             }
@@ -261,24 +262,24 @@ fn items(v: &Value) -> Vec<(Option<usize>, &Value)> {
     }
 }
 
-fn step(path: &str, key: &str, index: Option<usize>) -> String {
+fn step(path: &FhirPath, key: &str, index: Option<usize>) -> FhirPath {
+    let step = path.clone().element(key);
     match index {
-        Some(i) => format!("{path}.{key}[{i}]"),
-        None => format!("{path}.{key}"),
+        Some(i) => step.index(i),
+        None => step,
     }
 }
 
 /// Reports where the last segment is absent under every present instance of its parent.
-fn missing(v: &Value, segments: &[&str], path: &str, label: &str, cx: &mut Ctx<'_>) {
+fn missing(v: &Value, segments: &[&str], path: &FhirPath, label: &str, cx: &mut Ctx<'_>) {
     let (Some((first, rest)), Some(obj)) = (segments.split_first(), v.as_object()) else { return };
     match member(obj, first) {
         None => {
             if rest.is_empty() || segments.len() == 1 {
-                cx_issue(
-                    cx,
-                    &format!("{path}.{first}"),
-                    Severity::Error,
-                    "required",
+                cx.issue_at(
+                    path.clone().element(first),
+                    IssueSeverity::Error,
+                    IssueType::Required,
                     format!("{label}: minimum cardinality 1 not met"),
                 );
             }
@@ -293,7 +294,7 @@ fn missing(v: &Value, segments: &[&str], path: &str, label: &str, cx: &mut Ctx<'
     }
 }
 
-fn collect<'v>(v: &'v Value, segments: &[&str], path: &str, out: &mut Vec<(String, &'v Value)>) {
+fn collect<'v>(v: &'v Value, segments: &[&str], path: &FhirPath, out: &mut Vec<(FhirPath, &'v Value)>) {
     let (Some((first, rest)), Some(obj)) = (segments.split_first(), v.as_object()) else { return };
     if let Some((key, value)) = member(obj, first) {
         for (i, item) in items(value) {
@@ -305,10 +306,6 @@ fn collect<'v>(v: &'v Value, segments: &[&str], path: &str, out: &mut Vec<(Strin
             }
         }
     }
-}
-
-fn cx_issue(cx: &mut Ctx<'_>, at: &str, severity: Severity, code: &'static str, message: String) {
-    cx.issues.push(crate::validate::Issue { severity, code, message, expression: at.to_string() });
 }
 
 #[cfg(test)]

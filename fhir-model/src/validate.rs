@@ -1,37 +1,38 @@
-//! Validation of typed resources into an `OperationOutcome`.
+//! Validation of typed resources into a [`ValidationReport`] (and from it an `OperationOutcome`).
 //!
 //! Checks cardinality (min/max), required bindings, primitive formats, that references inside
 //! a Bundle resolve (and `#id` references to contained resources), and optionally what US Core
 //! requires ([`crate::uscore`]). Each issue carries a `FHIRPath` expression such as
 //! `Bundle.entry[2].resource.name[0].given[1]`; messages never quote a value.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use crate::json::{Empty, PrimValue};
 use crate::primitives::{is_decimal, Primitive};
+use crate::report::{FhirPath, IssueSeverity, IssueType, ValidationIssue, ValidationReport};
 use crate::uscore::UsCoreVersion;
 use crate::valueset::ValueSet;
-use crate::{CodeableConcept, Coding, OperationOutcome, OperationOutcomeIssue, Reference, Resource};
+use crate::{CodeableConcept, Coding, OperationOutcome, Reference, Resource};
 
 /// What to check besides the base FHIR R4 rules.
 ///
 /// ```
-/// use fhir_model::{ValidationOptions, UsCoreVersion};
-/// let opts = ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
+/// use fhir_model::{ResourceValidationOptions, UsCoreVersion};
+/// let opts = ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
 /// assert!(opts.bundle_references);
 /// assert_eq!(opts.us_core, Some(UsCoreVersion::V9_0_0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ValidationOptions {
+pub struct ResourceValidationOptions {
     /// Also check US Core mandatory elements and required bindings, for this US Core version.
     pub us_core: Option<UsCoreVersion>,
     /// Check that references inside a Bundle resolve to an entry (default true).
     pub bundle_references: bool,
 }
 
-impl ValidationOptions {
+impl ResourceValidationOptions {
     /// Also check US Core, for this version.
     #[must_use]
     pub fn with_us_core(mut self, version: UsCoreVersion) -> Self {
@@ -47,31 +48,9 @@ impl ValidationOptions {
     }
 }
 
-impl Default for ValidationOptions {
+impl Default for ResourceValidationOptions {
     fn default() -> Self {
         Self { us_core: None, bundle_references: true }
-    }
-}
-
-/// Severity of a validation issue (FHIR `issue-severity`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// `error`
-    Error,
-    /// `warning`
-    Warning,
-    /// `information`
-    Information,
-}
-
-impl Severity {
-    /// The FHIR code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Error => "error",
-            Self::Warning => "warning",
-            Self::Information => "information",
-        }
     }
 }
 
@@ -245,16 +224,6 @@ impl Coded for CodeableConcept {
     }
 }
 
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Issue {
-    pub(crate) severity: Severity,
-    /// FHIR `issue-type` code.
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-    pub(crate) expression: String,
-}
-
 /// What references inside a Bundle may resolve to, indexed so that each lookup costs the same
 /// however many entries the Bundle has (a Bundle of n entries each with an unresolvable reference
 /// must not take n² comparisons).
@@ -294,7 +263,7 @@ impl BundleRefs {
     }
 
     /// `None` when resolved; otherwise the severity to report with.
-    fn unresolved(&self, reference: &str) -> Option<Severity> {
+    fn unresolved(&self, reference: &str) -> Option<IssueSeverity> {
         if self.full_urls.contains(reference) {
             return None;
         }
@@ -309,54 +278,65 @@ impl BundleRefs {
         }
         // Absolute URLs may point at a server outside the Bundle.
         if reference.contains("://") {
-            Some(Severity::Warning)
+            Some(IssueSeverity::Warning)
         } else {
-            Some(Severity::Error)
+            Some(IssueSeverity::Error)
         }
     }
 }
 
 /// The state of one validation run.
 pub(crate) struct Ctx<'o> {
-    path: String,
-    pub(crate) issues: Vec<Issue>,
-    options: &'o ValidationOptions,
+    path: FhirPath,
+    issues: Vec<ValidationIssue>,
+    options: &'o ResourceValidationOptions,
     /// Ids of contained resources, one list per resource being validated (innermost last).
     contained: Vec<HashSet<String>>,
     refs: Option<(usize, BundleRefs)>,
 }
 
 impl<'o> Ctx<'o> {
-    fn new(root: &str, options: &'o ValidationOptions) -> Self {
-        Ctx { path: root.to_string(), issues: Vec::new(), options, contained: Vec::new(), refs: None }
+    fn new(root: &str, options: &'o ResourceValidationOptions) -> Self {
+        Ctx { path: FhirPath::new(root), issues: Vec::new(), options, contained: Vec::new(), refs: None }
     }
 
-    pub(crate) fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &FhirPath {
         &self.path
     }
 
-    pub(crate) fn issue(&mut self, severity: Severity, code: &'static str, message: String) {
-        self.issues.push(Issue { severity, code, message, expression: self.path.clone() });
+    /// Reports an issue at the current path.
+    pub(crate) fn issue(&mut self, severity: IssueSeverity, code: IssueType, message: impl Into<Cow<'static, str>>) {
+        self.issues.push(ValidationIssue::new(severity, code, self.path.clone(), message));
+    }
+
+    /// Reports an issue at `location`.
+    pub(crate) fn issue_at(
+        &mut self,
+        location: FhirPath,
+        severity: IssueSeverity,
+        code: IssueType,
+        message: impl Into<Cow<'static, str>>,
+    ) {
+        self.issues.push(ValidationIssue::new(severity, code, location, message));
     }
 
     fn at(&mut self, name: &str) -> usize {
-        let len = self.path.len();
-        self.path.push('.');
-        self.path.push_str(name);
-        len
+        let mark = self.path.mark();
+        self.path.push_element(name);
+        mark
     }
 
     fn index(&mut self, i: usize) {
-        let _ = write!(self.path, "[{i}]");
+        self.path.push_index(i);
     }
 
-    fn back(&mut self, len: usize) {
-        self.path.truncate(len);
+    fn back(&mut self, mark: usize) {
+        self.path.truncate(mark);
     }
 
     fn missing(&mut self, name: &str, min: u32) {
         let l = self.at(name);
-        self.issue(Severity::Error, "required", format!("minimum cardinality {min} not met"));
+        self.issue(IssueSeverity::Error, IssueType::Required, cardinality_message(min));
         self.back(l);
     }
 
@@ -366,7 +346,11 @@ impl<'o> Ctx<'o> {
             self.missing(name, min);
         } else if count > max {
             let l = self.at(name);
-            self.issue(Severity::Error, "structure", format!("maximum cardinality {max} exceeded ({count} items)"));
+            self.issue(
+                IssueSeverity::Error,
+                IssueType::Structure,
+                format!("maximum cardinality {max} exceeded ({count} items)"),
+            );
             self.back(l);
         }
     }
@@ -374,12 +358,12 @@ impl<'o> Ctx<'o> {
     fn prim_value<T: PrimValue>(&mut self, p: &Primitive<T>, fmt: Fmt, binding: Option<&ValueSet>) {
         if let Some(v) = &p.value {
             if let Err(why) = v.check(fmt) {
-                self.issue(Severity::Error, "value", why.to_string());
+                self.issue(IssueSeverity::Error, IssueType::Value, why);
             } else if let (Some(vs), Some(code)) = (binding, v.as_code()) {
                 if !vs.contains_code(code) {
                     self.issue(
-                        Severity::Error,
-                        "code-invalid",
+                        IssueSeverity::Error,
+                        IssueType::CodeInvalid,
                         format!("code is not in the required value set {}", vs.url),
                     );
                 }
@@ -396,7 +380,7 @@ impl<'o> Ctx<'o> {
             Some(s) => {
                 if let Err(why) = check_str(s, fmt) {
                     let l = self.at(name);
-                    self.issue(Severity::Error, "value", why.to_string());
+                    self.issue(IssueSeverity::Error, IssueType::Value, why);
                     self.back(l);
                 }
             }
@@ -470,7 +454,11 @@ impl<'o> Ctx<'o> {
 
     fn binding<T: Coded>(&mut self, x: &T, vs: &ValueSet) {
         if !x.in_value_set(vs) {
-            self.issue(Severity::Error, "code-invalid", format!("no coding from the required value set {}", vs.url));
+            self.issue(
+                IssueSeverity::Error,
+                IssueType::CodeInvalid,
+                format!("no coding from the required value set {}", vs.url),
+            );
         }
     }
 
@@ -510,15 +498,15 @@ impl<'o> Ctx<'o> {
     }
 
     pub(crate) fn variant<T: Validate + ?Sized>(&mut self, fhir_type: &str, v: &T) {
-        let l = self.path.len();
-        let _ = write!(self.path, ".ofType({fhir_type})");
+        let l = self.path.mark();
+        self.path.push_of_type(fhir_type);
         v.validate_into(self);
         self.back(l);
     }
 
     pub(crate) fn variant_prim<T: PrimValue>(&mut self, fhir_type: &str, p: &Primitive<T>, fmt: Fmt) {
-        let l = self.path.len();
-        let _ = write!(self.path, ".ofType({fhir_type})");
+        let l = self.path.mark();
+        self.path.push_of_type(fhir_type);
         self.prim_value(p, fmt, None);
         self.back(l);
     }
@@ -546,7 +534,7 @@ impl<'o> Ctx<'o> {
             let found = local.is_empty() || self.contained.last().is_some_and(|ids| ids.contains(local));
             if !found {
                 let l = self.at("reference");
-                self.issue(Severity::Error, "not-found", "no contained resource has this id".to_string());
+                self.issue(IssueSeverity::Error, IssueType::NotFound, "no contained resource has this id");
                 self.back(l);
             }
             return;
@@ -554,50 +542,41 @@ impl<'o> Ctx<'o> {
         let unresolved = self.refs.as_ref().and_then(|(_, refs)| refs.unresolved(target));
         if let Some(severity) = unresolved {
             let l = self.at("reference");
-            self.issue(severity, "not-found", "reference does not resolve to an entry of the Bundle".to_string());
+            self.issue(severity, IssueType::NotFound, "reference does not resolve to an entry of the Bundle");
             self.back(l);
         }
     }
 }
 
-/// Validates a resource (a Bundle with all its entries) and reports as an `OperationOutcome`.
-///
-/// ```
-/// use fhir_model::{validate, Observation, Resource, ValidationOptions};
-/// // Observation.status and Observation.code are mandatory.
-/// let obs = Resource::from(Observation { status: Some("final".into()), ..Default::default() });
-/// let outcome = validate(&obs, &ValidationOptions::default());
-/// assert!(outcome.has_errors());
-/// let issue = &outcome.issue[0];
-/// assert_eq!(issue.code.as_ref().and_then(|c| c.as_str()), Some("required"));
-/// assert_eq!(issue.expression[0].as_str(), Some("Observation.code"));
-/// ```
-pub fn validate(resource: &Resource, options: &ValidationOptions) -> OperationOutcome {
-    let mut cx = Ctx::new(resource.resource_type(), options);
-    resource.validate_into(&mut cx);
-    outcome(cx.issues)
+/// The message of a minimum cardinality issue (static for the usual minimum of 1).
+pub(crate) fn cardinality_message(min: u32) -> Cow<'static, str> {
+    if min == 1 {
+        Cow::Borrowed("minimum cardinality 1 not met")
+    } else {
+        Cow::Owned(format!("minimum cardinality {min} not met"))
+    }
 }
 
-fn outcome(issues: Vec<Issue>) -> OperationOutcome {
-    let mut issue: Vec<OperationOutcomeIssue> = issues
-        .into_iter()
-        .map(|i| OperationOutcomeIssue {
-            severity: Some(i.severity.code().into()),
-            code: Some(i.code.into()),
-            diagnostics: Some(i.message.into()),
-            expression: vec![i.expression.into()],
-            ..Default::default()
-        })
-        .collect();
-    if issue.is_empty() {
-        issue.push(OperationOutcomeIssue {
-            severity: Some("information".into()),
-            code: Some("informational".into()),
-            diagnostics: Some("no issues found".into()),
-            ..Default::default()
-        });
-    }
-    OperationOutcome { issue, ..Default::default() }
+/// Validates a resource (a Bundle with all its entries) into a [`ValidationReport`].
+///
+/// ```
+/// use fhir_model::{validate_resource, IssueType, Observation, Resource, ResourceValidationOptions};
+/// // Observation.status and Observation.code are mandatory.
+/// let obs = Resource::from(Observation { status: Some("final".into()), ..Default::default() });
+/// let report = validate_resource(&obs, &ResourceValidationOptions::default());
+/// assert!(report.has_errors());
+/// let issue = &report.issues()[0];
+/// assert_eq!(issue.code(), IssueType::Required);
+/// assert_eq!(issue.location().to_string(), "Observation.code");
+/// // The same as a FHIR OperationOutcome.
+/// let outcome = report.to_operation_outcome();
+/// assert_eq!(outcome.issue[0].code.as_ref().and_then(|c| c.as_str()), Some("required"));
+/// assert_eq!(outcome.issue[0].expression[0].as_str(), Some("Observation.code"));
+/// ```
+pub fn validate_resource(resource: &Resource, options: &ResourceValidationOptions) -> ValidationReport {
+    let mut cx = Ctx::new(resource.resource_type(), options);
+    resource.validate_into(&mut cx);
+    ValidationReport::new(cx.issues)
 }
 
 impl Resource {
@@ -608,23 +587,28 @@ impl Resource {
     /// let r = Resource::from_json(br#"{"resourceType":"Observation","status":"final","code":{"text":"x"}}"#, ReadMode::Strict).unwrap();
     /// assert_eq!(r.resource_type(), "Observation");
     /// ```
-    pub fn from_json(bytes: &[u8], mode: crate::ReadMode) -> Result<Resource, crate::Error> {
+    pub fn from_json(bytes: &[u8], mode: crate::ReadMode) -> Result<Resource, crate::JsonError> {
         crate::from_json_slice(bytes, mode)
     }
 
     /// Writes the resource as compact FHIR JSON.
-    pub fn to_json(&self) -> Result<Vec<u8>, crate::Error> {
+    pub fn to_json(&self) -> Result<Vec<u8>, crate::JsonError> {
         crate::to_json_vec(self)
     }
 
     /// Writes the resource as indented FHIR JSON.
-    pub fn to_json_pretty(&self) -> Result<String, crate::Error> {
+    pub fn to_json_pretty(&self) -> Result<String, crate::JsonError> {
         crate::to_json_pretty(self)
     }
 
-    /// Validates with the default options (see [`validate`]).
-    pub fn validate(&self) -> OperationOutcome {
-        validate(self, &ValidationOptions::default())
+    /// Validates with the default options (see [`validate_resource`]).
+    ///
+    /// ```
+    /// use fhir_model::{Patient, Resource};
+    /// assert!(!Resource::from(Patient::default()).validate().has_errors());
+    /// ```
+    pub fn validate(&self) -> ValidationReport {
+        validate_resource(self, &ResourceValidationOptions::default())
     }
 }
 

@@ -78,19 +78,7 @@ fn exemplars_validate_without_errors() {
     let mut failures = Vec::new();
     for (name, bytes) in exemplars() {
         let outcome = read(&name, &bytes).validate();
-        let errors: Vec<String> = outcome
-            .issue
-            .iter()
-            .filter(|i| matches!(i.severity.as_ref().and_then(|s| s.as_str()), Some("error" | "fatal")))
-            .map(|i| {
-                let at: Vec<&str> = i.expression.iter().filter_map(|e| e.as_str()).collect();
-                format!(
-                    "{name}: {} at {}",
-                    i.diagnostics.as_ref().and_then(|d| d.as_str()).unwrap_or("?"),
-                    at.join(", ")
-                )
-            })
-            .collect();
+        let errors: Vec<String> = outcome.errors().map(|i| format!("{name}: {i}")).collect();
         failures.extend(errors);
     }
     assert!(failures.is_empty(), "{} validation errors:\n{}", failures.len(), failures.join("\n"));

@@ -1,7 +1,7 @@
 //! FHIR JSON rules on hand-written examples.
 
 use fhir_model::{
-    from_json_slice, to_json_string, CodeableConcept, Decimal, ErrorKind, Extension, ExtensionValue, HumanName,
+    from_json_slice, to_json_string, CodeableConcept, Decimal, Extension, ExtensionValue, HumanName, JsonErrorKind,
     Observation, ObservationValue, Patient, Primitive, Quantity, ReadMode, Resource,
 };
 use serde_json::Value;
@@ -33,7 +33,7 @@ fn decimal_keeps_lexical_form() {
 fn decimal_as_string_is_rejected() {
     let json = r#"{"resourceType":"Observation","status":"final","code":{"text":"w"},"valueQuantity":{"value":"1.5"}}"#;
     let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotANumber);
+    assert_eq!(err.kind(), JsonErrorKind::NotANumber);
     assert_eq!(err.path(), "Observation.valueQuantity.value");
 }
 
@@ -83,7 +83,7 @@ fn nothing_empty_is_written() {
 fn unknown_elements_strict_and_lenient() {
     let json = r#"{"resourceType":"Patient","active":true,"name":[{"family":"X","nickname":"Y"}],"shoeSize":44}"#;
     let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnknownElement);
+    assert_eq!(err.kind(), JsonErrorKind::UnknownElement);
     assert_eq!(err.path(), "Patient.name");
     assert!(err.to_string().starts_with("unknown element `nickname` at Patient.name"), "{err}");
 
@@ -138,18 +138,18 @@ fn contained_resources() {
 #[test]
 fn null_is_only_for_array_alignment() {
     let err = Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!((err.kind(), err.path()), (ErrorKind::InvalidValue, "Patient.birthDate"));
+    assert_eq!((err.kind(), err.path()), (JsonErrorKind::InvalidValue, "Patient.birthDate"));
     assert!(Resource::from_json(br#"{"resourceType":"Patient","birthDate":null}"#, ReadMode::Lenient).is_ok());
 }
 
 #[test]
 fn wrong_and_unsupported_resource_types() {
     let err = from_json_slice::<Patient>(br#"{"resourceType":"Observation"}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::WrongResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::WrongResourceType);
     let err = Resource::from_json(br#"{"resourceType":"Questionnaire"}"#, ReadMode::Lenient).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnsupportedResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::UnsupportedResourceType);
     let err = Resource::from_json(br#"{"id":"x"}"#, ReadMode::Strict).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::MissingResourceType);
+    assert_eq!(err.kind(), JsonErrorKind::MissingResourceType);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn errors_name_paths_not_values() {
     ] {
         let err = Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_err();
         let shown = format!("{err} {err:?}");
-        if err.kind() == ErrorKind::UnknownElement {
+        if err.kind() == JsonErrorKind::UnknownElement {
             continue; // an unknown element is named by its key, which is structure, not a value
         }
         assert!(!shown.contains("SECRET"), "{shown}");
@@ -198,11 +198,11 @@ fn hostile_nesting_and_sizes_are_bounded() {
     // A million open brackets, and a million nested objects where a resource belongs.
     let brackets = "[".repeat(1_000_000);
     let e = Resource::from_json(brackets.as_bytes(), ReadMode::Strict).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidValue, "an array where a resource belongs: {e}");
+    assert_eq!(e.kind(), JsonErrorKind::InvalidValue, "an array where a resource belongs: {e}");
     let inside = format!(r#"{{"resourceType":"Patient","name":{brackets}"#);
     for mode in [ReadMode::Strict, ReadMode::Lenient] {
         let e = Resource::from_json(inside.as_bytes(), mode).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::Syntax | ErrorKind::InvalidValue), "{e}");
+        assert!(matches!(e.kind(), JsonErrorKind::Syntax | JsonErrorKind::InvalidValue), "{e}");
     }
     let objects = format!(r#"{{"resourceType":"Patient","x":{}"#, r#"{"a":"#.repeat(1_000_000));
     assert!(Resource::from_json(objects.as_bytes(), ReadMode::Lenient).is_err());
@@ -215,7 +215,7 @@ fn hostile_nesting_and_sizes_are_bounded() {
     );
     for mode in [ReadMode::Strict, ReadMode::Lenient] {
         let e = Resource::from_json(nested.as_bytes(), mode).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
+        assert_eq!(e.kind(), JsonErrorKind::Syntax, "{e}");
     }
     // Within the limit the chain reads and writes back unchanged (written in FHIR element order).
     let shallow = format!(
@@ -265,4 +265,44 @@ fn element_holding_only_empty_items_is_not_written() {
             assert_eq!(write(&again), written, "write is a fixed point");
         }
     }
+}
+
+/// The mode reaches every nested read (Bundle entries, contained resources, `_name` elements,
+/// choice types, a resource buffered because `resourceType` came late), and a failure deep
+/// inside still names its path. No global state carries it: a plain `Deserialize` is strict,
+/// and a lenient seed read in between changes nothing for the next read.
+#[test]
+fn read_mode_reaches_nested_reads_without_global_state() {
+    use fhir_model::{from_json_str, ReadSeed};
+    use serde::de::DeserializeSeed;
+
+    let nested = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":
+        {"id":"p","resourceType":"Patient","contained":[{"resourceType":"Patient","x1":1}],
+         "gender":"female","_gender":{"x2":2},"extension":[{"url":"http://e","valueCoding":{"x3":3}}]}}]}"#;
+    let lenient = from_json_str::<Resource>(nested, ReadMode::Lenient).expect("lenient keeps unknown elements");
+    let written = write(&lenient);
+    for kept in ["\"x1\":1", "\"x2\":2", "\"x3\":3"] {
+        assert!(written.contains(kept), "{kept} kept: {written}");
+    }
+    let err = from_json_str::<Resource>(nested, ReadMode::Strict).unwrap_err();
+    assert_eq!(err.kind(), JsonErrorKind::UnknownElement);
+    assert_eq!(err.path(), "Bundle.entry.resource.contained");
+    assert_eq!(err.element(), Some("x1"));
+
+    // A deeper failure, inside a choice type of an extension of an entry's resource.
+    let deep = r#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient",
+        "extension":[{"url":"http://e","valueQuantity":{"value":"1"}}]}}]}"#;
+    for mode in [ReadMode::Strict, ReadMode::Lenient] {
+        let err = from_json_str::<Resource>(deep, mode).unwrap_err();
+        assert_eq!(err.kind(), JsonErrorKind::NotANumber, "{mode:?}");
+        assert_eq!(err.path(), "Bundle.entry.resource.extension.valueQuantity.value", "{mode:?}");
+    }
+
+    // Through serde directly: `Deserialize` is strict, a seed carries the mode.
+    assert!(serde_json::from_str::<Resource>(nested).is_err());
+    let mut de = serde_json::Deserializer::from_str(nested);
+    let seeded = ReadSeed::<Resource>::new(ReadMode::Lenient).deserialize(&mut de).expect("the seed is lenient");
+    assert_eq!(seeded, lenient);
+    assert!(serde_json::from_str::<Resource>(nested).is_err(), "a lenient read leaves nothing behind");
+    assert!(serde_json::from_str::<Patient>(r#"{"resourceType":"Patient","gender":"female"}"#).is_ok());
 }

@@ -1,20 +1,21 @@
 //! PHI canary (RELIABILITY.md "PHI"): synthetic FHIR JSON with a unique token in every value;
 //! every read error kind is triggered, in strict and lenient mode, with tokens also placed where
 //! the error happens; then validation of resources whose invalid values are the tokens. No token
-//! may appear in an error's `Display` or `Debug`, nor anywhere in the `OperationOutcome`.
+//! may appear in an error's `Display` or `Debug`, nor in a `ValidationReport` or its issues
+//! (`Display`, `Debug`, location, message), nor anywhere in the `OperationOutcome` made from it.
 //!
 //! Every case first checks that its input holds tokens and that it fails the intended way (the
 //! error kind, the issue's expression), so no assertion here passes by testing nothing.
 //!
-//! `ErrorKind::Io` is not reachable through the public API: reading goes through
+//! `JsonErrorKind::Io` is not reachable through the public API: reading goes through
 //! `from_json_slice`/`from_json_str` (a slice, no reader that can fail), and writing goes into a
 //! `Vec` of JSON that `serde_json` produces as UTF-8. Its text is checked in `json.rs`'s unit tests.
 
 use std::collections::BTreeSet;
 
 use fhir_model::{
-    from_json_str, to_json_string, validate, Error, ErrorKind, OperationOutcome, Patient, Primitive, ReadMode,
-    Resource, UsCoreVersion, ValidationOptions,
+    from_json_str, to_json_string, validate_resource, JsonError, JsonErrorKind, OperationOutcome, Patient, Primitive,
+    ReadMode, Resource, ResourceValidationOptions, UsCoreVersion, ValidationReport,
 };
 use serde_json::{json, Value};
 
@@ -199,17 +200,17 @@ struct ReadCase {
     json: String,
     target: Target,
     /// The kind expected in each mode the case runs in.
-    kinds: Vec<(ReadMode, ErrorKind)>,
+    kinds: Vec<(ReadMode, JsonErrorKind)>,
 }
 
 const STRICT: ReadMode = ReadMode::Strict;
 const LENIENT: ReadMode = ReadMode::Lenient;
 
-fn both(kind: ErrorKind) -> Vec<(ReadMode, ErrorKind)> {
+fn both(kind: JsonErrorKind) -> Vec<(ReadMode, JsonErrorKind)> {
     vec![(STRICT, kind), (LENIENT, kind)]
 }
 
-fn case(name: &'static str, json: String, kinds: Vec<(ReadMode, ErrorKind)>) -> ReadCase {
+fn case(name: &'static str, json: String, kinds: Vec<(ReadMode, JsonErrorKind)>) -> ReadCase {
     ReadCase { name, json, target: Target::Resource, kinds }
 }
 
@@ -242,7 +243,7 @@ fn token_of(v: &Value, pointer: &str) -> String {
 
 #[allow(clippy::too_many_lines)] // one flat list of cases reads best
 fn read_cases(t: &mut Tokens) -> Vec<ReadCase> {
-    use ErrorKind::{
+    use JsonErrorKind::{
         Eof, InvalidValue, MissingResourceType, NotANumber, Syntax, UnknownElement, UnsupportedResourceType,
         WrongResourceType,
     };
@@ -389,7 +390,7 @@ fn read_cases(t: &mut Tokens) -> Vec<ReadCase> {
     cases
 }
 
-fn read(target: Target, json: &str, mode: ReadMode) -> Result<(), Error> {
+fn read(target: Target, json: &str, mode: ReadMode) -> Result<(), JsonError> {
     match target {
         Target::Resource => from_json_str::<Resource>(json, mode).map(drop),
         Target::Patient => from_json_str::<Patient>(json, mode).map(drop),
@@ -457,6 +458,11 @@ fn the_search_finds_a_leak() {
 
 // ---- validation ----
 
+/// `(code, expression)` of every issue of a report.
+fn report_issues(r: &ValidationReport) -> Vec<(String, String)> {
+    r.issues().iter().map(|i| (i.code().code().to_string(), i.location().to_string())).collect()
+}
+
 /// `(code, expression)` of every issue.
 fn issues(o: &OperationOutcome) -> Vec<(String, String)> {
     o.issue
@@ -473,13 +479,13 @@ struct Check {
     name: &'static str,
     resource: Value,
     mode: ReadMode,
-    options: ValidationOptions,
+    options: ResourceValidationOptions,
     /// `(issue code, expression)` that must be reported.
     expect: Vec<(&'static str, &'static str)>,
 }
 
 fn check(name: &'static str, resource: Value, expect: Vec<(&'static str, &'static str)>) -> Check {
-    Check { name, resource, mode: STRICT, options: ValidationOptions::default(), expect }
+    Check { name, resource, mode: STRICT, options: ResourceValidationOptions::default(), expect }
 }
 
 #[allow(clippy::too_many_lines)] // one flat list of cases reads best
@@ -601,7 +607,7 @@ fn validation_checks(t: &mut Tokens) -> Vec<Check> {
         name: "US Core Patient: token codes, missing identifier",
         resource: p,
         mode: STRICT,
-        options: ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
+        options: ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
         expect: vec![
             ("code-invalid", "Patient.telecom[1].system"),
             ("code-invalid", "Patient.telecom[1].use"),
@@ -621,7 +627,7 @@ fn validation_checks(t: &mut Tokens) -> Vec<Check> {
         name: "US Core Observation, lenient read with token elements",
         resource: o,
         mode: LENIENT,
-        options: ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
+        options: ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0),
         expect: vec![("code-invalid", "Observation.status")],
     });
 
@@ -635,8 +641,10 @@ fn validation_output_holds_no_tokens() {
         let json = render(&c.resource);
         assert!(!t.found(&json).is_empty(), "{}: the input holds tokens", c.name);
         let r = from_json_str::<Resource>(&json, c.mode).unwrap_or_else(|e| panic!("{}: reads: {e}", c.name));
-        let outcome = validate(&r, &c.options);
+        let report = validate_resource(&r, &c.options);
+        let outcome = report.to_operation_outcome();
         let got = issues(&outcome);
+        assert_eq!(report_issues(&report), got, "{}: the report and the OperationOutcome agree", c.name);
         for (code, at) in &c.expect {
             assert!(
                 got.iter().any(|(c2, a2)| c2 == code && a2 == at),
@@ -645,6 +653,15 @@ fn validation_output_holds_no_tokens() {
             );
         }
         let what = c.name;
+        t.assert_clean(what, &report.to_string());
+        t.assert_clean(what, &format!("{report:?}"));
+        t.assert_clean(what, &format!("{report:#?}"));
+        for issue in &report {
+            t.assert_clean(what, &issue.to_string());
+            t.assert_clean(what, &format!("{issue:?}"));
+            t.assert_clean(what, &format!("{:?}", issue.location()));
+            t.assert_clean(what, issue.message());
+        }
         t.assert_clean(what, &to_json_string(&outcome).unwrap());
         t.assert_clean(what, &format!("{outcome:?}"));
         t.assert_clean(what, &format!("{:?}", Resource::from(outcome)));

@@ -1,15 +1,26 @@
-//! Validation into `OperationOutcome`.
+//! Validation into a `ValidationReport` and from it an `OperationOutcome`.
 
 use std::path::PathBuf;
 
-use fhir_model::{validate, OperationOutcome, Primitive, ReadMode, Resource, UsCoreVersion, ValidationOptions};
+use fhir_model::{
+    validate_resource, IssueSeverity, IssueType, OperationOutcome, Primitive, ReadMode, Resource,
+    ResourceValidationOptions, UsCoreVersion, ValidationReport,
+};
 
 fn read(json: &str) -> Resource {
     Resource::from_json(json.as_bytes(), ReadMode::Strict).unwrap_or_else(|e| panic!("reads: {e}"))
 }
 
 /// `(severity, code, expression)` of every issue.
-fn issues(o: &OperationOutcome) -> Vec<(String, String, String)> {
+fn issues(o: &ValidationReport) -> Vec<(String, String, String)> {
+    o.issues()
+        .iter()
+        .map(|i| (i.severity().code().to_string(), i.code().code().to_string(), i.location().to_string()))
+        .collect()
+}
+
+/// `(severity, code, expression)` of every issue of an `OperationOutcome`.
+fn outcome_issues(o: &OperationOutcome) -> Vec<(String, String, String)> {
     o.issue
         .iter()
         .map(|i| {
@@ -19,7 +30,7 @@ fn issues(o: &OperationOutcome) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn has(o: &OperationOutcome, code: &str, expression: &str) -> bool {
+fn has(o: &ValidationReport, code: &str, expression: &str) -> bool {
     issues(o).iter().any(|(_, c, e)| c == code && e == expression)
 }
 
@@ -30,7 +41,40 @@ fn valid_resource_has_one_informational_issue() {
     );
     let o = r.validate();
     assert!(!o.has_errors(), "{:?}", issues(&o));
-    assert_eq!(issues(&o), vec![("information".to_string(), "informational".to_string(), String::new())]);
+    assert!(o.issues().is_empty());
+    assert_eq!(o.to_string(), "no issues found");
+    let outcome = o.to_operation_outcome();
+    assert!(!outcome.has_errors());
+    assert_eq!(outcome_issues(&outcome), vec![("information".to_string(), "informational".to_string(), String::new())]);
+    assert_eq!(outcome.issue[0].diagnostics.as_ref().and_then(Primitive::as_str), Some("no issues found"));
+}
+
+/// The report converts to the `OperationOutcome` validation gave before the report existed:
+/// one issue per finding, in order, with severity, code, message as diagnostics and the path
+/// as the one expression.
+#[test]
+fn report_converts_to_operation_outcome() {
+    let o = read(r#"{"resourceType":"Patient","gender":"F","link":[{"type":"seealso"}],"photo":[{"contentType":"image/png","size":-1}]}"#)
+        .validate();
+    let outcome = o.to_operation_outcome();
+    assert_eq!(outcome_issues(&outcome), issues(&o));
+    assert_eq!(outcome.issue.len(), o.issues().len());
+    for (typed, fhir) in o.issues().iter().zip(&outcome.issue) {
+        assert_eq!(fhir.diagnostics.as_ref().and_then(Primitive::as_str), Some(typed.message()));
+        assert_eq!(fhir.expression.len(), 1);
+    }
+    assert_eq!(OperationOutcome::from(o.clone()), outcome);
+    assert!(outcome.has_errors() && o.has_errors());
+    let first = &o.issues()[0];
+    assert_eq!((first.severity(), first.code()), (IssueSeverity::Error, IssueType::CodeInvalid));
+    assert_eq!(first.location().as_str(), "Patient.gender");
+    assert_eq!(
+        first.message(),
+        "code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender"
+    );
+    assert_eq!(o.errors().count(), o.issues().len());
+    let messages: Vec<&str> = o.iter().map(fhir_model::ValidationIssue::message).collect();
+    assert!(messages.contains(&"minimum cardinality 1 not met"), "{messages:?}");
 }
 
 #[test]
@@ -52,7 +96,7 @@ fn required_bindings() {
     let o =
         read(r#"{"resourceType":"Patient","gender":"female","telecom":[{"system":"phone","use":"cell"}]}"#).validate();
     assert!(has(&o, "code-invalid", "Patient.telecom[0].use"), "{:?}", issues(&o));
-    assert_eq!(o.issue.len(), 1);
+    assert_eq!(o.issues().len(), 1);
     // A CodeableConcept bound as required needs a coding from the value set.
     let o = read(
         r#"{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/1"},
@@ -93,7 +137,7 @@ fn primitive_formats() {
     // A negative `integer` and any non-blank `uri` are fine.
     assert!(!issues(&o).iter().any(|(_, _, e)| e.starts_with("Patient.multipleBirth")), "{:?}", issues(&o));
     assert!(!issues(&o).iter().any(|(_, _, e)| e.starts_with("Patient.identifier")), "{:?}", issues(&o));
-    assert_eq!(o.issue.len(), 6, "{:?}", issues(&o));
+    assert_eq!(o.issues().len(), 6, "{:?}", issues(&o));
     // Choice paths use ofType().
     let o = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"},"valueDateTime":"2020-02"}"#)
         .validate();
@@ -108,8 +152,10 @@ fn primitive_formats() {
 fn messages_do_not_quote_values() {
     let o =
         read(r#"{"resourceType":"Patient","id":"SECRET SECRET","gender":"SECRET","birthDate":"SECRET"}"#).validate();
-    assert_eq!(o.issue.len(), 3, "{:?}", issues(&o));
-    let text = fhir_model::to_json_string(&o).unwrap();
+    assert_eq!(o.issues().len(), 3, "{:?}", issues(&o));
+    let text = fhir_model::to_json_string(&o.to_operation_outcome()).unwrap();
+    assert!(!text.contains("SECRET"), "{text}");
+    let text = format!("{o}{o:?}");
     assert!(!text.contains("SECRET"), "{text}");
 }
 
@@ -140,8 +186,8 @@ fn bundle_references() {
         "{all:?}"
     );
     // Bundle references can be switched off.
-    let opts = ValidationOptions::default().with_bundle_references(false);
-    let o = validate(&bundle, &opts);
+    let opts = ResourceValidationOptions::default().with_bundle_references(false);
+    let o = validate_resource(&bundle, &opts);
     assert!(!issues(&o).iter().any(|(_, _, e)| e.ends_with("performer[1].reference")));
 }
 
@@ -158,30 +204,30 @@ fn contained_references() {
 #[test]
 fn us_core() {
     let patient = read(r#"{"resourceType":"Patient","name":[{"family":"X"}],"telecom":[{"system":"phone"}]}"#);
-    let v9 = ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
-    let o = validate(&patient, &v9);
+    let v9 = ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0);
+    let o = validate_resource(&patient, &v9);
     assert!(has(&o, "required", "Patient.identifier"), "{:?}", issues(&o));
     assert!(has(&o, "required", "Patient.telecom[0].value"), "{:?}", issues(&o));
     assert!(!has(&o, "required", "Patient.gender"));
-    let v7 = ValidationOptions::default().with_us_core(UsCoreVersion::new(7, 0, 0));
-    assert!(has(&validate(&patient, &v7), "required", "Patient.gender"));
+    let v7 = ResourceValidationOptions::default().with_us_core(UsCoreVersion::new(7, 0, 0));
+    assert!(has(&validate_resource(&patient, &v7), "required", "Patient.gender"));
     // Without US Core none of this is required.
     assert!(!patient.validate().has_errors());
     // A declared profile picks its own requirements; undeclared uses what all profiles of the type share.
     let obs = read(r#"{"resourceType":"Observation","status":"final","code":{"text":"t"}}"#);
-    let o = validate(&obs, &v9);
+    let o = validate_resource(&obs, &v9);
     assert!(has(&o, "required", "Observation.category"), "{:?}", issues(&o));
     assert!(!has(&o, "required", "Observation.subject"), "{:?}", issues(&o));
     let obs = read(
         r#"{"resourceType":"Observation","meta":{"profile":["http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-clinical-result"]},
             "status":"final","code":{"text":"t"}}"#,
     );
-    assert!(has(&validate(&obs, &v9), "required", "Observation.subject"));
+    assert!(has(&validate_resource(&obs, &v9), "required", "Observation.subject"));
     // Inside a Bundle, paths lead from the Bundle.
     let b = read(
         r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"X"}]}}]}"#,
     );
-    assert!(has(&validate(&b, &v9), "required", "Bundle.entry[0].resource.identifier"));
+    assert!(has(&validate_resource(&b, &v9), "required", "Bundle.entry[0].resource.identifier"));
 }
 
 /// Every `.fhir` file under `dir`.

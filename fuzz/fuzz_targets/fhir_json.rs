@@ -8,8 +8,8 @@
 #![no_main]
 
 use fhir_model::{
-    validate, Date, DateTime, DateTimeParts, Decimal, Instant, ReadMode, Resource, Time, UsCoreVersion,
-    ValidationOptions,
+    validate_resource, Date, DateTime, DateTimeParts, Decimal, Instant, ReadMode, Resource, Time, UsCoreVersion,
+    ResourceValidationOptions,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -29,9 +29,10 @@ fn resource(data: &[u8]) {
         let rewritten = again.to_json().expect("writes again");
         // No assert_eq!: it would print the JSON (harnesses never print content).
         assert!(rewritten == written, "write is not a fixed point ({} vs {} bytes)", rewritten.len(), written.len());
-        let outcome = validate(&resource, &ValidationOptions::default());
-        let us_core = validate(&resource, &ValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0));
-        let _ = format!("{outcome:?}{us_core:?}");
+        let outcome = validate_resource(&resource, &ResourceValidationOptions::default());
+        let us_core = validate_resource(&resource, &ResourceValidationOptions::default().with_us_core(UsCoreVersion::V9_0_0));
+        let _ = format!("{outcome}{outcome:?}{us_core}{us_core:?}");
+        let _ = (outcome.to_operation_outcome(), us_core.to_operation_outcome());
     }
 }
 

@@ -89,7 +89,7 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
     let _ = writeln!(out, "    const RESOURCE: bool = {};", d.kind == Kind::Resource);
     let _ = writeln!(
         out,
-        "    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {{"
+        "    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {{"
     );
     // Arms grouped by key length: a short match per length instead of one long chain of
     // string comparisons (reading speed).
@@ -101,18 +101,18 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
                 arms.push((j.clone(), format!("j::de_plain(map, &mut self.{r})?")));
             }
             FieldTy::Prim { .. } if f.repeats() => {
-                arms.push((j.clone(), format!("j::de_prims(map, &mut self.{r})?")));
-                arms.push((format!("_{j}"), format!("j::de_prims_ext(map, &mut self.{r})?")));
+                arms.push((j.clone(), format!("j::de_prims(map, st, &mut self.{r})?")));
+                arms.push((format!("_{j}"), format!("j::de_prims_ext(map, st, &mut self.{r})?")));
             }
             FieldTy::Prim { .. } => {
-                arms.push((j.clone(), format!("j::de_prim(map, &mut self.{r})?")));
-                arms.push((format!("_{j}"), format!("j::de_prim_ext(map, &mut self.{r})?")));
+                arms.push((j.clone(), format!("j::de_prim(map, st, &mut self.{r})?")));
+                arms.push((format!("_{j}"), format!("j::de_prim_ext(map, st, &mut self.{r})?")));
             }
             FieldTy::Complex { .. } | FieldTy::Resource if f.repeats() => {
-                arms.push((j.clone(), format!("j::de_vec(map, &mut self.{r})?")));
+                arms.push((j.clone(), format!("j::de_vec(map, st, &mut self.{r})?")));
             }
             FieldTy::Complex { .. } | FieldTy::Resource => {
-                arms.push((j.clone(), format!("j::de_opt(map, &mut self.{r})?")));
+                arms.push((j.clone(), format!("j::de_opt(map, st, &mut self.{r})?")));
             }
             FieldTy::Choice { enum_name, types } => {
                 for t in types {
@@ -122,14 +122,14 @@ pub fn emit_struct(out: &mut String, d: &TypeDef, vs: &BTreeMap<String, Expansio
                         let get = format!("|e| if let {enum_name}::{v}(p) = e {{ Some(p) }} else {{ None }}");
                         arms.push((
                             key.clone(),
-                            format!("j::de_choice_prim(map, &mut self.{r}, {enum_name}::{v}, {get})?"),
+                            format!("j::de_choice_prim(map, st, &mut self.{r}, {enum_name}::{v}, {get})?"),
                         ));
                         arms.push((
                             format!("_{key}"),
-                            format!("j::de_choice_prim_ext(map, &mut self.{r}, {enum_name}::{v}, {get})?"),
+                            format!("j::de_choice_prim_ext(map, st, &mut self.{r}, {enum_name}::{v}, {get})?"),
                         ));
                     } else {
-                        arms.push((key.clone(), format!("j::de_choice(map, &mut self.{r}, {enum_name}::{v})?")));
+                        arms.push((key.clone(), format!("j::de_choice(map, st, &mut self.{r}, {enum_name}::{v})?")));
                     }
                 }
             }
@@ -367,12 +367,15 @@ pub fn emit_resource_enum(out: &mut String, resources: &[String]) {
         }
     }
     let _ = writeln!(out, "        }}\n    }}\n}}\n");
-    let _ = writeln!(out, "pub(crate) fn read_resource<'de, A: MapAccess<'de>>(resource_type: &str, map: A) -> Result<Resource, A::Error> {{");
+    let _ = writeln!(out, "pub(crate) fn read_resource<'de, A: MapAccess<'de>>(resource_type: &str, map: A, st: &j::ReadState) -> Result<Resource, A::Error> {{");
     let _ = writeln!(out, "    Ok(match resource_type {{");
     for r in resources {
-        let _ = writeln!(out, "        \"{r}\" => Resource::{r}(j::read_rest(map)?),");
+        let _ = writeln!(out, "        \"{r}\" => Resource::{r}(j::read_rest(map, st)?),");
     }
-    let _ = writeln!(out, "        _ => return Err(j::unsupported_resource(resource_type)),");
+    let _ = writeln!(
+        out,
+        "        _ => return Err(st.fail(j::JsonErrorKind::UnsupportedResourceType, Some(resource_type))),"
+    );
     let _ = writeln!(out, "    }})\n}}\n");
     let _ = writeln!(out, "impl Serialize for Resource {{");
     let _ = writeln!(out, "    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{");

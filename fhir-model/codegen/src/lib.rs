@@ -1,7 +1,8 @@
 //! Generator of `fhir-model/src/generated/` from the FHIR R4 4.0.1 definitions.
 //!
 //! Reads `profiles-types.json`, `profiles-resources.json`, `valuesets.json` and
-//! `v3-codesystems.json` and writes one Rust file per resource, one for the datatypes, the
+//! `v3-codesystems.json` and writes one Rust file per resource, one for the datatypes that the
+//! resources reach (and [`HAND_WRITTEN_ROOTS`]: nothing else is generated), the
 //! `Resource` enum and the code tables of required-binding value sets. The output is a pure
 //! function of the inputs, [`RESOURCES`] and the generator version: no dates, no map-order
 //! dependence. It also writes the [`exemplars`]: JSON instances of each resource with every
@@ -63,6 +64,22 @@ pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const INPUTS: &[&str] =
     &["profiles-types.json", "profiles-resources.json", "valuesets.json", "v3-codesystems.json"];
 
+/// Datatypes the hand-written code of `fhir-model` names (builders, validation, reading of
+/// primitive extensions, the `Resource` accessors, docs): generated even if no listed resource
+/// reached them. Every other datatype is generated only when a listed resource reaches it.
+pub const HAND_WRITTEN_ROOTS: &[&str] = &[
+    "CodeableConcept",
+    "Coding",
+    "Element",
+    "Extension",
+    "HumanName",
+    "Identifier",
+    "Meta",
+    "Narrative",
+    "Quantity",
+    "Reference",
+];
+
 /// Datatypes that are constraints on another type: generated as aliases.
 const ALIASES: &[(&str, &str)] = &[("MoneyQuantity", "Quantity"), ("SimpleQuantity", "Quantity")];
 
@@ -121,7 +138,9 @@ pub(crate) fn snake_file(name: &str) -> String {
 /// What the generator reads from the definitions: the structs, before any code is written.
 #[derive(Debug, Clone)]
 pub struct Schema {
-    /// Complex datatypes (constraints such as `SimpleQuantity` excluded: they are aliases).
+    /// Complex datatypes that the resources of [`RESOURCES`] reach, transitively through element
+    /// and choice types, or that [`HAND_WRITTEN_ROOTS`] names (constraints such as
+    /// `SimpleQuantity` excluded: they are aliases).
     pub datatypes: Vec<TypeDef>,
     /// Each resource of [`RESOURCES`] with its backbone structs, root first.
     pub resources: Vec<(String, Vec<TypeDef>)>,
@@ -197,6 +216,14 @@ pub fn read_schema(fhir_dir: &Path) -> Result<Schema, String> {
         apply_boxes(defs);
     }
 
+    // Only the datatypes that a listed resource reaches (through element types, choice types and
+    // so Extension.value[x]) or that hand-written code names. Boxes were chosen over all types
+    // above, so a field's type does not depend on which datatypes are left out.
+    let reachable: BTreeSet<String> =
+        reachable_datatypes(&datatypes, &per_resource).into_iter().map(str::to_string).collect();
+    datatypes.retain(|d| reachable.contains(&d.name));
+    let all: Vec<TypeDef> = datatypes.iter().chain(per_resource.iter().flat_map(|(_, defs)| defs)).cloned().collect();
+
     // Every referenced type must exist; names must be unique.
     let mut names: BTreeSet<String> = ALIASES.iter().map(|(a, _)| (*a).to_string()).collect();
     for d in &all {
@@ -250,6 +277,37 @@ pub fn read_schema(fhir_dir: &Path) -> Result<Schema, String> {
     warnings.dedup();
 
     Ok(Schema { datatypes, resources: per_resource, expansions, warnings, input_hashes: header_hashes, combined })
+}
+
+/// The complex types a struct's field refers to (aliases resolved to their target).
+fn referenced_types(d: &TypeDef) -> impl Iterator<Item = &str> + '_ {
+    d.fields.iter().flat_map(|f| {
+        let names: Vec<&str> = match &f.ty {
+            FieldTy::Complex { name } => vec![name.as_str()],
+            FieldTy::Choice { types, .. } => {
+                types.iter().map(String::as_str).filter(|t| !model::PRIMITIVES.contains(t)).collect()
+            }
+            _ => vec![],
+        };
+        names.into_iter().map(|n| ALIASES.iter().find(|(a, _)| *a == n).map_or(n, |(_, target)| *target))
+    })
+}
+
+/// Names of the datatype structs (backbones of datatypes included) reachable from the
+/// resources' structs and [`HAND_WRITTEN_ROOTS`], transitively.
+fn reachable_datatypes<'a>(datatypes: &'a [TypeDef], resources: &'a [(String, Vec<TypeDef>)]) -> BTreeSet<&'a str> {
+    let by_name: BTreeMap<&str, &TypeDef> = datatypes.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut todo: Vec<&str> = HAND_WRITTEN_ROOTS.to_vec();
+    todo.extend(resources.iter().flat_map(|(_, defs)| defs.iter().flat_map(referenced_types)));
+    while let Some(name) = todo.pop() {
+        if let Some(d) = by_name.get(name) {
+            if reached.insert(d.name.as_str()) {
+                todo.extend(referenced_types(d));
+            }
+        }
+    }
+    reached
 }
 
 /// Generates the model from the definitions in `fhir_dir` (the `shared/fhir-r4` folder).

@@ -138,13 +138,13 @@ fn issues(exemplar: &Value, code: Option<&str>) -> Vec<String> {
     let resource = Resource::from_json(&json, ReadMode::Strict).expect("still reads");
     resource
         .validate()
-        .issue
+        .issues()
         .iter()
         .filter(|i| match code {
-            Some(c) => i.code.as_ref().and_then(|x| x.as_str()) == Some(c),
-            None => matches!(i.severity.as_ref().and_then(|s| s.as_str()), Some("error" | "fatal")),
+            Some(c) => i.code().code() == c,
+            None => i.severity().is_error(),
         })
-        .flat_map(|i| i.expression.iter().filter_map(|e| e.as_str()).map(pointer_of))
+        .map(|i| pointer_of(i.location().as_str()))
         .collect()
 }
 

@@ -64,69 +64,69 @@ pub struct Account {
 impl FhirObject for Account {
     const NAME: &'static str = "Account";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "owner" => j::de_opt(map, &mut self.owner)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "owner" => j::de_opt(map, st, &mut self.owner)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "partOf" => j::de_opt(map, st, &mut self.part_of)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_vec(map, &mut self.subject)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_vec(map, st, &mut self.subject)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "coverage" => j::de_vec(map, &mut self.coverage)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "coverage" => j::de_vec(map, st, &mut self.coverage)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "guarantor" => j::de_vec(map, &mut self.guarantor)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "guarantor" => j::de_vec(map, st, &mut self.guarantor)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "servicePeriod" => j::de_opt(map, &mut self.service_period)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "servicePeriod" => j::de_opt(map, st, &mut self.service_period)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -219,24 +219,24 @@ pub struct AccountCoverage {
 impl FhirObject for AccountCoverage {
     const NAME: &'static str = "Account.coverage";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "coverage" => j::de_opt(map, &mut self.coverage)?,
-                "priority" => j::de_prim(map, &mut self.priority)?,
+                "coverage" => j::de_opt(map, st, &mut self.coverage)?,
+                "priority" => j::de_prim(map, st, &mut self.priority)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_priority" => j::de_prim_ext(map, &mut self.priority)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_priority" => j::de_prim_ext(map, st, &mut self.priority)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -307,31 +307,31 @@ pub struct AccountGuarantor {
 impl FhirObject for AccountGuarantor {
     const NAME: &'static str = "Account.guarantor";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "party" => j::de_opt(map, &mut self.party)?,
+                "party" => j::de_opt(map, st, &mut self.party)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "onHold" => j::de_prim(map, &mut self.on_hold)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "onHold" => j::de_prim(map, st, &mut self.on_hold)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_onHold" => j::de_prim_ext(map, &mut self.on_hold)?,
+                "_onHold" => j::de_prim_ext(map, st, &mut self.on_hold)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

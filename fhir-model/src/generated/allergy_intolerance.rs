@@ -74,85 +74,85 @@ pub struct AllergyIntolerance {
 impl FhirObject for AllergyIntolerance {
     const NAME: &'static str = "AllergyIntolerance";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "code" => j::de_opt(map, &mut self.code)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "patient" => j::de_opt(map, &mut self.patient)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_prims(map, &mut self.category)?,
-                "onsetAge" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Age)?,
-                "recorder" => j::de_opt(map, &mut self.recorder)?,
-                "asserter" => j::de_opt(map, &mut self.asserter)?,
-                "reaction" => j::de_vec(map, &mut self.reaction)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_prims(map, st, &mut self.category)?,
+                "onsetAge" => j::de_choice(map, st, &mut self.onset, AllergyIntoleranceOnset::Age)?,
+                "recorder" => j::de_opt(map, st, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, st, &mut self.asserter)?,
+                "reaction" => j::de_vec(map, st, &mut self.reaction)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_category" => j::de_prims_ext(map, &mut self.category)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_category" => j::de_prims_ext(map, st, &mut self.category)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "onsetRange" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Range)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "onsetRange" => j::de_choice(map, st, &mut self.onset, AllergyIntoleranceOnset::Range)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "criticality" => j::de_prim(map, &mut self.criticality)?,
-                "onsetPeriod" => j::de_choice(map, &mut self.onset, AllergyIntoleranceOnset::Period)?,
-                "onsetString" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
+                "criticality" => j::de_prim(map, st, &mut self.criticality)?,
+                "onsetPeriod" => j::de_choice(map, st, &mut self.onset, AllergyIntoleranceOnset::Period)?,
+                "onsetString" => j::de_choice_prim(map, st, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_criticality" => j::de_prim_ext(map, &mut self.criticality)?,
-                "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
-                "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
+                "_criticality" => j::de_prim_ext(map, st, &mut self.criticality)?,
+                "_onsetString" => j::de_choice_prim_ext(map, st, &mut self.onset, AllergyIntoleranceOnset::String, |e| if let AllergyIntoleranceOnset::String(p) = e { Some(p) } else { None })?,
+                "recordedDate" => j::de_prim(map, st, &mut self.recorded_date)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
-                "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "onsetDateTime" => j::de_choice_prim(map, st, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "_recordedDate" => j::de_prim_ext(map, st, &mut self.recorded_date)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
-                "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
-                "lastOccurrence" => j::de_prim(map, &mut self.last_occurrence)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "clinicalStatus" => j::de_opt(map, st, &mut self.clinical_status)?,
+                "_onsetDateTime" => j::de_choice_prim_ext(map, st, &mut self.onset, AllergyIntoleranceOnset::DateTime, |e| if let AllergyIntoleranceOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "lastOccurrence" => j::de_prim(map, st, &mut self.last_occurrence)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_lastOccurrence" => j::de_prim_ext(map, &mut self.last_occurrence)?,
+                "_lastOccurrence" => j::de_prim_ext(map, st, &mut self.last_occurrence)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
+                "verificationStatus" => j::de_opt(map, st, &mut self.verification_status)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -317,49 +317,49 @@ pub struct AllergyIntoleranceReaction {
 impl FhirObject for AllergyIntoleranceReaction {
     const NAME: &'static str = "AllergyIntolerance.reaction";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "note" => j::de_vec(map, &mut self.note)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "onset" => j::de_prim(map, &mut self.onset)?,
+                "onset" => j::de_prim(map, st, &mut self.onset)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_onset" => j::de_prim_ext(map, &mut self.onset)?,
+                "_onset" => j::de_prim_ext(map, st, &mut self.onset)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "severity" => j::de_prim(map, &mut self.severity)?,
+                "severity" => j::de_prim(map, st, &mut self.severity)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "substance" => j::de_opt(map, &mut self.substance)?,
-                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "substance" => j::de_opt(map, st, &mut self.substance)?,
+                "_severity" => j::de_prim_ext(map, st, &mut self.severity)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "manifestation" => j::de_vec(map, &mut self.manifestation)?,
-                "exposureRoute" => j::de_opt(map, &mut self.exposure_route)?,
+                "manifestation" => j::de_vec(map, st, &mut self.manifestation)?,
+                "exposureRoute" => j::de_opt(map, st, &mut self.exposure_route)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

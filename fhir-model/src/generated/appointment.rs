@@ -86,104 +86,104 @@ pub struct Appointment {
 impl FhirObject for Appointment {
     const NAME: &'static str = "Appointment";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "end" => j::de_prim(map, &mut self.end)?,
+                "end" => j::de_prim(map, st, &mut self.end)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "_end" => j::de_prim_ext(map, &mut self.end)?,
-                "slot" => j::de_vec(map, &mut self.slot)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "_end" => j::de_prim_ext(map, st, &mut self.end)?,
+                "slot" => j::de_vec(map, st, &mut self.slot)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "start" => j::de_prim(map, &mut self.start)?,
+                "start" => j::de_prim(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "_start" => j::de_prim_ext(map, &mut self.start)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "_start" => j::de_prim_ext(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "created" => j::de_prim(map, &mut self.created)?,
-                "comment" => j::de_prim(map, &mut self.comment)?,
-                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "created" => j::de_prim(map, st, &mut self.created)?,
+                "comment" => j::de_prim(map, st, &mut self.comment)?,
+                "basedOn" => j::de_vec(map, st, &mut self.based_on)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "priority" => j::de_prim(map, &mut self.priority)?,
-                "_created" => j::de_prim_ext(map, &mut self.created)?,
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "priority" => j::de_prim(map, st, &mut self.priority)?,
+                "_created" => j::de_prim_ext(map, st, &mut self.created)?,
+                "_comment" => j::de_prim_ext(map, st, &mut self.comment)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "specialty" => j::de_vec(map, &mut self.specialty)?,
-                "_priority" => j::de_prim_ext(map, &mut self.priority)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "specialty" => j::de_vec(map, st, &mut self.specialty)?,
+                "_priority" => j::de_prim_ext(map, st, &mut self.priority)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "serviceType" => j::de_vec(map, &mut self.service_type)?,
-                "description" => j::de_prim(map, &mut self.description)?,
-                "participant" => j::de_vec(map, &mut self.participant)?,
+                "serviceType" => j::de_vec(map, st, &mut self.service_type)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
+                "participant" => j::de_vec(map, st, &mut self.participant)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "serviceCategory" => j::de_vec(map, &mut self.service_category)?,
-                "appointmentType" => j::de_opt(map, &mut self.appointment_type)?,
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-                "minutesDuration" => j::de_prim(map, &mut self.minutes_duration)?,
-                "requestedPeriod" => j::de_vec(map, &mut self.requested_period)?,
+                "serviceCategory" => j::de_vec(map, st, &mut self.service_category)?,
+                "appointmentType" => j::de_opt(map, st, &mut self.appointment_type)?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
+                "minutesDuration" => j::de_prim(map, st, &mut self.minutes_duration)?,
+                "requestedPeriod" => j::de_vec(map, st, &mut self.requested_period)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_minutesDuration" => j::de_prim_ext(map, &mut self.minutes_duration)?,
+                "_minutesDuration" => j::de_prim_ext(map, st, &mut self.minutes_duration)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "cancelationReason" => j::de_opt(map, &mut self.cancelation_reason)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "cancelationReason" => j::de_opt(map, st, &mut self.cancelation_reason)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "patientInstruction" => j::de_prim(map, &mut self.patient_instruction)?,
+                "patientInstruction" => j::de_prim(map, st, &mut self.patient_instruction)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_patientInstruction" => j::de_prim_ext(map, &mut self.patient_instruction)?,
+                "_patientInstruction" => j::de_prim_ext(map, st, &mut self.patient_instruction)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                "supportingInformation" => j::de_vec(map, st, &mut self.supporting_information)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -304,40 +304,40 @@ pub struct AppointmentParticipant {
 impl FhirObject for AppointmentParticipant {
     const NAME: &'static str = "Appointment.participant";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_vec(map, &mut self.type_)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "actor" => j::de_opt(map, &mut self.actor)?,
+                "actor" => j::de_opt(map, st, &mut self.actor)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "required" => j::de_prim(map, &mut self.required)?,
+                "required" => j::de_prim(map, st, &mut self.required)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_required" => j::de_prim_ext(map, &mut self.required)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_required" => j::de_prim_ext(map, st, &mut self.required)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

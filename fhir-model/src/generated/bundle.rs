@@ -48,49 +48,49 @@ pub struct Bundle {
 impl FhirObject for Bundle {
     const NAME: &'static str = "Bundle";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "link" => j::de_vec(map, &mut self.link)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "link" => j::de_vec(map, st, &mut self.link)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "total" => j::de_prim(map, &mut self.total)?,
-                "entry" => j::de_vec(map, &mut self.entry)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "total" => j::de_prim(map, st, &mut self.total)?,
+                "entry" => j::de_vec(map, st, &mut self.entry)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_total" => j::de_prim_ext(map, &mut self.total)?,
+                "_total" => j::de_prim_ext(map, st, &mut self.total)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "timestamp" => j::de_prim(map, &mut self.timestamp)?,
-                "signature" => j::de_opt(map, &mut self.signature)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "timestamp" => j::de_prim(map, st, &mut self.timestamp)?,
+                "signature" => j::de_opt(map, st, &mut self.signature)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_opt(map, &mut self.identifier)?,
-                "_timestamp" => j::de_prim_ext(map, &mut self.timestamp)?,
+                "identifier" => j::de_opt(map, st, &mut self.identifier)?,
+                "_timestamp" => j::de_prim_ext(map, st, &mut self.timestamp)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -167,31 +167,31 @@ pub struct BundleLink {
 impl FhirObject for BundleLink {
     const NAME: &'static str = "Bundle.link";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "relation" => j::de_prim(map, &mut self.relation)?,
+                "relation" => j::de_prim(map, st, &mut self.relation)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_relation" => j::de_prim_ext(map, &mut self.relation)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_relation" => j::de_prim_ext(map, st, &mut self.relation)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -268,37 +268,37 @@ pub struct BundleEntry {
 impl FhirObject for BundleEntry {
     const NAME: &'static str = "Bundle.entry";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "link" => j::de_vec(map, &mut self.link)?,
+                "link" => j::de_vec(map, st, &mut self.link)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "search" => j::de_opt(map, &mut self.search)?,
+                "search" => j::de_opt(map, st, &mut self.search)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "fullUrl" => j::de_prim(map, &mut self.full_url)?,
-                "request" => j::de_opt(map, &mut self.request)?,
+                "fullUrl" => j::de_prim(map, st, &mut self.full_url)?,
+                "request" => j::de_opt(map, st, &mut self.request)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_fullUrl" => j::de_prim_ext(map, &mut self.full_url)?,
-                "resource" => j::de_opt(map, &mut self.resource)?,
-                "response" => j::de_opt(map, &mut self.response)?,
+                "_fullUrl" => j::de_prim_ext(map, st, &mut self.full_url)?,
+                "resource" => j::de_opt(map, st, &mut self.resource)?,
+                "response" => j::de_opt(map, st, &mut self.response)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -379,31 +379,31 @@ pub struct BundleEntrySearch {
 impl FhirObject for BundleEntrySearch {
     const NAME: &'static str = "Bundle.entry.search";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "mode" => j::de_prim(map, &mut self.mode)?,
+                "mode" => j::de_prim(map, st, &mut self.mode)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_mode" => j::de_prim_ext(map, &mut self.mode)?,
-                "score" => j::de_prim(map, &mut self.score)?,
+                "_mode" => j::de_prim_ext(map, st, &mut self.mode)?,
+                "score" => j::de_prim(map, st, &mut self.score)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_score" => j::de_prim_ext(map, &mut self.score)?,
+                "_score" => j::de_prim_ext(map, st, &mut self.score)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -480,57 +480,57 @@ pub struct BundleEntryRequest {
 impl FhirObject for BundleEntryRequest {
     const NAME: &'static str = "Bundle.entry.request";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "method" => j::de_prim(map, &mut self.method)?,
+                "method" => j::de_prim(map, st, &mut self.method)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_method" => j::de_prim_ext(map, &mut self.method)?,
-                "ifMatch" => j::de_prim(map, &mut self.if_match)?,
+                "_method" => j::de_prim_ext(map, st, &mut self.method)?,
+                "ifMatch" => j::de_prim(map, st, &mut self.if_match)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_ifMatch" => j::de_prim_ext(map, &mut self.if_match)?,
+                "_ifMatch" => j::de_prim_ext(map, st, &mut self.if_match)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "ifNoneMatch" => j::de_prim(map, &mut self.if_none_match)?,
-                "ifNoneExist" => j::de_prim(map, &mut self.if_none_exist)?,
+                "ifNoneMatch" => j::de_prim(map, st, &mut self.if_none_match)?,
+                "ifNoneExist" => j::de_prim(map, st, &mut self.if_none_exist)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_ifNoneMatch" => j::de_prim_ext(map, &mut self.if_none_match)?,
-                "_ifNoneExist" => j::de_prim_ext(map, &mut self.if_none_exist)?,
+                "_ifNoneMatch" => j::de_prim_ext(map, st, &mut self.if_none_match)?,
+                "_ifNoneExist" => j::de_prim_ext(map, st, &mut self.if_none_exist)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "ifModifiedSince" => j::de_prim(map, &mut self.if_modified_since)?,
+                "ifModifiedSince" => j::de_prim(map, st, &mut self.if_modified_since)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_ifModifiedSince" => j::de_prim_ext(map, &mut self.if_modified_since)?,
+                "_ifModifiedSince" => j::de_prim_ext(map, st, &mut self.if_modified_since)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -617,48 +617,48 @@ pub struct BundleEntryResponse {
 impl FhirObject for BundleEntryResponse {
     const NAME: &'static str = "Bundle.entry.response";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "etag" => j::de_prim(map, &mut self.etag)?,
+                "etag" => j::de_prim(map, st, &mut self.etag)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_etag" => j::de_prim_ext(map, &mut self.etag)?,
+                "_etag" => j::de_prim_ext(map, st, &mut self.etag)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "outcome" => j::de_opt(map, &mut self.outcome)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "outcome" => j::de_opt(map, st, &mut self.outcome)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "location" => j::de_prim(map, &mut self.location)?,
+                "location" => j::de_prim(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_location" => j::de_prim_ext(map, &mut self.location)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_location" => j::de_prim_ext(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "lastModified" => j::de_prim(map, &mut self.last_modified)?,
+                "lastModified" => j::de_prim(map, st, &mut self.last_modified)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_lastModified" => j::de_prim_ext(map, &mut self.last_modified)?,
+                "_lastModified" => j::de_prim_ext(map, st, &mut self.last_modified)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -94,109 +94,109 @@ pub struct ChargeItem {
 impl FhirObject for ChargeItem {
     const NAME: &'static str = "ChargeItem";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_opt(map, &mut self.code)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "partOf" => j::de_vec(map, &mut self.part_of)?,
-                "reason" => j::de_vec(map, &mut self.reason)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "partOf" => j::de_vec(map, st, &mut self.part_of)?,
+                "reason" => j::de_vec(map, st, &mut self.reason)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "context" => j::de_opt(map, &mut self.context)?,
-                "enterer" => j::de_opt(map, &mut self.enterer)?,
-                "service" => j::de_vec(map, &mut self.service)?,
-                "account" => j::de_vec(map, &mut self.account)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "context" => j::de_opt(map, st, &mut self.context)?,
+                "enterer" => j::de_opt(map, st, &mut self.enterer)?,
+                "service" => j::de_vec(map, st, &mut self.service)?,
+                "account" => j::de_vec(map, st, &mut self.account)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "quantity" => j::de_opt(map, &mut self.quantity)?,
-                "bodysite" => j::de_vec(map, &mut self.bodysite)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "quantity" => j::de_opt(map, st, &mut self.quantity)?,
+                "bodysite" => j::de_vec(map, st, &mut self.bodysite)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "performer" => j::de_vec(map, &mut self.performer)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "performer" => j::de_vec(map, st, &mut self.performer)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "costCenter" => j::de_opt(map, &mut self.cost_center)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "costCenter" => j::de_opt(map, st, &mut self.cost_center)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "enteredDate" => j::de_prim(map, &mut self.entered_date)?,
+                "enteredDate" => j::de_prim(map, st, &mut self.entered_date)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_enteredDate" => j::de_prim_ext(map, &mut self.entered_date)?,
+                "_enteredDate" => j::de_prim_ext(map, st, &mut self.entered_date)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "definitionUri" => j::de_prims(map, &mut self.definition_uri)?,
-                "priceOverride" => j::de_opt(map, &mut self.price_override)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "definitionUri" => j::de_prims(map, st, &mut self.definition_uri)?,
+                "priceOverride" => j::de_opt(map, st, &mut self.price_override)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "_definitionUri" => j::de_prims_ext(map, &mut self.definition_uri)?,
-                "factorOverride" => j::de_prim(map, &mut self.factor_override)?,
-                "overrideReason" => j::de_prim(map, &mut self.override_reason)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "_definitionUri" => j::de_prims_ext(map, st, &mut self.definition_uri)?,
+                "factorOverride" => j::de_prim(map, st, &mut self.factor_override)?,
+                "overrideReason" => j::de_prim(map, st, &mut self.override_reason)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_factorOverride" => j::de_prim_ext(map, &mut self.factor_override)?,
-                "_overrideReason" => j::de_prim_ext(map, &mut self.override_reason)?,
+                "_factorOverride" => j::de_prim_ext(map, st, &mut self.factor_override)?,
+                "_overrideReason" => j::de_prim_ext(map, st, &mut self.override_reason)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "occurrencePeriod" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Period)?,
-                "occurrenceTiming" => j::de_choice(map, &mut self.occurrence, ChargeItemOccurrence::Timing)?,
-                "productReference" => j::de_choice(map, &mut self.product, ChargeItemProduct::Reference)?,
+                "occurrencePeriod" => j::de_choice(map, st, &mut self.occurrence, ChargeItemOccurrence::Period)?,
+                "occurrenceTiming" => j::de_choice(map, st, &mut self.occurrence, ChargeItemOccurrence::Timing)?,
+                "productReference" => j::de_choice(map, st, &mut self.product, ChargeItemProduct::Reference)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                "occurrenceDateTime" => j::de_choice_prim(map, st, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "definitionCanonical" => j::de_prims(map, &mut self.definition_canonical)?,
-                "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                "definitionCanonical" => j::de_prims(map, st, &mut self.definition_canonical)?,
+                "_occurrenceDateTime" => j::de_choice_prim_ext(map, st, &mut self.occurrence, ChargeItemOccurrence::DateTime, |e| if let ChargeItemOccurrence::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "_definitionCanonical" => j::de_prims_ext(map, &mut self.definition_canonical)?,
+                "_definitionCanonical" => j::de_prims_ext(map, st, &mut self.definition_canonical)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                "supportingInformation" => j::de_vec(map, st, &mut self.supporting_information)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "performingOrganization" => j::de_opt(map, &mut self.performing_organization)?,
-                "requestingOrganization" => j::de_opt(map, &mut self.requesting_organization)?,
-                "productCodeableConcept" => j::de_choice(map, &mut self.product, ChargeItemProduct::CodeableConcept)?,
+                "performingOrganization" => j::de_opt(map, st, &mut self.performing_organization)?,
+                "requestingOrganization" => j::de_opt(map, st, &mut self.requesting_organization)?,
+                "productCodeableConcept" => j::de_choice(map, st, &mut self.product, ChargeItemProduct::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -398,26 +398,26 @@ pub struct ChargeItemPerformer {
 impl FhirObject for ChargeItemPerformer {
     const NAME: &'static str = "ChargeItem.performer";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "actor" => j::de_opt(map, &mut self.actor)?,
+                "actor" => j::de_opt(map, st, &mut self.actor)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "function" => j::de_opt(map, &mut self.function)?,
+                "function" => j::de_opt(map, st, &mut self.function)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

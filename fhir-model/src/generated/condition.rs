@@ -76,91 +76,91 @@ pub struct Condition {
 impl FhirObject for Condition {
     const NAME: &'static str = "Condition";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_opt(map, &mut self.code)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "stage" => j::de_vec(map, &mut self.stage)?,
+                "stage" => j::de_vec(map, st, &mut self.stage)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "subject" => j::de_opt(map, &mut self.subject)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_vec(map, &mut self.category)?,
-                "severity" => j::de_opt(map, &mut self.severity)?,
-                "bodySite" => j::de_vec(map, &mut self.body_site)?,
-                "onsetAge" => j::de_choice(map, &mut self.onset, ConditionOnset::Age)?,
-                "recorder" => j::de_opt(map, &mut self.recorder)?,
-                "asserter" => j::de_opt(map, &mut self.asserter)?,
-                "evidence" => j::de_vec(map, &mut self.evidence)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_vec(map, st, &mut self.category)?,
+                "severity" => j::de_opt(map, st, &mut self.severity)?,
+                "bodySite" => j::de_vec(map, st, &mut self.body_site)?,
+                "onsetAge" => j::de_choice(map, st, &mut self.onset, ConditionOnset::Age)?,
+                "recorder" => j::de_opt(map, st, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, st, &mut self.asserter)?,
+                "evidence" => j::de_vec(map, st, &mut self.evidence)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "onsetRange" => j::de_choice(map, &mut self.onset, ConditionOnset::Range)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "onsetRange" => j::de_choice(map, st, &mut self.onset, ConditionOnset::Range)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "onsetPeriod" => j::de_choice(map, &mut self.onset, ConditionOnset::Period)?,
-                "onsetString" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
+                "onsetPeriod" => j::de_choice(map, st, &mut self.onset, ConditionOnset::Period)?,
+                "onsetString" => j::de_choice_prim(map, st, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_onsetString" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
-                "abatementAge" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Age)?,
-                "recordedDate" => j::de_prim(map, &mut self.recorded_date)?,
+                "_onsetString" => j::de_choice_prim_ext(map, st, &mut self.onset, ConditionOnset::String, |e| if let ConditionOnset::String(p) = e { Some(p) } else { None })?,
+                "abatementAge" => j::de_choice(map, st, &mut self.abatement, ConditionAbatement::Age)?,
+                "recordedDate" => j::de_prim(map, st, &mut self.recorded_date)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "onsetDateTime" => j::de_choice_prim(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
-                "_recordedDate" => j::de_prim_ext(map, &mut self.recorded_date)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "onsetDateTime" => j::de_choice_prim(map, st, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "_recordedDate" => j::de_prim_ext(map, st, &mut self.recorded_date)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "clinicalStatus" => j::de_opt(map, &mut self.clinical_status)?,
-                "_onsetDateTime" => j::de_choice_prim_ext(map, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
-                "abatementRange" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Range)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "clinicalStatus" => j::de_opt(map, st, &mut self.clinical_status)?,
+                "_onsetDateTime" => j::de_choice_prim_ext(map, st, &mut self.onset, ConditionOnset::DateTime, |e| if let ConditionOnset::DateTime(p) = e { Some(p) } else { None })?,
+                "abatementRange" => j::de_choice(map, st, &mut self.abatement, ConditionAbatement::Range)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "abatementPeriod" => j::de_choice(map, &mut self.abatement, ConditionAbatement::Period)?,
-                "abatementString" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
+                "abatementPeriod" => j::de_choice(map, st, &mut self.abatement, ConditionAbatement::Period)?,
+                "abatementString" => j::de_choice_prim(map, st, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_abatementString" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
+                "_abatementString" => j::de_choice_prim_ext(map, st, &mut self.abatement, ConditionAbatement::String, |e| if let ConditionAbatement::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "abatementDateTime" => j::de_choice_prim(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "abatementDateTime" => j::de_choice_prim(map, st, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "verificationStatus" => j::de_opt(map, &mut self.verification_status)?,
-                "_abatementDateTime" => j::de_choice_prim_ext(map, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
+                "verificationStatus" => j::de_opt(map, st, &mut self.verification_status)?,
+                "_abatementDateTime" => j::de_choice_prim_ext(map, st, &mut self.abatement, ConditionAbatement::DateTime, |e| if let ConditionAbatement::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -371,30 +371,30 @@ pub struct ConditionStage {
 impl FhirObject for ConditionStage {
     const NAME: &'static str = "Condition.stage";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "summary" => j::de_opt(map, &mut self.summary)?,
+                "summary" => j::de_opt(map, st, &mut self.summary)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "assessment" => j::de_vec(map, &mut self.assessment)?,
+                "assessment" => j::de_vec(map, st, &mut self.assessment)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -466,26 +466,26 @@ pub struct ConditionEvidence {
 impl FhirObject for ConditionEvidence {
     const NAME: &'static str = "Condition.evidence";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_vec(map, &mut self.code)?,
+                "code" => j::de_vec(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "detail" => j::de_vec(map, &mut self.detail)?,
+                "detail" => j::de_vec(map, st, &mut self.detail)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

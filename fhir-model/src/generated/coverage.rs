@@ -76,78 +76,78 @@ pub struct Coverage {
 impl FhirObject for Coverage {
     const NAME: &'static str = "Coverage";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "payor" => j::de_vec(map, &mut self.payor)?,
-                "class" => j::de_vec(map, &mut self.class)?,
-                "order" => j::de_prim(map, &mut self.order)?,
+                "payor" => j::de_vec(map, st, &mut self.payor)?,
+                "class" => j::de_vec(map, st, &mut self.class)?,
+                "order" => j::de_prim(map, st, &mut self.order)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
-                "_order" => j::de_prim_ext(map, &mut self.order)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
+                "_order" => j::de_prim_ext(map, st, &mut self.order)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "network" => j::de_prim(map, &mut self.network)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "network" => j::de_prim(map, st, &mut self.network)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "_network" => j::de_prim_ext(map, &mut self.network)?,
-                "contract" => j::de_vec(map, &mut self.contract)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "_network" => j::de_prim_ext(map, st, &mut self.network)?,
+                "contract" => j::de_vec(map, st, &mut self.contract)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "dependent" => j::de_prim(map, &mut self.dependent)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "dependent" => j::de_prim(map, st, &mut self.dependent)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "subscriber" => j::de_opt(map, &mut self.subscriber)?,
-                "_dependent" => j::de_prim_ext(map, &mut self.dependent)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "subscriber" => j::de_opt(map, st, &mut self.subscriber)?,
+                "_dependent" => j::de_prim_ext(map, st, &mut self.dependent)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "beneficiary" => j::de_opt(map, &mut self.beneficiary)?,
-                "subrogation" => j::de_prim(map, &mut self.subrogation)?,
+                "beneficiary" => j::de_opt(map, st, &mut self.beneficiary)?,
+                "subrogation" => j::de_prim(map, st, &mut self.subrogation)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "policyHolder" => j::de_opt(map, &mut self.policy_holder)?,
-                "subscriberId" => j::de_prim(map, &mut self.subscriber_id)?,
-                "relationship" => j::de_opt(map, &mut self.relationship)?,
-                "_subrogation" => j::de_prim_ext(map, &mut self.subrogation)?,
+                "policyHolder" => j::de_opt(map, st, &mut self.policy_holder)?,
+                "subscriberId" => j::de_prim(map, st, &mut self.subscriber_id)?,
+                "relationship" => j::de_opt(map, st, &mut self.relationship)?,
+                "_subrogation" => j::de_prim_ext(map, st, &mut self.subrogation)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "_subscriberId" => j::de_prim_ext(map, &mut self.subscriber_id)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "_subscriberId" => j::de_prim_ext(map, st, &mut self.subscriber_id)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "costToBeneficiary" => j::de_vec(map, &mut self.cost_to_beneficiary)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "costToBeneficiary" => j::de_vec(map, st, &mut self.cost_to_beneficiary)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -254,32 +254,32 @@ pub struct CoverageClass {
 impl FhirObject for CoverageClass {
     const NAME: &'static str = "Coverage.class";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -353,31 +353,31 @@ pub struct CoverageCostToBeneficiary {
 impl FhirObject for CoverageCostToBeneficiary {
     const NAME: &'static str = "Coverage.costToBeneficiary";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "exception" => j::de_vec(map, &mut self.exception)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "exception" => j::de_vec(map, st, &mut self.exception)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "valueMoney" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Money)?,
+                "valueMoney" => j::de_choice(map, st, &mut self.value, CoverageCostToBeneficiaryValue::Money)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueQuantity" => j::de_choice(map, &mut self.value, CoverageCostToBeneficiaryValue::Quantity)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, CoverageCostToBeneficiaryValue::Quantity)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -486,26 +486,26 @@ pub struct CoverageCostToBeneficiaryException {
 impl FhirObject for CoverageCostToBeneficiaryException {
     const NAME: &'static str = "Coverage.costToBeneficiary.exception";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -56,57 +56,57 @@ pub struct Address {
 impl FhirObject for Address {
     const NAME: &'static str = "Address";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "text" => j::de_prim(map, &mut self.text)?,
-                "line" => j::de_prims(map, &mut self.line)?,
-                "city" => j::de_prim(map, &mut self.city)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
+                "line" => j::de_prims(map, st, &mut self.line)?,
+                "city" => j::de_prim(map, st, &mut self.city)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "_line" => j::de_prims_ext(map, &mut self.line)?,
-                "_city" => j::de_prim_ext(map, &mut self.city)?,
-                "state" => j::de_prim(map, &mut self.state)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "_line" => j::de_prims_ext(map, st, &mut self.line)?,
+                "_city" => j::de_prim_ext(map, st, &mut self.city)?,
+                "state" => j::de_prim(map, st, &mut self.state)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_state" => j::de_prim_ext(map, &mut self.state)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "_state" => j::de_prim_ext(map, st, &mut self.state)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "country" => j::de_prim(map, &mut self.country)?,
+                "country" => j::de_prim(map, st, &mut self.country)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "district" => j::de_prim(map, &mut self.district)?,
-                "_country" => j::de_prim_ext(map, &mut self.country)?,
+                "district" => j::de_prim(map, st, &mut self.district)?,
+                "_country" => j::de_prim_ext(map, st, &mut self.country)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_district" => j::de_prim_ext(map, &mut self.district)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_district" => j::de_prim_ext(map, st, &mut self.district)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "postalCode" => j::de_prim(map, &mut self.postal_code)?,
+                "postalCode" => j::de_prim(map, st, &mut self.postal_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_postalCode" => j::de_prim_ext(map, &mut self.postal_code)?,
+                "_postalCode" => j::de_prim_ext(map, st, &mut self.postal_code)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -200,42 +200,42 @@ pub struct Age {
 impl FhirObject for Age {
     const NAME: &'static str = "Age";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -310,36 +310,36 @@ pub struct Annotation {
 impl FhirObject for Annotation {
     const NAME: &'static str = "Annotation";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "time" => j::de_prim(map, &mut self.time)?,
-                "text" => j::de_prim(map, &mut self.text)?,
+                "time" => j::de_prim(map, st, &mut self.time)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_time" => j::de_prim_ext(map, &mut self.time)?,
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "_time" => j::de_prim_ext(map, st, &mut self.time)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "authorString" => j::de_choice_prim(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                "authorString" => j::de_choice_prim(map, st, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_authorString" => j::de_choice_prim_ext(map, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
+                "_authorString" => j::de_choice_prim_ext(map, st, &mut self.author, AnnotationAuthor::String, |e| if let AnnotationAuthor::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "authorReference" => j::de_choice(map, &mut self.author, AnnotationAuthor::Reference)?,
+                "authorReference" => j::de_choice(map, st, &mut self.author, AnnotationAuthor::Reference)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -455,51 +455,51 @@ pub struct Attachment {
 impl FhirObject for Attachment {
     const NAME: &'static str = "Attachment";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "data" => j::de_prim(map, &mut self.data)?,
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
-                "size" => j::de_prim(map, &mut self.size)?,
-                "hash" => j::de_prim(map, &mut self.hash)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
+                "size" => j::de_prim(map, st, &mut self.size)?,
+                "hash" => j::de_prim(map, st, &mut self.hash)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
-                "_size" => j::de_prim_ext(map, &mut self.size)?,
-                "_hash" => j::de_prim_ext(map, &mut self.hash)?,
-                "title" => j::de_prim(map, &mut self.title)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
+                "_size" => j::de_prim_ext(map, st, &mut self.size)?,
+                "_hash" => j::de_prim_ext(map, st, &mut self.hash)?,
+                "title" => j::de_prim(map, st, &mut self.title)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_title" => j::de_prim_ext(map, &mut self.title)?,
+                "_title" => j::de_prim_ext(map, st, &mut self.title)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "creation" => j::de_prim(map, &mut self.creation)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "creation" => j::de_prim(map, st, &mut self.creation)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "_creation" => j::de_prim_ext(map, &mut self.creation)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "_creation" => j::de_prim_ext(map, st, &mut self.creation)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "contentType" => j::de_prim(map, &mut self.content_type)?,
+                "contentType" => j::de_prim(map, st, &mut self.content_type)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_contentType" => j::de_prim_ext(map, &mut self.content_type)?,
+                "_contentType" => j::de_prim_ext(map, st, &mut self.content_type)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -581,26 +581,26 @@ pub struct CodeableConcept {
 impl FhirObject for CodeableConcept {
     const NAME: &'static str = "CodeableConcept";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "text" => j::de_prim(map, &mut self.text)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "coding" => j::de_vec(map, &mut self.coding)?,
+                "coding" => j::de_vec(map, st, &mut self.coding)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -670,45 +670,45 @@ pub struct Coding {
 impl FhirObject for Coding {
     const NAME: &'static str = "Coding";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
-                "version" => j::de_prim(map, &mut self.version)?,
-                "display" => j::de_prim(map, &mut self.display)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
+                "version" => j::de_prim(map, st, &mut self.version)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_version" => j::de_prim_ext(map, &mut self.version)?,
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                "_version" => j::de_prim_ext(map, st, &mut self.version)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "userSelected" => j::de_prim(map, &mut self.user_selected)?,
+                "userSelected" => j::de_prim(map, st, &mut self.user_selected)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_userSelected" => j::de_prim_ext(map, &mut self.user_selected)?,
+                "_userSelected" => j::de_prim_ext(map, st, &mut self.user_selected)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -781,26 +781,26 @@ pub struct ContactDetail {
 impl FhirObject for ContactDetail {
     const NAME: &'static str = "ContactDetail";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -870,38 +870,38 @@ pub struct ContactPoint {
 impl FhirObject for ContactPoint {
     const NAME: &'static str = "ContactPoint";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "rank" => j::de_prim(map, &mut self.rank)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "rank" => j::de_prim(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_rank" => j::de_prim_ext(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -976,28 +976,28 @@ pub struct Contributor {
 impl FhirObject for Contributor {
     const NAME: &'static str = "Contributor";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "contact" => j::de_vec(map, &mut self.contact)?,
+                "contact" => j::de_vec(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1070,42 +1070,42 @@ pub struct Count {
 impl FhirObject for Count {
     const NAME: &'static str = "Count";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1190,57 +1190,57 @@ pub struct DataRequirement {
 impl FhirObject for DataRequirement {
     const NAME: &'static str = "DataRequirement";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "sort" => j::de_vec(map, &mut self.sort)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "sort" => j::de_vec(map, st, &mut self.sort)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "limit" => j::de_prim(map, &mut self.limit)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "limit" => j::de_prim(map, st, &mut self.limit)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_limit" => j::de_prim_ext(map, &mut self.limit)?,
+                "_limit" => j::de_prim_ext(map, st, &mut self.limit)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "profile" => j::de_prims(map, &mut self.profile)?,
+                "profile" => j::de_prims(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
+                "_profile" => j::de_prims_ext(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "codeFilter" => j::de_vec(map, &mut self.code_filter)?,
-                "dateFilter" => j::de_vec(map, &mut self.date_filter)?,
+                "codeFilter" => j::de_vec(map, st, &mut self.code_filter)?,
+                "dateFilter" => j::de_vec(map, st, &mut self.date_filter)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "mustSupport" => j::de_prims(map, &mut self.must_support)?,
+                "mustSupport" => j::de_prims(map, st, &mut self.must_support)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_mustSupport" => j::de_prims_ext(map, &mut self.must_support)?,
+                "_mustSupport" => j::de_prims_ext(map, st, &mut self.must_support)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "subjectReference" => j::de_choice(map, &mut self.subject, DataRequirementSubject::Reference)?,
+                "subjectReference" => j::de_choice(map, st, &mut self.subject, DataRequirementSubject::Reference)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "subjectCodeableConcept" => j::de_choice(map, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
+                "subjectCodeableConcept" => j::de_choice(map, st, &mut self.subject, DataRequirementSubject::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1363,36 +1363,36 @@ pub struct DataRequirementCodeFilter {
 impl FhirObject for DataRequirementCodeFilter {
     const NAME: &'static str = "DataRequirement.codeFilter";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "code" => j::de_vec(map, &mut self.code)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
+                "code" => j::de_vec(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "valueSet" => j::de_prim(map, &mut self.value_set)?,
+                "valueSet" => j::de_prim(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_valueSet" => j::de_prim_ext(map, st, &mut self.value_set)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "searchParam" => j::de_prim(map, &mut self.search_param)?,
+                "searchParam" => j::de_prim(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                "_searchParam" => j::de_prim_ext(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1464,40 +1464,40 @@ pub struct DataRequirementDateFilter {
 impl FhirObject for DataRequirementDateFilter {
     const NAME: &'static str = "DataRequirement.dateFilter";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "searchParam" => j::de_prim(map, &mut self.search_param)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Period)?,
+                "searchParam" => j::de_prim(map, st, &mut self.search_param)?,
+                "valuePeriod" => j::de_choice(map, st, &mut self.value, DataRequirementDateFilterValue::Period)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_searchParam" => j::de_prim_ext(map, &mut self.search_param)?,
+                "_searchParam" => j::de_prim_ext(map, st, &mut self.search_param)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
-                "valueDuration" => j::de_choice(map, &mut self.value, DataRequirementDateFilterValue::Duration)?,
+                "valueDateTime" => j::de_choice_prim(map, st, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                "valueDuration" => j::de_choice(map, st, &mut self.value, DataRequirementDateFilterValue::Duration)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, st, &mut self.value, DataRequirementDateFilterValue::DateTime, |e| if let DataRequirementDateFilterValue::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1606,27 +1606,27 @@ pub struct DataRequirementSort {
 impl FhirObject for DataRequirementSort {
     const NAME: &'static str = "DataRequirement.sort";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
+                "path" => j::de_prim(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
+                "_path" => j::de_prim_ext(map, st, &mut self.path)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "direction" => j::de_prim(map, &mut self.direction)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "direction" => j::de_prim(map, st, &mut self.direction)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_direction" => j::de_prim_ext(map, &mut self.direction)?,
+                "_direction" => j::de_prim_ext(map, st, &mut self.direction)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1696,42 +1696,42 @@ pub struct Distance {
 impl FhirObject for Distance {
     const NAME: &'static str = "Distance";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -1828,72 +1828,72 @@ pub struct Dosage {
 impl FhirObject for Dosage {
     const NAME: &'static str = "Dosage";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "text" => j::de_prim(map, &mut self.text)?,
-                "site" => j::de_opt(map, &mut self.site)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
+                "site" => j::de_opt(map, st, &mut self.site)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "route" => j::de_opt(map, &mut self.route)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "route" => j::de_opt(map, st, &mut self.route)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "timing" => j::de_opt(map, &mut self.timing)?,
-                "method" => j::de_opt(map, &mut self.method)?,
+                "timing" => j::de_opt(map, st, &mut self.timing)?,
+                "method" => j::de_opt(map, st, &mut self.method)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "sequence" => j::de_prim(map, &mut self.sequence)?,
+                "sequence" => j::de_prim(map, st, &mut self.sequence)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_sequence" => j::de_prim_ext(map, &mut self.sequence)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_sequence" => j::de_prim_ext(map, st, &mut self.sequence)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "doseAndRate" => j::de_vec(map, &mut self.dose_and_rate)?,
+                "doseAndRate" => j::de_vec(map, st, &mut self.dose_and_rate)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "asNeededBoolean" => j::de_choice_prim(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                "asNeededBoolean" => j::de_choice_prim(map, st, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_asNeededBoolean" => j::de_choice_prim_ext(map, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
-                "maxDosePerPeriod" => j::de_opt(map, &mut self.max_dose_per_period)?,
+                "_asNeededBoolean" => j::de_choice_prim_ext(map, st, &mut self.as_needed, DosageAsNeeded::Boolean, |e| if let DosageAsNeeded::Boolean(p) = e { Some(p) } else { None })?,
+                "maxDosePerPeriod" => j::de_opt(map, st, &mut self.max_dose_per_period)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "patientInstruction" => j::de_prim(map, &mut self.patient_instruction)?,
-                "maxDosePerLifetime" => j::de_opt(map, &mut self.max_dose_per_lifetime)?,
+                "patientInstruction" => j::de_prim(map, st, &mut self.patient_instruction)?,
+                "maxDosePerLifetime" => j::de_opt(map, st, &mut self.max_dose_per_lifetime)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_patientInstruction" => j::de_prim_ext(map, &mut self.patient_instruction)?,
+                "_patientInstruction" => j::de_prim_ext(map, st, &mut self.patient_instruction)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "additionalInstruction" => j::de_vec(map, &mut self.additional_instruction)?,
+                "additionalInstruction" => j::de_vec(map, st, &mut self.additional_instruction)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "asNeededCodeableConcept" => j::de_choice(map, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
+                "asNeededCodeableConcept" => j::de_choice(map, st, &mut self.as_needed, DosageAsNeeded::CodeableConcept)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "maxDosePerAdministration" => j::de_opt(map, &mut self.max_dose_per_administration)?,
+                "maxDosePerAdministration" => j::de_opt(map, st, &mut self.max_dose_per_administration)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2032,26 +2032,26 @@ pub struct DosageDoseAndRate {
 impl FhirObject for DosageDoseAndRate {
     const NAME: &'static str = "Dosage.doseAndRate";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "doseRange" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Range)?,
-                "rateRatio" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
-                "rateRange" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Range)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "doseRange" => j::de_choice(map, st, &mut self.dose, DosageDoseAndRateDose::Range)?,
+                "rateRatio" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Ratio)?,
+                "rateRange" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Range)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "doseQuantity" => j::de_choice(map, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
-                "rateQuantity" => j::de_choice(map, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
+                "doseQuantity" => j::de_choice(map, st, &mut self.dose, DosageDoseAndRateDose::Quantity)?,
+                "rateQuantity" => j::de_choice(map, st, &mut self.rate, DosageDoseAndRateRate::Quantity)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2203,42 +2203,42 @@ pub struct Duration {
 impl FhirObject for Duration {
     const NAME: &'static str = "Duration";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2307,14 +2307,14 @@ pub struct Element {
 impl FhirObject for Element {
     const NAME: &'static str = "Element";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -2352,2790 +2352,6 @@ impl Validate for Element {
     }
 }
 
-/// Definition of an element in a resource or extension
-///
-/// FHIR `ElementDefinition`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinition {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// Path of the element in the hierarchy of elements (`path`, 1..1)
-    pub path: Option<Primitive<String>>,
-    /// xmlAttr | xmlText | typeAttr | cdaText | xhtml (`representation`, 0..*)
-    pub representation: Vec<Primitive<String>>,
-    /// Name for this particular element (in a set of slices) (`sliceName`, 0..1)
-    pub slice_name: Option<Primitive<String>>,
-    /// If this slice definition constrains an inherited slice definition (or not) (`sliceIsConstraining`, 0..1)
-    pub slice_is_constraining: Option<Primitive<bool>>,
-    /// Name for element to display with or prompt for element (`label`, 0..1)
-    pub label: Option<Primitive<String>>,
-    /// Corresponding codes in terminologies (`code`, 0..*)
-    pub code: Vec<Coding>,
-    /// This element is sliced - slices follow (`slicing`, 0..1)
-    pub slicing: Option<Box<ElementDefinitionSlicing>>,
-    /// Concise definition for space-constrained presentation (`short`, 0..1)
-    pub short: Option<Primitive<String>>,
-    /// Full formal definition as narrative text (`definition`, 0..1)
-    pub definition: Option<Primitive<String>>,
-    /// Comments about the use of this element (`comment`, 0..1)
-    pub comment: Option<Primitive<String>>,
-    /// Why this resource has been created (`requirements`, 0..1)
-    pub requirements: Option<Primitive<String>>,
-    /// Other names (`alias`, 0..*)
-    pub alias: Vec<Primitive<String>>,
-    /// Minimum Cardinality (`min`, 0..1)
-    pub min: Option<Primitive<i32>>,
-    /// Maximum Cardinality (a number or *) (`max`, 0..1)
-    pub max: Option<Primitive<String>>,
-    /// Base definition information for tools (`base`, 0..1)
-    pub base: Option<Box<ElementDefinitionBase>>,
-    /// Reference to definition of content for the element (`contentReference`, 0..1)
-    pub content_reference: Option<Primitive<String>>,
-    /// Data type and Profile for this element (`type`, 0..*)
-    pub type_: Vec<ElementDefinitionType>,
-    /// Specified value if missing from instance (`defaultValue`, 0..1)
-    pub default_value: Option<ElementDefinitionDefaultValue>,
-    /// Implicit meaning when this element is missing (`meaningWhenMissing`, 0..1)
-    pub meaning_when_missing: Option<Primitive<String>>,
-    /// What the order of the elements means (`orderMeaning`, 0..1)
-    pub order_meaning: Option<Primitive<String>>,
-    /// Value must be exactly this (`fixed`, 0..1)
-    pub fixed: Option<ElementDefinitionFixed>,
-    /// Value must have at least these property values (`pattern`, 0..1)
-    pub pattern: Option<ElementDefinitionPattern>,
-    /// Example value (as defined for type) (`example`, 0..*)
-    pub example: Vec<ElementDefinitionExample>,
-    /// Minimum Allowed Value (for some types) (`minValue`, 0..1)
-    pub min_value: Option<ElementDefinitionMinValue>,
-    /// Maximum Allowed Value (for some types) (`maxValue`, 0..1)
-    pub max_value: Option<ElementDefinitionMaxValue>,
-    /// Max length for strings (`maxLength`, 0..1)
-    pub max_length: Option<Primitive<i32>>,
-    /// Reference to invariant about presence (`condition`, 0..*)
-    pub condition: Vec<Primitive<String>>,
-    /// Condition that must evaluate to true (`constraint`, 0..*)
-    pub constraint: Vec<ElementDefinitionConstraint>,
-    /// If the element must be supported (`mustSupport`, 0..1)
-    pub must_support: Option<Primitive<bool>>,
-    /// If this modifies the meaning of other elements (`isModifier`, 0..1)
-    pub is_modifier: Option<Primitive<bool>>,
-    /// Reason that this element is marked as a modifier (`isModifierReason`, 0..1)
-    pub is_modifier_reason: Option<Primitive<String>>,
-    /// Include when _summary = true? (`isSummary`, 0..1)
-    pub is_summary: Option<Primitive<bool>>,
-    /// ValueSet details if this is coded (`binding`, 0..1)
-    pub binding: Option<Box<ElementDefinitionBinding>>,
-    /// Map element to another set of definitions (`mapping`, 0..*)
-    pub mapping: Vec<ElementDefinitionMapping>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinition {
-    const NAME: &'static str = "ElementDefinition";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            3 => match key {
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "code" => j::de_vec(map, &mut self.code)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
-                "base" => j::de_opt(map, &mut self.base)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
-                "label" => j::de_prim(map, &mut self.label)?,
-                "short" => j::de_prim(map, &mut self.short)?,
-                "alias" => j::de_prims(map, &mut self.alias)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
-                "_short" => j::de_prim_ext(map, &mut self.short)?,
-                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "slicing" => j::de_opt(map, &mut self.slicing)?,
-                "comment" => j::de_prim(map, &mut self.comment)?,
-                "fixedId" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-                "example" => j::de_vec(map, &mut self.example)?,
-                "binding" => j::de_opt(map, &mut self.binding)?,
-                "mapping" => j::de_vec(map, &mut self.mapping)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
-                "_fixedId" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Id, |e| if let ElementDefinitionFixed::Id(p) = e { Some(p) } else { None })?,
-                "fixedOid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-                "fixedUri" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-                "fixedUrl" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-                "fixedAge" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Age)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "sliceName" => j::de_prim(map, &mut self.slice_name)?,
-                "fixedCode" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-                "fixedDate" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-                "_fixedOid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Oid, |e| if let ElementDefinitionFixed::Oid(p) = e { Some(p) } else { None })?,
-                "fixedTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-                "_fixedUri" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uri, |e| if let ElementDefinitionFixed::Uri(p) = e { Some(p) } else { None })?,
-                "_fixedUrl" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Url, |e| if let ElementDefinitionFixed::Url(p) = e { Some(p) } else { None })?,
-                "fixedUuid" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-                "fixedMeta" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Meta)?,
-                "patternId" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-                "maxLength" => j::de_prim(map, &mut self.max_length)?,
-                "condition" => j::de_prims(map, &mut self.condition)?,
-                "isSummary" => j::de_prim(map, &mut self.is_summary)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "_sliceName" => j::de_prim_ext(map, &mut self.slice_name)?,
-                "definition" => j::de_prim(map, &mut self.definition)?,
-                "_fixedCode" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Code, |e| if let ElementDefinitionFixed::Code(p) = e { Some(p) } else { None })?,
-                "_fixedDate" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Date, |e| if let ElementDefinitionFixed::Date(p) = e { Some(p) } else { None })?,
-                "_fixedTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Time, |e| if let ElementDefinitionFixed::Time(p) = e { Some(p) } else { None })?,
-                "_fixedUuid" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Uuid, |e| if let ElementDefinitionFixed::Uuid(p) = e { Some(p) } else { None })?,
-                "fixedCount" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Count)?,
-                "fixedMoney" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Money)?,
-                "fixedRange" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Range)?,
-                "fixedRatio" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Ratio)?,
-                "_patternId" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Id, |e| if let ElementDefinitionPattern::Id(p) = e { Some(p) } else { None })?,
-                "patternOid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-                "patternUri" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-                "patternUrl" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-                "patternAge" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Age)?,
-                "_maxLength" => j::de_prim_ext(map, &mut self.max_length)?,
-                "_condition" => j::de_prims_ext(map, &mut self.condition)?,
-                "constraint" => j::de_vec(map, &mut self.constraint)?,
-                "isModifier" => j::de_prim(map, &mut self.is_modifier)?,
-                "_isSummary" => j::de_prim_ext(map, &mut self.is_summary)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "_definition" => j::de_prim_ext(map, &mut self.definition)?,
-                "fixedString" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-                "fixedCoding" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Coding)?,
-                "fixedPeriod" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Period)?,
-                "fixedTiming" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Timing)?,
-                "fixedDosage" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Dosage)?,
-                "patternCode" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-                "patternDate" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-                "_patternOid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Oid, |e| if let ElementDefinitionPattern::Oid(p) = e { Some(p) } else { None })?,
-                "patternTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-                "_patternUri" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uri, |e| if let ElementDefinitionPattern::Uri(p) = e { Some(p) } else { None })?,
-                "_patternUrl" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Url, |e| if let ElementDefinitionPattern::Url(p) = e { Some(p) } else { None })?,
-                "patternUuid" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-                "patternMeta" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Meta)?,
-                "mustSupport" => j::de_prim(map, &mut self.must_support)?,
-                "_isModifier" => j::de_prim_ext(map, &mut self.is_modifier)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "requirements" => j::de_prim(map, &mut self.requirements)?,
-                "orderMeaning" => j::de_prim(map, &mut self.order_meaning)?,
-                "fixedBoolean" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-                "fixedDecimal" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-                "fixedInstant" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-                "fixedInteger" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-                "_fixedString" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::String, |e| if let ElementDefinitionFixed::String(p) = e { Some(p) } else { None })?,
-                "fixedAddress" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Address)?,
-                "_patternCode" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Code, |e| if let ElementDefinitionPattern::Code(p) = e { Some(p) } else { None })?,
-                "_patternDate" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Date, |e| if let ElementDefinitionPattern::Date(p) = e { Some(p) } else { None })?,
-                "_patternTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Time, |e| if let ElementDefinitionPattern::Time(p) = e { Some(p) } else { None })?,
-                "_patternUuid" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Uuid, |e| if let ElementDefinitionPattern::Uuid(p) = e { Some(p) } else { None })?,
-                "patternCount" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Count)?,
-                "patternMoney" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Money)?,
-                "patternRange" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Range)?,
-                "patternRatio" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Ratio)?,
-                "minValueDate" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-                "minValueTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-                "maxValueDate" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-                "maxValueTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
-                "_mustSupport" => j::de_prim_ext(map, &mut self.must_support)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
-                "_orderMeaning" => j::de_prim_ext(map, &mut self.order_meaning)?,
-                "_fixedBoolean" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Boolean, |e| if let ElementDefinitionFixed::Boolean(p) = e { Some(p) } else { None })?,
-                "fixedDateTime" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-                "_fixedDecimal" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Decimal, |e| if let ElementDefinitionFixed::Decimal(p) = e { Some(p) } else { None })?,
-                "_fixedInstant" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Instant, |e| if let ElementDefinitionFixed::Instant(p) = e { Some(p) } else { None })?,
-                "_fixedInteger" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Integer, |e| if let ElementDefinitionFixed::Integer(p) = e { Some(p) } else { None })?,
-                "fixedMarkdown" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-                "fixedDistance" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Distance)?,
-                "fixedDuration" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Duration)?,
-                "fixedQuantity" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Quantity)?,
-                "patternString" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-                "patternCoding" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Coding)?,
-                "patternPeriod" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Period)?,
-                "patternTiming" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Timing)?,
-                "patternDosage" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Dosage)?,
-                "_minValueDate" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Date, |e| if let ElementDefinitionMinValue::Date(p) = e { Some(p) } else { None })?,
-                "_minValueTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Time, |e| if let ElementDefinitionMinValue::Time(p) = e { Some(p) } else { None })?,
-                "_maxValueDate" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Date, |e| if let ElementDefinitionMaxValue::Date(p) = e { Some(p) } else { None })?,
-                "_maxValueTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Time, |e| if let ElementDefinitionMaxValue::Time(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            14 => match key {
-                "representation" => j::de_prims(map, &mut self.representation)?,
-                "defaultValueId" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-                "fixedCanonical" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-                "_fixedDateTime" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::DateTime, |e| if let ElementDefinitionFixed::DateTime(p) = e { Some(p) } else { None })?,
-                "_fixedMarkdown" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Markdown, |e| if let ElementDefinitionFixed::Markdown(p) = e { Some(p) } else { None })?,
-                "fixedHumanName" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::HumanName)?,
-                "fixedReference" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Reference)?,
-                "fixedSignature" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Signature)?,
-                "patternBoolean" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-                "patternDecimal" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-                "patternInstant" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-                "patternInteger" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-                "_patternString" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::String, |e| if let ElementDefinitionPattern::String(p) = e { Some(p) } else { None })?,
-                "patternAddress" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Address)?,
-                _ => return Ok(false),
-            },
-            15 => match key {
-                "_representation" => j::de_prims_ext(map, &mut self.representation)?,
-                "_defaultValueId" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Id, |e| if let ElementDefinitionDefaultValue::Id(p) = e { Some(p) } else { None })?,
-                "defaultValueOid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-                "defaultValueUri" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-                "defaultValueUrl" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-                "defaultValueAge" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Age)?,
-                "_fixedCanonical" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Canonical, |e| if let ElementDefinitionFixed::Canonical(p) = e { Some(p) } else { None })?,
-                "fixedAnnotation" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Annotation)?,
-                "fixedAttachment" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Attachment)?,
-                "fixedIdentifier" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Identifier)?,
-                "fixedExpression" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Expression)?,
-                "_patternBoolean" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Boolean, |e| if let ElementDefinitionPattern::Boolean(p) = e { Some(p) } else { None })?,
-                "patternDateTime" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-                "_patternDecimal" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Decimal, |e| if let ElementDefinitionPattern::Decimal(p) = e { Some(p) } else { None })?,
-                "_patternInstant" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Instant, |e| if let ElementDefinitionPattern::Instant(p) = e { Some(p) } else { None })?,
-                "_patternInteger" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Integer, |e| if let ElementDefinitionPattern::Integer(p) = e { Some(p) } else { None })?,
-                "patternMarkdown" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-                "patternDistance" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Distance)?,
-                "patternDuration" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Duration)?,
-                "patternQuantity" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Quantity)?,
-                "minValueInstant" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-                "minValueDecimal" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-                "minValueInteger" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-                "maxValueInstant" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-                "maxValueDecimal" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-                "maxValueInteger" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            16 => match key {
-                "contentReference" => j::de_prim(map, &mut self.content_reference)?,
-                "defaultValueCode" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-                "defaultValueDate" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-                "_defaultValueOid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Oid, |e| if let ElementDefinitionDefaultValue::Oid(p) = e { Some(p) } else { None })?,
-                "defaultValueTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-                "_defaultValueUri" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uri, |e| if let ElementDefinitionDefaultValue::Uri(p) = e { Some(p) } else { None })?,
-                "_defaultValueUrl" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Url, |e| if let ElementDefinitionDefaultValue::Url(p) = e { Some(p) } else { None })?,
-                "defaultValueUuid" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-                "defaultValueMeta" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Meta)?,
-                "fixedPositiveInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-                "fixedUnsignedInt" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "fixedSampledData" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::SampledData)?,
-                "fixedContributor" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::Contributor)?,
-                "patternCanonical" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-                "_patternDateTime" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::DateTime, |e| if let ElementDefinitionPattern::DateTime(p) = e { Some(p) } else { None })?,
-                "_patternMarkdown" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Markdown, |e| if let ElementDefinitionPattern::Markdown(p) = e { Some(p) } else { None })?,
-                "patternHumanName" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::HumanName)?,
-                "patternReference" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Reference)?,
-                "patternSignature" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Signature)?,
-                "minValueDateTime" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_minValueInstant" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Instant, |e| if let ElementDefinitionMinValue::Instant(p) = e { Some(p) } else { None })?,
-                "_minValueDecimal" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Decimal, |e| if let ElementDefinitionMinValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_minValueInteger" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::Integer, |e| if let ElementDefinitionMinValue::Integer(p) = e { Some(p) } else { None })?,
-                "minValueQuantity" => j::de_choice(map, &mut self.min_value, ElementDefinitionMinValue::Quantity)?,
-                "maxValueDateTime" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_maxValueInstant" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Instant, |e| if let ElementDefinitionMaxValue::Instant(p) = e { Some(p) } else { None })?,
-                "_maxValueDecimal" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Decimal, |e| if let ElementDefinitionMaxValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_maxValueInteger" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::Integer, |e| if let ElementDefinitionMaxValue::Integer(p) = e { Some(p) } else { None })?,
-                "maxValueQuantity" => j::de_choice(map, &mut self.max_value, ElementDefinitionMaxValue::Quantity)?,
-                "isModifierReason" => j::de_prim(map, &mut self.is_modifier_reason)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_contentReference" => j::de_prim_ext(map, &mut self.content_reference)?,
-                "_defaultValueCode" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Code, |e| if let ElementDefinitionDefaultValue::Code(p) = e { Some(p) } else { None })?,
-                "_defaultValueDate" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Date, |e| if let ElementDefinitionDefaultValue::Date(p) = e { Some(p) } else { None })?,
-                "_defaultValueTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Time, |e| if let ElementDefinitionDefaultValue::Time(p) = e { Some(p) } else { None })?,
-                "_defaultValueUuid" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Uuid, |e| if let ElementDefinitionDefaultValue::Uuid(p) = e { Some(p) } else { None })?,
-                "defaultValueCount" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Count)?,
-                "defaultValueMoney" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Money)?,
-                "defaultValueRange" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Range)?,
-                "defaultValueRatio" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Ratio)?,
-                "fixedBase64Binary" => j::de_choice_prim(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_fixedPositiveInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::PositiveInt, |e| if let ElementDefinitionFixed::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_fixedUnsignedInt" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::UnsignedInt, |e| if let ElementDefinitionFixed::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "fixedContactPoint" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactPoint)?,
-                "fixedUsageContext" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::UsageContext)?,
-                "_patternCanonical" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Canonical, |e| if let ElementDefinitionPattern::Canonical(p) = e { Some(p) } else { None })?,
-                "patternAnnotation" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Annotation)?,
-                "patternAttachment" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Attachment)?,
-                "patternIdentifier" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Identifier)?,
-                "patternExpression" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Expression)?,
-                "_minValueDateTime" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::DateTime, |e| if let ElementDefinitionMinValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_maxValueDateTime" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::DateTime, |e| if let ElementDefinitionMaxValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_isModifierReason" => j::de_prim_ext(map, &mut self.is_modifier_reason)?,
-                _ => return Ok(false),
-            },
-            18 => match key {
-                "defaultValueString" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-                "defaultValueCoding" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Coding)?,
-                "defaultValuePeriod" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Period)?,
-                "defaultValueTiming" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Timing)?,
-                "defaultValueDosage" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Dosage)?,
-                "meaningWhenMissing" => j::de_prim(map, &mut self.meaning_when_missing)?,
-                "_fixedBase64Binary" => j::de_choice_prim_ext(map, &mut self.fixed, ElementDefinitionFixed::Base64Binary, |e| if let ElementDefinitionFixed::Base64Binary(p) = e { Some(p) } else { None })?,
-                "fixedContactDetail" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ContactDetail)?,
-                "patternPositiveInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-                "patternUnsignedInt" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "patternSampledData" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::SampledData)?,
-                "patternContributor" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::Contributor)?,
-                _ => return Ok(false),
-            },
-            19 => match key {
-                "sliceIsConstraining" => j::de_prim(map, &mut self.slice_is_constraining)?,
-                "defaultValueBoolean" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-                "defaultValueDecimal" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-                "defaultValueInstant" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-                "defaultValueInteger" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-                "_defaultValueString" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::String, |e| if let ElementDefinitionDefaultValue::String(p) = e { Some(p) } else { None })?,
-                "defaultValueAddress" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Address)?,
-                "_meaningWhenMissing" => j::de_prim_ext(map, &mut self.meaning_when_missing)?,
-                "patternBase64Binary" => j::de_choice_prim(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_patternPositiveInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::PositiveInt, |e| if let ElementDefinitionPattern::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_patternUnsignedInt" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::UnsignedInt, |e| if let ElementDefinitionPattern::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "patternContactPoint" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactPoint)?,
-                "patternUsageContext" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::UsageContext)?,
-                "minValuePositiveInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "minValueUnsignedInt" => j::de_choice_prim(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "maxValuePositiveInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "maxValueUnsignedInt" => j::de_choice_prim(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            20 => match key {
-                "_sliceIsConstraining" => j::de_prim_ext(map, &mut self.slice_is_constraining)?,
-                "_defaultValueBoolean" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Boolean, |e| if let ElementDefinitionDefaultValue::Boolean(p) = e { Some(p) } else { None })?,
-                "defaultValueDateTime" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_defaultValueDecimal" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Decimal, |e| if let ElementDefinitionDefaultValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_defaultValueInstant" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Instant, |e| if let ElementDefinitionDefaultValue::Instant(p) = e { Some(p) } else { None })?,
-                "_defaultValueInteger" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Integer, |e| if let ElementDefinitionDefaultValue::Integer(p) = e { Some(p) } else { None })?,
-                "defaultValueMarkdown" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-                "defaultValueDistance" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Distance)?,
-                "defaultValueDuration" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Duration)?,
-                "defaultValueQuantity" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Quantity)?,
-                "fixedCodeableConcept" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::CodeableConcept)?,
-                "fixedDataRequirement" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::DataRequirement)?,
-                "fixedRelatedArtifact" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::RelatedArtifact)?,
-                "_patternBase64Binary" => j::de_choice_prim_ext(map, &mut self.pattern, ElementDefinitionPattern::Base64Binary, |e| if let ElementDefinitionPattern::Base64Binary(p) = e { Some(p) } else { None })?,
-                "patternContactDetail" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ContactDetail)?,
-                "_minValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::PositiveInt, |e| if let ElementDefinitionMinValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_minValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.min_value, ElementDefinitionMinValue::UnsignedInt, |e| if let ElementDefinitionMinValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "_maxValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::PositiveInt, |e| if let ElementDefinitionMaxValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_maxValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.max_value, ElementDefinitionMaxValue::UnsignedInt, |e| if let ElementDefinitionMaxValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            21 => match key {
-                "defaultValueCanonical" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_defaultValueDateTime" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::DateTime, |e| if let ElementDefinitionDefaultValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_defaultValueMarkdown" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Markdown, |e| if let ElementDefinitionDefaultValue::Markdown(p) = e { Some(p) } else { None })?,
-                "defaultValueHumanName" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::HumanName)?,
-                "defaultValueReference" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Reference)?,
-                "defaultValueSignature" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Signature)?,
-                _ => return Ok(false),
-            },
-            22 => match key {
-                "_defaultValueCanonical" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Canonical, |e| if let ElementDefinitionDefaultValue::Canonical(p) = e { Some(p) } else { None })?,
-                "defaultValueAnnotation" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Annotation)?,
-                "defaultValueAttachment" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Attachment)?,
-                "defaultValueIdentifier" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Identifier)?,
-                "defaultValueExpression" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Expression)?,
-                "fixedTriggerDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::TriggerDefinition)?,
-                "patternCodeableConcept" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::CodeableConcept)?,
-                "patternDataRequirement" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::DataRequirement)?,
-                "patternRelatedArtifact" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::RelatedArtifact)?,
-                _ => return Ok(false),
-            },
-            23 => match key {
-                "defaultValuePositiveInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "defaultValueUnsignedInt" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "defaultValueSampledData" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::SampledData)?,
-                "defaultValueContributor" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::Contributor)?,
-                _ => return Ok(false),
-            },
-            24 => match key {
-                "defaultValueBase64Binary" => j::de_choice_prim(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_defaultValuePositiveInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::PositiveInt, |e| if let ElementDefinitionDefaultValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_defaultValueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::UnsignedInt, |e| if let ElementDefinitionDefaultValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "defaultValueContactPoint" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactPoint)?,
-                "defaultValueUsageContext" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::UsageContext)?,
-                "fixedParameterDefinition" => j::de_choice(map, &mut self.fixed, ElementDefinitionFixed::ParameterDefinition)?,
-                "patternTriggerDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::TriggerDefinition)?,
-                _ => return Ok(false),
-            },
-            25 => match key {
-                "_defaultValueBase64Binary" => j::de_choice_prim_ext(map, &mut self.default_value, ElementDefinitionDefaultValue::Base64Binary, |e| if let ElementDefinitionDefaultValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "defaultValueContactDetail" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ContactDetail)?,
-                _ => return Ok(false),
-            },
-            26 => match key {
-                "patternParameterDefinition" => j::de_choice(map, &mut self.pattern, ElementDefinitionPattern::ParameterDefinition)?,
-                _ => return Ok(false),
-            },
-            27 => match key {
-                "defaultValueCodeableConcept" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::CodeableConcept)?,
-                "defaultValueDataRequirement" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::DataRequirement)?,
-                "defaultValueRelatedArtifact" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::RelatedArtifact)?,
-                _ => return Ok(false),
-            },
-            29 => match key {
-                "defaultValueTriggerDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::TriggerDefinition)?,
-                _ => return Ok(false),
-            },
-            31 => match key {
-                "defaultValueParameterDefinition" => j::de_choice(map, &mut self.default_value, ElementDefinitionDefaultValue::ParameterDefinition)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinition);
-
-impl Serialize for ElementDefinition {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        j::ser_prim(&mut m, "path", "_path", &self.path)?;
-        j::ser_prims(&mut m, "representation", "_representation", &self.representation)?;
-        j::ser_prim(&mut m, "sliceName", "_sliceName", &self.slice_name)?;
-        j::ser_prim(&mut m, "sliceIsConstraining", "_sliceIsConstraining", &self.slice_is_constraining)?;
-        j::ser_prim(&mut m, "label", "_label", &self.label)?;
-        j::ser_vec(&mut m, "code", &self.code)?;
-        j::ser_opt(&mut m, "slicing", &self.slicing)?;
-        j::ser_prim(&mut m, "short", "_short", &self.short)?;
-        j::ser_prim(&mut m, "definition", "_definition", &self.definition)?;
-        j::ser_prim(&mut m, "comment", "_comment", &self.comment)?;
-        j::ser_prim(&mut m, "requirements", "_requirements", &self.requirements)?;
-        j::ser_prims(&mut m, "alias", "_alias", &self.alias)?;
-        j::ser_prim(&mut m, "min", "_min", &self.min)?;
-        j::ser_prim(&mut m, "max", "_max", &self.max)?;
-        j::ser_opt(&mut m, "base", &self.base)?;
-        j::ser_prim(&mut m, "contentReference", "_contentReference", &self.content_reference)?;
-        j::ser_vec(&mut m, "type", &self.type_)?;
-        if let Some(v) = &self.default_value { v.write_entries(&mut m)?; }
-        j::ser_prim(&mut m, "meaningWhenMissing", "_meaningWhenMissing", &self.meaning_when_missing)?;
-        j::ser_prim(&mut m, "orderMeaning", "_orderMeaning", &self.order_meaning)?;
-        if let Some(v) = &self.fixed { v.write_entries(&mut m)?; }
-        if let Some(v) = &self.pattern { v.write_entries(&mut m)?; }
-        j::ser_vec(&mut m, "example", &self.example)?;
-        if let Some(v) = &self.min_value { v.write_entries(&mut m)?; }
-        if let Some(v) = &self.max_value { v.write_entries(&mut m)?; }
-        j::ser_prim(&mut m, "maxLength", "_maxLength", &self.max_length)?;
-        j::ser_prims(&mut m, "condition", "_condition", &self.condition)?;
-        j::ser_vec(&mut m, "constraint", &self.constraint)?;
-        j::ser_prim(&mut m, "mustSupport", "_mustSupport", &self.must_support)?;
-        j::ser_prim(&mut m, "isModifier", "_isModifier", &self.is_modifier)?;
-        j::ser_prim(&mut m, "isModifierReason", "_isModifierReason", &self.is_modifier_reason)?;
-        j::ser_prim(&mut m, "isSummary", "_isSummary", &self.is_summary)?;
-        j::ser_opt(&mut m, "binding", &self.binding)?;
-        j::ser_vec(&mut m, "mapping", &self.mapping)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinition {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.path)
-            && Empty::is_empty(&self.representation)
-            && Empty::is_empty(&self.slice_name)
-            && Empty::is_empty(&self.slice_is_constraining)
-            && Empty::is_empty(&self.label)
-            && Empty::is_empty(&self.code)
-            && Empty::is_empty(&self.slicing)
-            && Empty::is_empty(&self.short)
-            && Empty::is_empty(&self.definition)
-            && Empty::is_empty(&self.comment)
-            && Empty::is_empty(&self.requirements)
-            && Empty::is_empty(&self.alias)
-            && Empty::is_empty(&self.min)
-            && Empty::is_empty(&self.max)
-            && Empty::is_empty(&self.base)
-            && Empty::is_empty(&self.content_reference)
-            && Empty::is_empty(&self.type_)
-            && Empty::is_empty(&self.default_value)
-            && Empty::is_empty(&self.meaning_when_missing)
-            && Empty::is_empty(&self.order_meaning)
-            && Empty::is_empty(&self.fixed)
-            && Empty::is_empty(&self.pattern)
-            && Empty::is_empty(&self.example)
-            && Empty::is_empty(&self.min_value)
-            && Empty::is_empty(&self.max_value)
-            && Empty::is_empty(&self.max_length)
-            && Empty::is_empty(&self.condition)
-            && Empty::is_empty(&self.constraint)
-            && Empty::is_empty(&self.must_support)
-            && Empty::is_empty(&self.is_modifier)
-            && Empty::is_empty(&self.is_modifier_reason)
-            && Empty::is_empty(&self.is_summary)
-            && Empty::is_empty(&self.binding)
-            && Empty::is_empty(&self.mapping)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinition {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.prim("path", self.path.as_ref(), 1, Fmt::String, None);
-        cx.prims("representation", &self.representation, 0, u32::MAX, Fmt::Code, Some(&vs::PROPERTY_REPRESENTATION));
-        cx.prim("sliceName", self.slice_name.as_ref(), 0, Fmt::String, None);
-        cx.prim("sliceIsConstraining", self.slice_is_constraining.as_ref(), 0, Fmt::Boolean, None);
-        cx.prim("label", self.label.as_ref(), 0, Fmt::String, None);
-        cx.many("code", &self.code, 0, u32::MAX);
-        cx.one("slicing", self.slicing.as_deref(), 0);
-        cx.prim("short", self.short.as_ref(), 0, Fmt::String, None);
-        cx.prim("definition", self.definition.as_ref(), 0, Fmt::Markdown, None);
-        cx.prim("comment", self.comment.as_ref(), 0, Fmt::Markdown, None);
-        cx.prim("requirements", self.requirements.as_ref(), 0, Fmt::Markdown, None);
-        cx.prims("alias", &self.alias, 0, u32::MAX, Fmt::String, None);
-        cx.prim("min", self.min.as_ref(), 0, Fmt::UnsignedInt, None);
-        cx.prim("max", self.max.as_ref(), 0, Fmt::String, None);
-        cx.one("base", self.base.as_deref(), 0);
-        cx.prim("contentReference", self.content_reference.as_ref(), 0, Fmt::Uri, None);
-        cx.many("type", &self.type_, 0, u32::MAX);
-        cx.choice("defaultValue", self.default_value.as_ref(), 0);
-        cx.prim("meaningWhenMissing", self.meaning_when_missing.as_ref(), 0, Fmt::Markdown, None);
-        cx.prim("orderMeaning", self.order_meaning.as_ref(), 0, Fmt::String, None);
-        cx.choice("fixed", self.fixed.as_ref(), 0);
-        cx.choice("pattern", self.pattern.as_ref(), 0);
-        cx.many("example", &self.example, 0, u32::MAX);
-        cx.choice("minValue", self.min_value.as_ref(), 0);
-        cx.choice("maxValue", self.max_value.as_ref(), 0);
-        cx.prim("maxLength", self.max_length.as_ref(), 0, Fmt::Integer, None);
-        cx.prims("condition", &self.condition, 0, u32::MAX, Fmt::Id, None);
-        cx.many("constraint", &self.constraint, 0, u32::MAX);
-        cx.prim("mustSupport", self.must_support.as_ref(), 0, Fmt::Boolean, None);
-        cx.prim("isModifier", self.is_modifier.as_ref(), 0, Fmt::Boolean, None);
-        cx.prim("isModifierReason", self.is_modifier_reason.as_ref(), 0, Fmt::String, None);
-        cx.prim("isSummary", self.is_summary.as_ref(), 0, Fmt::Boolean, None);
-        cx.one("binding", self.binding.as_deref(), 0);
-        cx.many("mapping", &self.mapping, 0, u32::MAX);
-    }
-}
-
-/// Choice of types for `ElementDefinition.defaultValue[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionDefaultValue {
-    /// `defaultValueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `defaultValueBoolean`
-    Boolean(Primitive<bool>),
-    /// `defaultValueCanonical`
-    Canonical(Primitive<String>),
-    /// `defaultValueCode`
-    Code(Primitive<String>),
-    /// `defaultValueDate`
-    Date(Primitive<crate::Date>),
-    /// `defaultValueDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `defaultValueDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `defaultValueId`
-    Id(Primitive<String>),
-    /// `defaultValueInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `defaultValueInteger`
-    Integer(Primitive<i32>),
-    /// `defaultValueMarkdown`
-    Markdown(Primitive<String>),
-    /// `defaultValueOid`
-    Oid(Primitive<String>),
-    /// `defaultValuePositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `defaultValueString`
-    String(Primitive<String>),
-    /// `defaultValueTime`
-    Time(Primitive<crate::Time>),
-    /// `defaultValueUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `defaultValueUri`
-    Uri(Primitive<String>),
-    /// `defaultValueUrl`
-    Url(Primitive<String>),
-    /// `defaultValueUuid`
-    Uuid(Primitive<String>),
-    /// `defaultValueAddress`
-    Address(Box<Address>),
-    /// `defaultValueAge`
-    Age(Box<Age>),
-    /// `defaultValueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `defaultValueAttachment`
-    Attachment(Box<Attachment>),
-    /// `defaultValueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `defaultValueCoding`
-    Coding(Box<Coding>),
-    /// `defaultValueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `defaultValueCount`
-    Count(Box<Count>),
-    /// `defaultValueDistance`
-    Distance(Box<Distance>),
-    /// `defaultValueDuration`
-    Duration(Box<Duration>),
-    /// `defaultValueHumanName`
-    HumanName(Box<HumanName>),
-    /// `defaultValueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `defaultValueMoney`
-    Money(Box<Money>),
-    /// `defaultValuePeriod`
-    Period(Box<Period>),
-    /// `defaultValueQuantity`
-    Quantity(Box<Quantity>),
-    /// `defaultValueRange`
-    Range(Box<Range>),
-    /// `defaultValueRatio`
-    Ratio(Box<Ratio>),
-    /// `defaultValueReference`
-    Reference(Box<Reference>),
-    /// `defaultValueSampledData`
-    SampledData(Box<SampledData>),
-    /// `defaultValueSignature`
-    Signature(Box<Signature>),
-    /// `defaultValueTiming`
-    Timing(Box<Timing>),
-    /// `defaultValueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `defaultValueContributor`
-    Contributor(Box<Contributor>),
-    /// `defaultValueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `defaultValueExpression`
-    Expression(Box<Expression>),
-    /// `defaultValueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `defaultValueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `defaultValueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `defaultValueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `defaultValueDosage`
-    Dosage(Box<Dosage>),
-    /// `defaultValueMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionDefaultValue {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Base64Binary(v) => j::ser_prim_one(m, "defaultValueBase64Binary", "_defaultValueBase64Binary", v),
-            Self::Boolean(v) => j::ser_prim_one(m, "defaultValueBoolean", "_defaultValueBoolean", v),
-            Self::Canonical(v) => j::ser_prim_one(m, "defaultValueCanonical", "_defaultValueCanonical", v),
-            Self::Code(v) => j::ser_prim_one(m, "defaultValueCode", "_defaultValueCode", v),
-            Self::Date(v) => j::ser_prim_one(m, "defaultValueDate", "_defaultValueDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "defaultValueDateTime", "_defaultValueDateTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "defaultValueDecimal", "_defaultValueDecimal", v),
-            Self::Id(v) => j::ser_prim_one(m, "defaultValueId", "_defaultValueId", v),
-            Self::Instant(v) => j::ser_prim_one(m, "defaultValueInstant", "_defaultValueInstant", v),
-            Self::Integer(v) => j::ser_prim_one(m, "defaultValueInteger", "_defaultValueInteger", v),
-            Self::Markdown(v) => j::ser_prim_one(m, "defaultValueMarkdown", "_defaultValueMarkdown", v),
-            Self::Oid(v) => j::ser_prim_one(m, "defaultValueOid", "_defaultValueOid", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "defaultValuePositiveInt", "_defaultValuePositiveInt", v),
-            Self::String(v) => j::ser_prim_one(m, "defaultValueString", "_defaultValueString", v),
-            Self::Time(v) => j::ser_prim_one(m, "defaultValueTime", "_defaultValueTime", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "defaultValueUnsignedInt", "_defaultValueUnsignedInt", v),
-            Self::Uri(v) => j::ser_prim_one(m, "defaultValueUri", "_defaultValueUri", v),
-            Self::Url(v) => j::ser_prim_one(m, "defaultValueUrl", "_defaultValueUrl", v),
-            Self::Uuid(v) => j::ser_prim_one(m, "defaultValueUuid", "_defaultValueUuid", v),
-            Self::Address(v) => j::ser_one(m, "defaultValueAddress", v),
-            Self::Age(v) => j::ser_one(m, "defaultValueAge", v),
-            Self::Annotation(v) => j::ser_one(m, "defaultValueAnnotation", v),
-            Self::Attachment(v) => j::ser_one(m, "defaultValueAttachment", v),
-            Self::CodeableConcept(v) => j::ser_one(m, "defaultValueCodeableConcept", v),
-            Self::Coding(v) => j::ser_one(m, "defaultValueCoding", v),
-            Self::ContactPoint(v) => j::ser_one(m, "defaultValueContactPoint", v),
-            Self::Count(v) => j::ser_one(m, "defaultValueCount", v),
-            Self::Distance(v) => j::ser_one(m, "defaultValueDistance", v),
-            Self::Duration(v) => j::ser_one(m, "defaultValueDuration", v),
-            Self::HumanName(v) => j::ser_one(m, "defaultValueHumanName", v),
-            Self::Identifier(v) => j::ser_one(m, "defaultValueIdentifier", v),
-            Self::Money(v) => j::ser_one(m, "defaultValueMoney", v),
-            Self::Period(v) => j::ser_one(m, "defaultValuePeriod", v),
-            Self::Quantity(v) => j::ser_one(m, "defaultValueQuantity", v),
-            Self::Range(v) => j::ser_one(m, "defaultValueRange", v),
-            Self::Ratio(v) => j::ser_one(m, "defaultValueRatio", v),
-            Self::Reference(v) => j::ser_one(m, "defaultValueReference", v),
-            Self::SampledData(v) => j::ser_one(m, "defaultValueSampledData", v),
-            Self::Signature(v) => j::ser_one(m, "defaultValueSignature", v),
-            Self::Timing(v) => j::ser_one(m, "defaultValueTiming", v),
-            Self::ContactDetail(v) => j::ser_one(m, "defaultValueContactDetail", v),
-            Self::Contributor(v) => j::ser_one(m, "defaultValueContributor", v),
-            Self::DataRequirement(v) => j::ser_one(m, "defaultValueDataRequirement", v),
-            Self::Expression(v) => j::ser_one(m, "defaultValueExpression", v),
-            Self::ParameterDefinition(v) => j::ser_one(m, "defaultValueParameterDefinition", v),
-            Self::RelatedArtifact(v) => j::ser_one(m, "defaultValueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => j::ser_one(m, "defaultValueTriggerDefinition", v),
-            Self::UsageContext(v) => j::ser_one(m, "defaultValueUsageContext", v),
-            Self::Dosage(v) => j::ser_one(m, "defaultValueDosage", v),
-            Self::Meta(v) => j::ser_one(m, "defaultValueMeta", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionDefaultValue {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Base64Binary(v) => Empty::is_empty(v),
-            Self::Boolean(v) => Empty::is_empty(v),
-            Self::Canonical(v) => Empty::is_empty(v),
-            Self::Code(v) => Empty::is_empty(v),
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Id(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::Markdown(v) => Empty::is_empty(v),
-            Self::Oid(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::String(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Uri(v) => Empty::is_empty(v),
-            Self::Url(v) => Empty::is_empty(v),
-            Self::Uuid(v) => Empty::is_empty(v),
-            Self::Address(v) => Empty::is_empty(v),
-            Self::Age(v) => Empty::is_empty(v),
-            Self::Annotation(v) => Empty::is_empty(v),
-            Self::Attachment(v) => Empty::is_empty(v),
-            Self::CodeableConcept(v) => Empty::is_empty(v),
-            Self::Coding(v) => Empty::is_empty(v),
-            Self::ContactPoint(v) => Empty::is_empty(v),
-            Self::Count(v) => Empty::is_empty(v),
-            Self::Distance(v) => Empty::is_empty(v),
-            Self::Duration(v) => Empty::is_empty(v),
-            Self::HumanName(v) => Empty::is_empty(v),
-            Self::Identifier(v) => Empty::is_empty(v),
-            Self::Money(v) => Empty::is_empty(v),
-            Self::Period(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-            Self::Range(v) => Empty::is_empty(v),
-            Self::Ratio(v) => Empty::is_empty(v),
-            Self::Reference(v) => Empty::is_empty(v),
-            Self::SampledData(v) => Empty::is_empty(v),
-            Self::Signature(v) => Empty::is_empty(v),
-            Self::Timing(v) => Empty::is_empty(v),
-            Self::ContactDetail(v) => Empty::is_empty(v),
-            Self::Contributor(v) => Empty::is_empty(v),
-            Self::DataRequirement(v) => Empty::is_empty(v),
-            Self::Expression(v) => Empty::is_empty(v),
-            Self::ParameterDefinition(v) => Empty::is_empty(v),
-            Self::RelatedArtifact(v) => Empty::is_empty(v),
-            Self::TriggerDefinition(v) => Empty::is_empty(v),
-            Self::UsageContext(v) => Empty::is_empty(v),
-            Self::Dosage(v) => Empty::is_empty(v),
-            Self::Meta(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionDefaultValue {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Base64Binary(v) => cx.variant_prim("base64Binary", v, Fmt::Base64Binary),
-            Self::Boolean(v) => cx.variant_prim("boolean", v, Fmt::Boolean),
-            Self::Canonical(v) => cx.variant_prim("canonical", v, Fmt::Canonical),
-            Self::Code(v) => cx.variant_prim("code", v, Fmt::Code),
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Id(v) => cx.variant_prim("id", v, Fmt::Id),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::Markdown(v) => cx.variant_prim("markdown", v, Fmt::Markdown),
-            Self::Oid(v) => cx.variant_prim("oid", v, Fmt::Oid),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::String(v) => cx.variant_prim("string", v, Fmt::String),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Uri(v) => cx.variant_prim("uri", v, Fmt::Uri),
-            Self::Url(v) => cx.variant_prim("url", v, Fmt::Url),
-            Self::Uuid(v) => cx.variant_prim("uuid", v, Fmt::Uuid),
-            Self::Address(v) => cx.variant("Address", &**v),
-            Self::Age(v) => cx.variant("Age", &**v),
-            Self::Annotation(v) => cx.variant("Annotation", &**v),
-            Self::Attachment(v) => cx.variant("Attachment", &**v),
-            Self::CodeableConcept(v) => cx.variant("CodeableConcept", &**v),
-            Self::Coding(v) => cx.variant("Coding", &**v),
-            Self::ContactPoint(v) => cx.variant("ContactPoint", &**v),
-            Self::Count(v) => cx.variant("Count", &**v),
-            Self::Distance(v) => cx.variant("Distance", &**v),
-            Self::Duration(v) => cx.variant("Duration", &**v),
-            Self::HumanName(v) => cx.variant("HumanName", &**v),
-            Self::Identifier(v) => cx.variant("Identifier", &**v),
-            Self::Money(v) => cx.variant("Money", &**v),
-            Self::Period(v) => cx.variant("Period", &**v),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::Ratio(v) => cx.variant("Ratio", &**v),
-            Self::Reference(v) => cx.variant("Reference", &**v),
-            Self::SampledData(v) => cx.variant("SampledData", &**v),
-            Self::Signature(v) => cx.variant("Signature", &**v),
-            Self::Timing(v) => cx.variant("Timing", &**v),
-            Self::ContactDetail(v) => cx.variant("ContactDetail", &**v),
-            Self::Contributor(v) => cx.variant("Contributor", &**v),
-            Self::DataRequirement(v) => cx.variant("DataRequirement", &**v),
-            Self::Expression(v) => cx.variant("Expression", &**v),
-            Self::ParameterDefinition(v) => cx.variant("ParameterDefinition", &**v),
-            Self::RelatedArtifact(v) => cx.variant("RelatedArtifact", &**v),
-            Self::TriggerDefinition(v) => cx.variant("TriggerDefinition", &**v),
-            Self::UsageContext(v) => cx.variant("UsageContext", &**v),
-            Self::Dosage(v) => cx.variant("Dosage", &**v),
-            Self::Meta(v) => cx.variant("Meta", &**v),
-        }
-    }
-}
-
-/// Choice of types for `ElementDefinition.fixed[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionFixed {
-    /// `fixedBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `fixedBoolean`
-    Boolean(Primitive<bool>),
-    /// `fixedCanonical`
-    Canonical(Primitive<String>),
-    /// `fixedCode`
-    Code(Primitive<String>),
-    /// `fixedDate`
-    Date(Primitive<crate::Date>),
-    /// `fixedDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `fixedDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `fixedId`
-    Id(Primitive<String>),
-    /// `fixedInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `fixedInteger`
-    Integer(Primitive<i32>),
-    /// `fixedMarkdown`
-    Markdown(Primitive<String>),
-    /// `fixedOid`
-    Oid(Primitive<String>),
-    /// `fixedPositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `fixedString`
-    String(Primitive<String>),
-    /// `fixedTime`
-    Time(Primitive<crate::Time>),
-    /// `fixedUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `fixedUri`
-    Uri(Primitive<String>),
-    /// `fixedUrl`
-    Url(Primitive<String>),
-    /// `fixedUuid`
-    Uuid(Primitive<String>),
-    /// `fixedAddress`
-    Address(Box<Address>),
-    /// `fixedAge`
-    Age(Box<Age>),
-    /// `fixedAnnotation`
-    Annotation(Box<Annotation>),
-    /// `fixedAttachment`
-    Attachment(Box<Attachment>),
-    /// `fixedCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `fixedCoding`
-    Coding(Box<Coding>),
-    /// `fixedContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `fixedCount`
-    Count(Box<Count>),
-    /// `fixedDistance`
-    Distance(Box<Distance>),
-    /// `fixedDuration`
-    Duration(Box<Duration>),
-    /// `fixedHumanName`
-    HumanName(Box<HumanName>),
-    /// `fixedIdentifier`
-    Identifier(Box<Identifier>),
-    /// `fixedMoney`
-    Money(Box<Money>),
-    /// `fixedPeriod`
-    Period(Box<Period>),
-    /// `fixedQuantity`
-    Quantity(Box<Quantity>),
-    /// `fixedRange`
-    Range(Box<Range>),
-    /// `fixedRatio`
-    Ratio(Box<Ratio>),
-    /// `fixedReference`
-    Reference(Box<Reference>),
-    /// `fixedSampledData`
-    SampledData(Box<SampledData>),
-    /// `fixedSignature`
-    Signature(Box<Signature>),
-    /// `fixedTiming`
-    Timing(Box<Timing>),
-    /// `fixedContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `fixedContributor`
-    Contributor(Box<Contributor>),
-    /// `fixedDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `fixedExpression`
-    Expression(Box<Expression>),
-    /// `fixedParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `fixedRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `fixedTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `fixedUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `fixedDosage`
-    Dosage(Box<Dosage>),
-    /// `fixedMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionFixed {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Base64Binary(v) => j::ser_prim_one(m, "fixedBase64Binary", "_fixedBase64Binary", v),
-            Self::Boolean(v) => j::ser_prim_one(m, "fixedBoolean", "_fixedBoolean", v),
-            Self::Canonical(v) => j::ser_prim_one(m, "fixedCanonical", "_fixedCanonical", v),
-            Self::Code(v) => j::ser_prim_one(m, "fixedCode", "_fixedCode", v),
-            Self::Date(v) => j::ser_prim_one(m, "fixedDate", "_fixedDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "fixedDateTime", "_fixedDateTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "fixedDecimal", "_fixedDecimal", v),
-            Self::Id(v) => j::ser_prim_one(m, "fixedId", "_fixedId", v),
-            Self::Instant(v) => j::ser_prim_one(m, "fixedInstant", "_fixedInstant", v),
-            Self::Integer(v) => j::ser_prim_one(m, "fixedInteger", "_fixedInteger", v),
-            Self::Markdown(v) => j::ser_prim_one(m, "fixedMarkdown", "_fixedMarkdown", v),
-            Self::Oid(v) => j::ser_prim_one(m, "fixedOid", "_fixedOid", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "fixedPositiveInt", "_fixedPositiveInt", v),
-            Self::String(v) => j::ser_prim_one(m, "fixedString", "_fixedString", v),
-            Self::Time(v) => j::ser_prim_one(m, "fixedTime", "_fixedTime", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "fixedUnsignedInt", "_fixedUnsignedInt", v),
-            Self::Uri(v) => j::ser_prim_one(m, "fixedUri", "_fixedUri", v),
-            Self::Url(v) => j::ser_prim_one(m, "fixedUrl", "_fixedUrl", v),
-            Self::Uuid(v) => j::ser_prim_one(m, "fixedUuid", "_fixedUuid", v),
-            Self::Address(v) => j::ser_one(m, "fixedAddress", v),
-            Self::Age(v) => j::ser_one(m, "fixedAge", v),
-            Self::Annotation(v) => j::ser_one(m, "fixedAnnotation", v),
-            Self::Attachment(v) => j::ser_one(m, "fixedAttachment", v),
-            Self::CodeableConcept(v) => j::ser_one(m, "fixedCodeableConcept", v),
-            Self::Coding(v) => j::ser_one(m, "fixedCoding", v),
-            Self::ContactPoint(v) => j::ser_one(m, "fixedContactPoint", v),
-            Self::Count(v) => j::ser_one(m, "fixedCount", v),
-            Self::Distance(v) => j::ser_one(m, "fixedDistance", v),
-            Self::Duration(v) => j::ser_one(m, "fixedDuration", v),
-            Self::HumanName(v) => j::ser_one(m, "fixedHumanName", v),
-            Self::Identifier(v) => j::ser_one(m, "fixedIdentifier", v),
-            Self::Money(v) => j::ser_one(m, "fixedMoney", v),
-            Self::Period(v) => j::ser_one(m, "fixedPeriod", v),
-            Self::Quantity(v) => j::ser_one(m, "fixedQuantity", v),
-            Self::Range(v) => j::ser_one(m, "fixedRange", v),
-            Self::Ratio(v) => j::ser_one(m, "fixedRatio", v),
-            Self::Reference(v) => j::ser_one(m, "fixedReference", v),
-            Self::SampledData(v) => j::ser_one(m, "fixedSampledData", v),
-            Self::Signature(v) => j::ser_one(m, "fixedSignature", v),
-            Self::Timing(v) => j::ser_one(m, "fixedTiming", v),
-            Self::ContactDetail(v) => j::ser_one(m, "fixedContactDetail", v),
-            Self::Contributor(v) => j::ser_one(m, "fixedContributor", v),
-            Self::DataRequirement(v) => j::ser_one(m, "fixedDataRequirement", v),
-            Self::Expression(v) => j::ser_one(m, "fixedExpression", v),
-            Self::ParameterDefinition(v) => j::ser_one(m, "fixedParameterDefinition", v),
-            Self::RelatedArtifact(v) => j::ser_one(m, "fixedRelatedArtifact", v),
-            Self::TriggerDefinition(v) => j::ser_one(m, "fixedTriggerDefinition", v),
-            Self::UsageContext(v) => j::ser_one(m, "fixedUsageContext", v),
-            Self::Dosage(v) => j::ser_one(m, "fixedDosage", v),
-            Self::Meta(v) => j::ser_one(m, "fixedMeta", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionFixed {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Base64Binary(v) => Empty::is_empty(v),
-            Self::Boolean(v) => Empty::is_empty(v),
-            Self::Canonical(v) => Empty::is_empty(v),
-            Self::Code(v) => Empty::is_empty(v),
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Id(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::Markdown(v) => Empty::is_empty(v),
-            Self::Oid(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::String(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Uri(v) => Empty::is_empty(v),
-            Self::Url(v) => Empty::is_empty(v),
-            Self::Uuid(v) => Empty::is_empty(v),
-            Self::Address(v) => Empty::is_empty(v),
-            Self::Age(v) => Empty::is_empty(v),
-            Self::Annotation(v) => Empty::is_empty(v),
-            Self::Attachment(v) => Empty::is_empty(v),
-            Self::CodeableConcept(v) => Empty::is_empty(v),
-            Self::Coding(v) => Empty::is_empty(v),
-            Self::ContactPoint(v) => Empty::is_empty(v),
-            Self::Count(v) => Empty::is_empty(v),
-            Self::Distance(v) => Empty::is_empty(v),
-            Self::Duration(v) => Empty::is_empty(v),
-            Self::HumanName(v) => Empty::is_empty(v),
-            Self::Identifier(v) => Empty::is_empty(v),
-            Self::Money(v) => Empty::is_empty(v),
-            Self::Period(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-            Self::Range(v) => Empty::is_empty(v),
-            Self::Ratio(v) => Empty::is_empty(v),
-            Self::Reference(v) => Empty::is_empty(v),
-            Self::SampledData(v) => Empty::is_empty(v),
-            Self::Signature(v) => Empty::is_empty(v),
-            Self::Timing(v) => Empty::is_empty(v),
-            Self::ContactDetail(v) => Empty::is_empty(v),
-            Self::Contributor(v) => Empty::is_empty(v),
-            Self::DataRequirement(v) => Empty::is_empty(v),
-            Self::Expression(v) => Empty::is_empty(v),
-            Self::ParameterDefinition(v) => Empty::is_empty(v),
-            Self::RelatedArtifact(v) => Empty::is_empty(v),
-            Self::TriggerDefinition(v) => Empty::is_empty(v),
-            Self::UsageContext(v) => Empty::is_empty(v),
-            Self::Dosage(v) => Empty::is_empty(v),
-            Self::Meta(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionFixed {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Base64Binary(v) => cx.variant_prim("base64Binary", v, Fmt::Base64Binary),
-            Self::Boolean(v) => cx.variant_prim("boolean", v, Fmt::Boolean),
-            Self::Canonical(v) => cx.variant_prim("canonical", v, Fmt::Canonical),
-            Self::Code(v) => cx.variant_prim("code", v, Fmt::Code),
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Id(v) => cx.variant_prim("id", v, Fmt::Id),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::Markdown(v) => cx.variant_prim("markdown", v, Fmt::Markdown),
-            Self::Oid(v) => cx.variant_prim("oid", v, Fmt::Oid),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::String(v) => cx.variant_prim("string", v, Fmt::String),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Uri(v) => cx.variant_prim("uri", v, Fmt::Uri),
-            Self::Url(v) => cx.variant_prim("url", v, Fmt::Url),
-            Self::Uuid(v) => cx.variant_prim("uuid", v, Fmt::Uuid),
-            Self::Address(v) => cx.variant("Address", &**v),
-            Self::Age(v) => cx.variant("Age", &**v),
-            Self::Annotation(v) => cx.variant("Annotation", &**v),
-            Self::Attachment(v) => cx.variant("Attachment", &**v),
-            Self::CodeableConcept(v) => cx.variant("CodeableConcept", &**v),
-            Self::Coding(v) => cx.variant("Coding", &**v),
-            Self::ContactPoint(v) => cx.variant("ContactPoint", &**v),
-            Self::Count(v) => cx.variant("Count", &**v),
-            Self::Distance(v) => cx.variant("Distance", &**v),
-            Self::Duration(v) => cx.variant("Duration", &**v),
-            Self::HumanName(v) => cx.variant("HumanName", &**v),
-            Self::Identifier(v) => cx.variant("Identifier", &**v),
-            Self::Money(v) => cx.variant("Money", &**v),
-            Self::Period(v) => cx.variant("Period", &**v),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::Ratio(v) => cx.variant("Ratio", &**v),
-            Self::Reference(v) => cx.variant("Reference", &**v),
-            Self::SampledData(v) => cx.variant("SampledData", &**v),
-            Self::Signature(v) => cx.variant("Signature", &**v),
-            Self::Timing(v) => cx.variant("Timing", &**v),
-            Self::ContactDetail(v) => cx.variant("ContactDetail", &**v),
-            Self::Contributor(v) => cx.variant("Contributor", &**v),
-            Self::DataRequirement(v) => cx.variant("DataRequirement", &**v),
-            Self::Expression(v) => cx.variant("Expression", &**v),
-            Self::ParameterDefinition(v) => cx.variant("ParameterDefinition", &**v),
-            Self::RelatedArtifact(v) => cx.variant("RelatedArtifact", &**v),
-            Self::TriggerDefinition(v) => cx.variant("TriggerDefinition", &**v),
-            Self::UsageContext(v) => cx.variant("UsageContext", &**v),
-            Self::Dosage(v) => cx.variant("Dosage", &**v),
-            Self::Meta(v) => cx.variant("Meta", &**v),
-        }
-    }
-}
-
-/// Choice of types for `ElementDefinition.pattern[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionPattern {
-    /// `patternBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `patternBoolean`
-    Boolean(Primitive<bool>),
-    /// `patternCanonical`
-    Canonical(Primitive<String>),
-    /// `patternCode`
-    Code(Primitive<String>),
-    /// `patternDate`
-    Date(Primitive<crate::Date>),
-    /// `patternDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `patternDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `patternId`
-    Id(Primitive<String>),
-    /// `patternInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `patternInteger`
-    Integer(Primitive<i32>),
-    /// `patternMarkdown`
-    Markdown(Primitive<String>),
-    /// `patternOid`
-    Oid(Primitive<String>),
-    /// `patternPositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `patternString`
-    String(Primitive<String>),
-    /// `patternTime`
-    Time(Primitive<crate::Time>),
-    /// `patternUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `patternUri`
-    Uri(Primitive<String>),
-    /// `patternUrl`
-    Url(Primitive<String>),
-    /// `patternUuid`
-    Uuid(Primitive<String>),
-    /// `patternAddress`
-    Address(Box<Address>),
-    /// `patternAge`
-    Age(Box<Age>),
-    /// `patternAnnotation`
-    Annotation(Box<Annotation>),
-    /// `patternAttachment`
-    Attachment(Box<Attachment>),
-    /// `patternCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `patternCoding`
-    Coding(Box<Coding>),
-    /// `patternContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `patternCount`
-    Count(Box<Count>),
-    /// `patternDistance`
-    Distance(Box<Distance>),
-    /// `patternDuration`
-    Duration(Box<Duration>),
-    /// `patternHumanName`
-    HumanName(Box<HumanName>),
-    /// `patternIdentifier`
-    Identifier(Box<Identifier>),
-    /// `patternMoney`
-    Money(Box<Money>),
-    /// `patternPeriod`
-    Period(Box<Period>),
-    /// `patternQuantity`
-    Quantity(Box<Quantity>),
-    /// `patternRange`
-    Range(Box<Range>),
-    /// `patternRatio`
-    Ratio(Box<Ratio>),
-    /// `patternReference`
-    Reference(Box<Reference>),
-    /// `patternSampledData`
-    SampledData(Box<SampledData>),
-    /// `patternSignature`
-    Signature(Box<Signature>),
-    /// `patternTiming`
-    Timing(Box<Timing>),
-    /// `patternContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `patternContributor`
-    Contributor(Box<Contributor>),
-    /// `patternDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `patternExpression`
-    Expression(Box<Expression>),
-    /// `patternParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `patternRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `patternTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `patternUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `patternDosage`
-    Dosage(Box<Dosage>),
-    /// `patternMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionPattern {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Base64Binary(v) => j::ser_prim_one(m, "patternBase64Binary", "_patternBase64Binary", v),
-            Self::Boolean(v) => j::ser_prim_one(m, "patternBoolean", "_patternBoolean", v),
-            Self::Canonical(v) => j::ser_prim_one(m, "patternCanonical", "_patternCanonical", v),
-            Self::Code(v) => j::ser_prim_one(m, "patternCode", "_patternCode", v),
-            Self::Date(v) => j::ser_prim_one(m, "patternDate", "_patternDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "patternDateTime", "_patternDateTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "patternDecimal", "_patternDecimal", v),
-            Self::Id(v) => j::ser_prim_one(m, "patternId", "_patternId", v),
-            Self::Instant(v) => j::ser_prim_one(m, "patternInstant", "_patternInstant", v),
-            Self::Integer(v) => j::ser_prim_one(m, "patternInteger", "_patternInteger", v),
-            Self::Markdown(v) => j::ser_prim_one(m, "patternMarkdown", "_patternMarkdown", v),
-            Self::Oid(v) => j::ser_prim_one(m, "patternOid", "_patternOid", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "patternPositiveInt", "_patternPositiveInt", v),
-            Self::String(v) => j::ser_prim_one(m, "patternString", "_patternString", v),
-            Self::Time(v) => j::ser_prim_one(m, "patternTime", "_patternTime", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "patternUnsignedInt", "_patternUnsignedInt", v),
-            Self::Uri(v) => j::ser_prim_one(m, "patternUri", "_patternUri", v),
-            Self::Url(v) => j::ser_prim_one(m, "patternUrl", "_patternUrl", v),
-            Self::Uuid(v) => j::ser_prim_one(m, "patternUuid", "_patternUuid", v),
-            Self::Address(v) => j::ser_one(m, "patternAddress", v),
-            Self::Age(v) => j::ser_one(m, "patternAge", v),
-            Self::Annotation(v) => j::ser_one(m, "patternAnnotation", v),
-            Self::Attachment(v) => j::ser_one(m, "patternAttachment", v),
-            Self::CodeableConcept(v) => j::ser_one(m, "patternCodeableConcept", v),
-            Self::Coding(v) => j::ser_one(m, "patternCoding", v),
-            Self::ContactPoint(v) => j::ser_one(m, "patternContactPoint", v),
-            Self::Count(v) => j::ser_one(m, "patternCount", v),
-            Self::Distance(v) => j::ser_one(m, "patternDistance", v),
-            Self::Duration(v) => j::ser_one(m, "patternDuration", v),
-            Self::HumanName(v) => j::ser_one(m, "patternHumanName", v),
-            Self::Identifier(v) => j::ser_one(m, "patternIdentifier", v),
-            Self::Money(v) => j::ser_one(m, "patternMoney", v),
-            Self::Period(v) => j::ser_one(m, "patternPeriod", v),
-            Self::Quantity(v) => j::ser_one(m, "patternQuantity", v),
-            Self::Range(v) => j::ser_one(m, "patternRange", v),
-            Self::Ratio(v) => j::ser_one(m, "patternRatio", v),
-            Self::Reference(v) => j::ser_one(m, "patternReference", v),
-            Self::SampledData(v) => j::ser_one(m, "patternSampledData", v),
-            Self::Signature(v) => j::ser_one(m, "patternSignature", v),
-            Self::Timing(v) => j::ser_one(m, "patternTiming", v),
-            Self::ContactDetail(v) => j::ser_one(m, "patternContactDetail", v),
-            Self::Contributor(v) => j::ser_one(m, "patternContributor", v),
-            Self::DataRequirement(v) => j::ser_one(m, "patternDataRequirement", v),
-            Self::Expression(v) => j::ser_one(m, "patternExpression", v),
-            Self::ParameterDefinition(v) => j::ser_one(m, "patternParameterDefinition", v),
-            Self::RelatedArtifact(v) => j::ser_one(m, "patternRelatedArtifact", v),
-            Self::TriggerDefinition(v) => j::ser_one(m, "patternTriggerDefinition", v),
-            Self::UsageContext(v) => j::ser_one(m, "patternUsageContext", v),
-            Self::Dosage(v) => j::ser_one(m, "patternDosage", v),
-            Self::Meta(v) => j::ser_one(m, "patternMeta", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionPattern {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Base64Binary(v) => Empty::is_empty(v),
-            Self::Boolean(v) => Empty::is_empty(v),
-            Self::Canonical(v) => Empty::is_empty(v),
-            Self::Code(v) => Empty::is_empty(v),
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Id(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::Markdown(v) => Empty::is_empty(v),
-            Self::Oid(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::String(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Uri(v) => Empty::is_empty(v),
-            Self::Url(v) => Empty::is_empty(v),
-            Self::Uuid(v) => Empty::is_empty(v),
-            Self::Address(v) => Empty::is_empty(v),
-            Self::Age(v) => Empty::is_empty(v),
-            Self::Annotation(v) => Empty::is_empty(v),
-            Self::Attachment(v) => Empty::is_empty(v),
-            Self::CodeableConcept(v) => Empty::is_empty(v),
-            Self::Coding(v) => Empty::is_empty(v),
-            Self::ContactPoint(v) => Empty::is_empty(v),
-            Self::Count(v) => Empty::is_empty(v),
-            Self::Distance(v) => Empty::is_empty(v),
-            Self::Duration(v) => Empty::is_empty(v),
-            Self::HumanName(v) => Empty::is_empty(v),
-            Self::Identifier(v) => Empty::is_empty(v),
-            Self::Money(v) => Empty::is_empty(v),
-            Self::Period(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-            Self::Range(v) => Empty::is_empty(v),
-            Self::Ratio(v) => Empty::is_empty(v),
-            Self::Reference(v) => Empty::is_empty(v),
-            Self::SampledData(v) => Empty::is_empty(v),
-            Self::Signature(v) => Empty::is_empty(v),
-            Self::Timing(v) => Empty::is_empty(v),
-            Self::ContactDetail(v) => Empty::is_empty(v),
-            Self::Contributor(v) => Empty::is_empty(v),
-            Self::DataRequirement(v) => Empty::is_empty(v),
-            Self::Expression(v) => Empty::is_empty(v),
-            Self::ParameterDefinition(v) => Empty::is_empty(v),
-            Self::RelatedArtifact(v) => Empty::is_empty(v),
-            Self::TriggerDefinition(v) => Empty::is_empty(v),
-            Self::UsageContext(v) => Empty::is_empty(v),
-            Self::Dosage(v) => Empty::is_empty(v),
-            Self::Meta(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionPattern {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Base64Binary(v) => cx.variant_prim("base64Binary", v, Fmt::Base64Binary),
-            Self::Boolean(v) => cx.variant_prim("boolean", v, Fmt::Boolean),
-            Self::Canonical(v) => cx.variant_prim("canonical", v, Fmt::Canonical),
-            Self::Code(v) => cx.variant_prim("code", v, Fmt::Code),
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Id(v) => cx.variant_prim("id", v, Fmt::Id),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::Markdown(v) => cx.variant_prim("markdown", v, Fmt::Markdown),
-            Self::Oid(v) => cx.variant_prim("oid", v, Fmt::Oid),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::String(v) => cx.variant_prim("string", v, Fmt::String),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Uri(v) => cx.variant_prim("uri", v, Fmt::Uri),
-            Self::Url(v) => cx.variant_prim("url", v, Fmt::Url),
-            Self::Uuid(v) => cx.variant_prim("uuid", v, Fmt::Uuid),
-            Self::Address(v) => cx.variant("Address", &**v),
-            Self::Age(v) => cx.variant("Age", &**v),
-            Self::Annotation(v) => cx.variant("Annotation", &**v),
-            Self::Attachment(v) => cx.variant("Attachment", &**v),
-            Self::CodeableConcept(v) => cx.variant("CodeableConcept", &**v),
-            Self::Coding(v) => cx.variant("Coding", &**v),
-            Self::ContactPoint(v) => cx.variant("ContactPoint", &**v),
-            Self::Count(v) => cx.variant("Count", &**v),
-            Self::Distance(v) => cx.variant("Distance", &**v),
-            Self::Duration(v) => cx.variant("Duration", &**v),
-            Self::HumanName(v) => cx.variant("HumanName", &**v),
-            Self::Identifier(v) => cx.variant("Identifier", &**v),
-            Self::Money(v) => cx.variant("Money", &**v),
-            Self::Period(v) => cx.variant("Period", &**v),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::Ratio(v) => cx.variant("Ratio", &**v),
-            Self::Reference(v) => cx.variant("Reference", &**v),
-            Self::SampledData(v) => cx.variant("SampledData", &**v),
-            Self::Signature(v) => cx.variant("Signature", &**v),
-            Self::Timing(v) => cx.variant("Timing", &**v),
-            Self::ContactDetail(v) => cx.variant("ContactDetail", &**v),
-            Self::Contributor(v) => cx.variant("Contributor", &**v),
-            Self::DataRequirement(v) => cx.variant("DataRequirement", &**v),
-            Self::Expression(v) => cx.variant("Expression", &**v),
-            Self::ParameterDefinition(v) => cx.variant("ParameterDefinition", &**v),
-            Self::RelatedArtifact(v) => cx.variant("RelatedArtifact", &**v),
-            Self::TriggerDefinition(v) => cx.variant("TriggerDefinition", &**v),
-            Self::UsageContext(v) => cx.variant("UsageContext", &**v),
-            Self::Dosage(v) => cx.variant("Dosage", &**v),
-            Self::Meta(v) => cx.variant("Meta", &**v),
-        }
-    }
-}
-
-/// Choice of types for `ElementDefinition.minValue[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionMinValue {
-    /// `minValueDate`
-    Date(Primitive<crate::Date>),
-    /// `minValueDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `minValueInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `minValueTime`
-    Time(Primitive<crate::Time>),
-    /// `minValueDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `minValueInteger`
-    Integer(Primitive<i32>),
-    /// `minValuePositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `minValueUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `minValueQuantity`
-    Quantity(Box<Quantity>),
-}
-
-impl ElementDefinitionMinValue {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Date(v) => j::ser_prim_one(m, "minValueDate", "_minValueDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "minValueDateTime", "_minValueDateTime", v),
-            Self::Instant(v) => j::ser_prim_one(m, "minValueInstant", "_minValueInstant", v),
-            Self::Time(v) => j::ser_prim_one(m, "minValueTime", "_minValueTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "minValueDecimal", "_minValueDecimal", v),
-            Self::Integer(v) => j::ser_prim_one(m, "minValueInteger", "_minValueInteger", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "minValuePositiveInt", "_minValuePositiveInt", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "minValueUnsignedInt", "_minValueUnsignedInt", v),
-            Self::Quantity(v) => j::ser_one(m, "minValueQuantity", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionMinValue {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionMinValue {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-        }
-    }
-}
-
-/// Choice of types for `ElementDefinition.maxValue[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionMaxValue {
-    /// `maxValueDate`
-    Date(Primitive<crate::Date>),
-    /// `maxValueDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `maxValueInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `maxValueTime`
-    Time(Primitive<crate::Time>),
-    /// `maxValueDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `maxValueInteger`
-    Integer(Primitive<i32>),
-    /// `maxValuePositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `maxValueUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `maxValueQuantity`
-    Quantity(Box<Quantity>),
-}
-
-impl ElementDefinitionMaxValue {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Date(v) => j::ser_prim_one(m, "maxValueDate", "_maxValueDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "maxValueDateTime", "_maxValueDateTime", v),
-            Self::Instant(v) => j::ser_prim_one(m, "maxValueInstant", "_maxValueInstant", v),
-            Self::Time(v) => j::ser_prim_one(m, "maxValueTime", "_maxValueTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "maxValueDecimal", "_maxValueDecimal", v),
-            Self::Integer(v) => j::ser_prim_one(m, "maxValueInteger", "_maxValueInteger", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "maxValuePositiveInt", "_maxValuePositiveInt", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "maxValueUnsignedInt", "_maxValueUnsignedInt", v),
-            Self::Quantity(v) => j::ser_one(m, "maxValueQuantity", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionMaxValue {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionMaxValue {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-        }
-    }
-}
-
-/// This element is sliced - slices follow
-///
-/// FHIR `ElementDefinition.slicing`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionSlicing {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Element values that are used to distinguish the slices (`discriminator`, 0..*)
-    pub discriminator: Vec<ElementDefinitionSlicingDiscriminator>,
-    /// Text description of how slicing works (or not) (`description`, 0..1)
-    pub description: Option<Primitive<String>>,
-    /// If elements must be in same order as slices (`ordered`, 0..1)
-    pub ordered: Option<Primitive<bool>>,
-    /// closed | open | openAtEnd (`rules`, 1..1)
-    pub rules: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionSlicing {
-    const NAME: &'static str = "ElementDefinition.slicing";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "rules" => j::de_prim(map, &mut self.rules)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "_rules" => j::de_prim_ext(map, &mut self.rules)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "ordered" => j::de_prim(map, &mut self.ordered)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "_ordered" => j::de_prim_ext(map, &mut self.ordered)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "discriminator" => j::de_vec(map, &mut self.discriminator)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionSlicing);
-
-impl Serialize for ElementDefinitionSlicing {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "discriminator", &self.discriminator)?;
-        j::ser_prim(&mut m, "description", "_description", &self.description)?;
-        j::ser_prim(&mut m, "ordered", "_ordered", &self.ordered)?;
-        j::ser_prim(&mut m, "rules", "_rules", &self.rules)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionSlicing {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.discriminator)
-            && Empty::is_empty(&self.description)
-            && Empty::is_empty(&self.ordered)
-            && Empty::is_empty(&self.rules)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionSlicing {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("discriminator", &self.discriminator, 0, u32::MAX);
-        cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
-        cx.prim("ordered", self.ordered.as_ref(), 0, Fmt::Boolean, None);
-        cx.prim("rules", self.rules.as_ref(), 1, Fmt::Code, Some(&vs::RESOURCE_SLICING_RULES));
-    }
-}
-
-/// Element values that are used to distinguish the slices
-///
-/// FHIR `ElementDefinition.slicing.discriminator`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionSlicingDiscriminator {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// value | exists | pattern | type | profile (`type`, 1..1)
-    pub type_: Option<Primitive<String>>,
-    /// Path to element value (`path`, 1..1)
-    pub path: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionSlicingDiscriminator {
-    const NAME: &'static str = "ElementDefinition.slicing.discriminator";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "path" => j::de_prim(map, &mut self.path)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionSlicingDiscriminator);
-
-impl Serialize for ElementDefinitionSlicingDiscriminator {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "type", "_type", &self.type_)?;
-        j::ser_prim(&mut m, "path", "_path", &self.path)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionSlicingDiscriminator {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.type_)
-            && Empty::is_empty(&self.path)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionSlicingDiscriminator {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("type", self.type_.as_ref(), 1, Fmt::Code, Some(&vs::DISCRIMINATOR_TYPE));
-        cx.prim("path", self.path.as_ref(), 1, Fmt::String, None);
-    }
-}
-
-/// Base definition information for tools
-///
-/// FHIR `ElementDefinition.base`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionBase {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Path that identifies the base element (`path`, 1..1)
-    pub path: Option<Primitive<String>>,
-    /// Min cardinality of the base element (`min`, 1..1)
-    pub min: Option<Primitive<i32>>,
-    /// Max cardinality of the base element (`max`, 1..1)
-    pub max: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionBase {
-    const NAME: &'static str = "ElementDefinition.base";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            3 => match key {
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "path" => j::de_prim(map, &mut self.path)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "_path" => j::de_prim_ext(map, &mut self.path)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionBase);
-
-impl Serialize for ElementDefinitionBase {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "path", "_path", &self.path)?;
-        j::ser_prim(&mut m, "min", "_min", &self.min)?;
-        j::ser_prim(&mut m, "max", "_max", &self.max)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionBase {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.path)
-            && Empty::is_empty(&self.min)
-            && Empty::is_empty(&self.max)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionBase {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("path", self.path.as_ref(), 1, Fmt::String, None);
-        cx.prim("min", self.min.as_ref(), 1, Fmt::UnsignedInt, None);
-        cx.prim("max", self.max.as_ref(), 1, Fmt::String, None);
-    }
-}
-
-/// Data type and Profile for this element
-///
-/// FHIR `ElementDefinition.type`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionType {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Data type or Resource (reference to definition) (`code`, 1..1)
-    pub code: Option<Primitive<String>>,
-    /// Profiles (StructureDefinition or IG) - one must apply (`profile`, 0..*)
-    pub profile: Vec<Primitive<String>>,
-    /// Profile (StructureDefinition or IG) on the Reference/canonical target - one must apply (`targetProfile`, 0..*)
-    pub target_profile: Vec<Primitive<String>>,
-    /// contained | referenced | bundled - how aggregated (`aggregation`, 0..*)
-    pub aggregation: Vec<Primitive<String>>,
-    /// either | independent | specific (`versioning`, 0..1)
-    pub versioning: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionType {
-    const NAME: &'static str = "ElementDefinition.type";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "profile" => j::de_prims(map, &mut self.profile)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "versioning" => j::de_prim(map, &mut self.versioning)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "aggregation" => j::de_prims(map, &mut self.aggregation)?,
-                "_versioning" => j::de_prim_ext(map, &mut self.versioning)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "_aggregation" => j::de_prims_ext(map, &mut self.aggregation)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "targetProfile" => j::de_prims(map, &mut self.target_profile)?,
-                _ => return Ok(false),
-            },
-            14 => match key {
-                "_targetProfile" => j::de_prims_ext(map, &mut self.target_profile)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionType);
-
-impl Serialize for ElementDefinitionType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "code", "_code", &self.code)?;
-        j::ser_prims(&mut m, "profile", "_profile", &self.profile)?;
-        j::ser_prims(&mut m, "targetProfile", "_targetProfile", &self.target_profile)?;
-        j::ser_prims(&mut m, "aggregation", "_aggregation", &self.aggregation)?;
-        j::ser_prim(&mut m, "versioning", "_versioning", &self.versioning)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionType {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.code)
-            && Empty::is_empty(&self.profile)
-            && Empty::is_empty(&self.target_profile)
-            && Empty::is_empty(&self.aggregation)
-            && Empty::is_empty(&self.versioning)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionType {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("code", self.code.as_ref(), 1, Fmt::Uri, None);
-        cx.prims("profile", &self.profile, 0, u32::MAX, Fmt::Canonical, None);
-        cx.prims("targetProfile", &self.target_profile, 0, u32::MAX, Fmt::Canonical, None);
-        cx.prims("aggregation", &self.aggregation, 0, u32::MAX, Fmt::Code, Some(&vs::RESOURCE_AGGREGATION_MODE));
-        cx.prim("versioning", self.versioning.as_ref(), 0, Fmt::Code, Some(&vs::REFERENCE_VERSION_RULES));
-    }
-}
-
-/// Example value (as defined for type)
-///
-/// FHIR `ElementDefinition.example`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionExample {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Describes the purpose of this example (`label`, 1..1)
-    pub label: Option<Primitive<String>>,
-    /// Value of Example (one of allowed types) (`value`, 1..1)
-    pub value: Option<ElementDefinitionExampleValue>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionExample {
-    const NAME: &'static str = "ElementDefinition.example";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "label" => j::de_prim(map, &mut self.label)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "valueId" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Id, |e| if let ElementDefinitionExampleValue::Id(p) = e { Some(p) } else { None })?,
-                "valueOid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueUri" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-                "valueUrl" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-                "valueAge" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Age)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "valueCode" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-                "valueDate" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Oid, |e| if let ElementDefinitionExampleValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uri, |e| if let ElementDefinitionExampleValue::Uri(p) = e { Some(p) } else { None })?,
-                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Url, |e| if let ElementDefinitionExampleValue::Url(p) = e { Some(p) } else { None })?,
-                "valueUuid" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueMeta" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Meta)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Code, |e| if let ElementDefinitionExampleValue::Code(p) = e { Some(p) } else { None })?,
-                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Date, |e| if let ElementDefinitionExampleValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Time, |e| if let ElementDefinitionExampleValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Uuid, |e| if let ElementDefinitionExampleValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueCount" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Count)?,
-                "valueMoney" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Money)?,
-                "valueRange" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Range)?,
-                "valueRatio" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Ratio)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "valueString" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-                "valueCoding" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Coding)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Period)?,
-                "valueTiming" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Timing)?,
-                "valueDosage" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Dosage)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-                "valueInstant" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-                "valueInteger" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::String, |e| if let ElementDefinitionExampleValue::String(p) = e { Some(p) } else { None })?,
-                "valueAddress" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Address)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Boolean, |e| if let ElementDefinitionExampleValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Decimal, |e| if let ElementDefinitionExampleValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Instant, |e| if let ElementDefinitionExampleValue::Instant(p) = e { Some(p) } else { None })?,
-                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Integer, |e| if let ElementDefinitionExampleValue::Integer(p) = e { Some(p) } else { None })?,
-                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueDistance" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Distance)?,
-                "valueDuration" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Duration)?,
-                "valueQuantity" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Quantity)?,
-                _ => return Ok(false),
-            },
-            14 => match key {
-                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::DateTime, |e| if let ElementDefinitionExampleValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Markdown, |e| if let ElementDefinitionExampleValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueHumanName" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::HumanName)?,
-                "valueReference" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Reference)?,
-                "valueSignature" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Signature)?,
-                _ => return Ok(false),
-            },
-            15 => match key {
-                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Canonical, |e| if let ElementDefinitionExampleValue::Canonical(p) = e { Some(p) } else { None })?,
-                "valueAnnotation" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Annotation)?,
-                "valueAttachment" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Attachment)?,
-                "valueIdentifier" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Identifier)?,
-                "valueExpression" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Expression)?,
-                _ => return Ok(false),
-            },
-            16 => match key {
-                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueSampledData" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::SampledData)?,
-                "valueContributor" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::Contributor)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::PositiveInt, |e| if let ElementDefinitionExampleValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::UnsignedInt, |e| if let ElementDefinitionExampleValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueContactPoint" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactPoint)?,
-                "valueUsageContext" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::UsageContext)?,
-                _ => return Ok(false),
-            },
-            18 => match key {
-                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ElementDefinitionExampleValue::Base64Binary, |e| if let ElementDefinitionExampleValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "valueContactDetail" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ContactDetail)?,
-                _ => return Ok(false),
-            },
-            20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::CodeableConcept)?,
-                "valueDataRequirement" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::DataRequirement)?,
-                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::RelatedArtifact)?,
-                _ => return Ok(false),
-            },
-            22 => match key {
-                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::TriggerDefinition)?,
-                _ => return Ok(false),
-            },
-            24 => match key {
-                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ElementDefinitionExampleValue::ParameterDefinition)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionExample);
-
-impl Serialize for ElementDefinitionExample {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "label", "_label", &self.label)?;
-        if let Some(v) = &self.value { v.write_entries(&mut m)?; }
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionExample {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.label)
-            && Empty::is_empty(&self.value)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionExample {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("label", self.label.as_ref(), 1, Fmt::String, None);
-        cx.choice("value", self.value.as_ref(), 1);
-    }
-}
-
-/// Choice of types for `ElementDefinition.example.value[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ElementDefinitionExampleValue {
-    /// `valueBase64Binary`
-    Base64Binary(Primitive<String>),
-    /// `valueBoolean`
-    Boolean(Primitive<bool>),
-    /// `valueCanonical`
-    Canonical(Primitive<String>),
-    /// `valueCode`
-    Code(Primitive<String>),
-    /// `valueDate`
-    Date(Primitive<crate::Date>),
-    /// `valueDateTime`
-    DateTime(Primitive<crate::DateTime>),
-    /// `valueDecimal`
-    Decimal(Primitive<crate::Decimal>),
-    /// `valueId`
-    Id(Primitive<String>),
-    /// `valueInstant`
-    Instant(Primitive<crate::Instant>),
-    /// `valueInteger`
-    Integer(Primitive<i32>),
-    /// `valueMarkdown`
-    Markdown(Primitive<String>),
-    /// `valueOid`
-    Oid(Primitive<String>),
-    /// `valuePositiveInt`
-    PositiveInt(Primitive<i32>),
-    /// `valueString`
-    String(Primitive<String>),
-    /// `valueTime`
-    Time(Primitive<crate::Time>),
-    /// `valueUnsignedInt`
-    UnsignedInt(Primitive<i32>),
-    /// `valueUri`
-    Uri(Primitive<String>),
-    /// `valueUrl`
-    Url(Primitive<String>),
-    /// `valueUuid`
-    Uuid(Primitive<String>),
-    /// `valueAddress`
-    Address(Box<Address>),
-    /// `valueAge`
-    Age(Box<Age>),
-    /// `valueAnnotation`
-    Annotation(Box<Annotation>),
-    /// `valueAttachment`
-    Attachment(Box<Attachment>),
-    /// `valueCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-    /// `valueCoding`
-    Coding(Box<Coding>),
-    /// `valueContactPoint`
-    ContactPoint(Box<ContactPoint>),
-    /// `valueCount`
-    Count(Box<Count>),
-    /// `valueDistance`
-    Distance(Box<Distance>),
-    /// `valueDuration`
-    Duration(Box<Duration>),
-    /// `valueHumanName`
-    HumanName(Box<HumanName>),
-    /// `valueIdentifier`
-    Identifier(Box<Identifier>),
-    /// `valueMoney`
-    Money(Box<Money>),
-    /// `valuePeriod`
-    Period(Box<Period>),
-    /// `valueQuantity`
-    Quantity(Box<Quantity>),
-    /// `valueRange`
-    Range(Box<Range>),
-    /// `valueRatio`
-    Ratio(Box<Ratio>),
-    /// `valueReference`
-    Reference(Box<Reference>),
-    /// `valueSampledData`
-    SampledData(Box<SampledData>),
-    /// `valueSignature`
-    Signature(Box<Signature>),
-    /// `valueTiming`
-    Timing(Box<Timing>),
-    /// `valueContactDetail`
-    ContactDetail(Box<ContactDetail>),
-    /// `valueContributor`
-    Contributor(Box<Contributor>),
-    /// `valueDataRequirement`
-    DataRequirement(Box<DataRequirement>),
-    /// `valueExpression`
-    Expression(Box<Expression>),
-    /// `valueParameterDefinition`
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// `valueRelatedArtifact`
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// `valueTriggerDefinition`
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// `valueUsageContext`
-    UsageContext(Box<UsageContext>),
-    /// `valueDosage`
-    Dosage(Box<Dosage>),
-    /// `valueMeta`
-    Meta(Box<Meta>),
-}
-
-impl ElementDefinitionExampleValue {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Base64Binary(v) => j::ser_prim_one(m, "valueBase64Binary", "_valueBase64Binary", v),
-            Self::Boolean(v) => j::ser_prim_one(m, "valueBoolean", "_valueBoolean", v),
-            Self::Canonical(v) => j::ser_prim_one(m, "valueCanonical", "_valueCanonical", v),
-            Self::Code(v) => j::ser_prim_one(m, "valueCode", "_valueCode", v),
-            Self::Date(v) => j::ser_prim_one(m, "valueDate", "_valueDate", v),
-            Self::DateTime(v) => j::ser_prim_one(m, "valueDateTime", "_valueDateTime", v),
-            Self::Decimal(v) => j::ser_prim_one(m, "valueDecimal", "_valueDecimal", v),
-            Self::Id(v) => j::ser_prim_one(m, "valueId", "_valueId", v),
-            Self::Instant(v) => j::ser_prim_one(m, "valueInstant", "_valueInstant", v),
-            Self::Integer(v) => j::ser_prim_one(m, "valueInteger", "_valueInteger", v),
-            Self::Markdown(v) => j::ser_prim_one(m, "valueMarkdown", "_valueMarkdown", v),
-            Self::Oid(v) => j::ser_prim_one(m, "valueOid", "_valueOid", v),
-            Self::PositiveInt(v) => j::ser_prim_one(m, "valuePositiveInt", "_valuePositiveInt", v),
-            Self::String(v) => j::ser_prim_one(m, "valueString", "_valueString", v),
-            Self::Time(v) => j::ser_prim_one(m, "valueTime", "_valueTime", v),
-            Self::UnsignedInt(v) => j::ser_prim_one(m, "valueUnsignedInt", "_valueUnsignedInt", v),
-            Self::Uri(v) => j::ser_prim_one(m, "valueUri", "_valueUri", v),
-            Self::Url(v) => j::ser_prim_one(m, "valueUrl", "_valueUrl", v),
-            Self::Uuid(v) => j::ser_prim_one(m, "valueUuid", "_valueUuid", v),
-            Self::Address(v) => j::ser_one(m, "valueAddress", v),
-            Self::Age(v) => j::ser_one(m, "valueAge", v),
-            Self::Annotation(v) => j::ser_one(m, "valueAnnotation", v),
-            Self::Attachment(v) => j::ser_one(m, "valueAttachment", v),
-            Self::CodeableConcept(v) => j::ser_one(m, "valueCodeableConcept", v),
-            Self::Coding(v) => j::ser_one(m, "valueCoding", v),
-            Self::ContactPoint(v) => j::ser_one(m, "valueContactPoint", v),
-            Self::Count(v) => j::ser_one(m, "valueCount", v),
-            Self::Distance(v) => j::ser_one(m, "valueDistance", v),
-            Self::Duration(v) => j::ser_one(m, "valueDuration", v),
-            Self::HumanName(v) => j::ser_one(m, "valueHumanName", v),
-            Self::Identifier(v) => j::ser_one(m, "valueIdentifier", v),
-            Self::Money(v) => j::ser_one(m, "valueMoney", v),
-            Self::Period(v) => j::ser_one(m, "valuePeriod", v),
-            Self::Quantity(v) => j::ser_one(m, "valueQuantity", v),
-            Self::Range(v) => j::ser_one(m, "valueRange", v),
-            Self::Ratio(v) => j::ser_one(m, "valueRatio", v),
-            Self::Reference(v) => j::ser_one(m, "valueReference", v),
-            Self::SampledData(v) => j::ser_one(m, "valueSampledData", v),
-            Self::Signature(v) => j::ser_one(m, "valueSignature", v),
-            Self::Timing(v) => j::ser_one(m, "valueTiming", v),
-            Self::ContactDetail(v) => j::ser_one(m, "valueContactDetail", v),
-            Self::Contributor(v) => j::ser_one(m, "valueContributor", v),
-            Self::DataRequirement(v) => j::ser_one(m, "valueDataRequirement", v),
-            Self::Expression(v) => j::ser_one(m, "valueExpression", v),
-            Self::ParameterDefinition(v) => j::ser_one(m, "valueParameterDefinition", v),
-            Self::RelatedArtifact(v) => j::ser_one(m, "valueRelatedArtifact", v),
-            Self::TriggerDefinition(v) => j::ser_one(m, "valueTriggerDefinition", v),
-            Self::UsageContext(v) => j::ser_one(m, "valueUsageContext", v),
-            Self::Dosage(v) => j::ser_one(m, "valueDosage", v),
-            Self::Meta(v) => j::ser_one(m, "valueMeta", v),
-        }
-    }
-}
-
-impl Empty for ElementDefinitionExampleValue {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Base64Binary(v) => Empty::is_empty(v),
-            Self::Boolean(v) => Empty::is_empty(v),
-            Self::Canonical(v) => Empty::is_empty(v),
-            Self::Code(v) => Empty::is_empty(v),
-            Self::Date(v) => Empty::is_empty(v),
-            Self::DateTime(v) => Empty::is_empty(v),
-            Self::Decimal(v) => Empty::is_empty(v),
-            Self::Id(v) => Empty::is_empty(v),
-            Self::Instant(v) => Empty::is_empty(v),
-            Self::Integer(v) => Empty::is_empty(v),
-            Self::Markdown(v) => Empty::is_empty(v),
-            Self::Oid(v) => Empty::is_empty(v),
-            Self::PositiveInt(v) => Empty::is_empty(v),
-            Self::String(v) => Empty::is_empty(v),
-            Self::Time(v) => Empty::is_empty(v),
-            Self::UnsignedInt(v) => Empty::is_empty(v),
-            Self::Uri(v) => Empty::is_empty(v),
-            Self::Url(v) => Empty::is_empty(v),
-            Self::Uuid(v) => Empty::is_empty(v),
-            Self::Address(v) => Empty::is_empty(v),
-            Self::Age(v) => Empty::is_empty(v),
-            Self::Annotation(v) => Empty::is_empty(v),
-            Self::Attachment(v) => Empty::is_empty(v),
-            Self::CodeableConcept(v) => Empty::is_empty(v),
-            Self::Coding(v) => Empty::is_empty(v),
-            Self::ContactPoint(v) => Empty::is_empty(v),
-            Self::Count(v) => Empty::is_empty(v),
-            Self::Distance(v) => Empty::is_empty(v),
-            Self::Duration(v) => Empty::is_empty(v),
-            Self::HumanName(v) => Empty::is_empty(v),
-            Self::Identifier(v) => Empty::is_empty(v),
-            Self::Money(v) => Empty::is_empty(v),
-            Self::Period(v) => Empty::is_empty(v),
-            Self::Quantity(v) => Empty::is_empty(v),
-            Self::Range(v) => Empty::is_empty(v),
-            Self::Ratio(v) => Empty::is_empty(v),
-            Self::Reference(v) => Empty::is_empty(v),
-            Self::SampledData(v) => Empty::is_empty(v),
-            Self::Signature(v) => Empty::is_empty(v),
-            Self::Timing(v) => Empty::is_empty(v),
-            Self::ContactDetail(v) => Empty::is_empty(v),
-            Self::Contributor(v) => Empty::is_empty(v),
-            Self::DataRequirement(v) => Empty::is_empty(v),
-            Self::Expression(v) => Empty::is_empty(v),
-            Self::ParameterDefinition(v) => Empty::is_empty(v),
-            Self::RelatedArtifact(v) => Empty::is_empty(v),
-            Self::TriggerDefinition(v) => Empty::is_empty(v),
-            Self::UsageContext(v) => Empty::is_empty(v),
-            Self::Dosage(v) => Empty::is_empty(v),
-            Self::Meta(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for ElementDefinitionExampleValue {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Base64Binary(v) => cx.variant_prim("base64Binary", v, Fmt::Base64Binary),
-            Self::Boolean(v) => cx.variant_prim("boolean", v, Fmt::Boolean),
-            Self::Canonical(v) => cx.variant_prim("canonical", v, Fmt::Canonical),
-            Self::Code(v) => cx.variant_prim("code", v, Fmt::Code),
-            Self::Date(v) => cx.variant_prim("date", v, Fmt::Date),
-            Self::DateTime(v) => cx.variant_prim("dateTime", v, Fmt::DateTime),
-            Self::Decimal(v) => cx.variant_prim("decimal", v, Fmt::Decimal),
-            Self::Id(v) => cx.variant_prim("id", v, Fmt::Id),
-            Self::Instant(v) => cx.variant_prim("instant", v, Fmt::Instant),
-            Self::Integer(v) => cx.variant_prim("integer", v, Fmt::Integer),
-            Self::Markdown(v) => cx.variant_prim("markdown", v, Fmt::Markdown),
-            Self::Oid(v) => cx.variant_prim("oid", v, Fmt::Oid),
-            Self::PositiveInt(v) => cx.variant_prim("positiveInt", v, Fmt::PositiveInt),
-            Self::String(v) => cx.variant_prim("string", v, Fmt::String),
-            Self::Time(v) => cx.variant_prim("time", v, Fmt::Time),
-            Self::UnsignedInt(v) => cx.variant_prim("unsignedInt", v, Fmt::UnsignedInt),
-            Self::Uri(v) => cx.variant_prim("uri", v, Fmt::Uri),
-            Self::Url(v) => cx.variant_prim("url", v, Fmt::Url),
-            Self::Uuid(v) => cx.variant_prim("uuid", v, Fmt::Uuid),
-            Self::Address(v) => cx.variant("Address", &**v),
-            Self::Age(v) => cx.variant("Age", &**v),
-            Self::Annotation(v) => cx.variant("Annotation", &**v),
-            Self::Attachment(v) => cx.variant("Attachment", &**v),
-            Self::CodeableConcept(v) => cx.variant("CodeableConcept", &**v),
-            Self::Coding(v) => cx.variant("Coding", &**v),
-            Self::ContactPoint(v) => cx.variant("ContactPoint", &**v),
-            Self::Count(v) => cx.variant("Count", &**v),
-            Self::Distance(v) => cx.variant("Distance", &**v),
-            Self::Duration(v) => cx.variant("Duration", &**v),
-            Self::HumanName(v) => cx.variant("HumanName", &**v),
-            Self::Identifier(v) => cx.variant("Identifier", &**v),
-            Self::Money(v) => cx.variant("Money", &**v),
-            Self::Period(v) => cx.variant("Period", &**v),
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::Ratio(v) => cx.variant("Ratio", &**v),
-            Self::Reference(v) => cx.variant("Reference", &**v),
-            Self::SampledData(v) => cx.variant("SampledData", &**v),
-            Self::Signature(v) => cx.variant("Signature", &**v),
-            Self::Timing(v) => cx.variant("Timing", &**v),
-            Self::ContactDetail(v) => cx.variant("ContactDetail", &**v),
-            Self::Contributor(v) => cx.variant("Contributor", &**v),
-            Self::DataRequirement(v) => cx.variant("DataRequirement", &**v),
-            Self::Expression(v) => cx.variant("Expression", &**v),
-            Self::ParameterDefinition(v) => cx.variant("ParameterDefinition", &**v),
-            Self::RelatedArtifact(v) => cx.variant("RelatedArtifact", &**v),
-            Self::TriggerDefinition(v) => cx.variant("TriggerDefinition", &**v),
-            Self::UsageContext(v) => cx.variant("UsageContext", &**v),
-            Self::Dosage(v) => cx.variant("Dosage", &**v),
-            Self::Meta(v) => cx.variant("Meta", &**v),
-        }
-    }
-}
-
-/// Condition that must evaluate to true
-///
-/// FHIR `ElementDefinition.constraint`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionConstraint {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Target of 'condition' reference above (`key`, 1..1)
-    pub key: Option<Primitive<String>>,
-    /// Why this constraint is necessary or appropriate (`requirements`, 0..1)
-    pub requirements: Option<Primitive<String>>,
-    /// error | warning (`severity`, 1..1)
-    pub severity: Option<Primitive<String>>,
-    /// Human description of constraint (`human`, 1..1)
-    pub human: Option<Primitive<String>>,
-    /// FHIRPath expression of constraint (`expression`, 0..1)
-    pub expression: Option<Primitive<String>>,
-    /// XPath expression of constraint (`xpath`, 0..1)
-    pub xpath: Option<Primitive<String>>,
-    /// Reference to original source of constraint (`source`, 0..1)
-    pub source: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionConstraint {
-    const NAME: &'static str = "ElementDefinition.constraint";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            3 => match key {
-                "key" => j::de_prim(map, &mut self.key)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "_key" => j::de_prim_ext(map, &mut self.key)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "human" => j::de_prim(map, &mut self.human)?,
-                "xpath" => j::de_prim(map, &mut self.xpath)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "_human" => j::de_prim_ext(map, &mut self.human)?,
-                "_xpath" => j::de_prim_ext(map, &mut self.xpath)?,
-                "source" => j::de_prim(map, &mut self.source)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "_source" => j::de_prim_ext(map, &mut self.source)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "severity" => j::de_prim(map, &mut self.severity)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "expression" => j::de_prim(map, &mut self.expression)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "requirements" => j::de_prim(map, &mut self.requirements)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "_requirements" => j::de_prim_ext(map, &mut self.requirements)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionConstraint);
-
-impl Serialize for ElementDefinitionConstraint {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "key", "_key", &self.key)?;
-        j::ser_prim(&mut m, "requirements", "_requirements", &self.requirements)?;
-        j::ser_prim(&mut m, "severity", "_severity", &self.severity)?;
-        j::ser_prim(&mut m, "human", "_human", &self.human)?;
-        j::ser_prim(&mut m, "expression", "_expression", &self.expression)?;
-        j::ser_prim(&mut m, "xpath", "_xpath", &self.xpath)?;
-        j::ser_prim(&mut m, "source", "_source", &self.source)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionConstraint {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.key)
-            && Empty::is_empty(&self.requirements)
-            && Empty::is_empty(&self.severity)
-            && Empty::is_empty(&self.human)
-            && Empty::is_empty(&self.expression)
-            && Empty::is_empty(&self.xpath)
-            && Empty::is_empty(&self.source)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionConstraint {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("key", self.key.as_ref(), 1, Fmt::Id, None);
-        cx.prim("requirements", self.requirements.as_ref(), 0, Fmt::String, None);
-        cx.prim("severity", self.severity.as_ref(), 1, Fmt::Code, Some(&vs::CONSTRAINT_SEVERITY));
-        cx.prim("human", self.human.as_ref(), 1, Fmt::String, None);
-        cx.prim("expression", self.expression.as_ref(), 0, Fmt::String, None);
-        cx.prim("xpath", self.xpath.as_ref(), 0, Fmt::String, None);
-        cx.prim("source", self.source.as_ref(), 0, Fmt::Canonical, None);
-    }
-}
-
-/// ValueSet details if this is coded
-///
-/// FHIR `ElementDefinition.binding`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionBinding {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// required | extensible | preferred | example (`strength`, 1..1)
-    pub strength: Option<Primitive<String>>,
-    /// Human explanation of the value set (`description`, 0..1)
-    pub description: Option<Primitive<String>>,
-    /// Source of value set (`valueSet`, 0..1)
-    pub value_set: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionBinding {
-    const NAME: &'static str = "ElementDefinition.binding";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "strength" => j::de_prim(map, &mut self.strength)?,
-                "valueSet" => j::de_prim(map, &mut self.value_set)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_strength" => j::de_prim_ext(map, &mut self.strength)?,
-                "_valueSet" => j::de_prim_ext(map, &mut self.value_set)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionBinding);
-
-impl Serialize for ElementDefinitionBinding {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "strength", "_strength", &self.strength)?;
-        j::ser_prim(&mut m, "description", "_description", &self.description)?;
-        j::ser_prim(&mut m, "valueSet", "_valueSet", &self.value_set)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionBinding {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.strength)
-            && Empty::is_empty(&self.description)
-            && Empty::is_empty(&self.value_set)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionBinding {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("strength", self.strength.as_ref(), 1, Fmt::Code, Some(&vs::BINDING_STRENGTH));
-        cx.prim("description", self.description.as_ref(), 0, Fmt::String, None);
-        cx.prim("valueSet", self.value_set.as_ref(), 0, Fmt::Canonical, None);
-    }
-}
-
-/// Map element to another set of definitions
-///
-/// FHIR `ElementDefinition.mapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ElementDefinitionMapping {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Reference to mapping declaration (`identity`, 1..1)
-    pub identity: Option<Primitive<String>>,
-    /// Computable language of mapping (`language`, 0..1)
-    pub language: Option<Primitive<String>>,
-    /// Details of the mapping (`map`, 1..1)
-    pub map: Option<Primitive<String>>,
-    /// Comments about the mapping or its use (`comment`, 0..1)
-    pub comment: Option<Primitive<String>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ElementDefinitionMapping {
-    const NAME: &'static str = "ElementDefinition.mapping";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            3 => match key {
-                "map" => j::de_prim(map, &mut self.map)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "_map" => j::de_prim_ext(map, &mut self.map)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "comment" => j::de_prim(map, &mut self.comment)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "identity" => j::de_prim(map, &mut self.identity)?,
-                "language" => j::de_prim(map, &mut self.language)?,
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_identity" => j::de_prim_ext(map, &mut self.identity)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ElementDefinitionMapping);
-
-impl Serialize for ElementDefinitionMapping {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_prim(&mut m, "identity", "_identity", &self.identity)?;
-        j::ser_prim(&mut m, "language", "_language", &self.language)?;
-        j::ser_prim(&mut m, "map", "_map", &self.map)?;
-        j::ser_prim(&mut m, "comment", "_comment", &self.comment)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ElementDefinitionMapping {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.identity)
-            && Empty::is_empty(&self.language)
-            && Empty::is_empty(&self.map)
-            && Empty::is_empty(&self.comment)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ElementDefinitionMapping {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.prim("identity", self.identity.as_ref(), 1, Fmt::Id, None);
-        cx.prim("language", self.language.as_ref(), 0, Fmt::Code, Some(&vs::MIMETYPES));
-        cx.prim("map", self.map.as_ref(), 1, Fmt::String, None);
-        cx.prim("comment", self.comment.as_ref(), 0, Fmt::String, None);
-    }
-}
-
 /// An expression that can be used to generate a value
 ///
 /// FHIR `Expression`.
@@ -5162,42 +2378,42 @@ pub struct Expression {
 impl FhirObject for Expression {
     const NAME: &'static str = "Expression";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "reference" => j::de_prim(map, &mut self.reference)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "reference" => j::de_prim(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "expression" => j::de_prim(map, &mut self.expression)?,
-                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                "expression" => j::de_prim(map, st, &mut self.expression)?,
+                "_reference" => j::de_prim_ext(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
-                "_expression" => j::de_prim_ext(map, &mut self.expression)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
+                "_expression" => j::de_prim_ext(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5270,7 +2486,7 @@ pub struct Extension {
 impl FhirObject for Extension {
     const NAME: &'static str = "Extension";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
@@ -5281,118 +2497,118 @@ impl FhirObject for Extension {
                 _ => return Ok(false),
             },
             7 => match key {
-                "valueId" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                "valueId" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_valueId" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
-                "valueOid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueUri" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-                "valueUrl" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-                "valueAge" => j::de_choice(map, &mut self.value, ExtensionValue::Age)?,
+                "_valueId" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Id, |e| if let ExtensionValue::Id(p) = e { Some(p) } else { None })?,
+                "valueOid" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueUri" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "valueUrl" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueAge" => j::de_choice(map, st, &mut self.value, ExtensionValue::Age)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "valueCode" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-                "valueDate" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueOid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
-                "valueTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUri" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
-                "_valueUrl" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
-                "valueUuid" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueMeta" => j::de_choice(map, &mut self.value, ExtensionValue::Meta)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "valueCode" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "valueDate" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueOid" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Oid, |e| if let ExtensionValue::Oid(p) = e { Some(p) } else { None })?,
+                "valueTime" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUri" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Uri, |e| if let ExtensionValue::Uri(p) = e { Some(p) } else { None })?,
+                "_valueUrl" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Url, |e| if let ExtensionValue::Url(p) = e { Some(p) } else { None })?,
+                "valueUuid" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueMeta" => j::de_choice(map, st, &mut self.value, ExtensionValue::Meta)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_valueCode" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
-                "_valueDate" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
-                "_valueTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
-                "_valueUuid" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
-                "valueCount" => j::de_choice(map, &mut self.value, ExtensionValue::Count)?,
-                "valueMoney" => j::de_choice(map, &mut self.value, ExtensionValue::Money)?,
-                "valueRange" => j::de_choice(map, &mut self.value, ExtensionValue::Range)?,
-                "valueRatio" => j::de_choice(map, &mut self.value, ExtensionValue::Ratio)?,
+                "_valueCode" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Code, |e| if let ExtensionValue::Code(p) = e { Some(p) } else { None })?,
+                "_valueDate" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Date, |e| if let ExtensionValue::Date(p) = e { Some(p) } else { None })?,
+                "_valueTime" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Time, |e| if let ExtensionValue::Time(p) = e { Some(p) } else { None })?,
+                "_valueUuid" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Uuid, |e| if let ExtensionValue::Uuid(p) = e { Some(p) } else { None })?,
+                "valueCount" => j::de_choice(map, st, &mut self.value, ExtensionValue::Count)?,
+                "valueMoney" => j::de_choice(map, st, &mut self.value, ExtensionValue::Money)?,
+                "valueRange" => j::de_choice(map, st, &mut self.value, ExtensionValue::Range)?,
+                "valueRatio" => j::de_choice(map, st, &mut self.value, ExtensionValue::Ratio)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "valueString" => j::de_choice_prim(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-                "valueCoding" => j::de_choice(map, &mut self.value, ExtensionValue::Coding)?,
-                "valuePeriod" => j::de_choice(map, &mut self.value, ExtensionValue::Period)?,
-                "valueTiming" => j::de_choice(map, &mut self.value, ExtensionValue::Timing)?,
-                "valueDosage" => j::de_choice(map, &mut self.value, ExtensionValue::Dosage)?,
+                "valueString" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueCoding" => j::de_choice(map, st, &mut self.value, ExtensionValue::Coding)?,
+                "valuePeriod" => j::de_choice(map, st, &mut self.value, ExtensionValue::Period)?,
+                "valueTiming" => j::de_choice(map, st, &mut self.value, ExtensionValue::Timing)?,
+                "valueDosage" => j::de_choice(map, st, &mut self.value, ExtensionValue::Dosage)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "valueBoolean" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDecimal" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-                "valueInstant" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-                "valueInteger" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-                "_valueString" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
-                "valueAddress" => j::de_choice(map, &mut self.value, ExtensionValue::Address)?,
+                "valueBoolean" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDecimal" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "valueInstant" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "valueInteger" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "_valueString" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::String, |e| if let ExtensionValue::String(p) = e { Some(p) } else { None })?,
+                "valueAddress" => j::de_choice(map, st, &mut self.value, ExtensionValue::Address)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_valueBoolean" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
-                "valueDateTime" => j::de_choice_prim(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueDecimal" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
-                "_valueInstant" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
-                "_valueInteger" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
-                "valueMarkdown" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueDistance" => j::de_choice(map, &mut self.value, ExtensionValue::Distance)?,
-                "valueDuration" => j::de_choice(map, &mut self.value, ExtensionValue::Duration)?,
-                "valueQuantity" => j::de_choice(map, &mut self.value, ExtensionValue::Quantity)?,
+                "_valueBoolean" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Boolean, |e| if let ExtensionValue::Boolean(p) = e { Some(p) } else { None })?,
+                "valueDateTime" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueDecimal" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Decimal, |e| if let ExtensionValue::Decimal(p) = e { Some(p) } else { None })?,
+                "_valueInstant" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Instant, |e| if let ExtensionValue::Instant(p) = e { Some(p) } else { None })?,
+                "_valueInteger" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Integer, |e| if let ExtensionValue::Integer(p) = e { Some(p) } else { None })?,
+                "valueMarkdown" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueDistance" => j::de_choice(map, st, &mut self.value, ExtensionValue::Distance)?,
+                "valueDuration" => j::de_choice(map, st, &mut self.value, ExtensionValue::Duration)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, ExtensionValue::Quantity)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "valueCanonical" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-                "_valueDateTime" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
-                "_valueMarkdown" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
-                "valueHumanName" => j::de_choice(map, &mut self.value, ExtensionValue::HumanName)?,
-                "valueReference" => j::de_choice(map, &mut self.value, ExtensionValue::Reference)?,
-                "valueSignature" => j::de_choice(map, &mut self.value, ExtensionValue::Signature)?,
+                "valueCanonical" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "_valueDateTime" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::DateTime, |e| if let ExtensionValue::DateTime(p) = e { Some(p) } else { None })?,
+                "_valueMarkdown" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Markdown, |e| if let ExtensionValue::Markdown(p) = e { Some(p) } else { None })?,
+                "valueHumanName" => j::de_choice(map, st, &mut self.value, ExtensionValue::HumanName)?,
+                "valueReference" => j::de_choice(map, st, &mut self.value, ExtensionValue::Reference)?,
+                "valueSignature" => j::de_choice(map, st, &mut self.value, ExtensionValue::Signature)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_valueCanonical" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
-                "valueAnnotation" => j::de_choice(map, &mut self.value, ExtensionValue::Annotation)?,
-                "valueAttachment" => j::de_choice(map, &mut self.value, ExtensionValue::Attachment)?,
-                "valueIdentifier" => j::de_choice(map, &mut self.value, ExtensionValue::Identifier)?,
-                "valueExpression" => j::de_choice(map, &mut self.value, ExtensionValue::Expression)?,
+                "_valueCanonical" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Canonical, |e| if let ExtensionValue::Canonical(p) = e { Some(p) } else { None })?,
+                "valueAnnotation" => j::de_choice(map, st, &mut self.value, ExtensionValue::Annotation)?,
+                "valueAttachment" => j::de_choice(map, st, &mut self.value, ExtensionValue::Attachment)?,
+                "valueIdentifier" => j::de_choice(map, st, &mut self.value, ExtensionValue::Identifier)?,
+                "valueExpression" => j::de_choice(map, st, &mut self.value, ExtensionValue::Expression)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "valuePositiveInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "valueUnsignedInt" => j::de_choice_prim(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueSampledData" => j::de_choice(map, &mut self.value, ExtensionValue::SampledData)?,
-                "valueContributor" => j::de_choice(map, &mut self.value, ExtensionValue::Contributor)?,
+                "valuePositiveInt" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "valueUnsignedInt" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueSampledData" => j::de_choice(map, st, &mut self.value, ExtensionValue::SampledData)?,
+                "valueContributor" => j::de_choice(map, st, &mut self.value, ExtensionValue::Contributor)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "valueBase64Binary" => j::de_choice_prim(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "_valuePositiveInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
-                "_valueUnsignedInt" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
-                "valueContactPoint" => j::de_choice(map, &mut self.value, ExtensionValue::ContactPoint)?,
-                "valueUsageContext" => j::de_choice(map, &mut self.value, ExtensionValue::UsageContext)?,
+                "valueBase64Binary" => j::de_choice_prim(map, st, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "_valuePositiveInt" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::PositiveInt, |e| if let ExtensionValue::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_valueUnsignedInt" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::UnsignedInt, |e| if let ExtensionValue::UnsignedInt(p) = e { Some(p) } else { None })?,
+                "valueContactPoint" => j::de_choice(map, st, &mut self.value, ExtensionValue::ContactPoint)?,
+                "valueUsageContext" => j::de_choice(map, st, &mut self.value, ExtensionValue::UsageContext)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_valueBase64Binary" => j::de_choice_prim_ext(map, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
-                "valueContactDetail" => j::de_choice(map, &mut self.value, ExtensionValue::ContactDetail)?,
+                "_valueBase64Binary" => j::de_choice_prim_ext(map, st, &mut self.value, ExtensionValue::Base64Binary, |e| if let ExtensionValue::Base64Binary(p) = e { Some(p) } else { None })?,
+                "valueContactDetail" => j::de_choice(map, st, &mut self.value, ExtensionValue::ContactDetail)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, ExtensionValue::CodeableConcept)?,
-                "valueDataRequirement" => j::de_choice(map, &mut self.value, ExtensionValue::DataRequirement)?,
-                "valueRelatedArtifact" => j::de_choice(map, &mut self.value, ExtensionValue::RelatedArtifact)?,
+                "valueCodeableConcept" => j::de_choice(map, st, &mut self.value, ExtensionValue::CodeableConcept)?,
+                "valueDataRequirement" => j::de_choice(map, st, &mut self.value, ExtensionValue::DataRequirement)?,
+                "valueRelatedArtifact" => j::de_choice(map, st, &mut self.value, ExtensionValue::RelatedArtifact)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "valueTriggerDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::TriggerDefinition)?,
+                "valueTriggerDefinition" => j::de_choice(map, st, &mut self.value, ExtensionValue::TriggerDefinition)?,
                 _ => return Ok(false),
             },
             24 => match key {
-                "valueParameterDefinition" => j::de_choice(map, &mut self.value, ExtensionValue::ParameterDefinition)?,
+                "valueParameterDefinition" => j::de_choice(map, st, &mut self.value, ExtensionValue::ParameterDefinition)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5743,42 +2959,42 @@ pub struct HumanName {
 impl FhirObject for HumanName {
     const NAME: &'static str = "HumanName";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "text" => j::de_prim(map, &mut self.text)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "given" => j::de_prims(map, &mut self.given)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "given" => j::de_prims(map, st, &mut self.given)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "family" => j::de_prim(map, &mut self.family)?,
-                "_given" => j::de_prims_ext(map, &mut self.given)?,
-                "prefix" => j::de_prims(map, &mut self.prefix)?,
-                "suffix" => j::de_prims(map, &mut self.suffix)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "family" => j::de_prim(map, st, &mut self.family)?,
+                "_given" => j::de_prims_ext(map, st, &mut self.given)?,
+                "prefix" => j::de_prims(map, st, &mut self.prefix)?,
+                "suffix" => j::de_prims(map, st, &mut self.suffix)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_family" => j::de_prim_ext(map, &mut self.family)?,
-                "_prefix" => j::de_prims_ext(map, &mut self.prefix)?,
-                "_suffix" => j::de_prims_ext(map, &mut self.suffix)?,
+                "_family" => j::de_prim_ext(map, st, &mut self.family)?,
+                "_prefix" => j::de_prims_ext(map, st, &mut self.prefix)?,
+                "_suffix" => j::de_prims_ext(map, st, &mut self.suffix)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5865,41 +3081,41 @@ pub struct Identifier {
 impl FhirObject for Identifier {
     const NAME: &'static str = "Identifier";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "system" => j::de_prim(map, &mut self.system)?,
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "assigner" => j::de_opt(map, &mut self.assigner)?,
+                "assigner" => j::de_opt(map, st, &mut self.assigner)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -5955,119 +3171,6 @@ impl Validate for Identifier {
     }
 }
 
-/// The marketing status describes the date when a medicinal product is actually put on the market or the date as of which it is no longer available
-///
-/// FHIR `MarketingStatus`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MarketingStatus {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// The country in which the marketing authorisation has been granted shall be specified It should be specified using the ISO 3166 ‑ 1 alpha-2 code elements (`country`, 1..1)
-    pub country: Option<CodeableConcept>,
-    /// Where a Medicines Regulatory Agency has granted a marketing authorisation for which specific provisions within a jurisdiction apply, the jurisdiction can be specified using an appropriate controlled terminology The controlled term and the controlled term identifier shall be specified (`jurisdiction`, 0..1)
-    pub jurisdiction: Option<CodeableConcept>,
-    /// This attribute provides information on the status of the marketing of the medicinal product See ISO/TS 20443 for more information and examples (`status`, 1..1)
-    pub status: Option<CodeableConcept>,
-    /// The date when the Medicinal Product is placed on the market by the Marketing Authorisation Holder (or where applicable, the manufacturer/distributor) in a country and/or jurisdiction shall be provided A complete date consisting of day, month and year shall be specified using the ISO 8601 date format NOTE “Placed on the market” refers to the release of the Medicinal Product into the distribution chain (`dateRange`, 1..1)
-    pub date_range: Option<Period>,
-    /// The date when the Medicinal Product is placed on the market by the Marketing Authorisation Holder (or where applicable, the manufacturer/distributor) in a country and/or jurisdiction shall be provided A complete date consisting of day, month and year shall be specified using the ISO 8601 date format NOTE “Placed on the market” refers to the release of the Medicinal Product into the distribution chain (`restoreDate`, 0..1)
-    pub restore_date: Option<Primitive<crate::DateTime>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for MarketingStatus {
-    const NAME: &'static str = "MarketingStatus";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "status" => j::de_opt(map, &mut self.status)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "country" => j::de_opt(map, &mut self.country)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "dateRange" => j::de_opt(map, &mut self.date_range)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "restoreDate" => j::de_prim(map, &mut self.restore_date)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "jurisdiction" => j::de_opt(map, &mut self.jurisdiction)?,
-                "_restoreDate" => j::de_prim_ext(map, &mut self.restore_date)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(MarketingStatus);
-
-impl Serialize for MarketingStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        j::ser_opt(&mut m, "country", &self.country)?;
-        j::ser_opt(&mut m, "jurisdiction", &self.jurisdiction)?;
-        j::ser_opt(&mut m, "status", &self.status)?;
-        j::ser_opt(&mut m, "dateRange", &self.date_range)?;
-        j::ser_prim(&mut m, "restoreDate", "_restoreDate", &self.restore_date)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for MarketingStatus {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.country)
-            && Empty::is_empty(&self.jurisdiction)
-            && Empty::is_empty(&self.status)
-            && Empty::is_empty(&self.date_range)
-            && Empty::is_empty(&self.restore_date)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for MarketingStatus {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("country", self.country.as_ref(), 1);
-        cx.one("jurisdiction", self.jurisdiction.as_ref(), 0);
-        cx.one("status", self.status.as_ref(), 1);
-        cx.one("dateRange", self.date_range.as_ref(), 1);
-        cx.prim("restoreDate", self.restore_date.as_ref(), 0, Fmt::DateTime, None);
-    }
-}
-
 /// Metadata about a resource
 ///
 /// FHIR `Meta`.
@@ -6096,45 +3199,45 @@ pub struct Meta {
 impl FhirObject for Meta {
     const NAME: &'static str = "Meta";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "tag" => j::de_vec(map, &mut self.tag)?,
+                "tag" => j::de_vec(map, st, &mut self.tag)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "source" => j::de_prim(map, &mut self.source)?,
+                "source" => j::de_prim(map, st, &mut self.source)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_source" => j::de_prim_ext(map, &mut self.source)?,
-                "profile" => j::de_prims(map, &mut self.profile)?,
+                "_source" => j::de_prim_ext(map, st, &mut self.source)?,
+                "profile" => j::de_prims(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prims_ext(map, &mut self.profile)?,
-                "security" => j::de_vec(map, &mut self.security)?,
+                "_profile" => j::de_prims_ext(map, st, &mut self.profile)?,
+                "security" => j::de_vec(map, st, &mut self.security)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "versionId" => j::de_prim(map, &mut self.version_id)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "versionId" => j::de_prim(map, st, &mut self.version_id)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_versionId" => j::de_prim_ext(map, &mut self.version_id)?,
+                "_versionId" => j::de_prim_ext(map, st, &mut self.version_id)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "lastUpdated" => j::de_prim(map, &mut self.last_updated)?,
+                "lastUpdated" => j::de_prim(map, st, &mut self.last_updated)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_lastUpdated" => j::de_prim_ext(map, &mut self.last_updated)?,
+                "_lastUpdated" => j::de_prim_ext(map, st, &mut self.last_updated)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6210,27 +3313,27 @@ pub struct Money {
 impl FhirObject for Money {
     const NAME: &'static str = "Money";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "currency" => j::de_prim(map, &mut self.currency)?,
+                "currency" => j::de_prim(map, st, &mut self.currency)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_currency" => j::de_prim_ext(map, &mut self.currency)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_currency" => j::de_prim_ext(map, st, &mut self.currency)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6294,30 +3397,30 @@ pub struct Narrative {
 impl FhirObject for Narrative {
     const NAME: &'static str = "Narrative";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "div" => j::de_prim(map, &mut self.div)?,
+                "div" => j::de_prim(map, st, &mut self.div)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_div" => j::de_prim_ext(map, &mut self.div)?,
+                "_div" => j::de_prim_ext(map, st, &mut self.div)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6391,49 +3494,49 @@ pub struct ParameterDefinition {
 impl FhirObject for ParameterDefinition {
     const NAME: &'static str = "ParameterDefinition";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_prim(map, &mut self.use_)?,
-                "min" => j::de_prim(map, &mut self.min)?,
-                "max" => j::de_prim(map, &mut self.max)?,
+                "use" => j::de_prim(map, st, &mut self.use_)?,
+                "min" => j::de_prim(map, st, &mut self.min)?,
+                "max" => j::de_prim(map, st, &mut self.max)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
-                "_use" => j::de_prim_ext(map, &mut self.use_)?,
-                "_min" => j::de_prim_ext(map, &mut self.min)?,
-                "_max" => j::de_prim_ext(map, &mut self.max)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "_use" => j::de_prim_ext(map, st, &mut self.use_)?,
+                "_min" => j::de_prim_ext(map, st, &mut self.min)?,
+                "_max" => j::de_prim_ext(map, st, &mut self.max)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "profile" => j::de_prim(map, &mut self.profile)?,
+                "profile" => j::de_prim(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_profile" => j::de_prim_ext(map, &mut self.profile)?,
+                "_profile" => j::de_prim_ext(map, st, &mut self.profile)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "documentation" => j::de_prim(map, &mut self.documentation)?,
+                "documentation" => j::de_prim(map, st, &mut self.documentation)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_documentation" => j::de_prim_ext(map, &mut self.documentation)?,
+                "_documentation" => j::de_prim_ext(map, st, &mut self.documentation)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6512,30 +3615,30 @@ pub struct Period {
 impl FhirObject for Period {
     const NAME: &'static str = "Period";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "end" => j::de_prim(map, &mut self.end)?,
+                "end" => j::de_prim(map, st, &mut self.end)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "_end" => j::de_prim_ext(map, &mut self.end)?,
+                "_end" => j::de_prim_ext(map, st, &mut self.end)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "start" => j::de_prim(map, &mut self.start)?,
+                "start" => j::de_prim(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_start" => j::de_prim_ext(map, &mut self.start)?,
+                "_start" => j::de_prim_ext(map, st, &mut self.start)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -6579,416 +3682,6 @@ impl Validate for Period {
     }
 }
 
-/// A definition of a set of people that apply to some clinically related context, for example people contraindicated for a certain medication
-///
-/// FHIR `Population`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Population {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// The age of the specific population (`age`, 0..1)
-    pub age: Option<PopulationAge>,
-    /// The gender of the specific population (`gender`, 0..1)
-    pub gender: Option<CodeableConcept>,
-    /// Race of the specific population (`race`, 0..1)
-    pub race: Option<CodeableConcept>,
-    /// The existing physiological conditions of the specific population to which this applies (`physiologicalCondition`, 0..1)
-    pub physiological_condition: Option<CodeableConcept>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for Population {
-    const NAME: &'static str = "Population";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "race" => j::de_opt(map, &mut self.race)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "gender" => j::de_opt(map, &mut self.gender)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "ageRange" => j::de_choice(map, &mut self.age, PopulationAge::Range)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                _ => return Ok(false),
-            },
-            18 => match key {
-                "ageCodeableConcept" => j::de_choice(map, &mut self.age, PopulationAge::CodeableConcept)?,
-                _ => return Ok(false),
-            },
-            22 => match key {
-                "physiologicalCondition" => j::de_opt(map, &mut self.physiological_condition)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(Population);
-
-impl Serialize for Population {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        if let Some(v) = &self.age { v.write_entries(&mut m)?; }
-        j::ser_opt(&mut m, "gender", &self.gender)?;
-        j::ser_opt(&mut m, "race", &self.race)?;
-        j::ser_opt(&mut m, "physiologicalCondition", &self.physiological_condition)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for Population {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.age)
-            && Empty::is_empty(&self.gender)
-            && Empty::is_empty(&self.race)
-            && Empty::is_empty(&self.physiological_condition)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for Population {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.choice("age", self.age.as_ref(), 0);
-        cx.one("gender", self.gender.as_ref(), 0);
-        cx.one("race", self.race.as_ref(), 0);
-        cx.one("physiologicalCondition", self.physiological_condition.as_ref(), 0);
-    }
-}
-
-/// Choice of types for `Population.age[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PopulationAge {
-    /// `ageRange`
-    Range(Box<Range>),
-    /// `ageCodeableConcept`
-    CodeableConcept(Box<CodeableConcept>),
-}
-
-impl PopulationAge {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Range(v) => j::ser_one(m, "ageRange", v),
-            Self::CodeableConcept(v) => j::ser_one(m, "ageCodeableConcept", v),
-        }
-    }
-}
-
-impl Empty for PopulationAge {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Range(v) => Empty::is_empty(v),
-            Self::CodeableConcept(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for PopulationAge {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::CodeableConcept(v) => cx.variant("CodeableConcept", &**v),
-        }
-    }
-}
-
-/// The marketing status describes the date when a medicinal product is actually put on the market or the date as of which it is no longer available
-///
-/// FHIR `ProdCharacteristic`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProdCharacteristic {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// Where applicable, the height can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`height`, 0..1)
-    pub height: Option<Box<Quantity>>,
-    /// Where applicable, the width can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`width`, 0..1)
-    pub width: Option<Box<Quantity>>,
-    /// Where applicable, the depth can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`depth`, 0..1)
-    pub depth: Option<Box<Quantity>>,
-    /// Where applicable, the weight can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`weight`, 0..1)
-    pub weight: Option<Box<Quantity>>,
-    /// Where applicable, the nominal volume can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`nominalVolume`, 0..1)
-    pub nominal_volume: Option<Box<Quantity>>,
-    /// Where applicable, the external diameter can be specified using a numerical value and its unit of measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`externalDiameter`, 0..1)
-    pub external_diameter: Option<Box<Quantity>>,
-    /// Where applicable, the shape can be specified An appropriate controlled vocabulary shall be used The term and the term identifier shall be used (`shape`, 0..1)
-    pub shape: Option<Primitive<String>>,
-    /// Where applicable, the color can be specified An appropriate controlled vocabulary shall be used The term and the term identifier shall be used (`color`, 0..*)
-    pub color: Vec<Primitive<String>>,
-    /// Where applicable, the imprint can be specified as text (`imprint`, 0..*)
-    pub imprint: Vec<Primitive<String>>,
-    /// Where applicable, the image can be provided The format of the image attachment shall be specified by regional implementations (`image`, 0..*)
-    pub image: Vec<Attachment>,
-    /// Where applicable, the scoring can be specified An appropriate controlled vocabulary shall be used The term and the term identifier shall be used (`scoring`, 0..1)
-    pub scoring: Option<CodeableConcept>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ProdCharacteristic {
-    const NAME: &'static str = "ProdCharacteristic";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            5 => match key {
-                "width" => j::de_opt(map, &mut self.width)?,
-                "depth" => j::de_opt(map, &mut self.depth)?,
-                "shape" => j::de_prim(map, &mut self.shape)?,
-                "color" => j::de_prims(map, &mut self.color)?,
-                "image" => j::de_vec(map, &mut self.image)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "height" => j::de_opt(map, &mut self.height)?,
-                "weight" => j::de_opt(map, &mut self.weight)?,
-                "_shape" => j::de_prim_ext(map, &mut self.shape)?,
-                "_color" => j::de_prims_ext(map, &mut self.color)?,
-                _ => return Ok(false),
-            },
-            7 => match key {
-                "imprint" => j::de_prims(map, &mut self.imprint)?,
-                "scoring" => j::de_opt(map, &mut self.scoring)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "_imprint" => j::de_prims_ext(map, &mut self.imprint)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "nominalVolume" => j::de_opt(map, &mut self.nominal_volume)?,
-                _ => return Ok(false),
-            },
-            16 => match key {
-                "externalDiameter" => j::de_opt(map, &mut self.external_diameter)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ProdCharacteristic);
-
-impl Serialize for ProdCharacteristic {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        j::ser_opt(&mut m, "height", &self.height)?;
-        j::ser_opt(&mut m, "width", &self.width)?;
-        j::ser_opt(&mut m, "depth", &self.depth)?;
-        j::ser_opt(&mut m, "weight", &self.weight)?;
-        j::ser_opt(&mut m, "nominalVolume", &self.nominal_volume)?;
-        j::ser_opt(&mut m, "externalDiameter", &self.external_diameter)?;
-        j::ser_prim(&mut m, "shape", "_shape", &self.shape)?;
-        j::ser_prims(&mut m, "color", "_color", &self.color)?;
-        j::ser_prims(&mut m, "imprint", "_imprint", &self.imprint)?;
-        j::ser_vec(&mut m, "image", &self.image)?;
-        j::ser_opt(&mut m, "scoring", &self.scoring)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ProdCharacteristic {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.height)
-            && Empty::is_empty(&self.width)
-            && Empty::is_empty(&self.depth)
-            && Empty::is_empty(&self.weight)
-            && Empty::is_empty(&self.nominal_volume)
-            && Empty::is_empty(&self.external_diameter)
-            && Empty::is_empty(&self.shape)
-            && Empty::is_empty(&self.color)
-            && Empty::is_empty(&self.imprint)
-            && Empty::is_empty(&self.image)
-            && Empty::is_empty(&self.scoring)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ProdCharacteristic {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("height", self.height.as_deref(), 0);
-        cx.one("width", self.width.as_deref(), 0);
-        cx.one("depth", self.depth.as_deref(), 0);
-        cx.one("weight", self.weight.as_deref(), 0);
-        cx.one("nominalVolume", self.nominal_volume.as_deref(), 0);
-        cx.one("externalDiameter", self.external_diameter.as_deref(), 0);
-        cx.prim("shape", self.shape.as_ref(), 0, Fmt::String, None);
-        cx.prims("color", &self.color, 0, u32::MAX, Fmt::String, None);
-        cx.prims("imprint", &self.imprint, 0, u32::MAX, Fmt::String, None);
-        cx.many("image", &self.image, 0, u32::MAX);
-        cx.one("scoring", self.scoring.as_ref(), 0);
-    }
-}
-
-/// The shelf-life and storage information for a medicinal product item or container can be described using this class
-///
-/// FHIR `ProductShelfLife`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProductShelfLife {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// Unique identifier for the packaged Medicinal Product (`identifier`, 0..1)
-    pub identifier: Option<Box<Identifier>>,
-    /// This describes the shelf life, taking into account various scenarios such as shelf life of the packaged Medicinal Product itself, shelf life after transformation where necessary and shelf life after the first opening of a bottle, etc. The shelf life type shall be specified using an appropriate controlled vocabulary The controlled term and the controlled term identifier shall be specified (`type`, 1..1)
-    pub type_: Option<CodeableConcept>,
-    /// The shelf life time period can be specified using a numerical value for the period of time and its unit of time measurement The unit of measurement shall be specified in accordance with ISO 11240 and the resulting terminology The symbol and the symbol identifier shall be used (`period`, 1..1)
-    pub period: Option<Box<Quantity>>,
-    /// Special precautions for storage, if any, can be specified using an appropriate controlled vocabulary The controlled term and the controlled term identifier shall be specified (`specialPrecautionsForStorage`, 0..*)
-    pub special_precautions_for_storage: Vec<CodeableConcept>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for ProductShelfLife {
-    const NAME: &'static str = "ProductShelfLife";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
-                _ => return Ok(false),
-            },
-            6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "identifier" => j::de_opt(map, &mut self.identifier)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                _ => return Ok(false),
-            },
-            28 => match key {
-                "specialPrecautionsForStorage" => j::de_vec(map, &mut self.special_precautions_for_storage)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(ProductShelfLife);
-
-impl Serialize for ProductShelfLife {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        j::ser_opt(&mut m, "identifier", &self.identifier)?;
-        j::ser_opt(&mut m, "type", &self.type_)?;
-        j::ser_opt(&mut m, "period", &self.period)?;
-        j::ser_vec(&mut m, "specialPrecautionsForStorage", &self.special_precautions_for_storage)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for ProductShelfLife {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.identifier)
-            && Empty::is_empty(&self.type_)
-            && Empty::is_empty(&self.period)
-            && Empty::is_empty(&self.special_precautions_for_storage)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for ProductShelfLife {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.one("identifier", self.identifier.as_deref(), 0);
-        cx.one("type", self.type_.as_ref(), 1);
-        cx.one("period", self.period.as_deref(), 1);
-        cx.many("specialPrecautionsForStorage", &self.special_precautions_for_storage, 0, u32::MAX);
-    }
-}
-
 /// A measured or measurable amount
 ///
 /// FHIR `Quantity`.
@@ -7015,42 +3708,42 @@ pub struct Quantity {
 impl FhirObject for Quantity {
     const NAME: &'static str = "Quantity";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "unit" => j::de_prim(map, &mut self.unit)?,
-                "code" => j::de_prim(map, &mut self.code)?,
+                "unit" => j::de_prim(map, st, &mut self.unit)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
-                "_unit" => j::de_prim_ext(map, &mut self.unit)?,
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
+                "_unit" => j::de_prim_ext(map, st, &mut self.unit)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
-                "system" => j::de_prim(map, &mut self.system)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
+                "system" => j::de_prim(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_system" => j::de_prim_ext(map, &mut self.system)?,
+                "_system" => j::de_prim_ext(map, st, &mut self.system)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "comparator" => j::de_prim(map, &mut self.comparator)?,
+                "comparator" => j::de_prim(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_comparator" => j::de_prim_ext(map, &mut self.comparator)?,
+                "_comparator" => j::de_prim_ext(map, st, &mut self.comparator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7123,22 +3816,22 @@ pub struct Range {
 impl FhirObject for Range {
     const NAME: &'static str = "Range";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "low" => j::de_opt(map, &mut self.low)?,
+                "low" => j::de_opt(map, st, &mut self.low)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "high" => j::de_opt(map, &mut self.high)?,
+                "high" => j::de_opt(map, st, &mut self.high)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7202,19 +3895,19 @@ pub struct Ratio {
 impl FhirObject for Ratio {
     const NAME: &'static str = "Ratio";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "numerator" => j::de_opt(map, &mut self.numerator)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "numerator" => j::de_opt(map, st, &mut self.numerator)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "denominator" => j::de_opt(map, &mut self.denominator)?,
+                "denominator" => j::de_opt(map, st, &mut self.denominator)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7282,36 +3975,36 @@ pub struct Reference {
 impl FhirObject for Reference {
     const NAME: &'static str = "Reference";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "display" => j::de_prim(map, &mut self.display)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "reference" => j::de_prim(map, &mut self.reference)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "reference" => j::de_prim(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
-                "identifier" => j::de_opt(map, &mut self.identifier)?,
+                "_reference" => j::de_prim_ext(map, st, &mut self.reference)?,
+                "identifier" => j::de_opt(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7392,45 +4085,45 @@ pub struct RelatedArtifact {
 impl FhirObject for RelatedArtifact {
     const NAME: &'static str = "RelatedArtifact";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "label" => j::de_prim(map, &mut self.label)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "label" => j::de_prim(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_label" => j::de_prim_ext(map, &mut self.label)?,
+                "_label" => j::de_prim_ext(map, st, &mut self.label)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "display" => j::de_prim(map, &mut self.display)?,
+                "display" => j::de_prim(map, st, &mut self.display)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_display" => j::de_prim_ext(map, &mut self.display)?,
-                "citation" => j::de_prim(map, &mut self.citation)?,
-                "document" => j::de_opt(map, &mut self.document)?,
-                "resource" => j::de_prim(map, &mut self.resource)?,
+                "_display" => j::de_prim_ext(map, st, &mut self.display)?,
+                "citation" => j::de_prim(map, st, &mut self.citation)?,
+                "document" => j::de_opt(map, st, &mut self.document)?,
+                "resource" => j::de_prim(map, st, &mut self.resource)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_citation" => j::de_prim_ext(map, &mut self.citation)?,
-                "_resource" => j::de_prim_ext(map, &mut self.resource)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_citation" => j::de_prim_ext(map, st, &mut self.citation)?,
+                "_resource" => j::de_prim_ext(map, st, &mut self.resource)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7519,45 +4212,45 @@ pub struct SampledData {
 impl FhirObject for SampledData {
     const NAME: &'static str = "SampledData";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "data" => j::de_prim(map, &mut self.data)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "origin" => j::de_opt(map, &mut self.origin)?,
-                "period" => j::de_prim(map, &mut self.period)?,
-                "factor" => j::de_prim(map, &mut self.factor)?,
+                "origin" => j::de_opt(map, st, &mut self.origin)?,
+                "period" => j::de_prim(map, st, &mut self.period)?,
+                "factor" => j::de_prim(map, st, &mut self.factor)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_period" => j::de_prim_ext(map, &mut self.period)?,
-                "_factor" => j::de_prim_ext(map, &mut self.factor)?,
+                "_period" => j::de_prim_ext(map, st, &mut self.period)?,
+                "_factor" => j::de_prim_ext(map, st, &mut self.factor)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "lowerLimit" => j::de_prim(map, &mut self.lower_limit)?,
-                "upperLimit" => j::de_prim(map, &mut self.upper_limit)?,
-                "dimensions" => j::de_prim(map, &mut self.dimensions)?,
+                "lowerLimit" => j::de_prim(map, st, &mut self.lower_limit)?,
+                "upperLimit" => j::de_prim(map, st, &mut self.upper_limit)?,
+                "dimensions" => j::de_prim(map, st, &mut self.dimensions)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_lowerLimit" => j::de_prim_ext(map, &mut self.lower_limit)?,
-                "_upperLimit" => j::de_prim_ext(map, &mut self.upper_limit)?,
-                "_dimensions" => j::de_prim_ext(map, &mut self.dimensions)?,
+                "_lowerLimit" => j::de_prim_ext(map, st, &mut self.lower_limit)?,
+                "_upperLimit" => j::de_prim_ext(map, st, &mut self.upper_limit)?,
+                "_dimensions" => j::de_prim_ext(map, st, &mut self.dimensions)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7646,43 +4339,43 @@ pub struct Signature {
 impl FhirObject for Signature {
     const NAME: &'static str = "Signature";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "who" => j::de_opt(map, &mut self.who)?,
+                "who" => j::de_opt(map, st, &mut self.who)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_vec(map, &mut self.type_)?,
-                "when" => j::de_prim(map, &mut self.when)?,
-                "data" => j::de_prim(map, &mut self.data)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
+                "when" => j::de_prim(map, st, &mut self.when)?,
+                "data" => j::de_prim(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_when" => j::de_prim_ext(map, &mut self.when)?,
-                "_data" => j::de_prim_ext(map, &mut self.data)?,
+                "_when" => j::de_prim_ext(map, st, &mut self.when)?,
+                "_data" => j::de_prim_ext(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "sigFormat" => j::de_prim(map, &mut self.sig_format)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "sigFormat" => j::de_prim(map, st, &mut self.sig_format)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
-                "_sigFormat" => j::de_prim_ext(map, &mut self.sig_format)?,
+                "onBehalfOf" => j::de_opt(map, st, &mut self.on_behalf_of)?,
+                "_sigFormat" => j::de_prim_ext(map, st, &mut self.sig_format)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "targetFormat" => j::de_prim(map, &mut self.target_format)?,
+                "targetFormat" => j::de_prim(map, st, &mut self.target_format)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_targetFormat" => j::de_prim_ext(map, &mut self.target_format)?,
+                "_targetFormat" => j::de_prim_ext(map, st, &mut self.target_format)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -7741,237 +4434,6 @@ impl Validate for Signature {
     }
 }
 
-/// Chemical substances are a single substance type whose primary defining element is the molecular structure. Chemical substances shall be defined on the basis of their complete covalent molecular structure; the presence of a salt (counter-ion) and/or solvates (water, alcohols) is also captured. Purity, grade, physical form or particle size are not taken into account in the definition of a chemical substance or in the assignment of a Substance ID
-///
-/// FHIR `SubstanceAmount`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubstanceAmount {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Extensions that cannot be ignored even if unrecognized (`modifierExtension`, 0..*)
-    pub modifier_extension: Vec<Extension>,
-    /// Used to capture quantitative values for a variety of elements. If only limits are given, the arithmetic mean would be the average. If only a single definite value for a given element is given, it would be captured in this field (`amount`, 0..1)
-    pub amount: Option<SubstanceAmountAmount>,
-    /// Most elements that require a quantitative value will also have a field called amount type. Amount type should always be specified because the actual value of the amount is often dependent on it. EXAMPLE: In capturing the actual relative amounts of substances or molecular fragments it is essential to indicate whether the amount refers to a mole ratio or weight ratio. For any given element an effort should be made to use same the amount type for all related definitional elements (`amountType`, 0..1)
-    pub amount_type: Option<CodeableConcept>,
-    /// A textual comment on a numeric value (`amountText`, 0..1)
-    pub amount_text: Option<Primitive<String>>,
-    /// Reference range of possible or expected values (`referenceRange`, 0..1)
-    pub reference_range: Option<Box<SubstanceAmountReferenceRange>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for SubstanceAmount {
-    const NAME: &'static str = "SubstanceAmount";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                _ => return Ok(false),
-            },
-            10 => match key {
-                "amountType" => j::de_opt(map, &mut self.amount_type)?,
-                "amountText" => j::de_prim(map, &mut self.amount_text)?,
-                _ => return Ok(false),
-            },
-            11 => match key {
-                "amountRange" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Range)?,
-                "_amountText" => j::de_prim_ext(map, &mut self.amount_text)?,
-                _ => return Ok(false),
-            },
-            12 => match key {
-                "amountString" => j::de_choice_prim(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            13 => match key {
-                "_amountString" => j::de_choice_prim_ext(map, &mut self.amount, SubstanceAmountAmount::String, |e| if let SubstanceAmountAmount::String(p) = e { Some(p) } else { None })?,
-                _ => return Ok(false),
-            },
-            14 => match key {
-                "amountQuantity" => j::de_choice(map, &mut self.amount, SubstanceAmountAmount::Quantity)?,
-                "referenceRange" => j::de_opt(map, &mut self.reference_range)?,
-                _ => return Ok(false),
-            },
-            17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(SubstanceAmount);
-
-impl Serialize for SubstanceAmount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_vec(&mut m, "modifierExtension", &self.modifier_extension)?;
-        if let Some(v) = &self.amount { v.write_entries(&mut m)?; }
-        j::ser_opt(&mut m, "amountType", &self.amount_type)?;
-        j::ser_prim(&mut m, "amountText", "_amountText", &self.amount_text)?;
-        j::ser_opt(&mut m, "referenceRange", &self.reference_range)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for SubstanceAmount {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.amount)
-            && Empty::is_empty(&self.amount_type)
-            && Empty::is_empty(&self.amount_text)
-            && Empty::is_empty(&self.reference_range)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && Empty::is_empty(&self.modifier_extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for SubstanceAmount {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.many("modifierExtension", &self.modifier_extension, 0, u32::MAX);
-        cx.choice("amount", self.amount.as_ref(), 0);
-        cx.one("amountType", self.amount_type.as_ref(), 0);
-        cx.prim("amountText", self.amount_text.as_ref(), 0, Fmt::String, None);
-        cx.one("referenceRange", self.reference_range.as_deref(), 0);
-    }
-}
-
-/// Choice of types for `SubstanceAmount.amount[x]`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SubstanceAmountAmount {
-    /// `amountQuantity`
-    Quantity(Box<Quantity>),
-    /// `amountRange`
-    Range(Box<Range>),
-    /// `amountString`
-    String(Primitive<String>),
-}
-
-impl SubstanceAmountAmount {
-    fn write_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Quantity(v) => j::ser_one(m, "amountQuantity", v),
-            Self::Range(v) => j::ser_one(m, "amountRange", v),
-            Self::String(v) => j::ser_prim_one(m, "amountString", "_amountString", v),
-        }
-    }
-}
-
-impl Empty for SubstanceAmountAmount {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        match self {
-            Self::Quantity(v) => Empty::is_empty(v),
-            Self::Range(v) => Empty::is_empty(v),
-            Self::String(v) => Empty::is_empty(v),
-        }
-    }
-}
-
-impl Validate for SubstanceAmountAmount {
-    fn validate_into(&self, cx: &mut Ctx) {
-        match self {
-            Self::Quantity(v) => cx.variant("Quantity", &**v),
-            Self::Range(v) => cx.variant("Range", &**v),
-            Self::String(v) => cx.variant_prim("string", v, Fmt::String),
-        }
-    }
-}
-
-/// Reference range of possible or expected values
-///
-/// FHIR `SubstanceAmount.referenceRange`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubstanceAmountReferenceRange {
-    /// Unique id for inter-element referencing (`id`, 0..1)
-    pub id: Option<String>,
-    /// Additional content defined by implementations (`extension`, 0..*)
-    pub extension: Vec<Extension>,
-    /// Lower limit possible or expected (`lowLimit`, 0..1)
-    pub low_limit: Option<Box<Quantity>>,
-    /// Upper limit possible or expected (`highLimit`, 0..1)
-    pub high_limit: Option<Box<Quantity>>,
-    /// Elements not defined by FHIR R4, kept when read in lenient mode.
-    pub unknown: Unknown,
-}
-
-impl FhirObject for SubstanceAmountReferenceRange {
-    const NAME: &'static str = "SubstanceAmount.referenceRange";
-    const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key.len() {
-            2 => match key {
-                "id" => j::de_plain(map, &mut self.id)?,
-                _ => return Ok(false),
-            },
-            8 => match key {
-                "lowLimit" => j::de_opt(map, &mut self.low_limit)?,
-                _ => return Ok(false),
-            },
-            9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "highLimit" => j::de_opt(map, &mut self.high_limit)?,
-                _ => return Ok(false),
-            },
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn unknown_mut(&mut self) -> &mut Unknown { &mut self.unknown }
-}
-
-j::impl_deserialize!(SubstanceAmountReferenceRange);
-
-impl Serialize for SubstanceAmountReferenceRange {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        j::ser_plain(&mut m, "id", &self.id)?;
-        j::ser_vec(&mut m, "extension", &self.extension)?;
-        j::ser_opt(&mut m, "lowLimit", &self.low_limit)?;
-        j::ser_opt(&mut m, "highLimit", &self.high_limit)?;
-        j::ser_unknown(&mut m, &self.unknown)?;
-        m.end()
-    }
-}
-
-impl Empty for SubstanceAmountReferenceRange {
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Empty::is_empty(&self.low_limit)
-            && Empty::is_empty(&self.high_limit)
-            && Empty::is_empty(&self.id)
-            && Empty::is_empty(&self.extension)
-            && self.unknown.is_empty()
-    }
-}
-
-impl Validate for SubstanceAmountReferenceRange {
-    fn validate_into(&self, cx: &mut Ctx) {
-        cx.plain("id", self.id.as_deref(), 0, Fmt::String);
-        cx.many("extension", &self.extension, 0, u32::MAX);
-        cx.one("lowLimit", self.low_limit.as_deref(), 0);
-        cx.one("highLimit", self.high_limit.as_deref(), 0);
-    }
-}
-
 /// A timing schedule that specifies an event that may occur multiple times
 ///
 /// FHIR `Timing`.
@@ -7996,31 +4458,31 @@ pub struct Timing {
 impl FhirObject for Timing {
     const NAME: &'static str = "Timing";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_opt(map, &mut self.code)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "event" => j::de_prims(map, &mut self.event)?,
+                "event" => j::de_prims(map, st, &mut self.event)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_event" => j::de_prims_ext(map, &mut self.event)?,
-                "repeat" => j::de_opt(map, &mut self.repeat)?,
+                "_event" => j::de_prims_ext(map, st, &mut self.event)?,
+                "repeat" => j::de_opt(map, st, &mut self.repeat)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8116,75 +4578,75 @@ pub struct TimingRepeat {
 impl FhirObject for TimingRepeat {
     const NAME: &'static str = "Timing.repeat";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "when" => j::de_prims(map, &mut self.when)?,
+                "when" => j::de_prims(map, st, &mut self.when)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "count" => j::de_prim(map, &mut self.count)?,
-                "_when" => j::de_prims_ext(map, &mut self.when)?,
+                "count" => j::de_prim(map, st, &mut self.count)?,
+                "_when" => j::de_prims_ext(map, st, &mut self.when)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_count" => j::de_prim_ext(map, &mut self.count)?,
-                "period" => j::de_prim(map, &mut self.period)?,
-                "offset" => j::de_prim(map, &mut self.offset)?,
+                "_count" => j::de_prim_ext(map, st, &mut self.count)?,
+                "period" => j::de_prim(map, st, &mut self.period)?,
+                "offset" => j::de_prim(map, st, &mut self.offset)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_period" => j::de_prim_ext(map, &mut self.period)?,
-                "_offset" => j::de_prim_ext(map, &mut self.offset)?,
+                "_period" => j::de_prim_ext(map, st, &mut self.period)?,
+                "_offset" => j::de_prim_ext(map, st, &mut self.offset)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "countMax" => j::de_prim(map, &mut self.count_max)?,
-                "duration" => j::de_prim(map, &mut self.duration)?,
+                "countMax" => j::de_prim(map, st, &mut self.count_max)?,
+                "duration" => j::de_prim(map, st, &mut self.duration)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_countMax" => j::de_prim_ext(map, &mut self.count_max)?,
-                "_duration" => j::de_prim_ext(map, &mut self.duration)?,
-                "frequency" => j::de_prim(map, &mut self.frequency)?,
-                "periodMax" => j::de_prim(map, &mut self.period_max)?,
-                "dayOfWeek" => j::de_prims(map, &mut self.day_of_week)?,
-                "timeOfDay" => j::de_prims(map, &mut self.time_of_day)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_countMax" => j::de_prim_ext(map, st, &mut self.count_max)?,
+                "_duration" => j::de_prim_ext(map, st, &mut self.duration)?,
+                "frequency" => j::de_prim(map, st, &mut self.frequency)?,
+                "periodMax" => j::de_prim(map, st, &mut self.period_max)?,
+                "dayOfWeek" => j::de_prims(map, st, &mut self.day_of_week)?,
+                "timeOfDay" => j::de_prims(map, st, &mut self.time_of_day)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_frequency" => j::de_prim_ext(map, &mut self.frequency)?,
-                "_periodMax" => j::de_prim_ext(map, &mut self.period_max)?,
-                "periodUnit" => j::de_prim(map, &mut self.period_unit)?,
-                "_dayOfWeek" => j::de_prims_ext(map, &mut self.day_of_week)?,
-                "_timeOfDay" => j::de_prims_ext(map, &mut self.time_of_day)?,
+                "_frequency" => j::de_prim_ext(map, st, &mut self.frequency)?,
+                "_periodMax" => j::de_prim_ext(map, st, &mut self.period_max)?,
+                "periodUnit" => j::de_prim(map, st, &mut self.period_unit)?,
+                "_dayOfWeek" => j::de_prims_ext(map, st, &mut self.day_of_week)?,
+                "_timeOfDay" => j::de_prims_ext(map, st, &mut self.time_of_day)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "boundsRange" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Range)?,
-                "durationMax" => j::de_prim(map, &mut self.duration_max)?,
-                "_periodUnit" => j::de_prim_ext(map, &mut self.period_unit)?,
+                "boundsRange" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Range)?,
+                "durationMax" => j::de_prim(map, st, &mut self.duration_max)?,
+                "_periodUnit" => j::de_prim_ext(map, st, &mut self.period_unit)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "boundsPeriod" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Period)?,
-                "_durationMax" => j::de_prim_ext(map, &mut self.duration_max)?,
-                "durationUnit" => j::de_prim(map, &mut self.duration_unit)?,
-                "frequencyMax" => j::de_prim(map, &mut self.frequency_max)?,
+                "boundsPeriod" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Period)?,
+                "_durationMax" => j::de_prim_ext(map, st, &mut self.duration_max)?,
+                "durationUnit" => j::de_prim(map, st, &mut self.duration_unit)?,
+                "frequencyMax" => j::de_prim(map, st, &mut self.frequency_max)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_durationUnit" => j::de_prim_ext(map, &mut self.duration_unit)?,
-                "_frequencyMax" => j::de_prim_ext(map, &mut self.frequency_max)?,
+                "_durationUnit" => j::de_prim_ext(map, st, &mut self.duration_unit)?,
+                "_frequencyMax" => j::de_prim_ext(map, st, &mut self.frequency_max)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "boundsDuration" => j::de_choice(map, &mut self.bounds, TimingRepeatBounds::Duration)?,
+                "boundsDuration" => j::de_choice(map, st, &mut self.bounds, TimingRepeatBounds::Duration)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8335,47 +4797,47 @@ pub struct TriggerDefinition {
 impl FhirObject for TriggerDefinition {
     const NAME: &'static str = "TriggerDefinition";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
-                "data" => j::de_vec(map, &mut self.data)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "data" => j::de_vec(map, st, &mut self.data)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "condition" => j::de_opt(map, &mut self.condition)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "condition" => j::de_opt(map, st, &mut self.condition)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "timingDate" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                "timingDate" => j::de_choice_prim(map, st, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_timingDate" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
+                "_timingDate" => j::de_choice_prim_ext(map, st, &mut self.timing, TriggerDefinitionTiming::Date, |e| if let TriggerDefinitionTiming::Date(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "timingTiming" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Timing)?,
+                "timingTiming" => j::de_choice(map, st, &mut self.timing, TriggerDefinitionTiming::Timing)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "timingDateTime" => j::de_choice_prim(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                "timingDateTime" => j::de_choice_prim(map, st, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "timingReference" => j::de_choice(map, &mut self.timing, TriggerDefinitionTiming::Reference)?,
-                "_timingDateTime" => j::de_choice_prim_ext(map, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
+                "timingReference" => j::de_choice(map, st, &mut self.timing, TriggerDefinitionTiming::Reference)?,
+                "_timingDateTime" => j::de_choice_prim_ext(map, st, &mut self.timing, TriggerDefinitionTiming::DateTime, |e| if let TriggerDefinitionTiming::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -8495,34 +4957,34 @@ pub struct UsageContext {
 impl FhirObject for UsageContext {
     const NAME: &'static str = "UsageContext";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_opt(map, &mut self.code)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "valueRange" => j::de_choice(map, &mut self.value, UsageContextValue::Range)?,
+                "valueRange" => j::de_choice(map, st, &mut self.value, UsageContextValue::Range)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueQuantity" => j::de_choice(map, &mut self.value, UsageContextValue::Quantity)?,
+                "valueQuantity" => j::de_choice(map, st, &mut self.value, UsageContextValue::Quantity)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "valueReference" => j::de_choice(map, &mut self.value, UsageContextValue::Reference)?,
+                "valueReference" => j::de_choice(map, st, &mut self.value, UsageContextValue::Reference)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "valueCodeableConcept" => j::de_choice(map, &mut self.value, UsageContextValue::CodeableConcept)?,
+                "valueCodeableConcept" => j::de_choice(map, st, &mut self.value, UsageContextValue::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -94,106 +94,106 @@ pub struct Device {
 impl FhirObject for Device {
     const NAME: &'static str = "Device";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "url" => j::de_prim(map, &mut self.url)?,
+                "url" => j::de_prim(map, st, &mut self.url)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "_url" => j::de_prim_ext(map, &mut self.url)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "_url" => j::de_prim_ext(map, st, &mut self.url)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "owner" => j::de_opt(map, &mut self.owner)?,
+                "owner" => j::de_opt(map, st, &mut self.owner)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "safety" => j::de_vec(map, &mut self.safety)?,
-                "parent" => j::de_opt(map, &mut self.parent)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "safety" => j::de_vec(map, st, &mut self.safety)?,
+                "parent" => j::de_opt(map, st, &mut self.parent)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "version" => j::de_vec(map, &mut self.version)?,
-                "patient" => j::de_opt(map, &mut self.patient)?,
-                "contact" => j::de_vec(map, &mut self.contact)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "version" => j::de_vec(map, st, &mut self.version)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
+                "contact" => j::de_vec(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "property" => j::de_vec(map, &mut self.property)?,
-                "location" => j::de_opt(map, &mut self.location)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "property" => j::de_vec(map, st, &mut self.property)?,
+                "location" => j::de_opt(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "lotNumber" => j::de_prim(map, st, &mut self.lot_number)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "definition" => j::de_opt(map, &mut self.definition)?,
-                "udiCarrier" => j::de_vec(map, &mut self.udi_carrier)?,
-                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
-                "deviceName" => j::de_vec(map, &mut self.device_name)?,
-                "partNumber" => j::de_prim(map, &mut self.part_number)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "definition" => j::de_opt(map, st, &mut self.definition)?,
+                "udiCarrier" => j::de_vec(map, st, &mut self.udi_carrier)?,
+                "_lotNumber" => j::de_prim_ext(map, st, &mut self.lot_number)?,
+                "deviceName" => j::de_vec(map, st, &mut self.device_name)?,
+                "partNumber" => j::de_prim(map, st, &mut self.part_number)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "modelNumber" => j::de_prim(map, &mut self.model_number)?,
-                "_partNumber" => j::de_prim_ext(map, &mut self.part_number)?,
+                "modelNumber" => j::de_prim(map, st, &mut self.model_number)?,
+                "_partNumber" => j::de_prim_ext(map, st, &mut self.part_number)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "statusReason" => j::de_vec(map, &mut self.status_reason)?,
-                "manufacturer" => j::de_prim(map, &mut self.manufacturer)?,
-                "serialNumber" => j::de_prim(map, &mut self.serial_number)?,
-                "_modelNumber" => j::de_prim_ext(map, &mut self.model_number)?,
+                "statusReason" => j::de_vec(map, st, &mut self.status_reason)?,
+                "manufacturer" => j::de_prim(map, st, &mut self.manufacturer)?,
+                "serialNumber" => j::de_prim(map, st, &mut self.serial_number)?,
+                "_modelNumber" => j::de_prim_ext(map, st, &mut self.model_number)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "_manufacturer" => j::de_prim_ext(map, &mut self.manufacturer)?,
-                "_serialNumber" => j::de_prim_ext(map, &mut self.serial_number)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "_manufacturer" => j::de_prim_ext(map, st, &mut self.manufacturer)?,
+                "_serialNumber" => j::de_prim_ext(map, st, &mut self.serial_number)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
-                "specialization" => j::de_vec(map, &mut self.specialization)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "expirationDate" => j::de_prim(map, st, &mut self.expiration_date)?,
+                "specialization" => j::de_vec(map, st, &mut self.specialization)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "manufactureDate" => j::de_prim(map, &mut self.manufacture_date)?,
-                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+                "manufactureDate" => j::de_prim(map, st, &mut self.manufacture_date)?,
+                "_expirationDate" => j::de_prim_ext(map, st, &mut self.expiration_date)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_manufactureDate" => j::de_prim_ext(map, &mut self.manufacture_date)?,
+                "_manufactureDate" => j::de_prim_ext(map, st, &mut self.manufacture_date)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "distinctIdentifier" => j::de_prim(map, &mut self.distinct_identifier)?,
+                "distinctIdentifier" => j::de_prim(map, st, &mut self.distinct_identifier)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_distinctIdentifier" => j::de_prim_ext(map, &mut self.distinct_identifier)?,
+                "_distinctIdentifier" => j::de_prim_ext(map, st, &mut self.distinct_identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -324,51 +324,51 @@ pub struct DeviceUdiCarrier {
 impl FhirObject for DeviceUdiCarrier {
     const NAME: &'static str = "Device.udiCarrier";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "issuer" => j::de_prim(map, &mut self.issuer)?,
+                "issuer" => j::de_prim(map, st, &mut self.issuer)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_issuer" => j::de_prim_ext(map, &mut self.issuer)?,
+                "_issuer" => j::de_prim_ext(map, st, &mut self.issuer)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "entryType" => j::de_prim(map, &mut self.entry_type)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "entryType" => j::de_prim(map, st, &mut self.entry_type)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "carrierHRF" => j::de_prim(map, &mut self.carrier_h_r_f)?,
-                "_entryType" => j::de_prim_ext(map, &mut self.entry_type)?,
+                "carrierHRF" => j::de_prim(map, st, &mut self.carrier_h_r_f)?,
+                "_entryType" => j::de_prim_ext(map, st, &mut self.entry_type)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "carrierAIDC" => j::de_prim(map, &mut self.carrier_a_i_d_c)?,
-                "_carrierHRF" => j::de_prim_ext(map, &mut self.carrier_h_r_f)?,
+                "carrierAIDC" => j::de_prim(map, st, &mut self.carrier_a_i_d_c)?,
+                "_carrierHRF" => j::de_prim_ext(map, st, &mut self.carrier_h_r_f)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "jurisdiction" => j::de_prim(map, &mut self.jurisdiction)?,
-                "_carrierAIDC" => j::de_prim_ext(map, &mut self.carrier_a_i_d_c)?,
+                "jurisdiction" => j::de_prim(map, st, &mut self.jurisdiction)?,
+                "_carrierAIDC" => j::de_prim_ext(map, st, &mut self.carrier_a_i_d_c)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_jurisdiction" => j::de_prim_ext(map, &mut self.jurisdiction)?,
+                "_jurisdiction" => j::de_prim_ext(map, st, &mut self.jurisdiction)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "deviceIdentifier" => j::de_prim(map, &mut self.device_identifier)?,
+                "deviceIdentifier" => j::de_prim(map, st, &mut self.device_identifier)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_deviceIdentifier" => j::de_prim_ext(map, &mut self.device_identifier)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_deviceIdentifier" => j::de_prim_ext(map, st, &mut self.device_identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -449,28 +449,28 @@ pub struct DeviceDeviceName {
 impl FhirObject for DeviceDeviceName {
     const NAME: &'static str = "Device.deviceName";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -539,30 +539,30 @@ pub struct DeviceSpecialization {
 impl FhirObject for DeviceSpecialization {
     const NAME: &'static str = "Device.specialization";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "version" => j::de_prim(map, &mut self.version)?,
+                "version" => j::de_prim(map, st, &mut self.version)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_version" => j::de_prim_ext(map, &mut self.version)?,
+                "_version" => j::de_prim_ext(map, st, &mut self.version)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "systemType" => j::de_opt(map, &mut self.system_type)?,
+                "systemType" => j::de_opt(map, st, &mut self.system_type)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -633,31 +633,31 @@ pub struct DeviceVersion {
 impl FhirObject for DeviceVersion {
     const NAME: &'static str = "Device.version";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "component" => j::de_opt(map, &mut self.component)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "component" => j::de_opt(map, st, &mut self.component)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -731,27 +731,27 @@ pub struct DeviceProperty {
 impl FhirObject for DeviceProperty {
     const NAME: &'static str = "Device.property";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "valueCode" => j::de_vec(map, &mut self.value_code)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "valueCode" => j::de_vec(map, st, &mut self.value_code)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "valueQuantity" => j::de_vec(map, &mut self.value_quantity)?,
+                "valueQuantity" => j::de_vec(map, st, &mut self.value_quantity)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

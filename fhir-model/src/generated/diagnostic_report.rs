@@ -78,84 +78,84 @@ pub struct DiagnosticReport {
 impl FhirObject for DiagnosticReport {
     const NAME: &'static str = "DiagnosticReport";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_opt(map, &mut self.code)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "media" => j::de_vec(map, &mut self.media)?,
+                "media" => j::de_vec(map, st, &mut self.media)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "issued" => j::de_prim(map, &mut self.issued)?,
-                "result" => j::de_vec(map, &mut self.result)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "issued" => j::de_prim(map, st, &mut self.issued)?,
+                "result" => j::de_vec(map, st, &mut self.result)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "basedOn" => j::de_vec(map, &mut self.based_on)?,
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "_issued" => j::de_prim_ext(map, &mut self.issued)?,
+                "basedOn" => j::de_vec(map, st, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "_issued" => j::de_prim_ext(map, st, &mut self.issued)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_vec(map, &mut self.category)?,
-                "specimen" => j::de_vec(map, &mut self.specimen)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_vec(map, st, &mut self.category)?,
+                "specimen" => j::de_vec(map, st, &mut self.specimen)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
-                "performer" => j::de_vec(map, &mut self.performer)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
+                "performer" => j::de_vec(map, st, &mut self.performer)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "conclusion" => j::de_prim(map, &mut self.conclusion)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "conclusion" => j::de_prim(map, st, &mut self.conclusion)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_conclusion" => j::de_prim_ext(map, &mut self.conclusion)?,
+                "_conclusion" => j::de_prim_ext(map, st, &mut self.conclusion)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "imagingStudy" => j::de_vec(map, &mut self.imaging_study)?,
+                "imagingStudy" => j::de_vec(map, st, &mut self.imaging_study)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "presentedForm" => j::de_vec(map, &mut self.presented_form)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "presentedForm" => j::de_vec(map, st, &mut self.presented_form)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "conclusionCode" => j::de_vec(map, &mut self.conclusion_code)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "conclusionCode" => j::de_vec(map, st, &mut self.conclusion_code)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "effectivePeriod" => j::de_choice(map, &mut self.effective, DiagnosticReportEffective::Period)?,
+                "effectivePeriod" => j::de_choice(map, st, &mut self.effective, DiagnosticReportEffective::Period)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "effectiveDateTime" => j::de_choice_prim(map, st, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
-                "resultsInterpreter" => j::de_vec(map, &mut self.results_interpreter)?,
+                "_effectiveDateTime" => j::de_choice_prim_ext(map, st, &mut self.effective, DiagnosticReportEffective::DateTime, |e| if let DiagnosticReportEffective::DateTime(p) = e { Some(p) } else { None })?,
+                "resultsInterpreter" => j::de_vec(map, st, &mut self.results_interpreter)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -299,30 +299,30 @@ pub struct DiagnosticReportMedia {
 impl FhirObject for DiagnosticReportMedia {
     const NAME: &'static str = "DiagnosticReport.media";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "link" => j::de_opt(map, &mut self.link)?,
+                "link" => j::de_opt(map, st, &mut self.link)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "comment" => j::de_prim(map, &mut self.comment)?,
+                "comment" => j::de_prim(map, st, &mut self.comment)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "_comment" => j::de_prim_ext(map, &mut self.comment)?,
+                "_comment" => j::de_prim_ext(map, st, &mut self.comment)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

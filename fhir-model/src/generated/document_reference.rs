@@ -74,78 +74,78 @@ pub struct DocumentReference {
 impl FhirObject for DocumentReference {
     const NAME: &'static str = "DocumentReference";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "date" => j::de_prim(map, &mut self.date)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "date" => j::de_prim(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_date" => j::de_prim_ext(map, &mut self.date)?,
+                "_date" => j::de_prim_ext(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "author" => j::de_vec(map, &mut self.author)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "author" => j::de_vec(map, st, &mut self.author)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "content" => j::de_vec(map, &mut self.content)?,
-                "context" => j::de_opt(map, &mut self.context)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "content" => j::de_vec(map, st, &mut self.content)?,
+                "context" => j::de_opt(map, st, &mut self.context)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_vec(map, &mut self.category)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_vec(map, st, &mut self.category)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "docStatus" => j::de_prim(map, &mut self.doc_status)?,
-                "custodian" => j::de_opt(map, &mut self.custodian)?,
-                "relatesTo" => j::de_vec(map, &mut self.relates_to)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "docStatus" => j::de_prim(map, st, &mut self.doc_status)?,
+                "custodian" => j::de_opt(map, st, &mut self.custodian)?,
+                "relatesTo" => j::de_vec(map, st, &mut self.relates_to)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "_docStatus" => j::de_prim_ext(map, &mut self.doc_status)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "_docStatus" => j::de_prim_ext(map, st, &mut self.doc_status)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "authenticator" => j::de_opt(map, &mut self.authenticator)?,
-                "securityLabel" => j::de_vec(map, &mut self.security_label)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "authenticator" => j::de_opt(map, st, &mut self.authenticator)?,
+                "securityLabel" => j::de_vec(map, st, &mut self.security_label)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "masterIdentifier" => j::de_opt(map, &mut self.master_identifier)?,
+                "masterIdentifier" => j::de_opt(map, st, &mut self.master_identifier)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -248,30 +248,30 @@ pub struct DocumentReferenceRelatesTo {
 impl FhirObject for DocumentReferenceRelatesTo {
     const NAME: &'static str = "DocumentReference.relatesTo";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "target" => j::de_opt(map, &mut self.target)?,
+                "target" => j::de_opt(map, st, &mut self.target)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -340,26 +340,26 @@ pub struct DocumentReferenceContent {
 impl FhirObject for DocumentReferenceContent {
     const NAME: &'static str = "DocumentReference.content";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "format" => j::de_opt(map, &mut self.format)?,
+                "format" => j::de_opt(map, st, &mut self.format)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "attachment" => j::de_opt(map, &mut self.attachment)?,
+                "attachment" => j::de_opt(map, st, &mut self.attachment)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -438,40 +438,40 @@ pub struct DocumentReferenceContext {
 impl FhirObject for DocumentReferenceContext {
     const NAME: &'static str = "DocumentReference.context";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "event" => j::de_vec(map, &mut self.event)?,
+                "event" => j::de_vec(map, st, &mut self.event)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "related" => j::de_vec(map, &mut self.related)?,
+                "related" => j::de_vec(map, st, &mut self.related)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "encounter" => j::de_vec(map, &mut self.encounter)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "encounter" => j::de_vec(map, st, &mut self.encounter)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "facilityType" => j::de_opt(map, &mut self.facility_type)?,
+                "facilityType" => j::de_opt(map, st, &mut self.facility_type)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "practiceSetting" => j::de_opt(map, &mut self.practice_setting)?,
+                "practiceSetting" => j::de_opt(map, st, &mut self.practice_setting)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "sourcePatientInfo" => j::de_opt(map, &mut self.source_patient_info)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "sourcePatientInfo" => j::de_opt(map, st, &mut self.source_patient_info)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

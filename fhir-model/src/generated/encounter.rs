@@ -88,82 +88,82 @@ pub struct Encounter {
 impl FhirObject for Encounter {
     const NAME: &'static str = "Encounter";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "class" => j::de_opt(map, &mut self.class)?,
+                "class" => j::de_opt(map, st, &mut self.class)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
-                "length" => j::de_opt(map, &mut self.length)?,
-                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
+                "length" => j::de_opt(map, st, &mut self.length)?,
+                "partOf" => j::de_opt(map, st, &mut self.part_of)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "basedOn" => j::de_vec(map, &mut self.based_on)?,
-                "account" => j::de_vec(map, &mut self.account)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "basedOn" => j::de_vec(map, st, &mut self.based_on)?,
+                "account" => j::de_vec(map, st, &mut self.account)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "priority" => j::de_opt(map, &mut self.priority)?,
-                "location" => j::de_vec(map, &mut self.location)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "priority" => j::de_opt(map, st, &mut self.priority)?,
+                "location" => j::de_vec(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "diagnosis" => j::de_vec(map, st, &mut self.diagnosis)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "serviceType" => j::de_opt(map, &mut self.service_type)?,
-                "participant" => j::de_vec(map, &mut self.participant)?,
-                "appointment" => j::de_vec(map, &mut self.appointment)?,
+                "serviceType" => j::de_opt(map, st, &mut self.service_type)?,
+                "participant" => j::de_vec(map, st, &mut self.participant)?,
+                "appointment" => j::de_vec(map, st, &mut self.appointment)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "classHistory" => j::de_vec(map, &mut self.class_history)?,
+                "classHistory" => j::de_vec(map, st, &mut self.class_history)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "statusHistory" => j::de_vec(map, &mut self.status_history)?,
-                "episodeOfCare" => j::de_vec(map, &mut self.episode_of_care)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "statusHistory" => j::de_vec(map, st, &mut self.status_history)?,
+                "episodeOfCare" => j::de_vec(map, st, &mut self.episode_of_care)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-                "hospitalization" => j::de_opt(map, &mut self.hospitalization)?,
-                "serviceProvider" => j::de_opt(map, &mut self.service_provider)?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
+                "hospitalization" => j::de_opt(map, st, &mut self.hospitalization)?,
+                "serviceProvider" => j::de_opt(map, st, &mut self.service_provider)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -280,27 +280,27 @@ pub struct EncounterStatusHistory {
 impl FhirObject for EncounterStatusHistory {
     const NAME: &'static str = "Encounter.statusHistory";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -369,26 +369,26 @@ pub struct EncounterClassHistory {
 impl FhirObject for EncounterClassHistory {
     const NAME: &'static str = "Encounter.classHistory";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "class" => j::de_opt(map, &mut self.class)?,
+                "class" => j::de_opt(map, st, &mut self.class)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -459,30 +459,30 @@ pub struct EncounterParticipant {
 impl FhirObject for EncounterParticipant {
     const NAME: &'static str = "Encounter.participant";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_vec(map, &mut self.type_)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "period" => j::de_opt(map, &mut self.period)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "individual" => j::de_opt(map, &mut self.individual)?,
+                "individual" => j::de_opt(map, st, &mut self.individual)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -556,31 +556,31 @@ pub struct EncounterDiagnosis {
 impl FhirObject for EncounterDiagnosis {
     const NAME: &'static str = "Encounter.diagnosis";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "use" => j::de_opt(map, &mut self.use_)?,
+                "use" => j::de_opt(map, st, &mut self.use_)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "rank" => j::de_prim(map, &mut self.rank)?,
+                "rank" => j::de_prim(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                "_rank" => j::de_prim_ext(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "condition" => j::de_opt(map, &mut self.condition)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "condition" => j::de_opt(map, st, &mut self.condition)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -666,48 +666,48 @@ pub struct EncounterHospitalization {
 impl FhirObject for EncounterHospitalization {
     const NAME: &'static str = "Encounter.hospitalization";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "origin" => j::de_opt(map, &mut self.origin)?,
+                "origin" => j::de_opt(map, st, &mut self.origin)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "admitSource" => j::de_opt(map, &mut self.admit_source)?,
-                "reAdmission" => j::de_opt(map, &mut self.re_admission)?,
-                "destination" => j::de_opt(map, &mut self.destination)?,
+                "admitSource" => j::de_opt(map, st, &mut self.admit_source)?,
+                "reAdmission" => j::de_opt(map, st, &mut self.re_admission)?,
+                "destination" => j::de_opt(map, st, &mut self.destination)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "dietPreference" => j::de_vec(map, &mut self.diet_preference)?,
+                "dietPreference" => j::de_vec(map, st, &mut self.diet_preference)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "specialCourtesy" => j::de_vec(map, &mut self.special_courtesy)?,
+                "specialCourtesy" => j::de_vec(map, st, &mut self.special_courtesy)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "specialArrangement" => j::de_vec(map, &mut self.special_arrangement)?,
+                "specialArrangement" => j::de_vec(map, st, &mut self.special_arrangement)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "dischargeDisposition" => j::de_opt(map, &mut self.discharge_disposition)?,
+                "dischargeDisposition" => j::de_opt(map, st, &mut self.discharge_disposition)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "preAdmissionIdentifier" => j::de_opt(map, &mut self.pre_admission_identifier)?,
+                "preAdmissionIdentifier" => j::de_opt(map, st, &mut self.pre_admission_identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -801,35 +801,35 @@ pub struct EncounterLocation {
 impl FhirObject for EncounterLocation {
     const NAME: &'static str = "Encounter.location";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "location" => j::de_opt(map, &mut self.location)?,
+                "location" => j::de_opt(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "physicalType" => j::de_opt(map, &mut self.physical_type)?,
+                "physicalType" => j::de_opt(map, st, &mut self.physical_type)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

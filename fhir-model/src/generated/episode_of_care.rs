@@ -66,68 +66,68 @@ pub struct EpisodeOfCare {
 impl FhirObject for EpisodeOfCare {
     const NAME: &'static str = "EpisodeOfCare";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
-                "team" => j::de_vec(map, &mut self.team)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
+                "team" => j::de_vec(map, st, &mut self.team)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "patient" => j::de_opt(map, &mut self.patient)?,
-                "account" => j::de_vec(map, &mut self.account)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
+                "account" => j::de_vec(map, st, &mut self.account)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "diagnosis" => j::de_vec(map, &mut self.diagnosis)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "diagnosis" => j::de_vec(map, st, &mut self.diagnosis)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "careManager" => j::de_opt(map, &mut self.care_manager)?,
+                "careManager" => j::de_opt(map, st, &mut self.care_manager)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "statusHistory" => j::de_vec(map, &mut self.status_history)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "statusHistory" => j::de_vec(map, st, &mut self.status_history)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "referralRequest" => j::de_vec(map, &mut self.referral_request)?,
+                "referralRequest" => j::de_vec(map, st, &mut self.referral_request)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
+                "managingOrganization" => j::de_opt(map, st, &mut self.managing_organization)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -222,27 +222,27 @@ pub struct EpisodeOfCareStatusHistory {
 impl FhirObject for EpisodeOfCareStatusHistory {
     const NAME: &'static str = "EpisodeOfCare.statusHistory";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -313,28 +313,28 @@ pub struct EpisodeOfCareDiagnosis {
 impl FhirObject for EpisodeOfCareDiagnosis {
     const NAME: &'static str = "EpisodeOfCare.diagnosis";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "role" => j::de_opt(map, &mut self.role)?,
-                "rank" => j::de_prim(map, &mut self.rank)?,
+                "role" => j::de_opt(map, st, &mut self.role)?,
+                "rank" => j::de_prim(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_rank" => j::de_prim_ext(map, &mut self.rank)?,
+                "_rank" => j::de_prim_ext(map, st, &mut self.rank)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "condition" => j::de_opt(map, &mut self.condition)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "condition" => j::de_opt(map, st, &mut self.condition)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -98,104 +98,104 @@ pub struct Immunization {
 impl FhirObject for Immunization {
     const NAME: &'static str = "Immunization";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "site" => j::de_opt(map, &mut self.site)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "site" => j::de_opt(map, st, &mut self.site)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "route" => j::de_opt(map, &mut self.route)?,
+                "route" => j::de_opt(map, st, &mut self.route)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "patient" => j::de_opt(map, &mut self.patient)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "recorded" => j::de_prim(map, &mut self.recorded)?,
-                "location" => j::de_opt(map, &mut self.location)?,
-                "reaction" => j::de_vec(map, &mut self.reaction)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "recorded" => j::de_prim(map, st, &mut self.recorded)?,
+                "location" => j::de_opt(map, st, &mut self.location)?,
+                "reaction" => j::de_vec(map, st, &mut self.reaction)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
-                "_recorded" => j::de_prim_ext(map, &mut self.recorded)?,
-                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
-                "performer" => j::de_vec(map, &mut self.performer)?,
-                "education" => j::de_vec(map, &mut self.education)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
+                "_recorded" => j::de_prim_ext(map, st, &mut self.recorded)?,
+                "lotNumber" => j::de_prim(map, st, &mut self.lot_number)?,
+                "performer" => j::de_vec(map, st, &mut self.performer)?,
+                "education" => j::de_vec(map, st, &mut self.education)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "_lotNumber" => j::de_prim_ext(map, st, &mut self.lot_number)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "vaccineCode" => j::de_opt(map, &mut self.vaccine_code)?,
-                "isSubpotent" => j::de_prim(map, &mut self.is_subpotent)?,
+                "vaccineCode" => j::de_opt(map, st, &mut self.vaccine_code)?,
+                "isSubpotent" => j::de_prim(map, st, &mut self.is_subpotent)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-                "reportOrigin" => j::de_opt(map, &mut self.report_origin)?,
-                "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
-                "doseQuantity" => j::de_opt(map, &mut self.dose_quantity)?,
-                "_isSubpotent" => j::de_prim_ext(map, &mut self.is_subpotent)?,
+                "statusReason" => j::de_opt(map, st, &mut self.status_reason)?,
+                "reportOrigin" => j::de_opt(map, st, &mut self.report_origin)?,
+                "manufacturer" => j::de_opt(map, st, &mut self.manufacturer)?,
+                "doseQuantity" => j::de_opt(map, st, &mut self.dose_quantity)?,
+                "_isSubpotent" => j::de_prim_ext(map, st, &mut self.is_subpotent)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "primarySource" => j::de_prim(map, &mut self.primary_source)?,
-                "fundingSource" => j::de_opt(map, &mut self.funding_source)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "primarySource" => j::de_prim(map, st, &mut self.primary_source)?,
+                "fundingSource" => j::de_opt(map, st, &mut self.funding_source)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "_primarySource" => j::de_prim_ext(map, &mut self.primary_source)?,
-                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "_primarySource" => j::de_prim_ext(map, st, &mut self.primary_source)?,
+                "expirationDate" => j::de_prim(map, st, &mut self.expiration_date)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-                "subpotentReason" => j::de_vec(map, &mut self.subpotent_reason)?,
-                "protocolApplied" => j::de_vec(map, &mut self.protocol_applied)?,
+                "_expirationDate" => j::de_prim_ext(map, st, &mut self.expiration_date)?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
+                "subpotentReason" => j::de_vec(map, st, &mut self.subpotent_reason)?,
+                "protocolApplied" => j::de_vec(map, st, &mut self.protocol_applied)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "occurrenceString" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
+                "occurrenceString" => j::de_choice_prim(map, st, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_occurrenceString" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_occurrenceString" => j::de_choice_prim_ext(map, st, &mut self.occurrence, ImmunizationOccurrence::String, |e| if let ImmunizationOccurrence::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "occurrenceDateTime" => j::de_choice_prim(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
-                "programEligibility" => j::de_vec(map, &mut self.program_eligibility)?,
+                "occurrenceDateTime" => j::de_choice_prim(map, st, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                "programEligibility" => j::de_vec(map, st, &mut self.program_eligibility)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_occurrenceDateTime" => j::de_choice_prim_ext(map, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
+                "_occurrenceDateTime" => j::de_choice_prim_ext(map, st, &mut self.occurrence, ImmunizationOccurrence::DateTime, |e| if let ImmunizationOccurrence::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -359,26 +359,26 @@ pub struct ImmunizationPerformer {
 impl FhirObject for ImmunizationPerformer {
     const NAME: &'static str = "Immunization.performer";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "actor" => j::de_opt(map, &mut self.actor)?,
+                "actor" => j::de_opt(map, st, &mut self.actor)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "function" => j::de_opt(map, &mut self.function)?,
+                "function" => j::de_opt(map, st, &mut self.function)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -451,41 +451,41 @@ pub struct ImmunizationEducation {
 impl FhirObject for ImmunizationEducation {
     const NAME: &'static str = "Immunization.education";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "reference" => j::de_prim(map, &mut self.reference)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "reference" => j::de_prim(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_reference" => j::de_prim_ext(map, &mut self.reference)?,
+                "_reference" => j::de_prim_ext(map, st, &mut self.reference)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "documentType" => j::de_prim(map, &mut self.document_type)?,
+                "documentType" => j::de_prim(map, st, &mut self.document_type)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_documentType" => j::de_prim_ext(map, &mut self.document_type)?,
+                "_documentType" => j::de_prim_ext(map, st, &mut self.document_type)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "publicationDate" => j::de_prim(map, &mut self.publication_date)?,
+                "publicationDate" => j::de_prim(map, st, &mut self.publication_date)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_publicationDate" => j::de_prim_ext(map, &mut self.publication_date)?,
-                "presentationDate" => j::de_prim(map, &mut self.presentation_date)?,
+                "_publicationDate" => j::de_prim_ext(map, st, &mut self.publication_date)?,
+                "presentationDate" => j::de_prim(map, st, &mut self.presentation_date)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_presentationDate" => j::de_prim_ext(map, &mut self.presentation_date)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_presentationDate" => j::de_prim_ext(map, st, &mut self.presentation_date)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -562,35 +562,35 @@ pub struct ImmunizationReaction {
 impl FhirObject for ImmunizationReaction {
     const NAME: &'static str = "Immunization.reaction";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "date" => j::de_prim(map, &mut self.date)?,
+                "date" => j::de_prim(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_date" => j::de_prim_ext(map, &mut self.date)?,
+                "_date" => j::de_prim_ext(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "detail" => j::de_opt(map, &mut self.detail)?,
+                "detail" => j::de_opt(map, st, &mut self.detail)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "reported" => j::de_prim(map, &mut self.reported)?,
+                "reported" => j::de_prim(map, st, &mut self.reported)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_reported" => j::de_prim_ext(map, &mut self.reported)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_reported" => j::de_prim_ext(map, st, &mut self.reported)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -668,54 +668,54 @@ pub struct ImmunizationProtocolApplied {
 impl FhirObject for ImmunizationProtocolApplied {
     const NAME: &'static str = "Immunization.protocolApplied";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "series" => j::de_prim(map, &mut self.series)?,
+                "series" => j::de_prim(map, st, &mut self.series)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_series" => j::de_prim_ext(map, &mut self.series)?,
+                "_series" => j::de_prim_ext(map, st, &mut self.series)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "authority" => j::de_opt(map, &mut self.authority)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "authority" => j::de_opt(map, st, &mut self.authority)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "targetDisease" => j::de_vec(map, &mut self.target_disease)?,
+                "targetDisease" => j::de_vec(map, st, &mut self.target_disease)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "doseNumberString" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
+                "doseNumberString" => j::de_choice_prim(map, st, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_doseNumberString" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
-                "seriesDosesString" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_doseNumberString" => j::de_choice_prim_ext(map, st, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::String, |e| if let ImmunizationProtocolAppliedDoseNumber::String(p) = e { Some(p) } else { None })?,
+                "seriesDosesString" => j::de_choice_prim(map, st, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_seriesDosesString" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                "_seriesDosesString" => j::de_choice_prim_ext(map, st, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::String, |e| if let ImmunizationProtocolAppliedSeriesDoses::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "doseNumberPositiveInt" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                "doseNumberPositiveInt" => j::de_choice_prim(map, st, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
-                "seriesDosesPositiveInt" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.dose_number, ImmunizationProtocolAppliedDoseNumber::PositiveInt, |e| if let ImmunizationProtocolAppliedDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                "seriesDosesPositiveInt" => j::de_choice_prim(map, st, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.series_doses, ImmunizationProtocolAppliedSeriesDoses::PositiveInt, |e| if let ImmunizationProtocolAppliedSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

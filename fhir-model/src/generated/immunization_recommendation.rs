@@ -52,52 +52,52 @@ pub struct ImmunizationRecommendation {
 impl FhirObject for ImmunizationRecommendation {
     const NAME: &'static str = "ImmunizationRecommendation";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "date" => j::de_prim(map, &mut self.date)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "date" => j::de_prim(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_date" => j::de_prim_ext(map, &mut self.date)?,
+                "_date" => j::de_prim_ext(map, st, &mut self.date)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "patient" => j::de_opt(map, &mut self.patient)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "authority" => j::de_opt(map, &mut self.authority)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "authority" => j::de_opt(map, st, &mut self.authority)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "recommendation" => j::de_vec(map, &mut self.recommendation)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "recommendation" => j::de_vec(map, st, &mut self.recommendation)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -198,77 +198,77 @@ pub struct ImmunizationRecommendationRecommendation {
 impl FhirObject for ImmunizationRecommendationRecommendation {
     const NAME: &'static str = "ImmunizationRecommendation.recommendation";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "series" => j::de_prim(map, &mut self.series)?,
+                "series" => j::de_prim(map, st, &mut self.series)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_series" => j::de_prim_ext(map, &mut self.series)?,
+                "_series" => j::de_prim_ext(map, st, &mut self.series)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "vaccineCode" => j::de_vec(map, &mut self.vaccine_code)?,
-                "description" => j::de_prim(map, &mut self.description)?,
+                "vaccineCode" => j::de_vec(map, st, &mut self.vaccine_code)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "targetDisease" => j::de_opt(map, &mut self.target_disease)?,
-                "dateCriterion" => j::de_vec(map, &mut self.date_criterion)?,
+                "targetDisease" => j::de_opt(map, st, &mut self.target_disease)?,
+                "dateCriterion" => j::de_vec(map, st, &mut self.date_criterion)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "forecastStatus" => j::de_opt(map, &mut self.forecast_status)?,
-                "forecastReason" => j::de_vec(map, &mut self.forecast_reason)?,
+                "forecastStatus" => j::de_opt(map, st, &mut self.forecast_status)?,
+                "forecastReason" => j::de_vec(map, st, &mut self.forecast_reason)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "doseNumberString" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::String, |e| if let ImmunizationRecommendationRecommendationDoseNumber::String(p) = e { Some(p) } else { None })?,
+                "doseNumberString" => j::de_choice_prim(map, st, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::String, |e| if let ImmunizationRecommendationRecommendationDoseNumber::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_doseNumberString" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::String, |e| if let ImmunizationRecommendationRecommendationDoseNumber::String(p) = e { Some(p) } else { None })?,
-                "seriesDosesString" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::String, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_doseNumberString" => j::de_choice_prim_ext(map, st, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::String, |e| if let ImmunizationRecommendationRecommendationDoseNumber::String(p) = e { Some(p) } else { None })?,
+                "seriesDosesString" => j::de_choice_prim(map, st, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::String, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_seriesDosesString" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::String, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::String(p) = e { Some(p) } else { None })?,
+                "_seriesDosesString" => j::de_choice_prim_ext(map, st, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::String, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "doseNumberPositiveInt" => j::de_choice_prim(map, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::PositiveInt, |e| if let ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                "doseNumberPositiveInt" => j::de_choice_prim(map, st, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::PositiveInt, |e| if let ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::PositiveInt, |e| if let ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
-                "seriesDosesPositiveInt" => j::de_choice_prim(map, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
-                "supportingImmunization" => j::de_vec(map, &mut self.supporting_immunization)?,
+                "_doseNumberPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.dose_number, ImmunizationRecommendationRecommendationDoseNumber::PositiveInt, |e| if let ImmunizationRecommendationRecommendationDoseNumber::PositiveInt(p) = e { Some(p) } else { None })?,
+                "seriesDosesPositiveInt" => j::de_choice_prim(map, st, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                "supportingImmunization" => j::de_vec(map, st, &mut self.supporting_immunization)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
+                "_seriesDosesPositiveInt" => j::de_choice_prim_ext(map, st, &mut self.series_doses, ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt, |e| if let ImmunizationRecommendationRecommendationSeriesDoses::PositiveInt(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             26 => match key {
-                "contraindicatedVaccineCode" => j::de_vec(map, &mut self.contraindicated_vaccine_code)?,
+                "contraindicatedVaccineCode" => j::de_vec(map, st, &mut self.contraindicated_vaccine_code)?,
                 _ => return Ok(false),
             },
             28 => match key {
-                "supportingPatientInformation" => j::de_vec(map, &mut self.supporting_patient_information)?,
+                "supportingPatientInformation" => j::de_vec(map, st, &mut self.supporting_patient_information)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -441,30 +441,30 @@ pub struct ImmunizationRecommendationRecommendationDateCriterion {
 impl FhirObject for ImmunizationRecommendationRecommendationDateCriterion {
     const NAME: &'static str = "ImmunizationRecommendation.recommendation.dateCriterion";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_opt(map, &mut self.code)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "value" => j::de_prim(map, &mut self.value)?,
+                "value" => j::de_prim(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "_value" => j::de_prim_ext(map, &mut self.value)?,
+                "_value" => j::de_prim_ext(map, st, &mut self.value)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -76,90 +76,90 @@ pub struct Location {
 impl FhirObject for Location {
     const NAME: &'static str = "Location";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "name" => j::de_prim(map, &mut self.name)?,
-                "mode" => j::de_prim(map, &mut self.mode)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
+                "mode" => j::de_prim(map, st, &mut self.mode)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "alias" => j::de_prims(map, &mut self.alias)?,
-                "_mode" => j::de_prim_ext(map, &mut self.mode)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "alias" => j::de_prims(map, st, &mut self.alias)?,
+                "_mode" => j::de_prim_ext(map, st, &mut self.mode)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
-                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "_alias" => j::de_prims_ext(map, st, &mut self.alias)?,
+                "partOf" => j::de_opt(map, st, &mut self.part_of)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "address" => j::de_opt(map, &mut self.address)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "address" => j::de_opt(map, st, &mut self.address)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "position" => j::de_opt(map, &mut self.position)?,
-                "endpoint" => j::de_vec(map, &mut self.endpoint)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "position" => j::de_opt(map, st, &mut self.position)?,
+                "endpoint" => j::de_vec(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
-                "physicalType" => j::de_opt(map, &mut self.physical_type)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
+                "physicalType" => j::de_opt(map, st, &mut self.physical_type)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "hoursOfOperation" => j::de_vec(map, &mut self.hours_of_operation)?,
+                "hoursOfOperation" => j::de_vec(map, st, &mut self.hours_of_operation)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "operationalStatus" => j::de_opt(map, &mut self.operational_status)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "operationalStatus" => j::de_opt(map, st, &mut self.operational_status)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
+                "managingOrganization" => j::de_opt(map, st, &mut self.managing_organization)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "availabilityExceptions" => j::de_prim(map, &mut self.availability_exceptions)?,
+                "availabilityExceptions" => j::de_prim(map, st, &mut self.availability_exceptions)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "_availabilityExceptions" => j::de_prim_ext(map, &mut self.availability_exceptions)?,
+                "_availabilityExceptions" => j::de_prim_ext(map, st, &mut self.availability_exceptions)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -266,30 +266,30 @@ pub struct LocationPosition {
 impl FhirObject for LocationPosition {
     const NAME: &'static str = "Location.position";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "latitude" => j::de_prim(map, &mut self.latitude)?,
-                "altitude" => j::de_prim(map, &mut self.altitude)?,
+                "latitude" => j::de_prim(map, st, &mut self.latitude)?,
+                "altitude" => j::de_prim(map, st, &mut self.altitude)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "longitude" => j::de_prim(map, &mut self.longitude)?,
-                "_latitude" => j::de_prim_ext(map, &mut self.latitude)?,
-                "_altitude" => j::de_prim_ext(map, &mut self.altitude)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "longitude" => j::de_prim(map, st, &mut self.longitude)?,
+                "_latitude" => j::de_prim_ext(map, st, &mut self.latitude)?,
+                "_altitude" => j::de_prim_ext(map, st, &mut self.altitude)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_longitude" => j::de_prim_ext(map, &mut self.longitude)?,
+                "_longitude" => j::de_prim_ext(map, st, &mut self.longitude)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -365,41 +365,41 @@ pub struct LocationHoursOfOperation {
 impl FhirObject for LocationHoursOfOperation {
     const NAME: &'static str = "Location.hoursOfOperation";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "allDay" => j::de_prim(map, &mut self.all_day)?,
+                "allDay" => j::de_prim(map, st, &mut self.all_day)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_allDay" => j::de_prim_ext(map, &mut self.all_day)?,
+                "_allDay" => j::de_prim_ext(map, st, &mut self.all_day)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "daysOfWeek" => j::de_prims(map, &mut self.days_of_week)?,
+                "daysOfWeek" => j::de_prims(map, st, &mut self.days_of_week)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_daysOfWeek" => j::de_prims_ext(map, &mut self.days_of_week)?,
-                "openingTime" => j::de_prim(map, &mut self.opening_time)?,
-                "closingTime" => j::de_prim(map, &mut self.closing_time)?,
+                "_daysOfWeek" => j::de_prims_ext(map, st, &mut self.days_of_week)?,
+                "openingTime" => j::de_prim(map, st, &mut self.opening_time)?,
+                "closingTime" => j::de_prim(map, st, &mut self.closing_time)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_openingTime" => j::de_prim_ext(map, &mut self.opening_time)?,
-                "_closingTime" => j::de_prim_ext(map, &mut self.closing_time)?,
+                "_openingTime" => j::de_prim_ext(map, st, &mut self.opening_time)?,
+                "_closingTime" => j::de_prim_ext(map, st, &mut self.closing_time)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

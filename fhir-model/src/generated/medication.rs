@@ -58,61 +58,61 @@ pub struct Medication {
 impl FhirObject for Medication {
     const NAME: &'static str = "Medication";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_opt(map, &mut self.code)?,
-                "form" => j::de_opt(map, &mut self.form)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
+                "form" => j::de_opt(map, st, &mut self.form)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "batch" => j::de_opt(map, &mut self.batch)?,
+                "batch" => j::de_opt(map, st, &mut self.batch)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "amount" => j::de_opt(map, &mut self.amount)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "amount" => j::de_opt(map, st, &mut self.amount)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "ingredient" => j::de_vec(map, &mut self.ingredient)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "ingredient" => j::de_vec(map, st, &mut self.ingredient)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "manufacturer" => j::de_opt(map, &mut self.manufacturer)?,
+                "manufacturer" => j::de_opt(map, st, &mut self.manufacturer)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -201,32 +201,32 @@ pub struct MedicationIngredient {
 impl FhirObject for MedicationIngredient {
     const NAME: &'static str = "Medication.ingredient";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "isActive" => j::de_prim(map, &mut self.is_active)?,
-                "strength" => j::de_opt(map, &mut self.strength)?,
+                "isActive" => j::de_prim(map, st, &mut self.is_active)?,
+                "strength" => j::de_opt(map, st, &mut self.strength)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_isActive" => j::de_prim_ext(map, &mut self.is_active)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_isActive" => j::de_prim_ext(map, st, &mut self.is_active)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "itemReference" => j::de_choice(map, &mut self.item, MedicationIngredientItem::Reference)?,
+                "itemReference" => j::de_choice(map, st, &mut self.item, MedicationIngredientItem::Reference)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "itemCodeableConcept" => j::de_choice(map, &mut self.item, MedicationIngredientItem::CodeableConcept)?,
+                "itemCodeableConcept" => j::de_choice(map, st, &mut self.item, MedicationIngredientItem::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -335,31 +335,31 @@ pub struct MedicationBatch {
 impl FhirObject for MedicationBatch {
     const NAME: &'static str = "Medication.batch";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "lotNumber" => j::de_prim(map, &mut self.lot_number)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "lotNumber" => j::de_prim(map, st, &mut self.lot_number)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_lotNumber" => j::de_prim_ext(map, &mut self.lot_number)?,
+                "_lotNumber" => j::de_prim_ext(map, st, &mut self.lot_number)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "expirationDate" => j::de_prim(map, &mut self.expiration_date)?,
+                "expirationDate" => j::de_prim(map, st, &mut self.expiration_date)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_expirationDate" => j::de_prim_ext(map, &mut self.expiration_date)?,
+                "_expirationDate" => j::de_prim_ext(map, st, &mut self.expiration_date)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -80,88 +80,88 @@ pub struct MedicationAdministration {
 impl FhirObject for MedicationAdministration {
     const NAME: &'static str = "MedicationAdministration";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "partOf" => j::de_vec(map, &mut self.part_of)?,
-                "status" => j::de_prim(map, &mut self.status)?,
-                "device" => j::de_vec(map, &mut self.device)?,
-                "dosage" => j::de_opt(map, &mut self.dosage)?,
+                "partOf" => j::de_vec(map, st, &mut self.part_of)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "device" => j::de_vec(map, st, &mut self.device)?,
+                "dosage" => j::de_opt(map, st, &mut self.dosage)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "context" => j::de_opt(map, &mut self.context)?,
-                "request" => j::de_opt(map, &mut self.request)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "context" => j::de_opt(map, st, &mut self.context)?,
+                "request" => j::de_opt(map, st, &mut self.request)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_opt(map, &mut self.category)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_opt(map, st, &mut self.category)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "performer" => j::de_vec(map, &mut self.performer)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "performer" => j::de_vec(map, st, &mut self.performer)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "instantiates" => j::de_prims(map, &mut self.instantiates)?,
-                "statusReason" => j::de_vec(map, &mut self.status_reason)?,
-                "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+                "instantiates" => j::de_prims(map, st, &mut self.instantiates)?,
+                "statusReason" => j::de_vec(map, st, &mut self.status_reason)?,
+                "eventHistory" => j::de_vec(map, st, &mut self.event_history)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "_instantiates" => j::de_prims_ext(map, &mut self.instantiates)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "_instantiates" => j::de_prims_ext(map, st, &mut self.instantiates)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "effectivePeriod" => j::de_choice(map, &mut self.effective, MedicationAdministrationEffective::Period)?,
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                "effectivePeriod" => j::de_choice(map, st, &mut self.effective, MedicationAdministrationEffective::Period)?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "effectiveDateTime" => j::de_choice_prim(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "effectiveDateTime" => j::de_choice_prim(map, st, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_effectiveDateTime" => j::de_choice_prim_ext(map, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
+                "_effectiveDateTime" => j::de_choice_prim_ext(map, st, &mut self.effective, MedicationAdministrationEffective::DateTime, |e| if let MedicationAdministrationEffective::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "medicationReference" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::Reference)?,
+                "medicationReference" => j::de_choice(map, st, &mut self.medication, MedicationAdministrationMedication::Reference)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
+                "supportingInformation" => j::de_vec(map, st, &mut self.supporting_information)?,
                 _ => return Ok(false),
             },
             25 => match key {
-                "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationAdministrationMedication::CodeableConcept)?,
+                "medicationCodeableConcept" => j::de_choice(map, st, &mut self.medication, MedicationAdministrationMedication::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -344,26 +344,26 @@ pub struct MedicationAdministrationPerformer {
 impl FhirObject for MedicationAdministrationPerformer {
     const NAME: &'static str = "MedicationAdministration.performer";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "actor" => j::de_opt(map, &mut self.actor)?,
+                "actor" => j::de_opt(map, st, &mut self.actor)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "function" => j::de_opt(map, &mut self.function)?,
+                "function" => j::de_opt(map, st, &mut self.function)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -440,38 +440,38 @@ pub struct MedicationAdministrationDosage {
 impl FhirObject for MedicationAdministrationDosage {
     const NAME: &'static str = "MedicationAdministration.dosage";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "text" => j::de_prim(map, &mut self.text)?,
-                "site" => j::de_opt(map, &mut self.site)?,
-                "dose" => j::de_opt(map, &mut self.dose)?,
+                "text" => j::de_prim(map, st, &mut self.text)?,
+                "site" => j::de_opt(map, st, &mut self.site)?,
+                "dose" => j::de_opt(map, st, &mut self.dose)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_text" => j::de_prim_ext(map, &mut self.text)?,
-                "route" => j::de_opt(map, &mut self.route)?,
+                "_text" => j::de_prim_ext(map, st, &mut self.text)?,
+                "route" => j::de_opt(map, st, &mut self.route)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "method" => j::de_opt(map, &mut self.method)?,
+                "method" => j::de_opt(map, st, &mut self.method)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "rateRatio" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Ratio)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "rateRatio" => j::de_choice(map, st, &mut self.rate, MedicationAdministrationDosageRate::Ratio)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "rateQuantity" => j::de_choice(map, &mut self.rate, MedicationAdministrationDosageRate::Quantity)?,
+                "rateQuantity" => j::de_choice(map, st, &mut self.rate, MedicationAdministrationDosageRate::Quantity)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -106,112 +106,112 @@ pub struct MedicationRequest {
 impl FhirObject for MedicationRequest {
     const NAME: &'static str = "MedicationRequest";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "intent" => j::de_prim(map, &mut self.intent)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "intent" => j::de_prim(map, st, &mut self.intent)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "_intent" => j::de_prim_ext(map, &mut self.intent)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "basedOn" => j::de_vec(map, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "_intent" => j::de_prim_ext(map, st, &mut self.intent)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "basedOn" => j::de_vec(map, st, &mut self.based_on)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_vec(map, &mut self.category)?,
-                "priority" => j::de_prim(map, &mut self.priority)?,
-                "recorder" => j::de_opt(map, &mut self.recorder)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_vec(map, st, &mut self.category)?,
+                "priority" => j::de_prim(map, st, &mut self.priority)?,
+                "recorder" => j::de_opt(map, st, &mut self.recorder)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_priority" => j::de_prim_ext(map, &mut self.priority)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
-                "requester" => j::de_opt(map, &mut self.requester)?,
-                "performer" => j::de_opt(map, &mut self.performer)?,
-                "insurance" => j::de_vec(map, &mut self.insurance)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_priority" => j::de_prim_ext(map, st, &mut self.priority)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
+                "requester" => j::de_opt(map, st, &mut self.requester)?,
+                "performer" => j::de_opt(map, st, &mut self.performer)?,
+                "insurance" => j::de_vec(map, st, &mut self.insurance)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "authoredOn" => j::de_prim(map, &mut self.authored_on)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "authoredOn" => j::de_prim(map, st, &mut self.authored_on)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_authoredOn" => j::de_prim_ext(map, &mut self.authored_on)?,
+                "_authoredOn" => j::de_prim_ext(map, st, &mut self.authored_on)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-                "doNotPerform" => j::de_prim(map, &mut self.do_not_perform)?,
-                "substitution" => j::de_opt(map, &mut self.substitution)?,
-                "eventHistory" => j::de_vec(map, &mut self.event_history)?,
+                "statusReason" => j::de_opt(map, st, &mut self.status_reason)?,
+                "doNotPerform" => j::de_prim(map, st, &mut self.do_not_perform)?,
+                "substitution" => j::de_opt(map, st, &mut self.substitution)?,
+                "eventHistory" => j::de_vec(map, st, &mut self.event_history)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "_doNotPerform" => j::de_prim_ext(map, &mut self.do_not_perform)?,
-                "performerType" => j::de_opt(map, &mut self.performer_type)?,
-                "detectedIssue" => j::de_vec(map, &mut self.detected_issue)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "_doNotPerform" => j::de_prim_ext(map, st, &mut self.do_not_perform)?,
+                "performerType" => j::de_opt(map, st, &mut self.performer_type)?,
+                "detectedIssue" => j::de_vec(map, st, &mut self.detected_issue)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "reportedBoolean" => j::de_choice_prim(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
-                "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
-                "groupIdentifier" => j::de_opt(map, &mut self.group_identifier)?,
-                "dispenseRequest" => j::de_opt(map, &mut self.dispense_request)?,
+                "reportedBoolean" => j::de_choice_prim(map, st, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
+                "instantiatesUri" => j::de_prims(map, st, &mut self.instantiates_uri)?,
+                "groupIdentifier" => j::de_opt(map, st, &mut self.group_identifier)?,
+                "dispenseRequest" => j::de_opt(map, st, &mut self.dispense_request)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_reportedBoolean" => j::de_choice_prim_ext(map, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
-                "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
+                "_reportedBoolean" => j::de_choice_prim_ext(map, st, &mut self.reported, MedicationRequestReported::Boolean, |e| if let MedicationRequestReported::Boolean(p) = e { Some(p) } else { None })?,
+                "_instantiatesUri" => j::de_prims_ext(map, st, &mut self.instantiates_uri)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "reportedReference" => j::de_choice(map, &mut self.reported, MedicationRequestReported::Reference)?,
-                "dosageInstruction" => j::de_vec(map, &mut self.dosage_instruction)?,
-                "priorPrescription" => j::de_opt(map, &mut self.prior_prescription)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "reportedReference" => j::de_choice(map, st, &mut self.reported, MedicationRequestReported::Reference)?,
+                "dosageInstruction" => j::de_vec(map, st, &mut self.dosage_instruction)?,
+                "priorPrescription" => j::de_opt(map, st, &mut self.prior_prescription)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "medicationReference" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::Reference)?,
-                "courseOfTherapyType" => j::de_opt(map, &mut self.course_of_therapy_type)?,
+                "medicationReference" => j::de_choice(map, st, &mut self.medication, MedicationRequestMedication::Reference)?,
+                "courseOfTherapyType" => j::de_opt(map, st, &mut self.course_of_therapy_type)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "supportingInformation" => j::de_vec(map, &mut self.supporting_information)?,
-                "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
+                "supportingInformation" => j::de_vec(map, st, &mut self.supporting_information)?,
+                "instantiatesCanonical" => j::de_prims(map, st, &mut self.instantiates_canonical)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
+                "_instantiatesCanonical" => j::de_prims_ext(map, st, &mut self.instantiates_canonical)?,
                 _ => return Ok(false),
             },
             25 => match key {
-                "medicationCodeableConcept" => j::de_choice(map, &mut self.medication, MedicationRequestMedication::CodeableConcept)?,
+                "medicationCodeableConcept" => j::de_choice(map, st, &mut self.medication, MedicationRequestMedication::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -430,44 +430,44 @@ pub struct MedicationRequestDispenseRequest {
 impl FhirObject for MedicationRequestDispenseRequest {
     const NAME: &'static str = "MedicationRequest.dispenseRequest";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "quantity" => j::de_opt(map, &mut self.quantity)?,
+                "quantity" => j::de_opt(map, st, &mut self.quantity)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "performer" => j::de_opt(map, &mut self.performer)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "performer" => j::de_opt(map, st, &mut self.performer)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "initialFill" => j::de_opt(map, &mut self.initial_fill)?,
+                "initialFill" => j::de_opt(map, st, &mut self.initial_fill)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "validityPeriod" => j::de_opt(map, &mut self.validity_period)?,
+                "validityPeriod" => j::de_opt(map, st, &mut self.validity_period)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "dispenseInterval" => j::de_opt(map, &mut self.dispense_interval)?,
+                "dispenseInterval" => j::de_opt(map, st, &mut self.dispense_interval)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "numberOfRepeatsAllowed" => j::de_prim(map, &mut self.number_of_repeats_allowed)?,
-                "expectedSupplyDuration" => j::de_opt(map, &mut self.expected_supply_duration)?,
+                "numberOfRepeatsAllowed" => j::de_prim(map, st, &mut self.number_of_repeats_allowed)?,
+                "expectedSupplyDuration" => j::de_opt(map, st, &mut self.expected_supply_duration)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "_numberOfRepeatsAllowed" => j::de_prim_ext(map, &mut self.number_of_repeats_allowed)?,
+                "_numberOfRepeatsAllowed" => j::de_prim_ext(map, st, &mut self.number_of_repeats_allowed)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -551,23 +551,23 @@ pub struct MedicationRequestDispenseRequestInitialFill {
 impl FhirObject for MedicationRequestDispenseRequestInitialFill {
     const NAME: &'static str = "MedicationRequest.dispenseRequest.initialFill";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "quantity" => j::de_opt(map, &mut self.quantity)?,
-                "duration" => j::de_opt(map, &mut self.duration)?,
+                "quantity" => j::de_opt(map, st, &mut self.quantity)?,
+                "duration" => j::de_opt(map, st, &mut self.duration)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -636,34 +636,34 @@ pub struct MedicationRequestSubstitution {
 impl FhirObject for MedicationRequestSubstitution {
     const NAME: &'static str = "MedicationRequest.substitution";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "reason" => j::de_opt(map, &mut self.reason)?,
+                "reason" => j::de_opt(map, st, &mut self.reason)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "allowedBoolean" => j::de_choice_prim(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
+                "allowedBoolean" => j::de_choice_prim(map, st, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "_allowedBoolean" => j::de_choice_prim_ext(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
+                "_allowedBoolean" => j::de_choice_prim_ext(map, st, &mut self.allowed, MedicationRequestSubstitutionAllowed::Boolean, |e| if let MedicationRequestSubstitutionAllowed::Boolean(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "allowedCodeableConcept" => j::de_choice(map, &mut self.allowed, MedicationRequestSubstitutionAllowed::CodeableConcept)?,
+                "allowedCodeableConcept" => j::de_choice(map, st, &mut self.allowed, MedicationRequestSubstitutionAllowed::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

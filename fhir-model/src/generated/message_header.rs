@@ -64,66 +64,66 @@ pub struct MessageHeader {
 impl FhirObject for MessageHeader {
     const NAME: &'static str = "MessageHeader";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "focus" => j::de_vec(map, &mut self.focus)?,
+                "focus" => j::de_vec(map, st, &mut self.focus)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "sender" => j::de_opt(map, &mut self.sender)?,
-                "author" => j::de_opt(map, &mut self.author)?,
-                "source" => j::de_opt(map, &mut self.source)?,
-                "reason" => j::de_opt(map, &mut self.reason)?,
+                "sender" => j::de_opt(map, st, &mut self.sender)?,
+                "author" => j::de_opt(map, st, &mut self.author)?,
+                "source" => j::de_opt(map, st, &mut self.source)?,
+                "reason" => j::de_opt(map, st, &mut self.reason)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "enterer" => j::de_opt(map, &mut self.enterer)?,
+                "enterer" => j::de_opt(map, st, &mut self.enterer)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "eventUri" => j::de_choice_prim(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
-                "response" => j::de_opt(map, &mut self.response)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "eventUri" => j::de_choice_prim(map, st, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
+                "response" => j::de_opt(map, st, &mut self.response)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_eventUri" => j::de_choice_prim_ext(map, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_eventUri" => j::de_choice_prim_ext(map, st, &mut self.event, MessageHeaderEvent::Uri, |e| if let MessageHeaderEvent::Uri(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "definition" => j::de_prim(map, &mut self.definition)?,
+                "definition" => j::de_prim(map, st, &mut self.definition)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "eventCoding" => j::de_choice(map, &mut self.event, MessageHeaderEvent::Coding)?,
-                "destination" => j::de_vec(map, &mut self.destination)?,
-                "responsible" => j::de_opt(map, &mut self.responsible)?,
-                "_definition" => j::de_prim_ext(map, &mut self.definition)?,
+                "eventCoding" => j::de_choice(map, st, &mut self.event, MessageHeaderEvent::Coding)?,
+                "destination" => j::de_vec(map, st, &mut self.destination)?,
+                "responsible" => j::de_opt(map, st, &mut self.responsible)?,
+                "_definition" => j::de_prim_ext(map, st, &mut self.definition)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -257,36 +257,36 @@ pub struct MessageHeaderDestination {
 impl FhirObject for MessageHeaderDestination {
     const NAME: &'static str = "MessageHeader.destination";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "target" => j::de_opt(map, &mut self.target)?,
+                "target" => j::de_opt(map, st, &mut self.target)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "endpoint" => j::de_prim(map, &mut self.endpoint)?,
-                "receiver" => j::de_opt(map, &mut self.receiver)?,
+                "endpoint" => j::de_prim(map, st, &mut self.endpoint)?,
+                "receiver" => j::de_opt(map, st, &mut self.receiver)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_endpoint" => j::de_prim_ext(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -367,39 +367,39 @@ pub struct MessageHeaderSource {
 impl FhirObject for MessageHeaderSource {
     const NAME: &'static str = "MessageHeader.source";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_prim(map, &mut self.name)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "version" => j::de_prim(map, &mut self.version)?,
-                "contact" => j::de_opt(map, &mut self.contact)?,
+                "version" => j::de_prim(map, st, &mut self.version)?,
+                "contact" => j::de_opt(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "software" => j::de_prim(map, &mut self.software)?,
-                "_version" => j::de_prim_ext(map, &mut self.version)?,
-                "endpoint" => j::de_prim(map, &mut self.endpoint)?,
+                "software" => j::de_prim(map, st, &mut self.software)?,
+                "_version" => j::de_prim_ext(map, st, &mut self.version)?,
+                "endpoint" => j::de_prim(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_software" => j::de_prim_ext(map, &mut self.software)?,
-                "_endpoint" => j::de_prim_ext(map, &mut self.endpoint)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_software" => j::de_prim_ext(map, st, &mut self.software)?,
+                "_endpoint" => j::de_prim_ext(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -479,38 +479,38 @@ pub struct MessageHeaderResponse {
 impl FhirObject for MessageHeaderResponse {
     const NAME: &'static str = "MessageHeader.response";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "details" => j::de_opt(map, &mut self.details)?,
+                "details" => j::de_opt(map, st, &mut self.details)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_prim(map, &mut self.identifier)?,
+                "identifier" => j::de_prim(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_identifier" => j::de_prim_ext(map, &mut self.identifier)?,
+                "_identifier" => j::de_prim_ext(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -44,41 +44,41 @@ pub struct OperationOutcome {
 impl FhirObject for OperationOutcome {
     const NAME: &'static str = "OperationOutcome";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "issue" => j::de_vec(map, &mut self.issue)?,
+                "issue" => j::de_vec(map, st, &mut self.issue)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -159,50 +159,50 @@ pub struct OperationOutcomeIssue {
 impl FhirObject for OperationOutcomeIssue {
     const NAME: &'static str = "OperationOutcome.issue";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "code" => j::de_prim(map, &mut self.code)?,
+                "code" => j::de_prim(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_code" => j::de_prim_ext(map, &mut self.code)?,
+                "_code" => j::de_prim_ext(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "details" => j::de_opt(map, &mut self.details)?,
+                "details" => j::de_opt(map, st, &mut self.details)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "severity" => j::de_prim(map, &mut self.severity)?,
-                "location" => j::de_prims(map, &mut self.location)?,
+                "severity" => j::de_prim(map, st, &mut self.severity)?,
+                "location" => j::de_prims(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_severity" => j::de_prim_ext(map, &mut self.severity)?,
-                "_location" => j::de_prims_ext(map, &mut self.location)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_severity" => j::de_prim_ext(map, st, &mut self.severity)?,
+                "_location" => j::de_prims_ext(map, st, &mut self.location)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "expression" => j::de_prims(map, &mut self.expression)?,
+                "expression" => j::de_prims(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "diagnostics" => j::de_prim(map, &mut self.diagnostics)?,
-                "_expression" => j::de_prims_ext(map, &mut self.expression)?,
+                "diagnostics" => j::de_prim(map, st, &mut self.diagnostics)?,
+                "_expression" => j::de_prims_ext(map, st, &mut self.expression)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_diagnostics" => j::de_prim_ext(map, &mut self.diagnostics)?,
+                "_diagnostics" => j::de_prim_ext(map, st, &mut self.diagnostics)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -62,62 +62,62 @@ pub struct Organization {
 impl FhirObject for Organization {
     const NAME: &'static str = "Organization";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_vec(map, &mut self.type_)?,
-                "name" => j::de_prim(map, &mut self.name)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_vec(map, st, &mut self.type_)?,
+                "name" => j::de_prim(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_name" => j::de_prim_ext(map, &mut self.name)?,
-                "alias" => j::de_prims(map, &mut self.alias)?,
+                "_name" => j::de_prim_ext(map, st, &mut self.name)?,
+                "alias" => j::de_prims(map, st, &mut self.alias)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "active" => j::de_prim(map, &mut self.active)?,
-                "_alias" => j::de_prims_ext(map, &mut self.alias)?,
-                "partOf" => j::de_opt(map, &mut self.part_of)?,
+                "active" => j::de_prim(map, st, &mut self.active)?,
+                "_alias" => j::de_prims_ext(map, st, &mut self.alias)?,
+                "partOf" => j::de_opt(map, st, &mut self.part_of)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_active" => j::de_prim_ext(map, &mut self.active)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "address" => j::de_vec(map, &mut self.address)?,
-                "contact" => j::de_vec(map, &mut self.contact)?,
+                "_active" => j::de_prim_ext(map, st, &mut self.active)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "address" => j::de_vec(map, st, &mut self.address)?,
+                "contact" => j::de_vec(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "endpoint" => j::de_vec(map, &mut self.endpoint)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "endpoint" => j::de_vec(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -212,28 +212,28 @@ pub struct OrganizationContact {
 impl FhirObject for OrganizationContact {
     const NAME: &'static str = "Organization.contact";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_opt(map, &mut self.name)?,
+                "name" => j::de_opt(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "purpose" => j::de_opt(map, &mut self.purpose)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "address" => j::de_opt(map, &mut self.address)?,
+                "purpose" => j::de_opt(map, st, &mut self.purpose)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "address" => j::de_opt(map, st, &mut self.address)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

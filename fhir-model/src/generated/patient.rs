@@ -74,89 +74,89 @@ pub struct Patient {
 impl FhirObject for Patient {
     const NAME: &'static str = "Patient";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "name" => j::de_vec(map, &mut self.name)?,
-                "link" => j::de_vec(map, &mut self.link)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "name" => j::de_vec(map, st, &mut self.name)?,
+                "link" => j::de_vec(map, st, &mut self.link)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "photo" => j::de_vec(map, &mut self.photo)?,
+                "photo" => j::de_vec(map, st, &mut self.photo)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "active" => j::de_prim(map, &mut self.active)?,
-                "gender" => j::de_prim(map, &mut self.gender)?,
+                "active" => j::de_prim(map, st, &mut self.active)?,
+                "gender" => j::de_prim(map, st, &mut self.gender)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_active" => j::de_prim_ext(map, &mut self.active)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "_gender" => j::de_prim_ext(map, &mut self.gender)?,
-                "address" => j::de_vec(map, &mut self.address)?,
-                "contact" => j::de_vec(map, &mut self.contact)?,
+                "_active" => j::de_prim_ext(map, st, &mut self.active)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "_gender" => j::de_prim_ext(map, st, &mut self.gender)?,
+                "address" => j::de_vec(map, st, &mut self.address)?,
+                "contact" => j::de_vec(map, st, &mut self.contact)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "birthDate" => j::de_prim(map, &mut self.birth_date)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "birthDate" => j::de_prim(map, st, &mut self.birth_date)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "_birthDate" => j::de_prim_ext(map, &mut self.birth_date)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "_birthDate" => j::de_prim_ext(map, st, &mut self.birth_date)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "maritalStatus" => j::de_opt(map, &mut self.marital_status)?,
-                "communication" => j::de_vec(map, &mut self.communication)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "maritalStatus" => j::de_opt(map, st, &mut self.marital_status)?,
+                "communication" => j::de_vec(map, st, &mut self.communication)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "deceasedBoolean" => j::de_choice_prim(map, &mut self.deceased, PatientDeceased::Boolean, |e| if let PatientDeceased::Boolean(p) = e { Some(p) } else { None })?,
+                "deceasedBoolean" => j::de_choice_prim(map, st, &mut self.deceased, PatientDeceased::Boolean, |e| if let PatientDeceased::Boolean(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_deceasedBoolean" => j::de_choice_prim_ext(map, &mut self.deceased, PatientDeceased::Boolean, |e| if let PatientDeceased::Boolean(p) = e { Some(p) } else { None })?,
-                "deceasedDateTime" => j::de_choice_prim(map, &mut self.deceased, PatientDeceased::DateTime, |e| if let PatientDeceased::DateTime(p) = e { Some(p) } else { None })?,
+                "_deceasedBoolean" => j::de_choice_prim_ext(map, st, &mut self.deceased, PatientDeceased::Boolean, |e| if let PatientDeceased::Boolean(p) = e { Some(p) } else { None })?,
+                "deceasedDateTime" => j::de_choice_prim(map, st, &mut self.deceased, PatientDeceased::DateTime, |e| if let PatientDeceased::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_deceasedDateTime" => j::de_choice_prim_ext(map, &mut self.deceased, PatientDeceased::DateTime, |e| if let PatientDeceased::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_deceasedDateTime" => j::de_choice_prim_ext(map, st, &mut self.deceased, PatientDeceased::DateTime, |e| if let PatientDeceased::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "generalPractitioner" => j::de_vec(map, &mut self.general_practitioner)?,
+                "generalPractitioner" => j::de_vec(map, st, &mut self.general_practitioner)?,
                 _ => return Ok(false),
             },
             20 => match key {
-                "multipleBirthBoolean" => j::de_choice_prim(map, &mut self.multiple_birth, PatientMultipleBirth::Boolean, |e| if let PatientMultipleBirth::Boolean(p) = e { Some(p) } else { None })?,
-                "multipleBirthInteger" => j::de_choice_prim(map, &mut self.multiple_birth, PatientMultipleBirth::Integer, |e| if let PatientMultipleBirth::Integer(p) = e { Some(p) } else { None })?,
-                "managingOrganization" => j::de_opt(map, &mut self.managing_organization)?,
+                "multipleBirthBoolean" => j::de_choice_prim(map, st, &mut self.multiple_birth, PatientMultipleBirth::Boolean, |e| if let PatientMultipleBirth::Boolean(p) = e { Some(p) } else { None })?,
+                "multipleBirthInteger" => j::de_choice_prim(map, st, &mut self.multiple_birth, PatientMultipleBirth::Integer, |e| if let PatientMultipleBirth::Integer(p) = e { Some(p) } else { None })?,
+                "managingOrganization" => j::de_opt(map, st, &mut self.managing_organization)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "_multipleBirthBoolean" => j::de_choice_prim_ext(map, &mut self.multiple_birth, PatientMultipleBirth::Boolean, |e| if let PatientMultipleBirth::Boolean(p) = e { Some(p) } else { None })?,
-                "_multipleBirthInteger" => j::de_choice_prim_ext(map, &mut self.multiple_birth, PatientMultipleBirth::Integer, |e| if let PatientMultipleBirth::Integer(p) = e { Some(p) } else { None })?,
+                "_multipleBirthBoolean" => j::de_choice_prim_ext(map, st, &mut self.multiple_birth, PatientMultipleBirth::Boolean, |e| if let PatientMultipleBirth::Boolean(p) = e { Some(p) } else { None })?,
+                "_multipleBirthInteger" => j::de_choice_prim_ext(map, st, &mut self.multiple_birth, PatientMultipleBirth::Integer, |e| if let PatientMultipleBirth::Integer(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -343,38 +343,38 @@ pub struct PatientContact {
 impl FhirObject for PatientContact {
     const NAME: &'static str = "Patient.contact";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "name" => j::de_opt(map, &mut self.name)?,
+                "name" => j::de_opt(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "gender" => j::de_prim(map, &mut self.gender)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "gender" => j::de_prim(map, st, &mut self.gender)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "address" => j::de_opt(map, &mut self.address)?,
-                "_gender" => j::de_prim_ext(map, &mut self.gender)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "address" => j::de_opt(map, st, &mut self.address)?,
+                "_gender" => j::de_prim_ext(map, st, &mut self.gender)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "relationship" => j::de_vec(map, &mut self.relationship)?,
-                "organization" => j::de_opt(map, &mut self.organization)?,
+                "relationship" => j::de_vec(map, st, &mut self.relationship)?,
+                "organization" => j::de_opt(map, st, &mut self.organization)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -458,27 +458,27 @@ pub struct PatientCommunication {
 impl FhirObject for PatientCommunication {
     const NAME: &'static str = "Patient.communication";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_opt(map, &mut self.language)?,
+                "language" => j::de_opt(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "preferred" => j::de_prim(map, &mut self.preferred)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "preferred" => j::de_prim(map, st, &mut self.preferred)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_preferred" => j::de_prim_ext(map, &mut self.preferred)?,
+                "_preferred" => j::de_prim_ext(map, st, &mut self.preferred)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -547,27 +547,27 @@ pub struct PatientLink {
 impl FhirObject for PatientLink {
     const NAME: &'static str = "Patient.link";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_prim(map, &mut self.type_)?,
+                "type" => j::de_prim(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "other" => j::de_opt(map, &mut self.other)?,
-                "_type" => j::de_prim_ext(map, &mut self.type_)?,
+                "other" => j::de_opt(map, st, &mut self.other)?,
+                "_type" => j::de_prim_ext(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

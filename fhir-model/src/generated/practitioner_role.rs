@@ -70,71 +70,71 @@ pub struct PractitionerRole {
 impl FhirObject for PractitionerRole {
     const NAME: &'static str = "PractitionerRole";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_vec(map, &mut self.code)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_vec(map, st, &mut self.code)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "active" => j::de_prim(map, &mut self.active)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "active" => j::de_prim(map, st, &mut self.active)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_active" => j::de_prim_ext(map, &mut self.active)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
+                "_active" => j::de_prim_ext(map, st, &mut self.active)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "location" => j::de_vec(map, &mut self.location)?,
-                "endpoint" => j::de_vec(map, &mut self.endpoint)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "location" => j::de_vec(map, st, &mut self.location)?,
+                "endpoint" => j::de_vec(map, st, &mut self.endpoint)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "specialty" => j::de_vec(map, &mut self.specialty)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "specialty" => j::de_vec(map, st, &mut self.specialty)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "practitioner" => j::de_opt(map, &mut self.practitioner)?,
-                "organization" => j::de_opt(map, &mut self.organization)?,
-                "notAvailable" => j::de_vec(map, &mut self.not_available)?,
+                "practitioner" => j::de_opt(map, st, &mut self.practitioner)?,
+                "organization" => j::de_opt(map, st, &mut self.organization)?,
+                "notAvailable" => j::de_vec(map, st, &mut self.not_available)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "availableTime" => j::de_vec(map, &mut self.available_time)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "availableTime" => j::de_vec(map, st, &mut self.available_time)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "healthcareService" => j::de_vec(map, &mut self.healthcare_service)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "healthcareService" => j::de_vec(map, st, &mut self.healthcare_service)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "availabilityExceptions" => j::de_prim(map, &mut self.availability_exceptions)?,
+                "availabilityExceptions" => j::de_prim(map, st, &mut self.availability_exceptions)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "_availabilityExceptions" => j::de_prim_ext(map, &mut self.availability_exceptions)?,
+                "_availabilityExceptions" => j::de_prim_ext(map, st, &mut self.availability_exceptions)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -237,47 +237,47 @@ pub struct PractitionerRoleAvailableTime {
 impl FhirObject for PractitionerRoleAvailableTime {
     const NAME: &'static str = "PractitionerRole.availableTime";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "allDay" => j::de_prim(map, &mut self.all_day)?,
+                "allDay" => j::de_prim(map, st, &mut self.all_day)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_allDay" => j::de_prim_ext(map, &mut self.all_day)?,
+                "_allDay" => j::de_prim_ext(map, st, &mut self.all_day)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "daysOfWeek" => j::de_prims(map, &mut self.days_of_week)?,
+                "daysOfWeek" => j::de_prims(map, st, &mut self.days_of_week)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "_daysOfWeek" => j::de_prims_ext(map, &mut self.days_of_week)?,
+                "_daysOfWeek" => j::de_prims_ext(map, st, &mut self.days_of_week)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "availableEndTime" => j::de_prim(map, &mut self.available_end_time)?,
+                "availableEndTime" => j::de_prim(map, st, &mut self.available_end_time)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_availableEndTime" => j::de_prim_ext(map, &mut self.available_end_time)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_availableEndTime" => j::de_prim_ext(map, st, &mut self.available_end_time)?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "availableStartTime" => j::de_prim(map, &mut self.available_start_time)?,
+                "availableStartTime" => j::de_prim(map, st, &mut self.available_start_time)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "_availableStartTime" => j::de_prim_ext(map, &mut self.available_start_time)?,
+                "_availableStartTime" => j::de_prim_ext(map, st, &mut self.available_start_time)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -352,30 +352,30 @@ pub struct PractitionerRoleNotAvailable {
 impl FhirObject for PractitionerRoleNotAvailable {
     const NAME: &'static str = "PractitionerRole.notAvailable";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "during" => j::de_opt(map, &mut self.during)?,
+                "during" => j::de_opt(map, st, &mut self.during)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

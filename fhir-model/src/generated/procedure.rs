@@ -98,104 +98,104 @@ pub struct Procedure {
 impl FhirObject for Procedure {
     const NAME: &'static str = "Procedure";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "code" => j::de_opt(map, &mut self.code)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "code" => j::de_opt(map, st, &mut self.code)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "partOf" => j::de_vec(map, &mut self.part_of)?,
-                "status" => j::de_prim(map, &mut self.status)?,
-                "report" => j::de_vec(map, &mut self.report)?,
+                "partOf" => j::de_vec(map, st, &mut self.part_of)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "report" => j::de_vec(map, st, &mut self.report)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "basedOn" => j::de_vec(map, &mut self.based_on)?,
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "outcome" => j::de_opt(map, &mut self.outcome)?,
+                "basedOn" => j::de_vec(map, st, &mut self.based_on)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "outcome" => j::de_opt(map, st, &mut self.outcome)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "category" => j::de_opt(map, &mut self.category)?,
-                "recorder" => j::de_opt(map, &mut self.recorder)?,
-                "asserter" => j::de_opt(map, &mut self.asserter)?,
-                "location" => j::de_opt(map, &mut self.location)?,
-                "bodySite" => j::de_vec(map, &mut self.body_site)?,
-                "followUp" => j::de_vec(map, &mut self.follow_up)?,
-                "usedCode" => j::de_vec(map, &mut self.used_code)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "category" => j::de_opt(map, st, &mut self.category)?,
+                "recorder" => j::de_opt(map, st, &mut self.recorder)?,
+                "asserter" => j::de_opt(map, st, &mut self.asserter)?,
+                "location" => j::de_opt(map, st, &mut self.location)?,
+                "bodySite" => j::de_vec(map, st, &mut self.body_site)?,
+                "followUp" => j::de_vec(map, st, &mut self.follow_up)?,
+                "usedCode" => j::de_vec(map, st, &mut self.used_code)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "encounter" => j::de_opt(map, &mut self.encounter)?,
-                "performer" => j::de_vec(map, &mut self.performer)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "encounter" => j::de_opt(map, st, &mut self.encounter)?,
+                "performer" => j::de_vec(map, st, &mut self.performer)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "reasonCode" => j::de_vec(map, &mut self.reason_code)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "reasonCode" => j::de_vec(map, st, &mut self.reason_code)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "focalDevice" => j::de_vec(map, &mut self.focal_device)?,
+                "focalDevice" => j::de_vec(map, st, &mut self.focal_device)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "statusReason" => j::de_opt(map, &mut self.status_reason)?,
-                "performedAge" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Age)?,
-                "complication" => j::de_vec(map, &mut self.complication)?,
+                "statusReason" => j::de_opt(map, st, &mut self.status_reason)?,
+                "performedAge" => j::de_choice(map, st, &mut self.performed, ProcedurePerformed::Age)?,
+                "complication" => j::de_vec(map, st, &mut self.complication)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "usedReference" => j::de_vec(map, &mut self.used_reference)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "usedReference" => j::de_vec(map, st, &mut self.used_reference)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "performedRange" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Range)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "performedRange" => j::de_choice(map, st, &mut self.performed, ProcedurePerformed::Range)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "instantiatesUri" => j::de_prims(map, &mut self.instantiates_uri)?,
-                "performedPeriod" => j::de_choice(map, &mut self.performed, ProcedurePerformed::Period)?,
-                "performedString" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
-                "reasonReference" => j::de_vec(map, &mut self.reason_reference)?,
+                "instantiatesUri" => j::de_prims(map, st, &mut self.instantiates_uri)?,
+                "performedPeriod" => j::de_choice(map, st, &mut self.performed, ProcedurePerformed::Period)?,
+                "performedString" => j::de_choice_prim(map, st, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
+                "reasonReference" => j::de_vec(map, st, &mut self.reason_reference)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "_instantiatesUri" => j::de_prims_ext(map, &mut self.instantiates_uri)?,
-                "_performedString" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
+                "_instantiatesUri" => j::de_prims_ext(map, st, &mut self.instantiates_uri)?,
+                "_performedString" => j::de_choice_prim_ext(map, st, &mut self.performed, ProcedurePerformed::String, |e| if let ProcedurePerformed::String(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "performedDateTime" => j::de_choice_prim(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "performedDateTime" => j::de_choice_prim(map, st, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_performedDateTime" => j::de_choice_prim_ext(map, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
-                "complicationDetail" => j::de_vec(map, &mut self.complication_detail)?,
+                "_performedDateTime" => j::de_choice_prim_ext(map, st, &mut self.performed, ProcedurePerformed::DateTime, |e| if let ProcedurePerformed::DateTime(p) = e { Some(p) } else { None })?,
+                "complicationDetail" => j::de_vec(map, st, &mut self.complication_detail)?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "instantiatesCanonical" => j::de_prims(map, &mut self.instantiates_canonical)?,
+                "instantiatesCanonical" => j::de_prims(map, st, &mut self.instantiates_canonical)?,
                 _ => return Ok(false),
             },
             22 => match key {
-                "_instantiatesCanonical" => j::de_prims_ext(map, &mut self.instantiates_canonical)?,
+                "_instantiatesCanonical" => j::de_prims_ext(map, st, &mut self.instantiates_canonical)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -376,30 +376,30 @@ pub struct ProcedurePerformer {
 impl FhirObject for ProcedurePerformer {
     const NAME: &'static str = "Procedure.performer";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "actor" => j::de_opt(map, &mut self.actor)?,
+                "actor" => j::de_opt(map, st, &mut self.actor)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "function" => j::de_opt(map, &mut self.function)?,
+                "function" => j::de_opt(map, st, &mut self.function)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
+                "onBehalfOf" => j::de_opt(map, st, &mut self.on_behalf_of)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -471,26 +471,26 @@ pub struct ProcedureFocalDevice {
 impl FhirObject for ProcedureFocalDevice {
     const NAME: &'static str = "Procedure.focalDevice";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "action" => j::de_opt(map, &mut self.action)?,
+                "action" => j::de_opt(map, st, &mut self.action)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "manipulated" => j::de_opt(map, &mut self.manipulated)?,
+                "manipulated" => j::de_opt(map, st, &mut self.manipulated)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

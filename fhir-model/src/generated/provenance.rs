@@ -62,63 +62,63 @@ pub struct Provenance {
 impl FhirObject for Provenance {
     const NAME: &'static str = "Provenance";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "agent" => j::de_vec(map, &mut self.agent)?,
+                "agent" => j::de_vec(map, st, &mut self.agent)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "target" => j::de_vec(map, &mut self.target)?,
-                "policy" => j::de_prims(map, &mut self.policy)?,
-                "reason" => j::de_vec(map, &mut self.reason)?,
-                "entity" => j::de_vec(map, &mut self.entity)?,
+                "target" => j::de_vec(map, st, &mut self.target)?,
+                "policy" => j::de_prims(map, st, &mut self.policy)?,
+                "reason" => j::de_vec(map, st, &mut self.reason)?,
+                "entity" => j::de_vec(map, st, &mut self.entity)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_policy" => j::de_prims_ext(map, &mut self.policy)?,
+                "_policy" => j::de_prims_ext(map, st, &mut self.policy)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
-                "recorded" => j::de_prim(map, &mut self.recorded)?,
-                "location" => j::de_opt(map, &mut self.location)?,
-                "activity" => j::de_opt(map, &mut self.activity)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
+                "recorded" => j::de_prim(map, st, &mut self.recorded)?,
+                "location" => j::de_opt(map, st, &mut self.location)?,
+                "activity" => j::de_opt(map, st, &mut self.activity)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "_recorded" => j::de_prim_ext(map, &mut self.recorded)?,
-                "signature" => j::de_vec(map, &mut self.signature)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "_recorded" => j::de_prim_ext(map, st, &mut self.recorded)?,
+                "signature" => j::de_vec(map, st, &mut self.signature)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
-                "occurredPeriod" => j::de_choice(map, &mut self.occurred, ProvenanceOccurred::Period)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
+                "occurredPeriod" => j::de_choice(map, st, &mut self.occurred, ProvenanceOccurred::Period)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "occurredDateTime" => j::de_choice_prim(map, &mut self.occurred, ProvenanceOccurred::DateTime, |e| if let ProvenanceOccurred::DateTime(p) = e { Some(p) } else { None })?,
+                "occurredDateTime" => j::de_choice_prim(map, st, &mut self.occurred, ProvenanceOccurred::DateTime, |e| if let ProvenanceOccurred::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "_occurredDateTime" => j::de_choice_prim_ext(map, &mut self.occurred, ProvenanceOccurred::DateTime, |e| if let ProvenanceOccurred::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "_occurredDateTime" => j::de_choice_prim_ext(map, st, &mut self.occurred, ProvenanceOccurred::DateTime, |e| if let ProvenanceOccurred::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -250,31 +250,31 @@ pub struct ProvenanceAgent {
 impl FhirObject for ProvenanceAgent {
     const NAME: &'static str = "Provenance.agent";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             3 => match key {
-                "who" => j::de_opt(map, &mut self.who)?,
+                "who" => j::de_opt(map, st, &mut self.who)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "role" => j::de_vec(map, &mut self.role)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "role" => j::de_vec(map, st, &mut self.role)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "onBehalfOf" => j::de_opt(map, &mut self.on_behalf_of)?,
+                "onBehalfOf" => j::de_opt(map, st, &mut self.on_behalf_of)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -351,28 +351,28 @@ pub struct ProvenanceEntity {
 impl FhirObject for ProvenanceEntity {
     const NAME: &'static str = "Provenance.entity";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "role" => j::de_prim(map, &mut self.role)?,
-                "what" => j::de_opt(map, &mut self.what)?,
+                "role" => j::de_prim(map, st, &mut self.role)?,
+                "what" => j::de_opt(map, st, &mut self.what)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "_role" => j::de_prim_ext(map, &mut self.role)?,
-                "agent" => j::de_vec(map, &mut self.agent)?,
+                "_role" => j::de_prim_ext(map, st, &mut self.role)?,
+                "agent" => j::de_vec(map, st, &mut self.agent)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -66,67 +66,67 @@ pub struct RelatedPerson {
 impl FhirObject for RelatedPerson {
     const NAME: &'static str = "RelatedPerson";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "name" => j::de_vec(map, &mut self.name)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "name" => j::de_vec(map, st, &mut self.name)?,
                 _ => return Ok(false),
             },
             5 => match key {
-                "photo" => j::de_vec(map, &mut self.photo)?,
+                "photo" => j::de_vec(map, st, &mut self.photo)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "active" => j::de_prim(map, &mut self.active)?,
-                "gender" => j::de_prim(map, &mut self.gender)?,
-                "period" => j::de_opt(map, &mut self.period)?,
+                "active" => j::de_prim(map, st, &mut self.active)?,
+                "gender" => j::de_prim(map, st, &mut self.gender)?,
+                "period" => j::de_opt(map, st, &mut self.period)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_active" => j::de_prim_ext(map, &mut self.active)?,
-                "patient" => j::de_opt(map, &mut self.patient)?,
-                "telecom" => j::de_vec(map, &mut self.telecom)?,
-                "_gender" => j::de_prim_ext(map, &mut self.gender)?,
-                "address" => j::de_vec(map, &mut self.address)?,
+                "_active" => j::de_prim_ext(map, st, &mut self.active)?,
+                "patient" => j::de_opt(map, st, &mut self.patient)?,
+                "telecom" => j::de_vec(map, st, &mut self.telecom)?,
+                "_gender" => j::de_prim_ext(map, st, &mut self.gender)?,
+                "address" => j::de_vec(map, st, &mut self.address)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "birthDate" => j::de_prim(map, &mut self.birth_date)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "birthDate" => j::de_prim(map, st, &mut self.birth_date)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "_birthDate" => j::de_prim_ext(map, &mut self.birth_date)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "_birthDate" => j::de_prim_ext(map, st, &mut self.birth_date)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "relationship" => j::de_vec(map, &mut self.relationship)?,
+                "relationship" => j::de_vec(map, st, &mut self.relationship)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "communication" => j::de_vec(map, &mut self.communication)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "communication" => j::de_vec(map, st, &mut self.communication)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -221,27 +221,27 @@ pub struct RelatedPersonCommunication {
 impl FhirObject for RelatedPersonCommunication {
     const NAME: &'static str = "RelatedPerson.communication";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_opt(map, &mut self.language)?,
+                "language" => j::de_opt(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "preferred" => j::de_prim(map, &mut self.preferred)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "preferred" => j::de_prim(map, st, &mut self.preferred)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "_preferred" => j::de_prim_ext(map, &mut self.preferred)?,
+                "_preferred" => j::de_prim_ext(map, st, &mut self.preferred)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

@@ -68,67 +68,67 @@ pub struct Specimen {
 impl FhirObject for Specimen {
     const NAME: &'static str = "Specimen";
     const RESOURCE: bool = true;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "meta" => j::de_opt(map, &mut self.meta)?,
-                "text" => j::de_opt(map, &mut self.text)?,
-                "type" => j::de_opt(map, &mut self.type_)?,
-                "note" => j::de_vec(map, &mut self.note)?,
+                "meta" => j::de_opt(map, st, &mut self.meta)?,
+                "text" => j::de_opt(map, st, &mut self.text)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
+                "note" => j::de_vec(map, st, &mut self.note)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "status" => j::de_prim(map, &mut self.status)?,
-                "parent" => j::de_vec(map, &mut self.parent)?,
+                "status" => j::de_prim(map, st, &mut self.status)?,
+                "parent" => j::de_vec(map, st, &mut self.parent)?,
                 _ => return Ok(false),
             },
             7 => match key {
-                "_status" => j::de_prim_ext(map, &mut self.status)?,
-                "subject" => j::de_opt(map, &mut self.subject)?,
-                "request" => j::de_vec(map, &mut self.request)?,
+                "_status" => j::de_prim_ext(map, st, &mut self.status)?,
+                "subject" => j::de_opt(map, st, &mut self.subject)?,
+                "request" => j::de_vec(map, st, &mut self.request)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "language" => j::de_prim(map, &mut self.language)?,
+                "language" => j::de_prim(map, st, &mut self.language)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "_language" => j::de_prim_ext(map, &mut self.language)?,
-                "contained" => j::de_vec(map, &mut self.contained)?,
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "container" => j::de_vec(map, &mut self.container)?,
-                "condition" => j::de_vec(map, &mut self.condition)?,
+                "_language" => j::de_prim_ext(map, st, &mut self.language)?,
+                "contained" => j::de_vec(map, st, &mut self.contained)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "container" => j::de_vec(map, st, &mut self.container)?,
+                "condition" => j::de_vec(map, st, &mut self.condition)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
-                "collection" => j::de_opt(map, &mut self.collection)?,
-                "processing" => j::de_vec(map, &mut self.processing)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
+                "collection" => j::de_opt(map, st, &mut self.collection)?,
+                "processing" => j::de_vec(map, st, &mut self.processing)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "receivedTime" => j::de_prim(map, &mut self.received_time)?,
+                "receivedTime" => j::de_prim(map, st, &mut self.received_time)?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "implicitRules" => j::de_prim(map, &mut self.implicit_rules)?,
-                "_receivedTime" => j::de_prim_ext(map, &mut self.received_time)?,
+                "implicitRules" => j::de_prim(map, st, &mut self.implicit_rules)?,
+                "_receivedTime" => j::de_prim_ext(map, st, &mut self.received_time)?,
                 _ => return Ok(false),
             },
             14 => match key {
-                "_implicitRules" => j::de_prim_ext(map, &mut self.implicit_rules)?,
+                "_implicitRules" => j::de_prim_ext(map, st, &mut self.implicit_rules)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             19 => match key {
-                "accessionIdentifier" => j::de_opt(map, &mut self.accession_identifier)?,
+                "accessionIdentifier" => j::de_opt(map, st, &mut self.accession_identifier)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -235,46 +235,46 @@ pub struct SpecimenCollection {
 impl FhirObject for SpecimenCollection {
     const NAME: &'static str = "Specimen.collection";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             6 => match key {
-                "method" => j::de_opt(map, &mut self.method)?,
+                "method" => j::de_opt(map, st, &mut self.method)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "duration" => j::de_opt(map, &mut self.duration)?,
-                "quantity" => j::de_opt(map, &mut self.quantity)?,
-                "bodySite" => j::de_opt(map, &mut self.body_site)?,
+                "duration" => j::de_opt(map, st, &mut self.duration)?,
+                "quantity" => j::de_opt(map, st, &mut self.quantity)?,
+                "bodySite" => j::de_opt(map, st, &mut self.body_site)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "collector" => j::de_opt(map, &mut self.collector)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "collector" => j::de_opt(map, st, &mut self.collector)?,
                 _ => return Ok(false),
             },
             15 => match key {
-                "collectedPeriod" => j::de_choice(map, &mut self.collected, SpecimenCollectionCollected::Period)?,
+                "collectedPeriod" => j::de_choice(map, st, &mut self.collected, SpecimenCollectionCollected::Period)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "collectedDateTime" => j::de_choice_prim(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "collectedDateTime" => j::de_choice_prim(map, st, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             18 => match key {
-                "_collectedDateTime" => j::de_choice_prim_ext(map, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
+                "_collectedDateTime" => j::de_choice_prim_ext(map, st, &mut self.collected, SpecimenCollectionCollected::DateTime, |e| if let SpecimenCollectionCollected::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             21 => match key {
-                "fastingStatusDuration" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::Duration)?,
+                "fastingStatusDuration" => j::de_choice(map, st, &mut self.fasting_status, SpecimenCollectionFastingStatus::Duration)?,
                 _ => return Ok(false),
             },
             28 => match key {
-                "fastingStatusCodeableConcept" => j::de_choice(map, &mut self.fasting_status, SpecimenCollectionFastingStatus::CodeableConcept)?,
+                "fastingStatusCodeableConcept" => j::de_choice(map, st, &mut self.fasting_status, SpecimenCollectionFastingStatus::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -436,40 +436,40 @@ pub struct SpecimenProcessing {
 impl FhirObject for SpecimenProcessing {
     const NAME: &'static str = "Specimen.processing";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "additive" => j::de_vec(map, &mut self.additive)?,
+                "additive" => j::de_vec(map, st, &mut self.additive)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
-                "procedure" => j::de_opt(map, &mut self.procedure)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
+                "procedure" => j::de_opt(map, st, &mut self.procedure)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "timePeriod" => j::de_choice(map, &mut self.time, SpecimenProcessingTime::Period)?,
+                "timePeriod" => j::de_choice(map, st, &mut self.time, SpecimenProcessingTime::Period)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
-                "timeDateTime" => j::de_choice_prim(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
+                "timeDateTime" => j::de_choice_prim(map, st, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             13 => match key {
-                "_timeDateTime" => j::de_choice_prim_ext(map, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
+                "_timeDateTime" => j::de_choice_prim_ext(map, st, &mut self.time, SpecimenProcessingTime::DateTime, |e| if let SpecimenProcessingTime::DateTime(p) = e { Some(p) } else { None })?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),
@@ -589,47 +589,47 @@ pub struct SpecimenContainer {
 impl FhirObject for SpecimenContainer {
     const NAME: &'static str = "Specimen.container";
     const RESOURCE: bool = false;
-    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+    fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, st: &j::ReadState) -> Result<bool, A::Error> {
         match key.len() {
             2 => match key {
                 "id" => j::de_plain(map, &mut self.id)?,
                 _ => return Ok(false),
             },
             4 => match key {
-                "type" => j::de_opt(map, &mut self.type_)?,
+                "type" => j::de_opt(map, st, &mut self.type_)?,
                 _ => return Ok(false),
             },
             8 => match key {
-                "capacity" => j::de_opt(map, &mut self.capacity)?,
+                "capacity" => j::de_opt(map, st, &mut self.capacity)?,
                 _ => return Ok(false),
             },
             9 => match key {
-                "extension" => j::de_vec(map, &mut self.extension)?,
+                "extension" => j::de_vec(map, st, &mut self.extension)?,
                 _ => return Ok(false),
             },
             10 => match key {
-                "identifier" => j::de_vec(map, &mut self.identifier)?,
+                "identifier" => j::de_vec(map, st, &mut self.identifier)?,
                 _ => return Ok(false),
             },
             11 => match key {
-                "description" => j::de_prim(map, &mut self.description)?,
+                "description" => j::de_prim(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             12 => match key {
-                "_description" => j::de_prim_ext(map, &mut self.description)?,
+                "_description" => j::de_prim_ext(map, st, &mut self.description)?,
                 _ => return Ok(false),
             },
             16 => match key {
-                "specimenQuantity" => j::de_opt(map, &mut self.specimen_quantity)?,
+                "specimenQuantity" => j::de_opt(map, st, &mut self.specimen_quantity)?,
                 _ => return Ok(false),
             },
             17 => match key {
-                "modifierExtension" => j::de_vec(map, &mut self.modifier_extension)?,
-                "additiveReference" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::Reference)?,
+                "modifierExtension" => j::de_vec(map, st, &mut self.modifier_extension)?,
+                "additiveReference" => j::de_choice(map, st, &mut self.additive, SpecimenContainerAdditive::Reference)?,
                 _ => return Ok(false),
             },
             23 => match key {
-                "additiveCodeableConcept" => j::de_choice(map, &mut self.additive, SpecimenContainerAdditive::CodeableConcept)?,
+                "additiveCodeableConcept" => j::de_choice(map, st, &mut self.additive, SpecimenContainerAdditive::CodeableConcept)?,
                 _ => return Ok(false),
             },
             _ => return Ok(false),

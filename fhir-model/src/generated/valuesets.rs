@@ -97,14 +97,6 @@ pub static APPOINTMENTSTATUS: ValueSet = ValueSet {
     ],
 };
 
-/// Codes of `http://hl7.org/fhir/ValueSet/binding-strength` (required binding).
-pub static BINDING_STRENGTH: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/binding-strength",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/binding-strength", open: false, codes: &["example", "extensible", "preferred", "required"] },
-    ],
-};
-
 /// Codes of `http://hl7.org/fhir/ValueSet/bundle-type` (required binding).
 pub static BUNDLE_TYPE: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/bundle-type",
@@ -142,14 +134,6 @@ pub static CONDITION_VER_STATUS: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/condition-ver-status",
     systems: &[
         SystemCodes { system: "http://terminology.hl7.org/CodeSystem/condition-ver-status", open: false, codes: &["confirmed", "differential", "entered-in-error", "provisional", "refuted", "unconfirmed"] },
-    ],
-};
-
-/// Codes of `http://hl7.org/fhir/ValueSet/constraint-severity` (required binding).
-pub static CONSTRAINT_SEVERITY: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/constraint-severity",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/constraint-severity", open: false, codes: &["error", "warning"] },
     ],
 };
 
@@ -214,14 +198,6 @@ pub static DIAGNOSTIC_REPORT_STATUS: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/diagnostic-report-status",
     systems: &[
         SystemCodes { system: "http://hl7.org/fhir/diagnostic-report-status", open: false, codes: &["amended", "appended", "cancelled", "corrected", "entered-in-error", "final", "partial", "preliminary", "registered", "unknown"] },
-    ],
-};
-
-/// Codes of `http://hl7.org/fhir/ValueSet/discriminator-type` (required binding).
-pub static DISCRIMINATOR_TYPE: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/discriminator-type",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/discriminator-type", open: false, codes: &["exists", "pattern", "profile", "type", "value"] },
     ],
 };
 
@@ -442,14 +418,6 @@ pub static PARTICIPATIONSTATUS: ValueSet = ValueSet {
     ],
 };
 
-/// Codes of `http://hl7.org/fhir/ValueSet/property-representation` (required binding).
-pub static PROPERTY_REPRESENTATION: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/property-representation",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/property-representation", open: false, codes: &["cdaText", "typeAttr", "xhtml", "xmlAttr", "xmlText"] },
-    ],
-};
-
 /// Codes of `http://hl7.org/fhir/ValueSet/provenance-entity-role` (required binding).
 pub static PROVENANCE_ENTITY_ROLE: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/provenance-entity-role",
@@ -471,14 +439,6 @@ pub static REACTION_EVENT_SEVERITY: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/reaction-event-severity",
     systems: &[
         SystemCodes { system: "http://hl7.org/fhir/reaction-event-severity", open: false, codes: &["mild", "moderate", "severe"] },
-    ],
-};
-
-/// Codes of `http://hl7.org/fhir/ValueSet/reference-version-rules` (required binding).
-pub static REFERENCE_VERSION_RULES: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/reference-version-rules",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/reference-version-rules", open: false, codes: &["either", "independent", "specific"] },
     ],
 };
 
@@ -511,22 +471,6 @@ pub static REQUEST_STATUS: ValueSet = ValueSet {
     url: "http://hl7.org/fhir/ValueSet/request-status",
     systems: &[
         SystemCodes { system: "http://hl7.org/fhir/request-status", open: false, codes: &["active", "completed", "draft", "entered-in-error", "on-hold", "revoked", "unknown"] },
-    ],
-};
-
-/// Codes of `http://hl7.org/fhir/ValueSet/resource-aggregation-mode` (required binding).
-pub static RESOURCE_AGGREGATION_MODE: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/resource-aggregation-mode",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/resource-aggregation-mode", open: false, codes: &["bundled", "contained", "referenced"] },
-    ],
-};
-
-/// Codes of `http://hl7.org/fhir/ValueSet/resource-slicing-rules` (required binding).
-pub static RESOURCE_SLICING_RULES: ValueSet = ValueSet {
-    url: "http://hl7.org/fhir/ValueSet/resource-slicing-rules",
-    systems: &[
-        SystemCodes { system: "http://hl7.org/fhir/resource-slicing-rules", open: false, codes: &["closed", "open", "openAtEnd"] },
     ],
 };
 
@@ -587,4 +531,4 @@ pub static UNITS_OF_TIME: ValueSet = ValueSet {
 };
 
 /// Every value set above, sorted by URL.
-pub static ALL: &[&ValueSet] = &[&ACCOUNT_STATUS, &ADDRESS_TYPE, &ADDRESS_USE, &ADMINISTRATIVE_GENDER, &ALL_TYPES, &ALLERGY_INTOLERANCE_CATEGORY, &ALLERGY_INTOLERANCE_CRITICALITY, &ALLERGY_INTOLERANCE_TYPE, &ALLERGYINTOLERANCE_CLINICAL, &ALLERGYINTOLERANCE_VERIFICATION, &APPOINTMENTSTATUS, &BINDING_STRENGTH, &BUNDLE_TYPE, &CHARGEITEM_STATUS, &COMPOSITION_STATUS, &CONDITION_CLINICAL, &CONDITION_VER_STATUS, &CONSTRAINT_SEVERITY, &CONTACT_POINT_SYSTEM, &CONTACT_POINT_USE, &CONTRIBUTOR_TYPE, &CURRENCIES, &DAYS_OF_WEEK, &DEVICE_NAMETYPE, &DEVICE_STATUS, &DIAGNOSTIC_REPORT_STATUS, &DISCRIMINATOR_TYPE, &DOCUMENT_REFERENCE_STATUS, &DOCUMENT_RELATIONSHIP_TYPE, &ENCOUNTER_LOCATION_STATUS, &ENCOUNTER_STATUS, &EPISODE_OF_CARE_STATUS, &EVENT_STATUS, &EVENT_TIMING, &FM_STATUS, &HTTP_VERB, &IDENTIFIER_USE, &IMMUNIZATION_STATUS, &ISSUE_SEVERITY, &ISSUE_TYPE, &LINK_TYPE, &LOCATION_MODE, &LOCATION_STATUS, &MEDICATION_ADMIN_STATUS, &MEDICATION_STATUS, &MEDICATIONREQUEST_INTENT, &MEDICATIONREQUEST_STATUS, &MIMETYPES, &NAME_USE, &NARRATIVE_STATUS, &OBSERVATION_STATUS, &OPERATION_PARAMETER_USE, &PARTICIPANTREQUIRED, &PARTICIPATIONSTATUS, &PROPERTY_REPRESENTATION, &PROVENANCE_ENTITY_ROLE, &QUANTITY_COMPARATOR, &REACTION_EVENT_SEVERITY, &REFERENCE_VERSION_RULES, &RELATED_ARTIFACT_TYPE, &REQUEST_INTENT, &REQUEST_PRIORITY, &REQUEST_STATUS, &RESOURCE_AGGREGATION_MODE, &RESOURCE_SLICING_RULES, &RESPONSE_CODE, &SEARCH_ENTRY_MODE, &SORT_DIRECTION, &SPECIMEN_STATUS, &TRIGGER_TYPE, &UDI_ENTRY_TYPE, &UNITS_OF_TIME];
+pub static ALL: &[&ValueSet] = &[&ACCOUNT_STATUS, &ADDRESS_TYPE, &ADDRESS_USE, &ADMINISTRATIVE_GENDER, &ALL_TYPES, &ALLERGY_INTOLERANCE_CATEGORY, &ALLERGY_INTOLERANCE_CRITICALITY, &ALLERGY_INTOLERANCE_TYPE, &ALLERGYINTOLERANCE_CLINICAL, &ALLERGYINTOLERANCE_VERIFICATION, &APPOINTMENTSTATUS, &BUNDLE_TYPE, &CHARGEITEM_STATUS, &COMPOSITION_STATUS, &CONDITION_CLINICAL, &CONDITION_VER_STATUS, &CONTACT_POINT_SYSTEM, &CONTACT_POINT_USE, &CONTRIBUTOR_TYPE, &CURRENCIES, &DAYS_OF_WEEK, &DEVICE_NAMETYPE, &DEVICE_STATUS, &DIAGNOSTIC_REPORT_STATUS, &DOCUMENT_REFERENCE_STATUS, &DOCUMENT_RELATIONSHIP_TYPE, &ENCOUNTER_LOCATION_STATUS, &ENCOUNTER_STATUS, &EPISODE_OF_CARE_STATUS, &EVENT_STATUS, &EVENT_TIMING, &FM_STATUS, &HTTP_VERB, &IDENTIFIER_USE, &IMMUNIZATION_STATUS, &ISSUE_SEVERITY, &ISSUE_TYPE, &LINK_TYPE, &LOCATION_MODE, &LOCATION_STATUS, &MEDICATION_ADMIN_STATUS, &MEDICATION_STATUS, &MEDICATIONREQUEST_INTENT, &MEDICATIONREQUEST_STATUS, &MIMETYPES, &NAME_USE, &NARRATIVE_STATUS, &OBSERVATION_STATUS, &OPERATION_PARAMETER_USE, &PARTICIPANTREQUIRED, &PARTICIPATIONSTATUS, &PROVENANCE_ENTITY_ROLE, &QUANTITY_COMPARATOR, &REACTION_EVENT_SEVERITY, &RELATED_ARTIFACT_TYPE, &REQUEST_INTENT, &REQUEST_PRIORITY, &REQUEST_STATUS, &RESPONSE_CODE, &SEARCH_ENTRY_MODE, &SORT_DIRECTION, &SPECIMEN_STATUS, &TRIGGER_TYPE, &UDI_ENTRY_TYPE, &UNITS_OF_TIME];
