@@ -582,10 +582,6 @@ impl<'a> Message<'a> {
         });
         result
     }
-
-    pub(crate) fn ctx(&self) -> Ctx {
-        self.ctx
-    }
 }
 
 /// Records the terminator style of one segment; returns the style of its first line break.

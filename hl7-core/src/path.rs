@@ -18,6 +18,7 @@ use nom::IResult;
 
 use crate::escape::Unescape;
 use crate::message::Message;
+use crate::segment::Segment;
 use crate::view::{nth1, Component, Ctx, Field, Repetition, Subcomponent};
 
 /// A path to a part of a message. `Display` writes it in the text form, which parses back to the
@@ -475,17 +476,7 @@ impl<'a> Message<'a> {
     /// assert!(msg.get(&"OBX[0]-5".parse().unwrap()).is_none());
     /// ```
     pub fn get(&self, path: &Path) -> Option<Value<'a>> {
-        let seg = self.segment_nth(&path.segment, path.segment_index.unwrap_or(1))?;
-        let Some(n) = path.field else {
-            return Some(Value { bytes: seg.as_bytes(), offset: seg.offset(), ctx: self.ctx() });
-        };
-        let field = seg.field(n)?;
-        match path.repetition {
-            None if path.component.is_none() => Some(field.into()),
-            Some(Repetitions::All) => field.repetitions().find_map(|rep| below_repetition(rep, path)),
-            Some(Repetitions::Nth(r)) => below_repetition(field.repetition(r)?, path),
-            None => below_repetition(field.repetition(1)?, path),
-        }
+        self.segment_nth(&path.segment, path.segment_index.unwrap_or(1))?.get(path)
     }
 
     /// Resolves a path to every value it names: for `[*]`, the part named below each repetition
@@ -526,6 +517,33 @@ impl<'a> Message<'a> {
     /// ```
     pub fn query(&self, path: &str) -> Result<Option<Value<'a>>, PathError> {
         Ok(self.get(&path.parse()?))
+    }
+}
+
+impl<'a> Segment<'a> {
+    /// Resolves the field levels of a path in this segment (its segment id and occurrence are not
+    /// looked at): the whole segment for a path without a field, else the field, repetition,
+    /// component or subcomponent it names. A `[*]` path gives the first value found.
+    ///
+    /// ```
+    /// use hl7_core::{Message, Path};
+    /// let msg = Message::parse(b"MSH|^~\\&|A\rOBX|1|CE|y||a^b&c~d\r")?;
+    /// let obx = msg.segments().nth(1).unwrap();
+    /// assert_eq!(obx.get(&"OBX-5.2.2".parse()?).unwrap().as_bytes(), b"c");
+    /// assert_eq!(obx.get(&Path::new(b"OBX").field(5).repetition(2)).unwrap().as_bytes(), b"d");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, path: &Path) -> Option<Value<'a>> {
+        let Some(n) = path.field else {
+            return Some(Value { bytes: self.as_bytes(), offset: self.offset(), ctx: self.ctx });
+        };
+        let field = self.field(n)?;
+        match path.repetition {
+            None if path.component.is_none() => Some(field.into()),
+            Some(Repetitions::All) => field.repetitions().find_map(|rep| below_repetition(rep, path)),
+            Some(Repetitions::Nth(r)) => below_repetition(field.repetition(r)?, path),
+            None => below_repetition(field.repetition(1)?, path),
+        }
     }
 }
 

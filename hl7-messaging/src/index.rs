@@ -245,24 +245,7 @@ impl<'a> SegmentIndex<'a> {
     /// }
     /// ```
     pub fn get(&self, path: &Path) -> Option<Value<'a>> {
-        let Some(n) = path.field() else {
-            // A Value of a whole segment can only be made by the message.
-            return self.message.get(path);
-        };
-        let segment = self.nth(path.segment(), path.segment_index().unwrap_or(1))?;
-        let field = segment.field(n)?;
-        if path.repetition().is_none() && path.component().is_none() {
-            return Some(field.into());
-        }
-        let rep = field.repetition(path.repetition().unwrap_or(1))?;
-        let Some(c) = path.component() else {
-            return Some(rep.into());
-        };
-        let component = rep.component(c)?;
-        match path.subcomponent() {
-            None => Some(component.into()),
-            Some(s) => component.subcomponent(s).map(Value::from),
-        }
+        self.nth(path.segment(), path.segment_index().unwrap_or(1))?.get(path)
     }
 
     /// Parses `path` and resolves it ([`SegmentIndex::get`]).
