@@ -1,6 +1,5 @@
 //! Writing acknowledgments (`alloc`).
 
-use alloc::format;
 use alloc::vec::Vec;
 
 use alloc::string::String;
@@ -190,7 +189,7 @@ pub fn acknowledge_as_asked(
         // an acknowledgment that is kept.
         match write(message, kind, errors, rejected, options) {
             Ok(mut ack) => {
-                put(&mut ack.message, "MSH-10", &control_id());
+                put(&mut ack.message, msh_field(10), &control_id());
                 acks.push(ack);
             }
             Err(AckRefusal::NotRequired) => {}
@@ -219,13 +218,13 @@ fn write(
     let mut all = Vec::with_capacity(errors.len() + 1);
     let no_control_id = field(10).is_none_or(|f| f.is_empty());
     if no_control_id {
-        all.push(header_error(AckErrorCode::RequiredFieldMissing, "MSH-10"));
+        all.push(header_error(AckErrorCode::RequiredFieldMissing, msh_field(10)));
     }
     let checks = [
-        (12, 1, options.versions, AckErrorCode::UnsupportedVersionId, "MSH-12.1"),
-        (9, 1, options.message_types, AckErrorCode::UnsupportedMessageType, "MSH-9.1"),
-        (9, 2, options.events, AckErrorCode::UnsupportedEventCode, "MSH-9.2"),
-        (11, 1, options.processing_ids, AckErrorCode::UnsupportedProcessingId, "MSH-11.1"),
+        (12, 1, options.versions, AckErrorCode::UnsupportedVersionId, msh_field(12).component(1)),
+        (9, 1, options.message_types, AckErrorCode::UnsupportedMessageType, msh_field(9).component(1)),
+        (9, 2, options.events, AckErrorCode::UnsupportedEventCode, msh_field(9).component(2)),
+        (11, 1, options.processing_ids, AckErrorCode::UnsupportedProcessingId, msh_field(11).component(1)),
     ];
     for (n, component, allowed, code, at) in checks {
         if !supported(field(n), component, allowed) {
@@ -250,38 +249,38 @@ fn write(
 
     let scan = message.scan();
     let mut ack = MessageBuf::new_with_scan(message.delimiters(), scan);
-    for (from, to) in [(5, "MSH-3"), (6, "MSH-4"), (3, "MSH-5"), (4, "MSH-6")] {
+    for (from, to) in [(5, msh_field(3)), (6, msh_field(4)), (3, msh_field(5)), (4, msh_field(6))] {
         echo(&mut ack, scan, field(from), to);
     }
-    put(&mut ack, "MSH-7", options.timestamp);
+    put(&mut ack, msh_field(7), options.timestamp);
     let version = field(12)
         .and_then(|f| f.component(1))
         .map(|c| c.as_bytes())
         .filter(|v| !v.is_empty())
         .unwrap_or(options.fallback_version.as_bytes());
-    put(&mut ack, "MSH-9.1", "ACK");
+    put(&mut ack, msh_field(9).component(1), "ACK");
     if let Some(trigger) = field(9).and_then(|f| f.component(2)) {
-        echo_value(&mut ack, scan, trigger.as_bytes(), &trigger.to_cow(), "MSH-9.2");
+        echo_value(&mut ack, scan, trigger.as_bytes(), &trigger.to_cow(), msh_field(9).component(2));
     }
     // The message structure component exists from v2.3.1 on.
     if version_at_least(version, [2, 3, 1]).unwrap_or(true) {
-        put(&mut ack, "MSH-9.3", "ACK");
+        put(&mut ack, msh_field(9).component(3), "ACK");
     }
-    put(&mut ack, "MSH-10", options.control_id);
-    if !echo(&mut ack, scan, field(11), "MSH-11") {
-        put(&mut ack, "MSH-11", options.fallback_processing_id);
+    put(&mut ack, msh_field(10), options.control_id);
+    if !echo(&mut ack, scan, field(11), msh_field(11)) {
+        put(&mut ack, msh_field(11), options.fallback_processing_id);
     }
-    if !echo(&mut ack, scan, field(12), "MSH-12") {
-        put(&mut ack, "MSH-12", options.fallback_version);
+    if !echo(&mut ack, scan, field(12), msh_field(12)) {
+        put(&mut ack, msh_field(12), options.fallback_version);
     }
     if let Some(charsets) = field(18).filter(|f| !f.is_empty()) {
         // Copied as written: the names are codes, and the receiver needs them to read the echoes.
-        let _ = ack.set_raw("MSH-18", charsets.as_bytes());
+        let _ = ack.set_raw(msh_field(18), charsets.as_bytes());
     }
 
-    put(&mut ack, "MSA-1", code.as_str());
-    put(&mut ack, "MSA-2", "");
-    echo(&mut ack, scan, field(10), "MSA-2");
+    put(&mut ack, msa(1), code.as_str());
+    put(&mut ack, msa(2), "");
+    echo(&mut ack, scan, field(10), msa(2));
     let modern = version_at_least(version, [2, 5, 0])
         .or_else(|| version_at_least(options.fallback_version.as_bytes(), [2, 5, 0]))
         .unwrap_or(true);
@@ -293,47 +292,57 @@ fn write(
 fn unreadable_header(kind: ErrorKind, options: &AckOptions<'_>) -> Ack {
     let mut ack = MessageBuf::new(Delimiters::default());
     let version = options.fallback_version;
-    put(&mut ack, "MSH-7", options.timestamp);
-    put(&mut ack, "MSH-9.1", "ACK");
+    put(&mut ack, msh_field(7), options.timestamp);
+    put(&mut ack, msh_field(9).component(1), "ACK");
     if version_at_least(version.as_bytes(), [2, 3, 1]).unwrap_or(true) {
-        put(&mut ack, "MSH-9.3", "ACK");
+        put(&mut ack, msh_field(9).component(3), "ACK");
     }
-    put(&mut ack, "MSH-10", options.control_id);
-    put(&mut ack, "MSH-11", options.fallback_processing_id);
-    put(&mut ack, "MSH-12", version);
-    put(&mut ack, "MSA-1", AckCode::ApplicationReject.as_str());
-    put(&mut ack, "MSA-2", "");
+    put(&mut ack, msh_field(10), options.control_id);
+    put(&mut ack, msh_field(11), options.fallback_processing_id);
+    put(&mut ack, msh_field(12), version);
+    put(&mut ack, msa(1), AckCode::ApplicationReject.as_str());
+    put(&mut ack, msa(2), "");
     let error = match kind {
-        ErrorKind::InvalidFieldSeparator => header_error(AckErrorCode::DataTypeError, "MSH-1"),
+        ErrorKind::InvalidFieldSeparator => header_error(AckErrorCode::DataTypeError, msh_field(1)),
         ErrorKind::HeaderTooShort
         | ErrorKind::InvalidEncodingCharacter
         | ErrorKind::DuplicateDelimiter
         | ErrorKind::TooFewEncodingCharacters
         | ErrorKind::TooManyEncodingCharacters
         | ErrorKind::MalformedEscape
-        | ErrorKind::CannotEscape => header_error(AckErrorCode::DataTypeError, "MSH-2"),
+        | ErrorKind::CannotEscape => header_error(AckErrorCode::DataTypeError, msh_field(2)),
         ErrorKind::LimitExceeded { .. } => AckError::new(AckErrorCode::ValueTooLong),
-        ErrorKind::UnsupportedEncoding(_) => header_error(AckErrorCode::DataTypeError, "MSH"),
-        _ => header_error(AckErrorCode::SegmentSequenceError, "MSH"),
+        ErrorKind::UnsupportedEncoding(_) => header_error(AckErrorCode::DataTypeError, Path::new(b"MSH")),
+        _ => header_error(AckErrorCode::SegmentSequenceError, Path::new(b"MSH")),
     };
     let modern = version_at_least(version.as_bytes(), [2, 5, 0]).unwrap_or(true);
     write_errors(&mut ack, &[error], modern);
     Ack { code: AckCode::ApplicationReject, message: ack }
 }
 
-fn header_error(code: AckErrorCode, at: &str) -> AckError {
-    AckError { code, severity: ErrorSeverity::Error, location: Path::parse(at).ok() }
+fn header_error(code: AckErrorCode, at: Path) -> AckError {
+    AckError { code, severity: ErrorSeverity::Error, location: Some(at) }
 }
 
 /// Sets a value from the options or a fixed code. It can only fail when it needs escaping and
 /// MSH-2 has no escape character; such a value is left out (documented on [`acknowledge_message`]).
-fn put(ack: &mut MessageBuf, path: &str, value: &str) {
+fn put(ack: &mut MessageBuf, path: Path, value: &str) {
     let _ = ack.set(path, value);
+}
+
+/// `MSH-n`.
+const fn msh_field(n: usize) -> Path {
+    Path::new(b"MSH").field(n)
+}
+
+/// `MSA-n`.
+const fn msa(n: usize) -> Path {
+    Path::new(b"MSA").field(n)
 }
 
 /// Echoes the first repetition of `from` into the field `to`, subcomponent by subcomponent.
 /// Returns whether anything was written.
-fn echo(ack: &mut MessageBuf, scan: Scan, from: Option<Field<'_>>, to: &str) -> bool {
+fn echo(ack: &mut MessageBuf, scan: Scan, from: Option<Field<'_>>, to: Path) -> bool {
     let Some(field) = from.filter(|f| !f.is_empty()) else {
         return false;
     };
@@ -348,7 +357,7 @@ fn echo(ack: &mut MessageBuf, scan: Scan, from: Option<Field<'_>>, to: &str) -> 
         for (s, sub) in component.subcomponents().enumerate() {
             let value = sub.to_cow();
             if !value.is_empty() {
-                wrote |= ack.set(format!("{to}.{}.{}", c + 1, s + 1).as_str(), &*value).is_ok();
+                wrote |= ack.set(to.component(c + 1).subcomponent(s + 1), &*value).is_ok();
             }
         }
     }
@@ -356,7 +365,7 @@ fn echo(ack: &mut MessageBuf, scan: Scan, from: Option<Field<'_>>, to: &str) -> 
 }
 
 /// Echoes one decoded value (escaped again), or its raw bytes outside plain byte scanning.
-fn echo_value(ack: &mut MessageBuf, scan: Scan, raw: &[u8], decoded: &[u8], to: &str) {
+fn echo_value(ack: &mut MessageBuf, scan: Scan, raw: &[u8], decoded: &[u8], to: Path) {
     let _ = if scan == Scan::Bytes { ack.set(to, decoded) } else { ack.set_raw(to, raw) };
 }
 
@@ -366,42 +375,44 @@ fn write_errors(ack: &mut MessageBuf, errors: &[AckError], modern: bool) {
         return;
     };
     if !modern {
-        put(ack, "MSA-3", first.code.text());
+        put(ack, msa(3), first.code.text());
     }
     let has_subcomponents = ack.delimiters().subcomponent().is_some();
+    let number = |n: usize| alloc::format!("{n}");
     for (i, e) in errors.iter().enumerate() {
-        let err = format!("ERR[{}]", i + 1);
-        let code = format!("{}", e.code.code());
+        let err = Path::new(b"ERR").occurrence(i + 1);
+        let code = number(usize::from(e.code.code()));
         // ERR-1 (ELD) before v2.5, ERR-2 (ERL) from v2.5: both start segment^sequence^field.
-        let location = if modern { "2" } else { "1" };
+        let location = err.field(if modern { 2 } else { 1 });
         if let Some(at) = e.location {
             let id = core::str::from_utf8(at.segment()).unwrap_or("");
-            put(ack, &format!("{err}-{location}.1"), id);
-            put(ack, &format!("{err}-{location}.2"), &format!("{}", at.segment_index().unwrap_or(1)));
+            put(ack, location.component(1), id);
+            put(ack, location.component(2), &number(at.segment_index().unwrap_or(1)));
             if let Some(f) = at.field_number() {
-                put(ack, &format!("{err}-{location}.3"), &format!("{f}"));
+                put(ack, location.component(3), &number(f));
                 if modern {
-                    put(ack, &format!("{err}-2.4"), &format!("{}", at.repetition_number().unwrap_or(1)));
+                    put(ack, location.component(4), &number(at.repetition_number().unwrap_or(1)));
                     if let Some(c) = at.component_number() {
-                        put(ack, &format!("{err}-2.5"), &format!("{c}"));
+                        put(ack, location.component(5), &number(c));
                     }
                     if let Some(s) = at.subcomponent_number() {
-                        put(ack, &format!("{err}-2.6"), &format!("{s}"));
+                        put(ack, location.component(6), &number(s));
                     }
                 }
             }
         }
         if modern {
-            put(ack, &format!("{err}-3.1"), &code);
-            put(ack, &format!("{err}-3.2"), e.code.text());
-            put(ack, &format!("{err}-3.3"), "HL70357");
-            put(ack, &format!("{err}-4"), e.severity.as_str());
+            put(ack, err.field(3).component(1), &code);
+            put(ack, err.field(3).component(2), e.code.text());
+            put(ack, err.field(3).component(3), "HL70357");
+            put(ack, err.field(4), e.severity.as_str());
         } else if has_subcomponents {
-            put(ack, &format!("{err}-1.4.1"), &code);
-            put(ack, &format!("{err}-1.4.2"), e.code.text());
-            put(ack, &format!("{err}-1.4.3"), "HL70357");
+            let eld4 = err.field(1).component(4);
+            put(ack, eld4.subcomponent(1), &code);
+            put(ack, eld4.subcomponent(2), e.code.text());
+            put(ack, eld4.subcomponent(3), "HL70357");
         } else {
-            put(ack, &format!("{err}-1.4"), &code);
+            put(ack, err.field(1).component(4), &code);
         }
     }
 }

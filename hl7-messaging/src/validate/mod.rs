@@ -254,25 +254,21 @@ impl Diagnostic {
             .location
             .segment_index
             .map(|i| msg.segments().take(i).filter(|s| s.id() == self.location.segment.as_slice()).count().max(1));
-        let mut text = alloc::string::String::new();
         let l = &self.location;
-        let _ = fmt::Write::write_str(&mut text, l.segment_str());
+        let mut path = Path::new(&l.segment);
         if let Some(n) = occurrence {
-            let _ = fmt::Write::write_fmt(&mut text, format_args!("[{n}]"));
+            path = path.occurrence(n);
         }
         if let Some(field) = l.field {
-            let _ = fmt::Write::write_fmt(&mut text, format_args!("-{field}"));
+            path = path.field(field);
             if let Some(r) = l.repetition {
-                let _ = fmt::Write::write_fmt(&mut text, format_args!("[{r}]"));
+                path = path.repetition(r);
             }
             if let Some(c) = l.component {
-                let _ = fmt::Write::write_fmt(&mut text, format_args!(".{c}"));
+                path = path.component(c);
             }
         }
-        match Path::parse(&text) {
-            Ok(path) => error.at(path),
-            Err(_) => error,
-        }
+        error.at(path)
     }
 }
 
