@@ -3,7 +3,7 @@
 //! exactly the segments placed as not expected, diagnostics point inside the input.
 #![no_main]
 
-use hl7_messaging::structure::{Child, GroupNode};
+use hl7_messaging::structure::{Child, Group};
 use hl7_messaging::validate::{validate_message, ValidationOptions};
 use hl7_core::Message;
 use hl7_messaging::structure;
@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 
 /// Checks `segment(id)`/`group(name)` (first match) and `segments`/`groups` (all matches) against
 /// the children, then recurses.
-fn check_node(node: &GroupNode<'_>, segment_count: usize) {
+fn check_node(node: &Group<'_>, segment_count: usize) {
     for child in node.children() {
         match child {
             Child::Segment(p) => {

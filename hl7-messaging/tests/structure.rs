@@ -8,7 +8,7 @@ mod common;
 use common::files_under;
 
 use hl7_core::{Batch, BatchEntry, Message};
-use hl7_messaging::structure::{self, Child, GroupNode, Structure, StructureError, UnexpectedReason, Version};
+use hl7_messaging::structure::{self, Child, Group, Structure, StructureError, UnexpectedReason, Version};
 use hl7_messaging::SegmentIndex;
 
 fn v(text: &str) -> Version {
@@ -98,7 +98,7 @@ fn trigger_mapping_and_msh_9_3() {
     assert_eq!(parse("", "2.5"), Err(StructureError::NoMessageType));
 }
 
-fn names(node: &GroupNode<'_>) -> String {
+fn names(node: &Group<'_>) -> String {
     let mut out = String::new();
     for c in node.children() {
         match c {
@@ -336,7 +336,7 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
 }
 
 /// The group path of each segment, in message order.
-fn walk(node: &GroupNode<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
+fn walk(node: &Group<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
     for c in node.children() {
         match c {
             Child::Segment(_) => out.push(path[1..].join(".")),

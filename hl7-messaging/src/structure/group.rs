@@ -96,17 +96,17 @@ pub enum Child<'a> {
     /// A segment.
     Segment(Placed<'a>),
     /// One instance (one repetition) of a nested group.
-    Group(GroupNode<'a>),
+    Group(Group<'a>),
 }
 
 /// One instance of a group (one `ORDER_OBSERVATION`, one `OBSERVATION`…), or the message itself.
 #[derive(Clone, Debug)]
-pub struct GroupNode<'a> {
+pub struct Group<'a> {
     name: &'static str,
     children: Vec<Child<'a>>,
 }
 
-impl<'a> GroupNode<'a> {
+impl<'a> Group<'a> {
     /// The group name as in the standard (`PATIENT_RESULT`); the structure id for the message.
     pub fn name(&self) -> &'static str {
         self.name
@@ -134,7 +134,7 @@ impl<'a> GroupNode<'a> {
     }
 
     /// The instances of a nested group directly in this group.
-    pub fn groups<'g>(&'g self, name: &'g str) -> impl Iterator<Item = &'g GroupNode<'a>> + 'g {
+    pub fn groups<'g>(&'g self, name: &'g str) -> impl Iterator<Item = &'g Group<'a>> + 'g {
         self.children.iter().filter_map(move |c| match c {
             Child::Group(g) if g.name == name => Some(g),
             _ => None,
@@ -142,7 +142,7 @@ impl<'a> GroupNode<'a> {
     }
 
     /// The first instance of a nested group.
-    pub fn group(&self, name: &str) -> Option<&GroupNode<'a>> {
+    pub fn group(&self, name: &str) -> Option<&Group<'a>> {
         self.children.iter().find_map(|c| match c {
             Child::Group(g) if g.name == name => Some(g),
             _ => None,
@@ -170,7 +170,7 @@ impl<'a> GroupNode<'a> {
 #[derive(Clone, Debug)]
 pub struct Grouped<'a> {
     structure: &'static str,
-    root: GroupNode<'a>,
+    root: Group<'a>,
     unexpected: Vec<Unexpected>,
     missing: Vec<Missing>,
 }
@@ -182,7 +182,7 @@ impl<'a> Grouped<'a> {
     }
 
     /// The message level group (named after the structure).
-    pub fn root(&self) -> &GroupNode<'a> {
+    pub fn root(&self) -> &Group<'a> {
         &self.root
     }
 
@@ -209,7 +209,7 @@ struct Frame<'s, 'a> {
     pos: usize,
     /// How often the current child has matched (0 before the first match of the group).
     count: usize,
-    node: GroupNode<'a>,
+    node: Group<'a>,
 }
 
 impl Frame<'_, '_> {
@@ -256,7 +256,7 @@ impl<'s, 'a> Matcher<'s, 'a> {
     }
 
     /// Closes the innermost group and hands its instance to the parent.
-    fn pop(&mut self, before: Option<usize>) -> Option<GroupNode<'a>> {
+    fn pop(&mut self, before: Option<usize>) -> Option<Group<'a>> {
         let frame = self.stack.pop()?;
         self.report_unmatched(&frame, before);
         match self.stack.last_mut() {
@@ -299,7 +299,7 @@ impl<'s, 'a> Matcher<'s, 'a> {
                 }
             }
             Kind::Group { name, children } => {
-                let frame = Frame { children, pos: 0, count: 0, node: GroupNode { name, children: Vec::new() } };
+                let frame = Frame { children, pos: 0, count: 0, node: Group { name, children: Vec::new() } };
                 self.stack.push(frame);
                 if let Some((j, skipped)) = self.stack.last().and_then(|f| f.scan(id, mode)) {
                     self.take(j, &skipped, placed, mode);
@@ -346,10 +346,10 @@ impl Structure {
     pub fn group<'a>(&self, msg: &Message<'a>) -> Grouped<'a> {
         let Kind::Group { name, children } = &self.root.kind else {
             // The table's definitions are always groups; a segment root holds nothing to match.
-            let root = GroupNode { name: self.id, children: Vec::new() };
+            let root = Group { name: self.id, children: Vec::new() };
             return Grouped { structure: self.id, root, unexpected: Vec::new(), missing: Vec::new() };
         };
-        let root = Frame { children, pos: 0, count: 0, node: GroupNode { name, children: Vec::new() } };
+        let root = Frame { children, pos: 0, count: 0, node: Group { name, children: Vec::new() } };
         let mut m = Matcher { stack: alloc::vec![root], missing: Vec::new() };
         let mut unexpected = Vec::new();
         for (i, segment) in msg.segments().enumerate() {
@@ -368,7 +368,7 @@ impl Structure {
                 }
             }
         }
-        let mut root = GroupNode { name: self.id, children: Vec::new() };
+        let mut root = Group { name: self.id, children: Vec::new() };
         while !m.stack.is_empty() {
             if let Some(done) = m.pop(None) {
                 root = done;

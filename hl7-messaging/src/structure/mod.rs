@@ -33,7 +33,7 @@ mod syntax;
 
 pub(crate) use catalog::parse_range as catalog_range;
 pub use catalog::{all_structures, check_table, structure_id_for, Structure, Version};
-pub use group::{Child, GroupNode, Grouped, Missing, Placed, Unexpected, UnexpectedReason};
+pub use group::{Child, Group, Grouped, Missing, Placed, Unexpected, UnexpectedReason};
 
 /// Why a message has no structure to group by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
