@@ -647,11 +647,8 @@ fn acks_of_the_project_corpus_parse_back() {
 
 #[test]
 fn acks_of_the_shared_corpus_parse_back() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    if !dir.is_dir() {
-        eprintln!("skipped: shared corpus not found at {}", dir.display());
-        return;
-    }
+    let Some(dir) = common::shared_dir("corpus") else { return };
+    let dir = dir.as_path();
     let mut files = Vec::new();
     files_under(dir, &mut files);
     files.sort();

@@ -296,11 +296,8 @@ fn check_index(msg: &Message<'_>) {
 
 #[test]
 fn corpus_grouping_loses_nothing() {
-    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    if shared.is_dir() {
-        run_corpus(shared, "shared corpus");
-    } else {
-        eprintln!("NOTICE: {} absent; shared corpus part skipped", shared.display());
+    if let Some(shared) = common::shared_dir("corpus") {
+        run_corpus(&shared, "shared corpus");
     }
     run_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus"), "project corpus");
 }
@@ -353,11 +350,8 @@ fn walk(node: &Group<'_>, path: &mut Vec<String>, out: &mut Vec<String>) {
 /// our 2.8 structure has the same group path for them, groups each segment at that path.
 #[test]
 fn ig_message_maps_group_like_the_tables() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/v2-to-fhir/mappings/messages"));
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        eprintln!("NOTICE: {} absent; IG message map check skipped", dir.display());
-        return;
-    };
+    let Some(dir) = common::shared_dir("v2-to-fhir/mappings/messages") else { return };
+    let entries = std::fs::read_dir(dir).unwrap();
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

@@ -251,11 +251,8 @@ fn run_corpus(root: &Path, label: &str) {
 
 #[test]
 fn corpus_diagnostics_by_code_and_source() {
-    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    if shared.is_dir() {
-        run_corpus(shared, "shared corpus");
-    } else {
-        eprintln!("NOTICE: {} absent; shared corpus part skipped", shared.display());
+    if let Some(shared) = common::shared_dir("corpus") {
+        run_corpus(&shared, "shared corpus");
     }
     run_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus"), "project corpus");
 }

@@ -8,8 +8,10 @@
 //!
 //! The schema the generator read says what each element is, so nothing here guesses from values.
 
+#[path = "../../../hl7-core/tests/common/shared.rs"]
+mod shared;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use fhir_codegen::model::{pascal, Field, FieldTy, TypeDef};
 use fhir_model::{ReadMode, Resource};
@@ -172,11 +174,7 @@ fn elements<'a>(schema: &'a fhir_codegen::Schema, files: &[(String, Value)]) -> 
 /// Calls `visit(schema, exemplar file name, exemplar, element)` for each element where it first
 /// stands; `false` (with a printed notice) when the definitions are absent.
 fn each_element(mut visit: impl FnMut(&fhir_codegen::Schema, &str, &Value, &Element<'_>)) -> bool {
-    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fhir-r4");
-    if !input.join("profiles-resources.json").exists() {
-        eprintln!("skipping: ../shared/fhir-r4 absent");
-        return false;
-    }
+    let Some(input) = shared::shared_dir("fhir-r4") else { return false };
     let schema = fhir_codegen::read_schema(&input).expect("definitions read");
     let files = exemplar_values(&schema);
     for e in &elements(&schema, &files) {

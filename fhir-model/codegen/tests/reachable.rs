@@ -1,18 +1,16 @@
 //! Only datatypes that a listed resource reaches (or that hand-written code names) are generated.
 
+#[path = "../../../hl7-core/tests/common/shared.rs"]
+mod shared;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use fhir_codegen::model::{FieldTy, PRIMITIVES};
 use fhir_codegen::{read_schema, HAND_WRITTEN_ROOTS};
 
 #[test]
 fn only_reachable_datatypes_are_generated() {
-    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fhir-r4");
-    if !input.join("profiles-resources.json").exists() {
-        eprintln!("skipping: ../shared/fhir-r4 absent");
-        return;
-    }
+    let Some(input) = shared::shared_dir("fhir-r4") else { return };
     let schema = read_schema(&input).expect("the definitions read");
     let generated: BTreeSet<&str> = schema.datatypes.iter().map(|d| d.name.as_str()).collect();
     for root in HAND_WRITTEN_ROOTS {

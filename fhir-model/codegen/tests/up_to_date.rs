@@ -1,19 +1,16 @@
 //! What the generator writes today must be what is committed: `src/generated/` and the exemplar
 //! instances in `tests/exemplars/`.
 
+#[path = "../../../hl7-core/tests/common/shared.rs"]
+mod shared;
+
 use std::path::{Path, PathBuf};
 
 use fhir_codegen::GeneratedFile;
 
 /// The definitions folder, or `None` (with a printed notice) when it is absent.
 fn definitions() -> Option<PathBuf> {
-    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fhir-r4");
-    if input.join("profiles-resources.json").exists() {
-        Some(input)
-    } else {
-        eprintln!("skipping: ../shared/fhir-r4 absent");
-        None
-    }
+    shared::shared_dir("fhir-r4")
 }
 
 /// Asserts that `dir` holds exactly `files` among its files with extension `ext`.

@@ -5,6 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "../../../hl7-core/tests/common/shared.rs"]
+mod shared;
+pub use shared::shared_dir;
+
 /// The repository root (the parent of this crate).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
