@@ -27,6 +27,25 @@ pub enum Limit {
     FieldBytes,
 }
 
+impl fmt::Display for Limit {
+    /// What is counted, in words (`segments in a message`).
+    ///
+    /// ```
+    /// assert_eq!(hl7_core::Limit::FieldBytes.to_string(), "bytes in a field");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::MessageBytes => "bytes in a message",
+            Limit::Segments => "segments in a message",
+            Limit::Fields => "fields in a segment",
+            Limit::Repetitions => "repetitions in a field",
+            Limit::Components => "components in a repetition",
+            Limit::Subcomponents => "subcomponents in a component",
+            Limit::FieldBytes => "bytes in a field",
+        })
+    }
+}
+
 /// A character encoding the parser refuses to scan, because its bytes do not line up with ASCII
 /// delimiters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,7 +126,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TooManyEncodingCharacters => f.write_str("more than five encoding characters"),
             ErrorKind::UnsupportedEncoding(e) => write!(f, "unsupported encoding {e:?}"),
             ErrorKind::LimitExceeded { limit, configured } => {
-                write!(f, "limit exceeded: {limit:?} (configured {configured})")
+                write!(f, "limit exceeded: {limit} (configured {configured})")
             }
             ErrorKind::UnexpectedTerminator => f.write_str("LF segment terminator not allowed"),
             ErrorKind::MixedTerminators => f.write_str("mixed segment terminators"),

@@ -81,8 +81,3 @@ pub use path::{Path, PathError, Value};
 pub use scan::Scan;
 pub use segment::{is_header_id, Fields, Segment};
 pub use view::{Component, Components, Field, Pieces, Repetition, Repetitions, Subcomponent, Subcomponents};
-
-/// The README's examples run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

@@ -126,7 +126,7 @@ fn input_over_the_limits_gets_the_minimal_reject() {
     let adt = corpus("basic/adt_a01_v251_cr.hl7");
     let (code, out, err) = hl7rs(&["--max-segments", "2", "ack", &adt]);
     assert_eq!(code, 1);
-    assert!(err.contains("limit exceeded: Segments (configured 2)"), "{err}");
+    assert!(err.contains("limit exceeded: segments in a message (configured 2)"), "{err}");
     let acks = acks(&out);
     assert_eq!(acks.len(), 1);
     assert_eq!((field(&acks[0], "MSA-1"), field(&acks[0], "MSA-2")), ("AR".into(), String::new()));

@@ -153,12 +153,15 @@ fn max_segments_limit_fails_with_offset_not_content() {
     let (code, out, err) = hl7rs(&["--max-segments", "2", "parse", name]);
     assert_eq!(code, 1);
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains(&format!("{name}: byte 49 (segment 3): limit exceeded: Segments (configured 2)")), "{err}");
+    assert!(
+        err.contains(&format!("{name}: byte 49 (segment 3): limit exceeded: segments in a message (configured 2)")),
+        "{err}"
+    );
     assert!(!err.contains("SECRET"), "content leaked: {err}");
     // The flag is global: after the subcommand too, and for --max-bytes.
     let (code, out, _) = hl7rs(&["parse", "--json", "--max-bytes", "20", name]);
     assert_eq!(code, 1);
-    assert_eq!(ndjson(&out)[0]["error"]["kind"], "limit exceeded: MessageBytes (configured 20)");
+    assert_eq!(ndjson(&out)[0]["error"]["kind"], "limit exceeded: bytes in a message (configured 20)");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

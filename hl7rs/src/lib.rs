@@ -76,3 +76,8 @@ pub use hl7_messaging::*;
 pub use fhir_model as fhir;
 #[cfg(feature = "map")]
 pub use hl7_map as map;
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
