@@ -24,7 +24,8 @@ fn delimiters(data: &[u8]) -> Option<(Delimiters, &[u8])> {
 
 fuzz_target!(|data: &[u8]| {
     let Some((d, value)) = delimiters(data) else { return };
-    let special = |b: u8| d.is_delimiter(b) || b == b'\r' || b == b'\n';
+    // The one escape policy: delimiters, CR, LF and the framing bytes 0x0B, 0x1B, 0x1C.
+    let special = |b: u8| d.is_delimiter(b) || matches!(b, b'\r' | b'\n' | 0x0B | 0x1B | 0x1C);
 
     // The value taken as raw field text: decoding loses nothing.
     let decoded = decode(value, value, unescape(value, &d));

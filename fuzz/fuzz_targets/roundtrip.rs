@@ -85,7 +85,8 @@ fuzz_target!(|tree: Tree| {
         if d.escape().is_some() {
             t
         } else {
-            t.into_iter().filter(|&b| !d.is_delimiter(b) && b != b'\r' && b != b'\n').collect()
+            // Without an escape character, only bytes the escape policy leaves as they are.
+            t.into_iter().filter(|&b| !d.is_delimiter(b) && !matches!(b, b'\r' | b'\n' | 0x0B)).collect()
         }
     };
     // The model: per segment (id, fields → reps → comps → subs of decoded text).

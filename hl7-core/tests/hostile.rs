@@ -206,6 +206,20 @@ fn class03_formatting_escapes_are_kept_verbatim() {
     }
 }
 
+/// Found by the escape and roundtrip fuzz targets once `escape()` took over the builder's rule for
+/// the framing bytes: without an escape character they cannot be written, so escaping refuses
+/// them at their offset (as it refuses a delimiter), never passing them through raw.
+#[test]
+fn regression_escape_refuses_framing_bytes_without_an_escape_character() {
+    let (no_escape, _) = Delimiters::from_header(b"MSH|^~").unwrap();
+    assert!(no_escape.escape().is_none());
+    for (value, at) in [(&b"ab\x0b"[..], 2), (b"\x1bX", 0), (b"a\x1c", 1)] {
+        let e = escape(value, &no_escape).unwrap_err();
+        assert_eq!((e.kind(), e.offset()), (ErrorKind::CannotEscape, at));
+    }
+    assert_eq!(&*escape(b"a\x0bb\x1c", &Delimiters::default()).unwrap(), b"a\\X0B\\b\\X1C\\");
+}
+
 #[test]
 fn class03_escape_round_trips_every_byte() {
     let d = Delimiters::default();
