@@ -20,4 +20,8 @@
 
 pub mod condition;
 pub mod datatypes;
+pub mod element;
+pub mod error;
+pub mod load;
+pub mod matrix;
 pub mod source;
