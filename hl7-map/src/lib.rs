@@ -18,4 +18,10 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod condition;
 pub mod datatypes;
+pub mod element;
+pub mod error;
+pub mod load;
+pub mod matrix;
+pub mod source;
