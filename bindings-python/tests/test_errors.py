@@ -144,3 +144,14 @@ def test_class15_str_vs_bytes() -> None:
         hl7rs.parse(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         hl7rs.parse(memoryview(b"MSH|^~\\&|A\r"))  # type: ignore[arg-type]
+
+
+def test_class15_surrogates_in_arguments_are_value_errors(adt: bytes) -> None:
+    msg = hl7rs.parse(adt)
+    with pytest.raises(hl7rs.ParseError):
+        msg["PID-\udcff"]
+    for call in (lambda: msg.get("\udcff"), lambda: msg.segments("\ud800"), lambda: msg.segment("\ud800")):
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(ValueError):
+        hl7rs.parse_many(["MSH|^~\\&|A\r", "\udcff"])
