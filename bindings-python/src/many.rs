@@ -9,7 +9,7 @@ use hl7rs::mllp::{commit_kind, Decoder, Status};
 use hl7rs::{Batch, BatchEntry, ParseOptions};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::error::{guard, internal, raises, ErrorInfo};
 use crate::message::{input_bytes, options, Message, Parsed};
@@ -44,15 +44,21 @@ fn parse_all(inputs: Vec<Vec<u8>>, options: ParseOptions) -> Vec<Result<Parsed, 
 
 /// Parses many messages on all cores with the GIL released.
 #[pyfunction]
-#[pyo3(signature = (items, *, strict = false, errors = "raise"))]
-pub fn parse_many(py: Python<'_>, items: &Bound<'_, PyAny>, strict: bool, errors: &str) -> PyResult<Vec<Py<PyAny>>> {
+#[pyo3(signature = (items, *, strict = false, errors = "raise", limits = None))]
+pub fn parse_many(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    strict: bool,
+    errors: &str,
+    limits: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<Py<PyAny>>> {
     guard(py, || {
         let raise = raises(errors)?;
         let mut inputs = Vec::new();
         for item in items.try_iter()? {
             inputs.push(input_bytes(py, &item?)?);
         }
-        let opts = options(strict);
+        let opts = options(strict, limits)?;
         let results = py.detach(move || parse_all(inputs, opts));
         let mut out = Vec::with_capacity(results.len());
         for (i, r) in results.into_iter().enumerate() {
@@ -167,12 +173,13 @@ fn batch_messages(data: &[u8], options: &ParseOptions) -> Vec<Result<Range<usize
 /// Streams the messages of a file (a path) or of bytes: one message, a batch file, or an MLLP
 /// capture (detected by its start byte 0x0B).
 #[pyfunction]
-#[pyo3(signature = (source, *, strict = false, errors = "raise"))]
+#[pyo3(signature = (source, *, strict = false, errors = "raise", limits = None))]
 pub fn iter_messages(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
     strict: bool,
     errors: &str,
+    limits: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<MessageIterator> {
     guard(py, || {
         let raise = raises(errors)?;
@@ -184,7 +191,7 @@ pub fn iter_messages(
         } else {
             return Err(PyTypeError::new_err("expected a path (str or os.PathLike) or bytes"));
         };
-        let opts = options(strict);
+        let opts = options(strict, limits)?;
         let first = data.iter().find(|b| !b.is_ascii_whitespace());
         let found = if first == Some(&hl7rs::mllp::SB) { mllp_frames(&data) } else { batch_messages(&data, &opts) };
         Ok(MessageIterator { data, found: found.into_iter(), options: opts, raise, count: 0 })

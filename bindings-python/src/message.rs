@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use hl7rs::{json, MessageBuf, ParseOptions, Path, SegmentIndex, TextDecoder};
-use pyo3::exceptions::{PyKeyError, PyTypeError};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::convert::to_python;
 use crate::error::{guard, text_of, ErrorInfo};
@@ -54,13 +54,36 @@ impl Parsed {
     }
 }
 
-/// The options of `parse(..., strict=)`.
-pub fn options(strict: bool) -> ParseOptions {
-    if strict {
-        ParseOptions::strict()
-    } else {
-        ParseOptions::default()
+/// The options of `parse(..., strict=, limits=)`: `limits` maps names of [`hl7rs::Limits`] fields
+/// (`max_segments`…) to numbers; the library caps each at `Limits::CEILING`.
+pub fn options(strict: bool, limits: Option<&Bound<'_, PyDict>>) -> PyResult<ParseOptions> {
+    let mut options = if strict { ParseOptions::strict() } else { ParseOptions::default() };
+    let Some(limits) = limits else { return Ok(options) };
+    for (key, value) in limits.iter() {
+        let key: String = key.extract()?;
+        let l = &mut options.limits;
+        let slot = match key.as_str() {
+            "max_message_bytes" => &mut l.max_message_bytes,
+            "max_segments" => &mut l.max_segments,
+            "max_fields" => &mut l.max_fields,
+            "max_repetitions" => &mut l.max_repetitions,
+            "max_components" => &mut l.max_components,
+            "max_subcomponents" => &mut l.max_subcomponents,
+            "max_field_bytes" => &mut l.max_field_bytes,
+            _ => return Err(PyValueError::new_err(format!("unknown limit {key:?}"))),
+        };
+        if value.cast::<pyo3::types::PyInt>().is_err() {
+            return Err(PyTypeError::new_err("a limit is an integer"));
+        }
+        // Past usize: the largest (the library caps it at its ceiling anyway).
+        *slot = match value.extract::<i128>() {
+            Ok(n) if n < 0 => return Err(PyValueError::new_err("a limit is not negative")),
+            Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            Err(_) if value.lt(0)? => return Err(PyValueError::new_err("a limit is not negative")),
+            Err(_) => usize::MAX,
+        };
     }
+    Ok(options)
 }
 
 /// Bytes of a `bytes | str` argument: `str` as UTF-8, `bytes` (and `bytearray`) as they are.
@@ -79,11 +102,16 @@ pub fn input_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>>
 
 /// Parses one HL7 v2 message.
 #[pyfunction]
-#[pyo3(signature = (data, *, strict = false))]
-pub fn parse(py: Python<'_>, data: &Bound<'_, PyAny>, strict: bool) -> PyResult<Message> {
+#[pyo3(signature = (data, *, strict = false, limits = None))]
+pub fn parse(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    strict: bool,
+    limits: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Message> {
     guard(py, || {
         let bytes = input_bytes(py, data)?;
-        let parsed = Parsed::new(bytes, options(strict)).map_err(|e| e.to_pyerr(py))?;
+        let parsed = Parsed::new(bytes, options(strict, limits)?).map_err(|e| e.to_pyerr(py))?;
         Ok(Message { parsed: Arc::new(parsed) })
     })
 }

@@ -155,3 +155,27 @@ def test_class15_surrogates_in_arguments_are_value_errors(adt: bytes) -> None:
             call()
     with pytest.raises(ValueError):
         hl7rs.parse_many(["MSH|^~\\&|A\r", "\udcff"])
+
+
+def test_limits() -> None:
+    data = b"MSH|^~\\&|A\r" + b"OBX|1\r" * 10
+    assert len(hl7rs.parse(data, limits={"max_segments": 11})) == 11
+    with pytest.raises(hl7rs.LimitError) as e:
+        hl7rs.parse(data, limits={"max_segments": 10})
+    assert e.value.segment == 11
+    with pytest.raises(hl7rs.LimitError):
+        hl7rs.parse(b"MSH|^~\\&|A\rOBX|1|" + b"x" * 100 + b"\r", limits={"max_field_bytes": 50})
+    with pytest.raises(hl7rs.LimitError):
+        list(hl7rs.iter_messages(data, limits={"max_message_bytes": 20}))
+    with pytest.raises(hl7rs.LimitError):
+        hl7rs.parse_many([data], limits={"max_segments": 2})
+    # A huge limit is the library's ceiling, never an OverflowError.
+    assert len(hl7rs.parse(data, limits={"max_segments": 10**40})) == 11
+    with pytest.raises(ValueError):
+        hl7rs.parse(data, limits={"max_segments": -1})
+    with pytest.raises(ValueError):
+        hl7rs.parse(data, limits={"max_segments": -(10**40)})
+    with pytest.raises(ValueError):
+        hl7rs.parse(data, limits={"max_apples": 1})
+    with pytest.raises(TypeError):
+        hl7rs.parse(data, limits={"max_segments": "1"})  # type: ignore[dict-item]

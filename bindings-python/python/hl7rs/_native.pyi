@@ -1,5 +1,5 @@
 # Stubs of the native module hl7rs._native (Rust, pyo3), checked by `python -m mypy.stubtest hl7rs`.
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from typing import Any, Literal, Optional, Union, final
 
@@ -22,13 +22,14 @@ __all__ = [
 ]
 
 _Errors = Literal["raise", "return"]
+_Limits = Optional[Mapping[str, int]]
 
-def parse(data: Union[bytes, bytearray, str], *, strict: bool = False) -> Message: ...
+def parse(data: Union[bytes, bytearray, str], *, strict: bool = False, limits: _Limits = None) -> Message: ...
 def parse_many(
-    items: Iterable[Union[bytes, bytearray, str]], *, strict: bool = False, errors: _Errors = "raise"
+    items: Iterable[Union[bytes, bytearray, str]], *, strict: bool = False, errors: _Errors = "raise", limits: _Limits = None
 ) -> list[Any]: ...
 def iter_messages(
-    source: Union[str, bytes, PathLike[str]], *, strict: bool = False, errors: _Errors = "raise"
+    source: Union[str, bytes, PathLike[str]], *, strict: bool = False, errors: _Errors = "raise", limits: _Limits = None
 ) -> MessageIterator: ...
 def validate(message: Message) -> list[Diagnostic]: ...
 def ack(
