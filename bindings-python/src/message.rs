@@ -208,9 +208,11 @@ impl Message {
 
     /// The `n`-th (1-based) segment with the id `id`, or `None`.
     #[pyo3(signature = (id, n = Index(Some(1))))]
-    fn segment(&self, id: &str, n: Index) -> Option<Segment> {
-        let n = n.0?;
-        self.parsed.index().positions(id.as_bytes()).nth(n - 1).map(|pos| Segment::new(&self.parsed, pos))
+    fn segment(&self, py: Python<'_>, id: &str, n: Index) -> PyResult<Option<Segment>> {
+        guard(py, || {
+            let Some(n) = n.0 else { return Ok(None) };
+            Ok(self.parsed.index().positions(id.as_bytes()).nth(n - 1).map(|pos| Segment::new(&self.parsed, pos)))
+        })
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -269,21 +271,21 @@ impl Message {
 
     /// MSH-9 as written (`ADT^A01^ADT_A01`), or `None`.
     #[getter]
-    fn message_type(&self) -> Option<String> {
-        raw_text(&self.parsed, &Path::new(b"MSH").field(9))
+    fn message_type(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        guard(py, || Ok(raw_text(&self.parsed, &Path::new(b"MSH").field(9))))
     }
 
     /// MSH-10, the control id, decoded; or `None`.
     #[getter]
-    fn control_id(&self) -> Option<String> {
+    fn control_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
         let p = &*self.parsed;
-        p.index().get(&Path::new(b"MSH").field(10)).map(|v| p.text().value(v).into_owned())
+        guard(py, || Ok(p.index().get(&Path::new(b"MSH").field(10)).map(|v| p.text().value(v).into_owned())))
     }
 
     /// MSH-12.1, the version id; or `None`.
     #[getter]
-    fn version(&self) -> Option<String> {
-        raw_text(&self.parsed, &Path::new(b"MSH").field(12).component(1))
+    fn version(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        guard(py, || Ok(raw_text(&self.parsed, &Path::new(b"MSH").field(12).component(1))))
     }
 
     fn __repr__(&self) -> String {

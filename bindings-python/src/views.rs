@@ -97,22 +97,22 @@ macro_rules! view {
 
             /// The bytes as written (escapes not decoded).
             #[getter]
-            fn raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-                PyBytes::new(py, self.at.resolve(&self.parsed).map_or(&[][..], |v| v.as_bytes()))
+            fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+                guard(py, || Ok(PyBytes::new(py, self.at.resolve(&self.parsed).map_or(&[][..], |v| v.as_bytes()))))
             }
 
             /// Byte offset in the message's bytes.
             #[getter]
-            fn offset(&self) -> usize {
-                self.at.resolve(&self.parsed).map_or(0, |v| v.offset())
+            fn offset(&self, py: Python<'_>) -> PyResult<usize> {
+                guard(py, || Ok(self.at.resolve(&self.parsed).map_or(0, |v| v.offset())))
             }
 
-            fn __repr__(&self) -> String {
-                format!(
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                Ok(format!(
                     concat!("<hl7rs.", stringify!($name), " in {} at byte {}>"),
                     self.at.segment_id(&self.parsed),
-                    self.offset()
-                )
+                    self.offset(py)?
+                ))
             }
 
             $($extra)*
@@ -129,72 +129,83 @@ macro_rules! view {
 view!(Field, "A field of a segment (all its repetitions).", {
     /// The repetitions (an empty field has one, empty).
     #[getter]
-    fn repetitions(&self) -> Vec<Repetition> {
-        let field = self.parsed.index().at(self.at.pos).and_then(|s| s.field(self.at.field));
-        let count = field.map_or(0, |f| f.repetitions().count());
-        (1..=count).map(|r| Repetition::at(&self.parsed, Coord { rep: Some(r), ..self.at })).collect()
+    fn repetitions(&self, py: Python<'_>) -> PyResult<Vec<Repetition>> {
+        guard(py, || {
+            let field = self.parsed.index().at(self.at.pos).and_then(|s| s.field(self.at.field));
+            let count = field.map_or(0, |f| f.repetitions().count());
+            Ok((1..=count).map(|r| Repetition::at(&self.parsed, Coord { rep: Some(r), ..self.at })).collect())
+        })
     }
 
     /// The components of the first repetition.
     #[getter]
-    fn components(&self) -> Vec<Component> {
-        self.children()
+    fn components(&self, py: Python<'_>) -> PyResult<Vec<Component>> {
+        self.children(py)
     }
 
     /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, n: Index) -> Option<Component> {
-        let n = n.0?;
-        (n <= self.at.children(&self.parsed)).then(|| Component::at(&self.parsed, self.at.child(n)))
+    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Component>> {
+        guard(py, || {
+            Ok(n.0
+                .filter(|&n| n <= self.at.children(&self.parsed))
+                .map(|n| Component::at(&self.parsed, self.at.child(n))))
+        })
     }
 
-    fn __len__(&self) -> usize {
-        self.at.children(&self.parsed)
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, || Ok(self.at.children(&self.parsed)))
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children())?.try_iter()?.into_any().unbind())
+        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
     }
 });
 view!(Repetition, "One repetition of a field.", {
     /// The components.
     #[getter]
-    fn components(&self) -> Vec<Component> {
-        self.children()
+    fn components(&self, py: Python<'_>) -> PyResult<Vec<Component>> {
+        self.children(py)
     }
 
     /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, n: Index) -> Option<Component> {
-        let n = n.0?;
-        (n <= self.at.children(&self.parsed)).then(|| Component::at(&self.parsed, self.at.child(n)))
+    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Component>> {
+        guard(py, || {
+            Ok(n.0
+                .filter(|&n| n <= self.at.children(&self.parsed))
+                .map(|n| Component::at(&self.parsed, self.at.child(n))))
+        })
     }
 
-    fn __len__(&self) -> usize {
-        self.at.children(&self.parsed)
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, || Ok(self.at.children(&self.parsed)))
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children())?.try_iter()?.into_any().unbind())
+        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
     }
 });
 view!(Component, "One component of a repetition.", {
     /// The subcomponents.
     #[getter]
-    fn subcomponents(&self) -> Vec<Subcomponent> {
-        self.children()
+    fn subcomponents(&self, py: Python<'_>) -> PyResult<Vec<Subcomponent>> {
+        self.children(py)
     }
 
     /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, n: Index) -> Option<Subcomponent> {
-        let n = n.0?;
-        (n <= self.at.children(&self.parsed)).then(|| Subcomponent::at(&self.parsed, self.at.child(n)))
+    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Subcomponent>> {
+        guard(py, || {
+            Ok(n.0
+                .filter(|&n| n <= self.at.children(&self.parsed))
+                .map(|n| Subcomponent::at(&self.parsed, self.at.child(n))))
+        })
     }
 
-    fn __len__(&self) -> usize {
-        self.at.children(&self.parsed)
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, || Ok(self.at.children(&self.parsed)))
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children())?.try_iter()?.into_any().unbind())
+        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
     }
 });
 view!(Subcomponent, "One subcomponent of a component.", {});
@@ -203,8 +214,12 @@ view!(Subcomponent, "One subcomponent of a component.", {});
 macro_rules! children_of {
     ($name:ident, $child:ident) => {
         impl $name {
-            fn children(&self) -> Vec<$child> {
-                (1..=self.at.children(&self.parsed)).map(|n| $child::at(&self.parsed, self.at.child(n))).collect()
+            fn children(&self, py: Python<'_>) -> PyResult<Vec<$child>> {
+                guard(py, || {
+                    Ok((1..=self.at.children(&self.parsed))
+                        .map(|n| $child::at(&self.parsed, self.at.child(n)))
+                        .collect())
+                })
             }
         }
     };
@@ -251,27 +266,26 @@ impl Segment {
 
     /// Field `n`, 1-based (MSH-1 is the field separator); `None` for 0, a negative number or past
     /// the last field.
-    fn field(&self, n: Index) -> Option<Field> {
-        let n = n.0?;
-        (n <= self.count()).then(|| self.field_at(n))
+    fn field(&self, py: Python<'_>, n: Index) -> PyResult<Option<Field>> {
+        guard(py, || Ok(n.0.filter(|&n| n <= self.count()).map(|n| self.field_at(n))))
     }
 
-    fn __getitem__(&self, n: Index) -> Option<Field> {
-        self.field(n)
+    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Field>> {
+        self.field(py, n)
     }
 
-    fn __len__(&self) -> usize {
-        self.count()
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, || Ok(self.count()))
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.fields())?.try_iter()?.into_any().unbind())
+        Ok(pyo3::types::PyList::new(py, self.fields(py)?)?.try_iter()?.into_any().unbind())
     }
 
     /// Every field, field 1 first.
     #[getter]
-    fn fields(&self) -> Vec<Field> {
-        (1..=self.count()).map(|n| self.field_at(n)).collect()
+    fn fields(&self, py: Python<'_>) -> PyResult<Vec<Field>> {
+        guard(py, || Ok((1..=self.count()).map(|n| self.field_at(n)).collect()))
     }
 
     /// The segment's bytes as written, without its terminator.
@@ -287,8 +301,10 @@ impl Segment {
     }
 
     /// The segment as text in the message's charset (escapes kept, as written).
-    fn __str__(&self) -> String {
-        self.view().map(|s| self.parsed.text().decode(s.as_bytes()).0.into_owned()).unwrap_or_default()
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            Ok(self.view().map(|s| self.parsed.text().decode(s.as_bytes()).0.into_owned()).unwrap_or_default())
+        })
     }
 
     fn __repr__(&self) -> String {
