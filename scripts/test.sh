@@ -32,6 +32,9 @@ cargo test -p hl7-core --doc
 echo "== benchmarks compile (without LTO: this only checks they build)"
 CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 cargo bench --workspace --no-run
 
+echo "== python bindings (wheel, pytest, stubtest)"
+bash scripts/test-python.sh
+
 if [ -x fuzz/run-short.sh ]; then
   echo "== fuzz (short)"
   bash fuzz/run-short.sh "${FUZZ_SECONDS:-20}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Python bindings: build the abi3 wheel with maturin, install it in a fresh venv, run pytest (with
+# the package's doctests) and mypy stubtest (the .pyi against the built module). From the repo root:
+#   bash scripts/test-python.sh
+# PY_PROFILE=release (default) or dev; HL7RS_REQUIRE_SHARED=1 makes the corpus tests fail when
+# ../shared/corpus is absent (CI sets it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+PYTHON="${PYTHON:-python3}"
+venv="$CARGO_TARGET_DIR/py-venv"
+wheels="$CARGO_TARGET_DIR/py-wheels"
+
+echo "-- fresh venv in $venv"
+rm -rf "$venv" "$wheels"
+"$PYTHON" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10"
+
+echo "-- wheel"
+profile_flag=(--release)
+if [ "${PY_PROFILE:-release}" = dev ]; then profile_flag=(); fi
+# LTO off: the workspace release profile's fat LTO roughly doubles this build for a few % speed.
+CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-false}" \
+  "$venv/bin/maturin" build "${profile_flag[@]}" -m bindings-python/Cargo.toml -o "$wheels" \
+  --interpreter "$venv/bin/python" --quiet
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --find-links "$wheels" hl7rs
+
+echo "-- pytest"
+cd bindings-python
+# Exit status 5 (no tests collected) is a failure too: set -e sees any non-zero status.
+"$venv/bin/python" -m pytest -q -p no:cacheprovider --doctest-modules \
+  "$("$venv/bin/python" -c 'import hl7rs, os; print(os.path.dirname(hl7rs.__file__))')" tests
+echo "-- stubtest"
+"$venv/bin/python" -m mypy.stubtest hl7rs --allowlist stubtest-allowlist.txt --mypy-config-file pyproject.toml
