@@ -257,14 +257,13 @@ impl Message {
         })
     }
 
-    /// The repairs and skips the parser made (content-free).
+    /// The repairs and skips the parser made, and a charset name read leniently (content-free).
     #[getter]
     fn notes(&self) -> Vec<Note> {
         self.parsed
             .index()
             .message()
-            .notes()
-            .iter()
+            .all_notes()
             .map(|n| Note { kind: n.kind(), offset: n.offset(), text: n.to_string() })
             .collect()
     }

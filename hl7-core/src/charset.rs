@@ -5,7 +5,7 @@
 //! the bytes are meant to be ([`Charset::from_msh18`]), checks whether they agree
 //! ([`Message::charset_report`]).
 
-use crate::message::Message;
+use crate::message::{Message, Note};
 
 /// A character set named in MSH-18 (HL7 table 0211).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -220,7 +220,32 @@ fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<(Charset
         .map(|r| Charset::from_msh18_lenient(r.as_bytes()))
 }
 
-impl Message<'_> {
+impl<'a> Message<'a> {
+    /// Every note about this message: the parser's skips and repairs ([`crate::ParseNotes::iter`])
+    /// and, last, an MSH-18 charset name read only leniently ([`Note::CharsetNameRepaired`]). This is
+    /// what callers report (the CLI on stderr, the JSON tree, validation as warnings).
+    ///
+    /// ```
+    /// use hl7_core::{Message, Note};
+    /// let msg = Message::parse(b"MSH|^~\\&&|A|||||||||2.5||||||ISOIR100\r")?;
+    /// let kinds: Vec<&str> = msg.all_notes().map(|n| n.kind()).collect();
+    /// assert_eq!(kinds, ["encoding_repair", "charset_name_repaired"]);
+    /// # Ok::<(), hl7_core::ParseError>(())
+    /// ```
+    pub fn all_notes(&self) -> impl Iterator<Item = Note> + '_ {
+        self.notes().iter().chain(self.charset_name_repair().map(|offset| Note::CharsetNameRepaired { offset }))
+    }
+
+    /// Offset of the first MSH-18 repetition whose name is known only leniently.
+    fn charset_name_repair(&self) -> Option<usize> {
+        let msh = self.segments().next().filter(|s| s.id() == b"MSH")?;
+        msh.field(18)?
+            .repetitions()
+            .filter(|r| !r.is_empty())
+            .find(|r| matches!(Charset::from_msh18_lenient(r.as_bytes()), Some((_, true))))
+            .map(|r| r.offset())
+    }
+
     /// Reads MSH-18 (and MSH-20) and checks the bytes against them.
     ///
     /// ```

@@ -105,7 +105,7 @@ impl ParseNotes {
     }
 }
 
-/// One skip or repair of the lenient parser (see [`ParseNotes::iter`]). `Display` gives a
+/// One skip or repair of the lenient parser (see [`ParseNotes::iter`] and [`Message::all_notes`]). `Display` gives a
 /// sentence with offsets and lengths, never content.
 ///
 /// ```
@@ -136,6 +136,12 @@ pub enum Note {
     },
     /// Bytes after the last segment (an MLLP end block and what follows) were skipped.
     TrailingBytes(Skipped),
+    /// An MSH-18 charset name was known only leniently (`ISOIR87` for `ISO IR87`; see
+    /// [`crate::Charset::from_msh18_lenient`]); `offset` is that repetition's.
+    CharsetNameRepaired {
+        /// Offset of the MSH-18 repetition.
+        offset: usize,
+    },
 }
 
 impl Note {
@@ -147,6 +153,7 @@ impl Note {
             Note::EncodingRepair { .. } => "encoding_repair",
             Note::ContinuationLines { .. } => "continuation_lines",
             Note::TrailingBytes(_) => "trailing_bytes",
+            Note::CharsetNameRepaired { .. } => "charset_name_repaired",
         }
     }
 
@@ -157,6 +164,7 @@ impl Note {
             Note::Bom => 0,
             Note::EncodingRepair { offset } => offset,
             Note::ContinuationLines { first, .. } => first,
+            Note::CharsetNameRepaired { offset } => offset,
         }
     }
 }
@@ -173,6 +181,9 @@ impl fmt::Display for Note {
                 write!(f, "joined {count} continuation lines to the segment before them (first at byte {first})")
             }
             Note::TrailingBytes(s) => write!(f, "skipped {} bytes after the message at byte {}", s.len, s.offset),
+            Note::CharsetNameRepaired { offset } => {
+                write!(f, "MSH-18 charset name at byte {offset} read leniently (not the table 0211 spelling)")
+            }
         }
     }
 }

@@ -7,9 +7,8 @@
 //!   "notes": [ { "kind": "encoding_repair", "offset": 5, "text": "…" } ] }
 //! ```
 //!
-//! The notes are the parser's ([`hl7_core::Note`]: `leading_bytes`, `bom`, `encoding_repair`,
-//! `continuation_lines`, `trailing_bytes`) and `charset_name_repaired` when MSH-18 was read
-//! leniently ([`TextDecoder::charset_name_repaired`]).
+//! The notes are [`Message::all_notes`] ([`hl7_core::Note`]: `leading_bytes`, `bom`,
+//! `encoding_repair`, `continuation_lines`, `trailing_bytes`, `charset_name_repaired`).
 //!
 //! `fields[i]` is field `i + 1` (for MSH, `fields[0]` is MSH-1 and `fields[1]` MSH-2, both as
 //! written). Values are text: escapes decoded, then the charset ([`TextDecoder`]). The nesting
@@ -43,7 +42,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use hl7_core::{Component, Field, Message, Note, ParseNotes, Repetition, Segment};
+use hl7_core::{Component, Field, Message, Note, Repetition, Segment};
 use serde_json::{json, Value};
 
 use crate::text::TextDecoder;
@@ -60,17 +59,7 @@ use crate::text::TextDecoder;
 /// ```
 pub fn message(msg: &Message<'_>, text: &TextDecoder) -> Value {
     let segments: Vec<Value> = msg.segments().map(|s| segment(&s, text)).collect();
-    let mut notes = notes(msg.notes());
-    if text.charset_name_repaired() {
-        if let Value::Array(list) = &mut notes {
-            list.push(json!({
-                "kind": "charset_name_repaired",
-                "offset": msg.header_offset(),
-                "text": "MSH-18 names its charset in a non-standard spelling; read leniently",
-            }));
-        }
-    }
-    json!({ "offset": msg.offset(), "segments": segments, "notes": notes })
+    json!({ "offset": msg.offset(), "segments": segments, "notes": notes(msg.all_notes()) })
 }
 
 /// One segment: id, offset and fields.
@@ -135,17 +124,17 @@ fn component(comp: &Component<'_>, text: TextDecoder) -> Value {
     }
 }
 
-/// The parser's notes as a list of `{kind, offset, text}` objects (text from [`Note`]'s `Display`:
-/// offsets and lengths only).
+/// Notes as a list of `{kind, offset, text}` objects (text from [`Note`]'s `Display`: offsets and
+/// lengths only).
 ///
 /// ```
 /// use hl7_messaging::json;
 /// let msg = hl7_core::Message::parse(b"MSH|^~\\&|A\r")?;
-/// assert_eq!(json::notes(msg.notes()), serde_json::json!([]));
+/// assert_eq!(json::notes(msg.all_notes()), serde_json::json!([]));
 /// # Ok::<(), hl7_core::ParseError>(())
 /// ```
-pub fn notes(notes: &ParseNotes) -> Value {
+pub fn notes(notes: impl IntoIterator<Item = Note>) -> Value {
     Value::Array(
-        notes.iter().map(|n: Note| json!({ "kind": n.kind(), "offset": n.offset(), "text": n.to_string() })).collect(),
+        notes.into_iter().map(|n| json!({ "kind": n.kind(), "offset": n.offset(), "text": n.to_string() })).collect(),
     )
 }

@@ -142,7 +142,7 @@ pub fn report(input: &Input, bytes: &[u8], err: &ParseError) {
 
 /// Reports every note of a message on stderr as `<input>: message N: note: <note>`.
 pub fn report_notes(input: &Input, index: usize, msg: &Message<'_>) {
-    for note in msg.notes().iter() {
+    for note in msg.all_notes() {
         eprintln!("{input}: message {index}: note: {note}");
     }
 }

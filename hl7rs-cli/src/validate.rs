@@ -85,7 +85,7 @@ pub fn run(paths: &[PathBuf], reading: &Reading, switches: Switches) -> ExitCode
             };
             messages += 1;
             let diagnostics = validate_message(&msg, &options);
-            let notes: Vec<Note> = msg.notes().iter().collect();
+            let notes: Vec<Note> = msg.all_notes().collect();
             warnings += notes.len();
             for d in &diagnostics {
                 match d.severity {

@@ -185,3 +185,22 @@ fn missing_path_fails() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot read"));
 }
+
+/// The SS-MIX2 header spells its charset `ISOIR87`: read leniently, and the repair is reported on
+/// stderr and in the JSON line, like the parser's own repairs.
+#[test]
+fn lenient_charset_names_are_noted() {
+    let dir = std::env::temp_dir().join(format!("hl7rs-charset-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ssmix2.hl7");
+    std::fs::write(&file, b"MSH|^~\\&|A|B|C|D|20240101||ADT^A08|1|P|2.5||||||~ISOIR87||ISO 2022-1994\rPID|1\r")
+        .unwrap();
+    let (code, _, err) = hl7rs(&["parse", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("message 1: note: MSH-18 charset name at byte 49 read leniently"), "{err}");
+    let (code, out, _) = hl7rs(&["parse", "--json", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(line["notes"][0]["kind"], "charset_name_repaired");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
