@@ -220,7 +220,7 @@ fn msh18_charsets<'m>(msg: &Message<'m>) -> impl Iterator<Item = Option<(Charset
         .map(|r| Charset::from_msh18_lenient(r.as_bytes()))
 }
 
-impl<'a> Message<'a> {
+impl Message<'_> {
     /// Every note about this message: the parser's skips and repairs ([`crate::ParseNotes::iter`])
     /// and, last, an MSH-18 charset name read only leniently ([`Note::CharsetNameRepaired`]). This is
     /// what callers report (the CLI on stderr, the JSON tree, validation as warnings).

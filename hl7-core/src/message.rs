@@ -162,9 +162,8 @@ impl Note {
         match *self {
             Note::LeadingBytes(s) | Note::TrailingBytes(s) => s.offset,
             Note::Bom => 0,
-            Note::EncodingRepair { offset } => offset,
+            Note::EncodingRepair { offset } | Note::CharsetNameRepaired { offset } => offset,
             Note::ContinuationLines { first, .. } => first,
-            Note::CharsetNameRepaired { offset } => offset,
         }
     }
 }
