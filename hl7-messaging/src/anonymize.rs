@@ -328,7 +328,7 @@ impl Anonymizer {
                     | BatchEntry::BatchHeader(seg)
                     | BatchEntry::BatchTrailer(seg)
                     | BatchEntry::FileTrailer(seg),
-                ) => self.segment(&seg, input, 0, self.day_shift(b""), Scan::Bytes, &mut out.bytes),
+                ) => self.segment(&seg, 0, self.day_shift(b""), Scan::Bytes, &mut out.bytes),
                 Ok(_) => {}
                 Err(e) => out.failures.push(Failure { offset: e.offset(), kind: e.kind().to_string() }),
             }
@@ -373,7 +373,6 @@ impl Anonymizer {
 
     /// Rewrites one message in `out` (the message's offsets plus `base` index `out`).
     fn message(&self, msg: &Message<'_>, base: usize, out: &mut [u8]) {
-        let input = msg.input();
         let patient = msg
             .segment(b"PID")
             .and_then(|s| s.field(3))
@@ -381,7 +380,7 @@ impl Anonymizer {
             .map_or(&b""[..], |c| c.as_bytes());
         let shift = self.day_shift(patient);
         for seg in msg.segments() {
-            self.segment(&seg, input, base, shift, msg.scan(), out);
+            self.segment(&seg, base, shift, msg.scan(), out);
         }
     }
 
@@ -418,13 +417,13 @@ impl Anonymizer {
         }
     }
 
-    fn segment(&self, seg: &Segment<'_>, input: &[u8], base: usize, shift: i64, scan: Scan, out: &mut [u8]) {
+    fn segment(&self, seg: &Segment<'_>, base: usize, shift: i64, scan: Scan, out: &mut [u8]) {
         let id = seg.id();
-        restore(out, input, base + seg.offset(), id.len());
+        restore(out, base + seg.offset(), id);
         for (i, field) in seg.fields().enumerate() {
             let n = i + 1;
             if seg.is_header() && n <= 2 {
-                restore(out, input, base + field.offset(), field.len());
+                restore(out, base + field.offset(), field.as_bytes());
                 continue;
             }
             let d = field.delimiters();
@@ -432,7 +431,7 @@ impl Anonymizer {
                 for (c, comp) in rep.components().enumerate() {
                     let rule = self.rules.rule(id, n, c + 1);
                     match rule {
-                        Some(Rule::Keep) => restore(out, input, base + comp.offset(), comp.len()),
+                        Some(Rule::Keep) => restore(out, base + comp.offset(), comp.as_bytes()),
                         Some(Rule::Address) if c + 1 == 5 && self.safe_harbor => {
                             let at = base + comp.offset();
                             if !self.zip(comp.as_bytes(), out, at) {
@@ -563,10 +562,10 @@ impl Anonymizer {
     }
 }
 
-/// Copies `len` input bytes at `at` back into `out`.
-fn restore(out: &mut [u8], input: &[u8], at: usize, len: usize) {
-    if let (Some(o), Some(i)) = (out.get_mut(at..at + len), input.get(at..at + len)) {
-        o.copy_from_slice(i);
+/// Writes the input bytes of a view back at `at` in `out`.
+fn restore(out: &mut [u8], at: usize, bytes: &[u8]) {
+    if let Some(o) = out.get_mut(at..at + bytes.len()) {
+        o.copy_from_slice(bytes);
     }
 }
 

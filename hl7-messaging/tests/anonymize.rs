@@ -356,6 +356,9 @@ fn mllp_framing_and_envelopes_are_kept() {
     assert_eq!(out.bytes[4], 0x0B);
     assert!(out.bytes.ends_with(b"\x1c\r\x0b\x06\x1c\r"));
     assert!(!out.bytes.starts_with(b"log"));
+    let payload = &out.bytes[5..5 + ADT.len()];
+    assert_eq!(shape(&Message::parse(payload).unwrap()), shape(&Message::parse(ADT).unwrap()));
+    assert!(payload.starts_with(b"MSH|^~\\&|") && payload.windows(9).any(|w| w == b"|ADT^A01|"));
 
     let batch =
         b"FHS|^~\\&|APP|FAC|||20240101\rBHS|^~\\&|APP\rMSH|^~\\&|A|||||||ADT^A08|1|P|2.5\rPID|1||X\rBTS|1\rFTS|1\r";
