@@ -32,9 +32,11 @@
 extern crate alloc;
 
 pub mod ack;
+pub mod anonymize;
 pub mod build;
 pub mod index;
 pub mod json;
+pub mod profile;
 pub mod structure;
 pub mod text;
 pub mod validate;
