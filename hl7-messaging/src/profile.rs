@@ -300,12 +300,13 @@ fn code(bytes: &[u8], max: usize, extra: u8) -> &str {
     }
 }
 
-/// A segment id as text if it looks like one (three upper-case letters or digits).
-fn segment_label(id: [u8; 3]) -> String {
+/// Appends a segment id as text if it looks like one (three upper-case letters or digits), without
+/// allocating (this runs once per segment).
+fn push_segment_label(out: &mut String, id: [u8; 3]) {
     if id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-        String::from_utf8_lossy(&id).into_owned()
+        out.extend(id.iter().map(|&b| char::from(b)));
     } else {
-        "(invalid)".to_string()
+        out.push_str("(invalid)");
     }
 }
 
@@ -483,7 +484,7 @@ impl Profile {
                 if !sequence.is_empty() {
                     sequence.push(' ');
                 }
-                sequence.push_str(&segment_label(id));
+                push_segment_label(&mut sequence, id);
                 last = Some(id);
             }
             self.add_segment(id, &seg);
@@ -527,8 +528,6 @@ impl Profile {
     }
 
     fn add_segment(&mut self, id: [u8; 3], seg: &Segment<'_>) {
-        let id =
-            if self.segments.contains_key(&id) || self.segments.len() < self.options.max_keys { id } else { *b"???" };
         for (slot, (seg_id, field)) in self.timestamps.iter_mut().zip(TIMESTAMPS) {
             if id == *seg_id {
                 let value = seg.field(field).and_then(|f| f.component(1)).filter(|v| !v.is_empty());
@@ -541,7 +540,12 @@ impl Profile {
                 }
             }
         }
-        let stats = self.segments.entry(id).or_default();
+        // One lookup in the common case (a segment id seen before).
+        let full = self.segments.len() >= self.options.max_keys;
+        let stats = match self.segments.get_mut(&id) {
+            Some(stats) => stats,
+            None => self.segments.entry(if full { *b"???" } else { id }).or_default(),
+        };
         stats.count += 1;
         let header = seg.is_header();
         let max_fields = self.options.max_fields;
@@ -612,7 +616,8 @@ impl Profile {
         let mut z_segments = Vec::new();
         for id in ids {
             let Some(s) = self.segments.get(&id) else { continue };
-            let label = segment_label(id);
+            let mut label = String::new();
+            push_segment_label(&mut label, id);
             let fields: Vec<Value> = s
                 .fields
                 .iter()
