@@ -152,13 +152,7 @@ impl<'a> Batch<'a> {
     /// ```
     #[cfg(feature = "std")]
     pub fn write_to<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let mut result = Ok(());
-        self.write(|b| {
-            if result.is_ok() {
-                result = w.write_all(b);
-            }
-        });
-        result
+        crate::message::write_all_to(w, |out| self.write(out))
     }
 
     /// Only the messages (and errors).

@@ -584,14 +584,23 @@ impl<'a> Message<'a> {
     /// ```
     #[cfg(feature = "std")]
     pub fn write_to<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let mut result = Ok(());
-        self.write(|b| {
-            if result.is_ok() {
-                result = w.write_all(b);
-            }
-        });
-        result
+        write_all_to(w, |out| self.write(out))
     }
+}
+
+/// Runs a piece-by-piece writer into an `std::io::Write`, stopping at the first I/O error.
+#[cfg(feature = "std")]
+pub(crate) fn write_all_to<W: std::io::Write>(
+    w: &mut W,
+    write: impl FnOnce(&mut dyn FnMut(&[u8])),
+) -> std::io::Result<()> {
+    let mut result = Ok(());
+    write(&mut |b: &[u8]| {
+        if result.is_ok() {
+            result = w.write_all(b);
+        }
+    });
+    result
 }
 
 /// Records the terminator style of one segment; returns the style of its first line break.

@@ -1,25 +1,15 @@
 //! `hl7rs anonymize`: outputs under --out with the same relative paths, structure kept, keys give
 //! the same output, no canary token survives outside kept fields, safe harbor.
 
+mod common;
+use common::hl7rs;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use hl7rs::{Batch, BatchEntry, Message};
 
-fn hl7rs(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hl7rs-anonymize-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("anonymize", name)
 }
 
 fn corpus() -> PathBuf {

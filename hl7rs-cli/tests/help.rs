@@ -1,16 +1,8 @@
 //! Help and usage: only the commands that exist, an example for each, documented exit codes and
 //! limits; usage errors exit 2.
 
-use std::process::Command;
-
-fn hl7rs(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::hl7rs;
 
 #[test]
 fn top_level_help_lists_only_existing_commands() {

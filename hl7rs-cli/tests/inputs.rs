@@ -1,6 +1,8 @@
 //! Inputs of every subcommand: directories give only message files unless `--all-files`, files
 //! named on the command line are always read, symlink loops end, `-` is stdin.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -33,10 +35,7 @@ fn hl7rs_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String
 
 /// A fresh directory for one test.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hl7rs-inputs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("inputs", name)
 }
 
 /// A directory like a corpus: messages under several extensions (any case) next to files that are

@@ -1,19 +1,12 @@
 //! `hl7rs parse`: text and JSON output, directories and batch files, failures with offsets.
 
+mod common;
+use common::hl7rs;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn corpus(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus").join(rel)
-}
-
-fn hl7rs(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
@@ -43,10 +36,7 @@ fn ndjson(out: &str) -> Vec<serde_json::Value> {
 
 /// A fresh directory for one test.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hl7rs-parse-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("parse", name)
 }
 
 #[test]

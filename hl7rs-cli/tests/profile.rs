@@ -5,26 +5,16 @@
 #[path = "../../hl7-core/tests/common/shared.rs"]
 mod shared;
 
+mod common;
+use common::hl7rs;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-fn hl7rs(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hl7rs-profile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("profile", name)
 }
 
 fn corpus() -> String {

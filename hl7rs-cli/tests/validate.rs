@@ -1,20 +1,13 @@
 //! `hl7rs validate`: clean messages pass; problems are listed as code, severity and location, in
 //! text or JSON, without content; errors make the exit status 1.
 
+mod common;
+use common::hl7rs;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn corpus(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus").join(rel).to_string_lossy().into_owned()
-}
-
-fn hl7rs(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hl7rs")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
