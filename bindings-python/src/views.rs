@@ -124,9 +124,33 @@ macro_rules! view {
             }
         }
     };
+    // A view with children: indexing, `len()` and iteration over them, written once here (pyo3
+    // reads the methods of one `#[pymethods]` block, so they are spliced into it).
+    ($name:ident, $doc:literal, children $child:ident, { $($extra:tt)* }) => {
+        view!($name, $doc, {
+            /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
+            fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<$child>> {
+                guard(py, || {
+                    Ok(n.0
+                        .filter(|&n| n <= self.at.children(&self.parsed))
+                        .map(|n| $child::at(&self.parsed, self.at.child(n))))
+                })
+            }
+
+            fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+                guard(py, || Ok(self.at.children(&self.parsed)))
+            }
+
+            fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
+            }
+
+            $($extra)*
+        });
+    };
 }
 
-view!(Field, "A field of a segment (all its repetitions).", {
+view!(Field, "A field of a segment (all its repetitions).", children Component, {
     /// The repetitions (an empty field has one, empty).
     #[getter]
     fn repetitions(&self, py: Python<'_>) -> PyResult<Vec<Repetition>> {
@@ -142,70 +166,19 @@ view!(Field, "A field of a segment (all its repetitions).", {
     fn components(&self, py: Python<'_>) -> PyResult<Vec<Component>> {
         self.children(py)
     }
-
-    /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Component>> {
-        guard(py, || {
-            Ok(n.0
-                .filter(|&n| n <= self.at.children(&self.parsed))
-                .map(|n| Component::at(&self.parsed, self.at.child(n))))
-        })
-    }
-
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        guard(py, || Ok(self.at.children(&self.parsed)))
-    }
-
-    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
-    }
 });
-view!(Repetition, "One repetition of a field.", {
+view!(Repetition, "One repetition of a field.", children Component, {
     /// The components.
     #[getter]
     fn components(&self, py: Python<'_>) -> PyResult<Vec<Component>> {
         self.children(py)
     }
-
-    /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Component>> {
-        guard(py, || {
-            Ok(n.0
-                .filter(|&n| n <= self.at.children(&self.parsed))
-                .map(|n| Component::at(&self.parsed, self.at.child(n))))
-        })
-    }
-
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        guard(py, || Ok(self.at.children(&self.parsed)))
-    }
-
-    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
-    }
 });
-view!(Component, "One component of a repetition.", {
+view!(Component, "One component of a repetition.", children Subcomponent, {
     /// The subcomponents.
     #[getter]
     fn subcomponents(&self, py: Python<'_>) -> PyResult<Vec<Subcomponent>> {
         self.children(py)
-    }
-
-    /// Child `n`, 1-based; `None` for 0, a negative number or past the last.
-    fn __getitem__(&self, py: Python<'_>, n: Index) -> PyResult<Option<Subcomponent>> {
-        guard(py, || {
-            Ok(n.0
-                .filter(|&n| n <= self.at.children(&self.parsed))
-                .map(|n| Subcomponent::at(&self.parsed, self.at.child(n))))
-        })
-    }
-
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        guard(py, || Ok(self.at.children(&self.parsed)))
-    }
-
-    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(pyo3::types::PyList::new(py, self.children(py)?)?.try_iter()?.into_any().unbind())
     }
 });
 view!(Subcomponent, "One subcomponent of a component.", {});
