@@ -528,18 +528,9 @@ impl Profile {
     }
 
     fn add_segment(&mut self, id: [u8; 3], seg: &Segment<'_>) {
-        for (slot, (seg_id, field)) in self.timestamps.iter_mut().zip(TIMESTAMPS) {
-            if id == *seg_id {
-                let value = seg.field(field).and_then(|f| f.component(1)).filter(|v| !v.is_empty());
-                if let Some(v) = value {
-                    match Dtm::parse(v.as_bytes()) {
-                        Ok(dtm) if dtm.offset().is_some() => slot.with_offset += 1,
-                        Ok(_) => slot.without_offset += 1,
-                        Err(_) => slot.invalid += 1,
-                    }
-                }
-            }
-        }
+        // The timestamp field this segment has, if any (read in the field loop below, not by a
+        // second split of the segment).
+        let timestamp = TIMESTAMPS.iter().position(|(seg_id, _)| id == **seg_id);
         // One lookup in the common case (a segment id seen before).
         let full = self.segments.len() >= self.options.max_keys;
         let stats = match self.segments.get_mut(&id) {
@@ -561,6 +552,17 @@ impl Profile {
             }
             if stats.fields.len() <= i {
                 stats.fields.resize_with(i + 1, FieldStats::default);
+            }
+            if let Some(t) = timestamp.filter(|&t| TIMESTAMPS.get(t).is_some_and(|&(_, n)| n == i + 1)) {
+                if let (Some(slot), Some(v)) =
+                    (self.timestamps.get_mut(t), field.component(1).filter(|v| !v.is_empty()))
+                {
+                    match Dtm::parse(v.as_bytes()) {
+                        Ok(dtm) if dtm.offset().is_some() => slot.with_offset += 1,
+                        Ok(_) => slot.without_offset += 1,
+                        Err(_) => slot.invalid += 1,
+                    }
+                }
             }
             let Some(fs) = stats.fields.get_mut(i) else { continue };
             fs.valued += 1;
