@@ -2,7 +2,7 @@
 # Runs the cargo-fuzz targets for a bounded time and prints one line per target (executions, edge
 # coverage, features, corpus size, peak RSS), then a Markdown table of the same for issue notes.
 #
-#   fuzz/run.sh [--seconds S] [--jobs J] [--max-len N] [--shared-seeds] [TARGET ...]
+#   fuzz/run.sh [--seconds S] [--jobs J] [--max-len N] [--shared-seeds] [--seeds-from DIR] [TARGET ...]
 #
 #   --seconds S      time per target (default 20)
 #   --max-len N      longest input libFuzzer makes, in bytes (default 65536; a longer seed is cut).
@@ -11,6 +11,10 @@
 #   --jobs J         targets run at once (default 1; the machine has 2 cores, so J > 2 shares them)
 #   --shared-seeds   also read ../shared/corpus and ../shared/conformance as extra seed directories
 #                    (long local runs; CI seeds only from the project's own corpus/)
+#   --seeds-from DIR real messages (a site's files, batch files, MLLP captures) as extra seeds for the
+#                    v2 targets, anonymized first by `hl7rs anonymize` (default-deny: only allow-listed
+#                    coded fields survive) into fuzz/target/anonymized-seeds/; the originals are never
+#                    read by a fuzzer and never copied into fuzz/corpus
 #   TARGET ...       default: every file in fuzz_targets/
 #
 # Without a nightly toolchain it says so and exits 0. It installs cargo-fuzz when missing. Exit 1 on
@@ -24,6 +28,7 @@ seconds=20
 jobs=1
 max_len=65536
 shared_seeds=0
+seeds_from=""
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,6 +36,7 @@ while [ $# -gt 0 ]; do
         --jobs) jobs="$2"; shift 2 ;;
         --max-len) max_len="$2"; shift 2 ;;
         --shared-seeds) shared_seeds=1; shift ;;
+        --seeds-from) seeds_from="$2"; shift 2 ;;
         -*) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -76,7 +82,24 @@ conformance_seeds() { # conformance_seeds <name> <file pattern>: copies the matc
 if [ "$shared_seeds" -eq 1 ] && [ -d "$shared/conformance/cases" ]; then
     conformance_seeds hl7 '*.hl7' && conformance_seeds fhir '*.fhir' || { echo "fuzz: seeding from shared failed"; exit 1; }
 fi
+anonymized="$here/target/anonymized-seeds"
+if [ -n "$seeds_from" ]; then
+    [ -d "$seeds_from" ] || { echo "fuzz: --seeds-from $seeds_from is not a directory"; exit 2; }
+    rm -rf "$anonymized"
+    # --all-files: a site's captures need not end in .hl7; a file that does not parse is written
+    # fully scrambled, so nothing of it survives either.
+    if ! (cd "$root" && cargo run --quiet --release -p hl7rs-cli -- anonymize --quiet --all-files \
+        "$seeds_from" --out "$anonymized" >/dev/null 2>"$here/target/anonymize.log"); then
+        # Files that did not parse make the exit status 1; they are still written, scrambled.
+        grep -q . "$here/target/anonymize.log" && echo "fuzz: anonymize reported problems (see target/anonymize.log)"
+    fi
+    [ -d "$anonymized" ] || { echo "fuzz: anonymizing $seeds_from failed"; exit 1; }
+    echo "fuzz: $(find "$anonymized" -type f | wc -l) anonymized seed files from $seeds_from"
+fi
 extra_seeds() { # extra_seeds <target>: prints directories, one a line
+    if [ -n "$seeds_from" ]; then
+        case "$1" in parse | batch | mllp | ack | validate) echo "$anonymized" ;; esac
+    fi
     [ "$shared_seeds" -eq 1 ] || return 0
     local v2=("$shared/corpus" "$here/target/shared-seeds/hl7") fhir=("$here/target/shared-seeds/fhir") d
     case "$1" in
