@@ -259,13 +259,17 @@ impl Message {
 
     /// The repairs and skips the parser made, and a charset name read leniently (content-free).
     #[getter]
-    fn notes(&self) -> Vec<Note> {
-        self.parsed
-            .index()
-            .message()
-            .all_notes()
-            .map(|n| Note { kind: n.kind(), offset: n.offset(), text: n.to_string() })
-            .collect()
+    fn notes(&self, py: Python<'_>) -> PyResult<Vec<Note>> {
+        // Walks MSH-18 through the parser: guarded like every accessor that walks the message.
+        guard(py, || {
+            Ok(self
+                .parsed
+                .index()
+                .message()
+                .all_notes()
+                .map(|n| Note { kind: n.kind(), offset: n.offset(), text: n.to_string() })
+                .collect())
+        })
     }
 
     /// MSH-9 as written (`ADT^A01^ADT_A01`), or `None`.
