@@ -21,7 +21,9 @@
 pub mod condition;
 pub mod datatypes;
 pub mod element;
+pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod load;
 pub mod matrix;
 pub mod source;

@@ -1,0 +1,634 @@
+//! The engine: a [`Matrix`] run on a message. Every segment that has a segment map gives one
+//! resource per occurrence (`MSH[MessageHeader]` first), filled by the map's rows through the
+//! datatype and vocabulary maps; the result is a `message` Bundle.
+//!
+//! Output is built as a JSON tree keyed by the rows' element paths and then read *strictly* into
+//! the typed fhir-model Bundle, so the output is valid FHIR JSON by construction. Whether an
+//! element repeats, is a primitive, or exists at all is asked of fhir-model itself (a probe read,
+//! cached per element), so no FHIR shape is hard-coded here either.
+//!
+//! ```
+//! use hl7_core::Message;
+//! use hl7_map::engine::{ConvertOptions, Engine};
+//!
+//! let engine = Engine::builtin()?;
+//! let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123^^^H^MR||Doe^Jane||19800101|F\r")?;
+//! let out = engine.convert_with(&msg, ConvertOptions { lineage: true })?;
+//! assert_eq!(out.bundle.entry.len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::sync::RwLock;
+
+use fhir_model::json::JsonErrorKind;
+use fhir_model::{from_json_slice, Bundle, ReadMode};
+use hl7_core::types::Dtm;
+use hl7_core::{Message, Path};
+use hl7_messaging::text::TextDecoder;
+use serde_json::{Map, Value};
+
+use crate::datatypes::{MissingZone, ToFhirDate, ToFhirDateTime};
+use crate::element::{ElementPath, Index};
+use crate::error::MatrixError;
+use crate::eval::{Context, Node};
+use crate::matrix::{Lineage, MapRow, Matrix, VocabularyMap};
+use crate::source::Source;
+
+/// Deepest datatype-map nesting followed (load guarantees no cycle; this bounds the work).
+const MAX_NESTING: usize = 8;
+
+/// A compiled engine.
+pub struct Engine {
+    matrix: Matrix,
+    shapes: RwLock<HashMap<String, Shape>>,
+}
+
+/// What a conversion may add.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConvertOptions {
+    /// Record lineage.
+    pub lineage: bool,
+}
+
+/// The result of a conversion.
+#[derive(Debug)]
+pub struct Conversion {
+    /// The `message` Bundle.
+    pub bundle: Bundle,
+    /// What could not be mapped as written.
+    pub issues: Vec<MapIssue>,
+    /// Lineage, when asked for.
+    pub lineage: Option<Vec<LineageEntry>>,
+}
+
+/// One produced element and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineageEntry {
+    /// The FHIR element (`Patient.name[0].family`, 0-based indexes).
+    pub element: String,
+    /// The v2 value read.
+    pub source: Path,
+    /// Its byte span in the input.
+    pub span: Range<usize>,
+    /// The matrix row.
+    pub row: Lineage,
+}
+
+/// What went wrong with a value or a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssueKind {
+    /// The code is not in the vocabulary map; the element is left out.
+    UnmappedCode {
+        /// The vocabulary map.
+        vocabulary: String,
+        /// The v2 code.
+        code: String,
+    },
+    /// The value does not parse as its FHIR type; left out.
+    InvalidValue {
+        /// The FHIR type expected.
+        fhir_type: String,
+    },
+    /// A datetime without a zone: the time was dropped, the date kept.
+    TimeDropped,
+    /// The row's condition cannot be decided here; the row was not applied.
+    ConditionUndecided,
+    /// The row needs something this engine does not do yet (another resource, an expression).
+    UnsupportedRow,
+    /// The row's target is not a FHIR R4 element.
+    UnknownElement(String),
+    /// Two rows set one element to different values; the first is kept.
+    Conflict(String),
+}
+
+/// An issue, with the v2 source and the matrix row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapIssue {
+    /// What.
+    pub kind: IssueKind,
+    /// The v2 value.
+    pub source: Path,
+    /// Its byte span.
+    pub span: Range<usize>,
+    /// The matrix row.
+    pub row: Lineage,
+}
+
+/// A conversion that produced no Bundle.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MapError {
+    /// The matrix did not load.
+    Matrix(MatrixError),
+    /// The assembled output was not FHIR (a defect of the matrix or engine).
+    Output(String),
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapError::Matrix(e) => write!(f, "matrix: {e}"),
+            MapError::Output(e) => write!(f, "output is not FHIR R4: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MapError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prim {
+    Str,
+    Bool,
+    Num,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Object,
+    Objects,
+    Prim(Prim),
+    Prims(Prim),
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+struct Seg {
+    name: String,
+    key: Vec<u32>,
+}
+
+enum Val {
+    Prim(Value),
+    Obj(Obj),
+}
+
+enum Elem {
+    One(Val),
+    Many(BTreeMap<Vec<u32>, Val>),
+}
+
+#[derive(Default)]
+struct Obj(BTreeMap<String, Elem>);
+
+/// A written element before its array positions are known.
+type Traced = (Vec<Seg>, Path, Range<usize>, Lineage);
+
+struct Run<'e> {
+    engine: &'e Engine,
+    resource: &'e str,
+    root: Obj,
+    issues: Vec<MapIssue>,
+    lineage: Option<Vec<Traced>>,
+}
+
+impl Engine {
+    /// Compiles an engine from a matrix.
+    ///
+    /// ```
+    /// let m = hl7_map::matrix::Matrix::default();
+    /// let _ = hl7_map::engine::Engine::new(m);
+    /// ```
+    pub fn new(matrix: Matrix) -> Engine {
+        Engine { matrix, shapes: RwLock::new(HashMap::new()) }
+    }
+
+    /// The built-in matrices (`hl7-map/mappings`).
+    ///
+    /// # Errors
+    /// When the built-in files do not load.
+    pub fn builtin() -> Result<Engine, MapError> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings");
+        Matrix::from_dir(dir.as_ref()).map(Engine::new).map_err(MapError::Matrix)
+    }
+
+    /// Converts a message without lineage.
+    ///
+    /// # Errors
+    /// [`MapError::Output`] when the assembled output is not FHIR R4.
+    pub fn convert(&self, msg: &Message<'_>) -> Result<Conversion, MapError> {
+        self.convert_with(msg, ConvertOptions::default())
+    }
+
+    /// Converts a message.
+    ///
+    /// # Errors
+    /// [`MapError::Output`] when the assembled output is not FHIR R4.
+    pub fn convert_with(&self, msg: &Message<'_>, options: ConvertOptions) -> Result<Conversion, MapError> {
+        let decoder = TextDecoder::new(msg);
+        let control = msg.query("MSH-10").ok().flatten().map(|v| decoder.value(v).into_owned()).unwrap_or_default();
+        let mut entries = Vec::new();
+        let mut issues = Vec::new();
+        let mut lineage = options.lineage.then(Vec::new);
+        for (index, seg) in msg.segments().enumerate() {
+            for map in self.matrix.segments.values().filter(|m| m.name.base().as_bytes() == seg.id()) {
+                let Some(resource) = map.name.target() else { continue };
+                let mut run = Run {
+                    engine: self,
+                    resource,
+                    root: Obj::default(),
+                    issues: Vec::new(),
+                    lineage: options.lineage.then(Vec::new),
+                };
+                for row in &map.rows {
+                    run.segment_row(row, Context::new(seg, &decoder));
+                }
+                let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
+                let prefix = format!("{resource}.");
+                if let (Some(all), Some(mine)) = (lineage.as_mut(), run.lineage.take()) {
+                    for (segs, source, span, row) in mine {
+                        if let Some(element) = run.root.position(&segs) {
+                            all.push(LineageEntry { element: format!("{prefix}{element}"), source, span, row });
+                        }
+                    }
+                }
+                let mut json = run.root.into_json();
+                json.insert("resourceType".into(), Value::String(resource.to_owned()));
+                json.insert("id".into(), Value::String(id.clone()));
+                let header = resource == "MessageHeader";
+                let entry = serde_json::json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": Value::Object(json) });
+                entries.push((!header, index, entry));
+                issues.extend(run.issues);
+            }
+        }
+        entries.sort_by_key(|(h, i, _)| (*h, *i));
+        let bundle = serde_json::json!({
+            "resourceType": "Bundle",
+            "id": uuid(&[control.as_bytes(), b"Bundle"]),
+            "type": "message",
+            "entry": entries.into_iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
+        });
+        let bytes = serde_json::to_vec(&bundle).map_err(|e| MapError::Output(e.to_string()))?;
+        let bundle: Bundle = from_json_slice(&bytes, ReadMode::Strict).map_err(|e| MapError::Output(e.to_string()))?;
+        Ok(Conversion { bundle, issues, lineage })
+    }
+
+    /// The shape of an element (`Patient.name.family`), asked of fhir-model and cached.
+    fn shape(&self, resource: &str, names: &[&str]) -> Shape {
+        let key = format!("{resource}.{}", names.join("."));
+        if let Some(s) = self.shapes.read().ok().and_then(|m| m.get(&key).copied()) {
+            return s;
+        }
+        let mut prefix = Vec::new();
+        for n in 1..names.len() {
+            prefix.push(self.shape(resource, names.get(..n).unwrap_or_default()));
+        }
+        let probe = |leaf: &str| -> Result<(), JsonErrorKind> {
+            let mut text = String::new();
+            let mut close = String::new();
+            for (name, shape) in names.iter().zip(&prefix) {
+                let (n, open, end) = match shape {
+                    Shape::Object => ((*name).to_owned(), "{", "}"),
+                    Shape::Objects => ((*name).to_owned(), "[{", "}]"),
+                    Shape::Prim(_) => (format!("_{name}"), "{", "}"),
+                    Shape::Prims(_) => (format!("_{name}"), "[{", "}]"),
+                    Shape::Unknown => return Err(JsonErrorKind::UnknownElement),
+                };
+                text.push('"');
+                text.push_str(&n);
+                text.push_str("\":");
+                text.push_str(open);
+                close.insert_str(0, end);
+            }
+            let last = names.last().copied().unwrap_or_default();
+            let json = format!("{{\"resourceType\":\"{resource}\",{text}\"{last}\":{leaf}{close}}}");
+            from_json_slice::<fhir_model::Resource>(json.as_bytes(), ReadMode::Strict).map(|_| ()).map_err(|e| e.kind())
+        };
+        let shape = if probe("[]").is_ok() {
+            if probe("[{}]").is_ok() {
+                Shape::Objects
+            } else if probe("[true]").is_ok() {
+                Shape::Prims(Prim::Bool)
+            } else if probe("[1]").is_ok() {
+                Shape::Prims(Prim::Num)
+            } else {
+                Shape::Prims(Prim::Str)
+            }
+        } else if probe("{}").is_ok() {
+            Shape::Object
+        } else if probe("true").is_ok() {
+            Shape::Prim(Prim::Bool)
+        } else if probe("1").is_ok() {
+            Shape::Prim(Prim::Num)
+        } else if probe("{}") == Err(JsonErrorKind::UnknownElement) {
+            Shape::Unknown
+        } else {
+            Shape::Prim(Prim::Str)
+        };
+        if let Ok(mut m) = self.shapes.write() {
+            m.insert(key, shape);
+        }
+        shape
+    }
+}
+
+/// A deterministic UUID-shaped id from the parts (FNV-1a, two seeds).
+fn uuid(parts: &[&[u8]]) -> String {
+    let hash = |seed: u64| {
+        let mut h = seed;
+        for p in parts {
+            for b in p.iter().chain(b"\x1f") {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    let hex = format!("{a:016x}{b:016x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
+}
+
+fn seg_key(index: Index) -> Vec<u32> {
+    match index {
+        Index::Nth(n) | Index::Range(n, _) => vec![n],
+        Index::Unspecified | Index::Each => vec![0],
+    }
+}
+
+/// Joins a row's target to the location it is applied at. `$value` is the location itself; a
+/// leading `[n]` is the n-th instance the map produces there; a first step that repeats the
+/// location's own name (`family` under `[1].family`) names the location again.
+fn join(base: &[Seg], target: &ElementPath) -> Option<Vec<Seg>> {
+    let mut out = base.to_vec();
+    for (i, step) in target.steps().iter().enumerate() {
+        if step.reference().is_some() || step.slice().is_some() {
+            return None;
+        }
+        if step.name() == "$value" {
+            continue;
+        }
+        if step.name().is_empty() {
+            let Index::Nth(n) = step.index() else { return None };
+            out.last_mut()?.key.push(n);
+            continue;
+        }
+        if i == 0 && out.last().is_some_and(|l| l.name == step.name()) {
+            continue;
+        }
+        out.push(Seg { name: step.name().to_owned(), key: seg_key(step.index()) });
+    }
+    Some(out)
+}
+
+impl<'e> Run<'e> {
+    fn issue(&mut self, kind: IssueKind, node: &Node<'_>, row: &MapRow) {
+        self.issues.push(MapIssue { kind, source: node.path(), span: node.span(), row: row.lineage.clone() });
+    }
+
+    fn segment_row<'a, 'v>(&mut self, row: &MapRow, mut cx: Context<'a, 'v>)
+    where
+        'e: 'v,
+    {
+        let Source::Path(p) = &row.source else { return };
+        let Some(f) = p.field_number() else { return };
+        let reps = cx.segment().field(f).map_or(0, |x| x.repetitions().count());
+        for rep in 1..=reps {
+            let Some(mut node) = Node::field(cx.segment(), f, rep) else { continue };
+            if let Some(c) = p.component_number() {
+                let Some(n) = node.child(c) else { continue };
+                node = n;
+                if let Some(s) = p.subcomponent_number() {
+                    let Some(n) = node.child(s) else { continue };
+                    node = n;
+                }
+            }
+            if !node.is_valued() {
+                continue;
+            }
+            cx.current = Some((f, rep));
+            cx.own = Some(node);
+            cx.datatype = None;
+            let Some(mut base) = join(&[], &row.target) else {
+                self.issue(IssueKind::UnsupportedRow, &node, row);
+                continue;
+            };
+            if row.target.is_empty() {
+                self.issue(IssueKind::UnsupportedRow, &node, row);
+                continue;
+            }
+            if let Some(first) = base.first_mut() {
+                first.key.push(u32::try_from(rep).unwrap_or(u32::MAX));
+            }
+            self.apply(row, node, &base, cx, None, 0);
+        }
+    }
+
+    fn apply<'a, 'v>(
+        &mut self,
+        row: &MapRow,
+        node: Node<'a>,
+        at: &[Seg],
+        mut cx: Context<'a, 'v>,
+        inherited: Option<&'v VocabularyMap>,
+        depth: usize,
+    ) where
+        'e: 'v,
+    {
+        let engine: &'e Engine = self.engine;
+        cx.vocabulary = row.vocabulary.as_ref().and_then(|v| engine.matrix.vocabulary(v.as_str()));
+        if let Some(g) = &row.condition {
+            match cx.evaluate(&g.condition) {
+                Some(true) => {}
+                Some(false) => return,
+                None => return self.issue(IssueKind::ConditionUndecided, &node, row),
+            }
+        }
+        let vocabulary = cx.vocabulary.or(inherited);
+        if let Some(constant) = &row.constant {
+            if constant.starts_with('/') || constant.contains('+') {
+                return self.issue(IssueKind::UnsupportedRow, &node, row);
+            }
+            return self.write(row, at, &Value::String(constant.clone()), node, false);
+        }
+        if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatype_map(d.as_str())) {
+            if depth >= MAX_NESTING {
+                return self.issue(IssueKind::UnsupportedRow, &node, row);
+            }
+            for sub in &dm.rows {
+                let mut inner = cx;
+                inner.datatype = Some(node);
+                let Some(child) = inner.resolve(&sub.source) else { continue };
+                if !child.is_valued() {
+                    continue;
+                }
+                inner.own = Some(child);
+                let Some(loc) = join(at, &sub.target) else {
+                    self.issue(IssueKind::UnsupportedRow, &child, sub);
+                    continue;
+                };
+                if sub.target.is_empty() {
+                    self.issue(IssueKind::UnsupportedRow, &child, sub);
+                    continue;
+                }
+                let pass =
+                    if sub.target.steps().first().is_some_and(|s| s.name() == "$value") { vocabulary } else { None };
+                self.apply(sub, child, &loc, inner, pass, depth + 1);
+            }
+            return;
+        }
+        let leaf = node.leaf();
+        let text = node.text(cx.decoder()).into_owned();
+        let text = match vocabulary {
+            Some(v) => match v.lookup(&text, "") {
+                Some(m) => m.target_code.clone(),
+                None => {
+                    return self.issue(
+                        IssueKind::UnmappedCode { vocabulary: v.name.to_string(), code: text },
+                        &leaf,
+                        row,
+                    )
+                }
+            },
+            None => text,
+        };
+        let rendered = match row.fhir_type.as_str() {
+            "date" | "dateTime" | "instant" => match Dtm::parse(text.as_bytes()) {
+                Ok(d) if row.fhir_type == "date" => d.to_fhir_date().as_str().to_owned(),
+                Ok(d) => {
+                    let r = d.to_fhir_date_time(MissingZone::TruncateToDate);
+                    if r.time_dropped().is_some() {
+                        self.issue(IssueKind::TimeDropped, &leaf, row);
+                    }
+                    r.as_str().to_owned()
+                }
+                Err(_) => return self.issue(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, &leaf, row),
+            },
+            _ => text,
+        };
+        self.write(row, at, &Value::String(rendered), leaf, true);
+    }
+
+    fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, node: Node<'_>, from_source: bool) {
+        let names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
+        let mut shapes = Vec::new();
+        for n in 1..=names.len() {
+            shapes.push(self.engine.shape(self.resource, names.get(..n).unwrap_or_default()));
+        }
+        if shapes.contains(&Shape::Unknown) {
+            return self.issue(IssueKind::UnknownElement(names.join(".")), &node, row);
+        }
+        let value = match (shapes.last(), value) {
+            (Some(Shape::Prim(p) | Shape::Prims(p)), Value::String(s)) => match p {
+                Prim::Str => Some(value.clone()),
+                Prim::Bool => match s.as_str() {
+                    "true" | "Y" => Some(Value::Bool(true)),
+                    "false" | "N" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                Prim::Num => serde_json::from_str::<serde_json::Number>(s.trim()).ok().map(Value::Number),
+            },
+            _ => None,
+        };
+        let Some(value) = value else {
+            return self.issue(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, &node, row);
+        };
+        match self.root.set(at, &shapes, value) {
+            Ok(()) => {
+                if from_source {
+                    if let Some(l) = self.lineage.as_mut() {
+                        l.push((at.to_vec(), node.path(), node.span(), row.lineage.clone()));
+                    }
+                }
+            }
+            Err(()) => self.issue(IssueKind::Conflict(names.join(".")), &node, row),
+        }
+    }
+}
+
+impl Obj {
+    fn set(&mut self, at: &[Seg], shapes: &[Shape], value: Value) -> Result<(), ()> {
+        let (Some((seg, rest)), Some((shape, more))) = (at.split_first(), shapes.split_first()) else {
+            return Err(());
+        };
+        let last = rest.is_empty();
+        let name = match shape {
+            Shape::Prim(_) | Shape::Prims(_) if !last => format!("_{}", seg.name),
+            _ => seg.name.clone(),
+        };
+        let many = matches!(shape, Shape::Objects | Shape::Prims(_));
+        let elem = self.0.entry(name).or_insert_with(|| {
+            if many {
+                Elem::Many(BTreeMap::new())
+            } else {
+                Elem::One(if last { Val::Prim(Value::Null) } else { Val::Obj(Obj::default()) })
+            }
+        });
+        let slot = match elem {
+            Elem::One(v) => v,
+            Elem::Many(m) => m.entry(seg.key.clone()).or_insert_with(|| {
+                if last {
+                    Val::Prim(Value::Null)
+                } else {
+                    Val::Obj(Obj::default())
+                }
+            }),
+        };
+        match slot {
+            Val::Prim(p) if last => {
+                if p.is_null() {
+                    *p = value;
+                    Ok(())
+                } else if *p == value {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            }
+            Val::Obj(o) if !last => o.set(rest, more, value),
+            _ => Err(()),
+        }
+    }
+
+    fn position(&self, at: &[Seg]) -> Option<String> {
+        let (seg, rest) = at.split_first()?;
+        let (name, elem) = self
+            .0
+            .get(&seg.name)
+            .map(|e| (seg.name.clone(), e))
+            .or_else(|| self.0.get(&format!("_{}", seg.name)).map(|e| (seg.name.clone(), e)))?;
+        let (text, val) = match elem {
+            Elem::One(v) => (name, v),
+            Elem::Many(m) => {
+                let i = m.keys().position(|k| *k == seg.key)?;
+                (format!("{name}[{i}]"), m.get(&seg.key)?)
+            }
+        };
+        match (val, rest.is_empty()) {
+            (_, true) => Some(text),
+            (Val::Obj(o), false) => Some(format!("{text}.{}", o.position(rest)?)),
+            _ => None,
+        }
+    }
+
+    fn into_json(self) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (k, e) in self.0 {
+            let v = match e {
+                Elem::One(v) => v.into_json(),
+                Elem::Many(m) => Value::Array(m.into_values().map(Val::into_json).collect()),
+            };
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl Val {
+    fn into_json(self) -> Value {
+        match self {
+            Val::Prim(p) => p,
+            Val::Obj(o) => Value::Object(o.into_json()),
+        }
+    }
+}
