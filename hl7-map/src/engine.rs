@@ -35,7 +35,7 @@ use crate::element::{ElementPath, Index};
 use crate::error::MatrixError;
 use crate::eval::{Context, Node};
 use crate::matrix::{Lineage, MapRow, Matrix, VocabularyMap};
-use crate::source::Source;
+use crate::source::{parse_reference, Scope, Source};
 
 /// Deepest datatype-map nesting followed (load guarantees no cycle; this bounds the work).
 const MAX_NESTING: usize = 8;
@@ -325,6 +325,41 @@ impl Engine {
     }
 }
 
+/// A constant, or the IG's concatenation (`"urn:oid:"+HD.2`, `MSG.1+"^"+MSG.2`) of quoted
+/// literals and v2 references. `None` for prose (`/…/`) or a reference that does not resolve.
+fn expression(text: &str, cx: &Context<'_, '_>) -> Option<String> {
+    if text.starts_with('/') {
+        return None;
+    }
+    if !text.contains('+') {
+        return Some(text.to_owned());
+    }
+    let mut out = String::new();
+    let mut rest = text.trim();
+    loop {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            out.push_str(quoted.get(..end)?);
+            rest = quoted.get(end + 1..)?.trim_start();
+        } else {
+            let end = rest.find('+').unwrap_or(rest.len());
+            let token = rest.get(..end)?.trim();
+            let name: String = token.chars().take_while(char::is_ascii_alphanumeric).collect();
+            let scope = if cx.datatype.is_some() { Scope::Datatype(&name) } else { Scope::Segment };
+            let node = cx.resolve(&parse_reference(token, scope)?);
+            if let Some(n) = node {
+                out.push_str(&n.text(cx.decoder()));
+            }
+            rest = rest.get(end..)?.trim_start();
+        }
+        match rest.strip_prefix('+') {
+            Some(r) => rest = r.trim_start(),
+            None if rest.is_empty() => return Some(out),
+            None => return None,
+        }
+    }
+}
+
 /// A deterministic UUID-shaped id from the parts (FNV-1a, two seeds).
 fn uuid(parts: &[&[u8]]) -> String {
     let hash = |seed: u64| {
@@ -408,6 +443,7 @@ impl<'e> Run<'e> {
             }
             cx.current = Some((f, rep));
             cx.own = Some(node);
+            cx.own_set = true;
             cx.datatype = None;
             let Some(mut base) = join(&[], &row.target) else {
                 self.issue(IssueKind::UnsupportedRow, &node, row);
@@ -446,24 +482,37 @@ impl<'e> Run<'e> {
         }
         let vocabulary = cx.vocabulary.or(inherited);
         if let Some(constant) = &row.constant {
-            if constant.starts_with('/') || constant.contains('+') {
+            let Some(text) = expression(constant, &cx) else {
                 return self.issue(IssueKind::UnsupportedRow, &node, row);
-            }
-            return self.write(row, at, &Value::String(constant.clone()), node, false);
+            };
+            return self.write(row, at, &Value::String(text), node, false);
         }
         if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatype_map(d.as_str())) {
             if depth >= MAX_NESTING {
                 return self.issue(IssueKind::UnsupportedRow, &node, row);
             }
+            // `HD[MessageHeader.source-endpoint]`: the rows are relative to `source`, wherever the
+            // row that applies the map points inside it.
+            let anchor = dm.name.target().and_then(|t| t.split_once('.')).and_then(|(_, e)| e.split('-').next());
+            let base = match anchor.and_then(|a| at.iter().rposition(|s| s.name == a)) {
+                Some(i) => at.get(..=i).unwrap_or(at),
+                None => at,
+            };
             for sub in &dm.rows {
                 let mut inner = cx;
                 inner.datatype = Some(node);
-                let Some(child) = inner.resolve(&sub.source) else { continue };
-                if !child.is_valued() {
+                inner.own = None;
+                inner.own_set = false;
+                let resolved = inner.resolve(&sub.source);
+                // An absent component is mapped only by a conditional literal constant (`IF NOT VALUED`).
+                let literal = sub.constant.as_ref().is_some_and(|c| !c.contains('+'));
+                if !resolved.is_some_and(|c| c.is_valued()) && (sub.condition.is_none() || !literal) {
                     continue;
                 }
-                inner.own = Some(child);
-                let Some(loc) = join(at, &sub.target) else {
+                let child = resolved.unwrap_or(node);
+                inner.own = resolved;
+                inner.own_set = true;
+                let Some(loc) = join(base, &sub.target) else {
                     self.issue(IssueKind::UnsupportedRow, &child, sub);
                     continue;
                 };

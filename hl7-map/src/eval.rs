@@ -53,7 +53,7 @@ impl<'a> Node<'a> {
     /// let pid = msg.segments().nth(1).unwrap();
     /// let n = hl7_map::eval::Node::field(&pid, 3, 2).unwrap();
     /// assert_eq!(n.as_bytes(), b"2");
-    /// assert_eq!(n.path().to_string(), "PID-3(2)");
+    /// assert_eq!(n.path().to_string(), "PID-3[2]");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn field(seg: &Segment<'a>, field: usize, rep: usize) -> Option<Node<'a>> {
@@ -139,6 +139,8 @@ pub struct Context<'a, 'v> {
     pub(crate) current: Option<(usize, usize)>,
     /// The row's own element.
     pub(crate) own: Option<Node<'a>>,
+    /// Whether `own` is set (an absent component is `own: None` with `own_set`).
+    pub(crate) own_set: bool,
     /// The value the datatype map in scope maps.
     pub(crate) datatype: Option<Node<'a>>,
     /// The row's vocabulary map (for `NOT MAPPED`).
@@ -148,7 +150,7 @@ pub struct Context<'a, 'v> {
 impl<'a, 'v> Context<'a, 'v> {
     /// A context on a segment occurrence, decoding text with the message's decoder.
     pub fn new(segment: Segment<'a>, decoder: &'v TextDecoder) -> Self {
-        Context { segment, decoder, current: None, own: None, datatype: None, vocabulary: None }
+        Context { segment, decoder, current: None, own: None, own_set: false, datatype: None, vocabulary: None }
     }
 
     pub(crate) fn segment(&self) -> &Segment<'a> {
@@ -162,7 +164,13 @@ impl<'a, 'v> Context<'a, 'v> {
     /// The value a source names in this context.
     pub fn resolve(&self, source: &Source) -> Option<Node<'a>> {
         match source {
-            Source::Own => self.own.or(self.datatype),
+            Source::Own => {
+                if self.own_set {
+                    self.own
+                } else {
+                    self.own.or(self.datatype)
+                }
+            }
             Source::Component { component, subcomponent } => descend(self.datatype?, *component, *subcomponent),
             Source::OwnComponent { component, subcomponent } => descend(self.own?, *component, *subcomponent),
             Source::Path(p) => {
