@@ -24,6 +24,7 @@ use std::ops::Range;
 use std::sync::RwLock;
 
 use fhir_model::json::JsonErrorKind;
+use fhir_model::report::{IssueSeverity, IssueType};
 use fhir_model::{from_json_slice, Bundle, ReadMode};
 use hl7_core::types::Dtm;
 use hl7_core::{Message, Path};
@@ -103,6 +104,14 @@ pub enum IssueKind {
     UnknownElement(String),
     /// Two rows set one element to different values; the first is kept.
     Conflict(String),
+    /// fhir-model rejected a produced element (a code outside the element's required value set, an
+    /// extension left without its `url`); it was removed from the output.
+    Rejected {
+        /// The element removed (`Patient.telecom[0].system`).
+        element: String,
+        /// fhir-model's message (never quotes a value).
+        reason: String,
+    },
 }
 
 /// An issue, with the v2 source and the matrix row.
@@ -174,15 +183,16 @@ enum Elem {
 #[derive(Default)]
 struct Obj(BTreeMap<String, Elem>);
 
-/// A written element before its array positions are known.
-type Traced = (Vec<Seg>, Path, Range<usize>, Lineage);
+/// A written element before its array positions are known (and whether it holds a source value
+/// rather than a constant).
+type Traced = (Vec<Seg>, Path, Range<usize>, Lineage, bool);
 
 struct Run<'e> {
     engine: &'e Engine,
     resource: &'e str,
     root: Obj,
     issues: Vec<MapIssue>,
-    lineage: Option<Vec<Traced>>,
+    traced: Vec<Traced>,
 }
 
 impl Engine {
@@ -226,28 +236,22 @@ impl Engine {
         for (index, seg) in msg.segments().enumerate() {
             for map in self.matrix.segments.values().filter(|m| m.name.base().as_bytes() == seg.id()) {
                 let Some(resource) = map.name.target() else { continue };
-                let mut run = Run {
-                    engine: self,
-                    resource,
-                    root: Obj::default(),
-                    issues: Vec::new(),
-                    lineage: options.lineage.then(Vec::new),
-                };
+                let mut run =
+                    Run { engine: self, resource, root: Obj::default(), issues: Vec::new(), traced: Vec::new() };
                 for row in &map.rows {
                     run.segment_row(row, Context::new(seg, &decoder));
                 }
                 let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
-                let prefix = format!("{resource}.");
-                if let (Some(all), Some(mine)) = (lineage.as_mut(), run.lineage.take()) {
-                    for (segs, source, span, row) in mine {
-                        if let Some(element) = run.root.position(&segs) {
-                            all.push(LineageEntry { element: format!("{prefix}{element}"), source, span, row });
+                prune(&mut run.root, resource, &id, &run.traced, &mut run.issues)?;
+                if let Some(all) = lineage.as_mut() {
+                    for (segs, source, span, row, from_source) in &run.traced {
+                        if let (true, Some(element)) = (*from_source, run.root.position(segs)) {
+                            let element = format!("{resource}.{element}");
+                            all.push(LineageEntry { element, source: *source, span: span.clone(), row: row.clone() });
                         }
                     }
                 }
-                let mut json = run.root.into_json();
-                json.insert("resourceType".into(), Value::String(resource.to_owned()));
-                json.insert("id".into(), Value::String(id.clone()));
+                let json = resource_json(&run.root, resource, &id);
                 let header = resource == "MessageHeader";
                 let entry = serde_json::json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": Value::Object(json) });
                 entries.push((!header, index, entry));
@@ -323,6 +327,79 @@ impl Engine {
         }
         shape
     }
+}
+
+/// The FHIR path `value.ofType(CodeableConcept)` as the JSON name `valueCodeableConcept`.
+fn choice_names(path: &str) -> String {
+    let mut out = path.to_owned();
+    while let Some(at) = out.find(".ofType(") {
+        let Some(end) = out.get(at..).and_then(|t| t.find(')')) else { break };
+        let ty = out.get(at + 8..at + end).unwrap_or_default().to_owned();
+        out.replace_range(at..=at + end, &ty);
+    }
+    out
+}
+
+fn resource_json(root: &Obj, resource: &str, id: &str) -> Map<String, Value> {
+    let mut json = root.to_json();
+    json.insert("resourceType".into(), Value::String(resource.to_owned()));
+    json.insert("id".into(), Value::String(id.to_owned()));
+    json
+}
+
+/// Reads the resource strictly and validates it; elements fhir-model rejects that can be removed
+/// on their own (a code outside a required value set; an extension without `url`) are removed
+/// and reported.
+fn prune(
+    root: &mut Obj,
+    resource: &str,
+    id: &str,
+    traced: &[Traced],
+    issues: &mut Vec<MapIssue>,
+) -> Result<(), MapError> {
+    for _ in 0..4 {
+        let positions: Vec<(String, &Traced)> =
+            traced.iter().filter_map(|t| Some((format!("{resource}.{}", root.position(&t.0)?), t))).collect();
+        let bytes =
+            serde_json::to_vec(&resource_json(root, resource, id)).map_err(|e| MapError::Output(e.to_string()))?;
+        let typed: fhir_model::Resource =
+            from_json_slice(&bytes, ReadMode::Strict).map_err(|e| MapError::Output(e.to_string()))?;
+        let report = typed.validate();
+        let mut changed = false;
+        for i in report.issues().iter().filter(|i| i.severity() == IssueSeverity::Error) {
+            let location = choice_names(&i.location().to_string());
+            let target = match i.code() {
+                IssueType::CodeInvalid | IssueType::Value => location.clone(),
+                IssueType::Required => match location.rsplit_once('.') {
+                    Some((parent, _))
+                        if parent.ends_with(']')
+                            && parent.rsplit('.').next().is_some_and(|l| l.starts_with("extension[")) =>
+                    {
+                        parent.to_owned()
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let Some(rel) = target.strip_prefix(resource).and_then(|t| t.strip_prefix('.')) else { continue };
+            if !root.remove(rel) {
+                continue;
+            }
+            changed = true;
+            if let Some((_, t)) = positions.iter().find(|(e, _)| *e == target || e.starts_with(&format!("{target}."))) {
+                issues.push(MapIssue {
+                    kind: IssueKind::Rejected { element: target.clone(), reason: i.message().to_string() },
+                    source: t.1,
+                    span: t.2.clone(),
+                    row: t.3.clone(),
+                });
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A constant, or the IG's concatenation (`"urn:oid:"+HD.2`, `MSG.1+"^"+MSG.2`) of quoted
@@ -583,13 +660,7 @@ impl<'e> Run<'e> {
             return self.issue(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, &node, row);
         };
         match self.root.set(at, &shapes, value) {
-            Ok(()) => {
-                if from_source {
-                    if let Some(l) = self.lineage.as_mut() {
-                        l.push((at.to_vec(), node.path(), node.span(), row.lineage.clone()));
-                    }
-                }
-            }
+            Ok(()) => self.traced.push((at.to_vec(), node.path(), node.span(), row.lineage.clone(), from_source)),
             Err(()) => self.issue(IssueKind::Conflict(names.join(".")), &node, row),
         }
     }
@@ -660,24 +731,66 @@ impl Obj {
         }
     }
 
-    fn into_json(self) -> Map<String, Value> {
+    fn to_json(&self) -> Map<String, Value> {
         let mut out = Map::new();
-        for (k, e) in self.0 {
+        for (k, e) in &self.0 {
             let v = match e {
-                Elem::One(v) => v.into_json(),
-                Elem::Many(m) => Value::Array(m.into_values().map(Val::into_json).collect()),
+                Elem::One(v) => v.to_json(),
+                Elem::Many(m) => Value::Array(m.values().map(Val::to_json).collect()),
             };
-            out.insert(k, v);
+            out.insert(k.clone(), v);
         }
         out
+    }
+
+    /// Removes the element at a FHIRPath-like path with 0-based indexes (`telecom[0].system`).
+    fn remove(&mut self, path: &str) -> bool {
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path, None),
+        };
+        let (name, index) = match head.split_once('[') {
+            Some((n, i)) => (n, i.strip_suffix(']').and_then(|i| i.parse::<usize>().ok())),
+            None => (head, None),
+        };
+        let key = if self.0.contains_key(name) || rest.is_none() { name.to_owned() } else { format!("_{name}") };
+        let Some(elem) = self.0.get_mut(&key) else { return false };
+        let done = match (elem, index, rest) {
+            (Elem::One(_), None, None) => {
+                self.0.remove(&key);
+                return true;
+            }
+            (Elem::One(Val::Obj(o)), None, Some(r)) => o.remove(r),
+            (Elem::Many(m), Some(i), None) => {
+                let Some(k) = m.keys().nth(i).cloned() else { return false };
+                m.remove(&k);
+                true
+            }
+            (Elem::Many(m), Some(i), Some(r)) => match m.values_mut().nth(i) {
+                Some(Val::Obj(o)) => o.remove(r),
+                _ => false,
+            },
+            _ => false,
+        };
+        if done {
+            let empty = match self.0.get(&key) {
+                Some(Elem::Many(m)) => m.is_empty(),
+                Some(Elem::One(Val::Obj(o))) => o.0.is_empty(),
+                _ => false,
+            };
+            if empty {
+                self.0.remove(&key);
+            }
+        }
+        done
     }
 }
 
 impl Val {
-    fn into_json(self) -> Value {
+    fn to_json(&self) -> Value {
         match self {
-            Val::Prim(p) => p,
-            Val::Obj(o) => Value::Object(o.into_json()),
+            Val::Prim(p) => p.clone(),
+            Val::Obj(o) => Value::Object(o.to_json()),
         }
     }
 }
