@@ -31,6 +31,7 @@ use hl7_core::{Message, Path};
 use hl7_messaging::text::TextDecoder;
 use serde_json::{Map, Value};
 
+use crate::condition::{Condition, Operand};
 use crate::datatypes::{MissingZone, ToFhirDate, ToFhirDateTime};
 use crate::element::{ElementPath, Index};
 use crate::error::MatrixError;
@@ -329,6 +330,15 @@ impl Engine {
     }
 }
 
+/// Whether a condition tests that the row's own source is not valued.
+fn asks_absence(c: &Condition, own: &Source) -> bool {
+    match c {
+        Condition::NotValued(Operand::Source(s)) => *s == Source::Own || s == own,
+        Condition::And(cs) | Condition::Or(cs) => cs.iter().any(|c| asks_absence(c, own)),
+        _ => false,
+    }
+}
+
 /// The FHIR path `value.ofType(CodeableConcept)` as the JSON name `valueCodeableConcept`.
 fn choice_names(path: &str) -> String {
     let mut out = path.to_owned();
@@ -581,9 +591,12 @@ impl<'e> Run<'e> {
                 inner.own = None;
                 inner.own_set = false;
                 let resolved = inner.resolve(&sub.source);
-                // An absent component is mapped only by a conditional literal constant (`IF NOT VALUED`).
+                // An absent component is mapped only by a literal constant whose condition asks for its
+                // absence (`IF NOT VALUED`).
                 let literal = sub.constant.as_ref().is_some_and(|c| !c.contains('+'));
-                if !resolved.is_some_and(|c| c.is_valued()) && (sub.condition.is_none() || !literal) {
+                let asks_absence = sub.condition.as_ref().is_some_and(|g| asks_absence(&g.condition, &sub.source));
+                let valued = resolved.is_some_and(|c| c.is_valued());
+                if !(valued || (literal && asks_absence)) {
                     continue;
                 }
                 let child = resolved.unwrap_or(node);

@@ -25,29 +25,54 @@ fn adt_a01_converts_and_validates() {
         report.issues().iter().filter(|i| !i.location().to_string().starts_with("Bundle.entry[0]")).collect();
     assert!(errors.is_empty(), "{errors:?}");
     let b = json(&bundle);
-    eprintln!("{}", serde_json::to_string_pretty(&b).unwrap());
-    eprintln!("issues: {:#?}", out.issues);
     assert_eq!(b["type"], "message");
     assert_eq!(b["entry"][0]["resource"]["resourceType"], "MessageHeader");
+    assert_eq!(b["entry"][0]["resource"]["eventCoding"]["code"], "A01");
+    assert_eq!(b["entry"][0]["resource"]["source"]["name"], "TESTAPP");
     let patient = &b["entry"][1]["resource"];
     assert_eq!(patient["resourceType"], "Patient");
-    assert!(b["entry"][1]["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
-    assert!(patient["name"][0]["family"].is_string());
-    assert!(patient["identifier"].as_array().is_some_and(|a| !a.is_empty()));
-    assert!(patient["gender"].is_string());
-    assert!(patient["birthDate"].is_string());
-    // Lineage: every span's bytes are the raw value.
-    let lineage = out.lineage.unwrap();
-    assert!(!lineage.is_empty());
-    for l in &lineage {
-        assert!(!input[l.span.clone()].is_empty(), "{l:?}");
+    for e in b["entry"].as_array().unwrap() {
+        let id = e["resource"]["id"].as_str().unwrap();
+        assert_eq!(e["fullUrl"].as_str().unwrap(), format!("urn:uuid:{id}"));
     }
-    let family = lineage.iter().find(|l| l.element == "Patient.name[0].family").unwrap();
-    assert_eq!(
-        std::str::from_utf8(&input[family.span.clone()]).unwrap(),
-        patient["name"][0]["family"].as_str().unwrap()
-    );
-    assert_eq!(family.row.file, "XPN[HumanName].csv".replace("XPN[HumanName]", "FN[HumanName]"));
+    assert_eq!(patient["identifier"][0]["value"], "TEST0000001");
+    assert_eq!(patient["identifier"][0]["type"]["coding"][0]["code"], "MR");
+    assert_eq!(patient["name"][0]["family"], "TESTPATIENT");
+    assert_eq!(patient["name"][0]["given"], serde_json::json!(["ALPHA", "Q"]));
+    assert_eq!(patient["birthDate"], "1980-01-01");
+    assert_eq!(patient["gender"], "female");
+    assert_eq!(patient["address"][0]["line"][0], "123 FAKE ST");
+    assert_eq!(patient["address"][0]["city"], "ANYTOWN");
+    assert_eq!(patient["address"][0]["postalCode"], "00000");
+    assert_eq!(patient["telecom"][0]["value"], "555-0100");
+    assert_eq!(patient["telecom"][0]["use"], "home");
+    assert!(patient["telecom"][0].get("extension").is_none(), "no extension without a value: {patient}");
+
+    // Lineage: each span's bytes are the raw v2 value; spot-check elements copied verbatim.
+    let lineage = out.lineage.unwrap();
+    let find = |element: &str| {
+        lineage.iter().find(|l| l.element == element).unwrap_or_else(|| panic!("{element}: {lineage:#?}"))
+    };
+    for (element, raw) in [
+        ("Patient.name[0].family", "TESTPATIENT"),
+        ("Patient.name[0].given[1]", "Q"),
+        ("Patient.identifier[0].value", "TEST0000001"),
+        ("Patient.gender", "F"),
+        ("Patient.birthDate", "19800101"),
+        ("Patient.telecom[0].value", "555-0100"),
+        ("MessageHeader.source.name", "TESTAPP"),
+    ] {
+        let l = find(element);
+        assert_eq!(&input[l.span.clone()], raw.as_bytes(), "{l:?}");
+    }
+    for l in &lineage {
+        assert_eq!(l.span.len(), l.span.end - l.span.start);
+        assert!(input.get(l.span.clone()).is_some_and(|b| !b.is_empty()), "{l:?}");
+    }
+    let family = find("Patient.name[0].family");
+    assert_eq!((family.row.file.as_str(), family.row.row), ("FN[HumanName].csv", 2));
+    assert_eq!(family.source.to_string(), "PID-5[1].1.1");
+    assert_eq!(find("Patient.gender").row.file, "CWE[code].csv");
 }
 
 #[test]
