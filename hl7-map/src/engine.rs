@@ -39,6 +39,9 @@ use crate::eval::{Context, Node};
 use crate::matrix::{Lineage, MapRow, Matrix, VocabularyMap};
 use crate::source::{parse_reference, Scope, Source};
 
+/// The built-in matrix files: (path under `mappings/`, text).
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
 /// Deepest datatype-map nesting followed (load guarantees no cycle; this bounds the work).
 const MAX_NESTING: usize = 8;
 
@@ -207,13 +210,27 @@ impl Engine {
         Engine { matrix, shapes: RwLock::new(HashMap::new()) }
     }
 
-    /// The built-in matrices (`hl7-map/mappings`).
+    /// The built-in matrices (`hl7-map/mappings`, embedded at build time by `build.rs`).
     ///
     /// # Errors
-    /// When the built-in files do not load.
+    /// When the built-in files do not load (a defect caught by the tests).
+    ///
+    /// ```
+    /// let engine = hl7_map::engine::Engine::builtin()?;
+    /// assert!(engine.matrix().segment_map("PID[Patient]").is_some());
+    /// # Ok::<(), hl7_map::engine::MapError>(())
+    /// ```
     pub fn builtin() -> Result<Engine, MapError> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings");
-        Matrix::from_dir(dir.as_ref()).map(Engine::new).map_err(MapError::Matrix)
+        Matrix::from_files(BUILTIN).map(Engine::new).map_err(MapError::Matrix)
+    }
+
+    /// The matrix this engine runs.
+    ///
+    /// ```
+    /// assert!(hl7_map::engine::Engine::new(Default::default()).matrix().segments.is_empty());
+    /// ```
+    pub fn matrix(&self) -> &Matrix {
+        &self.matrix
     }
 
     /// Converts a message without lineage.

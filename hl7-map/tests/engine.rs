@@ -155,3 +155,11 @@ fn shared_corpus_adt_messages_convert_and_validate() {
     }
     assert!(failed.is_empty() && invalid.is_empty());
 }
+
+#[test]
+fn builtin_engine_embeds_the_mapping_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+    let from_files = hl7_map::matrix::Matrix::from_dir(&dir).unwrap();
+    assert_eq!(Engine::builtin().unwrap().matrix(), &from_files);
+    assert!(from_files.segment_map("MSH[MessageHeader]").is_some());
+}
