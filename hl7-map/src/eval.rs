@@ -153,6 +153,26 @@ impl<'a, 'v> Context<'a, 'v> {
         Context { segment, decoder, current: None, own: None, own_set: false, datatype: None, vocabulary: None }
     }
 
+    /// The same context inside a datatype map applied to `value` (`XPN.7` then names its 7th
+    /// component).
+    ///
+    /// ```
+    /// use hl7_map::{condition::Condition, eval::{Context, Node}, source::Scope};
+    /// let msg = hl7_core::Message::parse(b"MSH|^~\\&|A\rPID|1||123^^^H^MR\r")?;
+    /// let pid = msg.segments().nth(1).unwrap();
+    /// let text = hl7_messaging::text::TextDecoder::new(&msg);
+    /// let cx = Context::new(pid, &text).in_datatype(Node::field(&pid, 3, 1).unwrap());
+    /// assert_eq!(cx.evaluate(&Condition::parse("IF CX.5 EQUALS \"MR\"", Scope::Datatype("CX"))?), Some(true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn in_datatype(mut self, value: Node<'a>) -> Self {
+        self.datatype = Some(value);
+        self.own = None;
+        self.own_set = false;
+        self
+    }
+
     pub(crate) fn segment(&self) -> &Segment<'a> {
         &self.segment
     }
