@@ -117,6 +117,7 @@ fn shared_corpus_adt_messages_convert_and_validate() {
     let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
     let engine = Engine::builtin().unwrap();
     let (mut ok, mut failed, mut invalid, mut unparsed) = (0, Vec::new(), Vec::new(), 0);
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
     let start = std::time::Instant::now();
     for line in index.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -130,6 +131,10 @@ fn shared_corpus_adt_messages_convert_and_validate() {
         };
         match engine.convert(&msg) {
             Ok(c) => {
+                for i in &c.issues {
+                    let k = format!("{:?}", i.kind);
+                    *kinds.entry(k.split([' ', '(', '{']).next().unwrap_or_default().to_owned()).or_default() += 1;
+                }
                 let r = Resource::from(c.bundle).validate();
                 // Known gap: MessageHeader endpoints (entry 0) are not produced yet.
                 if r.issues().iter().any(|i| {
@@ -150,6 +155,7 @@ fn shared_corpus_adt_messages_convert_and_validate() {
         failed.len(),
         start.elapsed()
     );
+    eprintln!("issues by kind: {kinds:?}");
     for f in failed.iter().chain(&invalid).take(10) {
         eprintln!("  {f:?}");
     }
