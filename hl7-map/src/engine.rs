@@ -2,8 +2,10 @@
 //! resource per occurrence (`MSH[MessageHeader]` first), filled by the map's rows through the
 //! datatype and vocabulary maps; the result is a `message` Bundle.
 //!
-//! Output is built as a JSON tree keyed by the rows' element paths and then read *strictly* into
-//! the typed fhir-model Bundle, so the output is valid FHIR JSON by construction. Whether an
+//! Each resource is built as a JSON tree keyed by the rows' element paths and then read *strictly*
+//! into its typed fhir-model resource (an unknown element is an error, never passed through), so
+//! the output is valid FHIR JSON by construction; the typed resources are then validated (elements
+//! fhir-model rejects are removed and reported) and put into a typed Bundle. Whether an
 //! element repeats, is a primitive, or exists at all is asked of fhir-model itself (a probe read,
 //! cached per element), so no FHIR shape is hard-coded here either.
 //!
@@ -25,7 +27,7 @@ use std::sync::RwLock;
 
 use fhir_model::json::JsonErrorKind;
 use fhir_model::report::{IssueSeverity, IssueType};
-use fhir_model::{from_json_slice, Bundle, ReadMode};
+use fhir_model::{from_json_slice, Bundle, BundleEntry, ReadMode};
 use hl7_core::types::Dtm;
 use hl7_core::{Message, Path};
 use hl7_messaging::text::TextDecoder;
@@ -260,7 +262,7 @@ impl Engine {
                     run.segment_row(row, Context::new(seg, &decoder));
                 }
                 let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
-                prune(&mut run.root, resource, &id, &run.traced, &mut run.issues)?;
+                let typed = prune(&mut run.root, resource, &id, &run.traced, &mut run.issues)?;
                 if let Some(all) = lineage.as_mut() {
                     for (segs, source, span, row, from_source) in &run.traced {
                         if let (true, Some(element)) = (*from_source, run.root.position(segs)) {
@@ -269,23 +271,45 @@ impl Engine {
                         }
                     }
                 }
-                let json = resource_json(&run.root, resource, &id);
                 let header = resource == "MessageHeader";
-                let entry = serde_json::json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": Value::Object(json) });
+                let entry = BundleEntry {
+                    full_url: Some(format!("urn:uuid:{id}").as_str().into()),
+                    resource: Some(typed),
+                    ..BundleEntry::default()
+                };
                 entries.push((!header, index, entry));
                 issues.extend(run.issues);
             }
         }
         entries.sort_by_key(|(h, i, _)| (*h, *i));
-        let bundle = serde_json::json!({
-            "resourceType": "Bundle",
-            "id": uuid(&[control.as_bytes(), b"Bundle"]),
-            "type": "message",
-            "entry": entries.into_iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
-        });
-        let bytes = serde_json::to_vec(&bundle).map_err(|e| MapError::Output(e.to_string()))?;
-        let bundle: Bundle = from_json_slice(&bytes, ReadMode::Strict).map_err(|e| MapError::Output(e.to_string()))?;
+        let bundle = Bundle {
+            id: Some(uuid(&[control.as_bytes(), b"Bundle"])),
+            type_: Some("message".into()),
+            entry: entries.into_iter().map(|(_, _, e)| e).collect(),
+            ..Bundle::default()
+        };
         Ok(Conversion { bundle, issues, lineage })
+    }
+
+    /// The shapes of an element path and all its prefixes (one cache lookup each, one key built).
+    fn shapes_of(&self, resource: &str, names: &[&str]) -> Vec<Shape> {
+        let mut out = Vec::with_capacity(names.len());
+        let mut key = String::with_capacity(64);
+        key.push_str(resource);
+        if let Ok(cache) = self.shapes.read() {
+            for n in names {
+                key.push('.');
+                key.push_str(n);
+                match cache.get(&key) {
+                    Some(s) => out.push(*s),
+                    None => break,
+                }
+            }
+        }
+        for n in out.len() + 1..=names.len() {
+            out.push(self.shape(resource, names.get(..n).unwrap_or_default()));
+        }
+        out
     }
 
     /// The shape of an element (`Patient.name.family`), asked of fhir-model and cached.
@@ -376,22 +400,27 @@ fn resource_json(root: &Obj, resource: &str, id: &str) -> Map<String, Value> {
 
 /// Reads the resource strictly and validates it; elements fhir-model rejects that can be removed
 /// on their own (a code outside a required value set; an extension without `url`) are removed
-/// and reported.
+/// and reported. Returns the typed resource.
 fn prune(
     root: &mut Obj,
     resource: &str,
     id: &str,
     traced: &[Traced],
     issues: &mut Vec<MapIssue>,
-) -> Result<(), MapError> {
-    for _ in 0..4 {
-        let positions: Vec<(String, &Traced)> =
-            traced.iter().filter_map(|t| Some((format!("{resource}.{}", root.position(&t.0)?), t))).collect();
+) -> Result<fhir_model::Resource, MapError> {
+    let read = |root: &Obj| -> Result<fhir_model::Resource, MapError> {
         let bytes =
             serde_json::to_vec(&resource_json(root, resource, id)).map_err(|e| MapError::Output(e.to_string()))?;
-        let typed: fhir_model::Resource =
-            from_json_slice(&bytes, ReadMode::Strict).map_err(|e| MapError::Output(e.to_string()))?;
+        from_json_slice(&bytes, ReadMode::Strict).map_err(|e| MapError::Output(e.to_string()))
+    };
+    for _ in 0..4 {
+        let typed = read(root)?;
         let report = typed.validate();
+        if !report.has_errors() {
+            return Ok(typed);
+        }
+        let positions: Vec<(String, &Traced)> =
+            traced.iter().filter_map(|t| Some((format!("{resource}.{}", root.position(&t.0)?), t))).collect();
         let mut changed = false;
         for i in report.issues().iter().filter(|i| i.severity() == IssueSeverity::Error) {
             let location = choice_names(&i.location().to_string());
@@ -423,10 +452,10 @@ fn prune(
             }
         }
         if !changed {
-            break;
+            return Ok(typed);
         }
     }
-    Ok(())
+    read(root)
 }
 
 /// A constant, or the IG's concatenation (`"urn:oid:"+HD.2`, `MSG.1+"^"+MSG.2`) of quoted
@@ -576,7 +605,7 @@ impl<'e> Run<'e> {
         'e: 'v,
     {
         let engine: &'e Engine = self.engine;
-        cx.vocabulary = row.vocabulary.as_ref().and_then(|v| engine.matrix.vocabulary(v.as_str()));
+        cx.vocabulary = row.vocabulary.as_ref().and_then(|v| engine.matrix.vocabularies.get(v.key()));
         if let Some(g) = &row.condition {
             match cx.evaluate(&g.condition) {
                 Some(true) => {}
@@ -591,7 +620,7 @@ impl<'e> Run<'e> {
             };
             return self.write(row, at, &Value::String(text), node, false);
         }
-        if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatype_map(d.as_str())) {
+        if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatypes.get(d.key())) {
             if depth >= MAX_NESTING {
                 return self.issue(IssueKind::UnsupportedRow, &node, row);
             }
@@ -667,10 +696,7 @@ impl<'e> Run<'e> {
 
     fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, node: Node<'_>, from_source: bool) {
         let names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
-        let mut shapes = Vec::new();
-        for n in 1..=names.len() {
-            shapes.push(self.engine.shape(self.resource, names.get(..n).unwrap_or_default()));
-        }
+        let shapes = self.engine.shapes_of(self.resource, &names);
         if shapes.contains(&Shape::Unknown) {
             return self.issue(IssueKind::UnknownElement(names.join(".")), &node, row);
         }
