@@ -118,6 +118,7 @@ fn shared_corpus_adt_messages_convert_and_validate() {
     let engine = Engine::builtin().unwrap();
     let (mut ok, mut failed, mut invalid, mut unparsed) = (0, Vec::new(), Vec::new(), 0);
     let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    let mut rows = std::collections::BTreeMap::<String, usize>::new();
     let start = std::time::Instant::now();
     for line in index.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -133,7 +134,9 @@ fn shared_corpus_adt_messages_convert_and_validate() {
             Ok(c) => {
                 for i in &c.issues {
                     let k = format!("{:?}", i.kind);
-                    *kinds.entry(k.split([' ', '(', '{']).next().unwrap_or_default().to_owned()).or_default() += 1;
+                    let kind = k.split([' ', '(', '{']).next().unwrap_or_default().to_owned();
+                    *rows.entry(format!("{kind} {}", i.row)).or_default() += 1;
+                    *kinds.entry(kind).or_default() += 1;
                 }
                 let r = Resource::from(c.bundle).validate();
                 // Known gap: MessageHeader endpoints (entry 0) are not produced yet.
@@ -156,6 +159,9 @@ fn shared_corpus_adt_messages_convert_and_validate() {
         start.elapsed()
     );
     eprintln!("issues by kind: {kinds:?}");
+    let mut top: Vec<_> = rows.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    eprintln!("most frequent (kind, matrix row): {:#?}", top.get(..20.min(top.len())));
     for f in failed.iter().chain(&invalid).take(10) {
         eprintln!("  {f:?}");
     }
