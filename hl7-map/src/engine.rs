@@ -660,6 +660,10 @@ impl<'e> Run<'e> {
                     if sub.target.steps().first().is_some_and(|s| s.name() == "$value") { vocabulary } else { None };
                 self.apply(sub, child, &loc, inner, pass, depth + 1);
             }
+            let scalar = dm.rows.iter().any(|r| r.target.steps().first().is_some_and(|s| s.name() == "$value"));
+            if let (Some(v), false) = (cx.vocabulary, scalar) {
+                self.translated_coding(row, v, node, at, &cx);
+            }
             return;
         }
         let leaf = node.leaf();
@@ -692,6 +696,35 @@ impl<'e> Run<'e> {
             _ => text,
         };
         self.write(row, at, &Value::String(rendered), leaf, true);
+    }
+
+    /// A row with a vocabulary map whose datatype map builds a `CodeableConcept`: the vocabulary's
+    /// (code, display, system) is added as one more `coding`, first; an unmapped code is reported
+    /// (the v2 codings stay).
+    fn translated_coding(&mut self, row: &MapRow, v: &VocabularyMap, node: Node<'_>, at: &[Seg], cx: &Context<'_, '_>) {
+        let Some(code) = node.child(1).filter(Node::is_valued) else { return };
+        let mut names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
+        names.push("coding");
+        if self.engine.shapes_of(self.resource, &names).last() != Some(&Shape::Objects) {
+            return;
+        }
+        let text = code.text(cx.decoder());
+        let Some(m) = v.lookup(&text, "") else {
+            let kind = IssueKind::UnmappedCode { vocabulary: v.name.to_string(), code: text.into_owned() };
+            return self.issue(kind, &code.leaf(), row);
+        };
+        let mut base = at.to_vec();
+        base.push(Seg { name: "coding".into(), key: vec![0] });
+        for (element, value, traced) in
+            [("code", &m.target_code, true), ("display", &m.target_display, false), ("system", &m.target_system, false)]
+        {
+            if value.is_empty() {
+                continue;
+            }
+            let mut loc = base.clone();
+            loc.push(Seg { name: element.into(), key: vec![0] });
+            self.write(row, &loc, &Value::String(value.clone()), code.leaf(), traced);
+        }
     }
 
     fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, node: Node<'_>, from_source: bool) {

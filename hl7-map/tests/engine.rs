@@ -206,3 +206,22 @@ fn throughput() {
         eprintln!("ADT → JSON, lineage {lineage}: {n} messages, {rate:.0} messages/s (one thread)");
     }
 }
+
+/// A vocabulary on a `CodeableConcept` row adds the translated coding first; the v2 coding stays;
+/// an unmapped code is an issue.
+#[test]
+fn vocabulary_on_a_codeable_concept_adds_the_fhir_coding() {
+    let engine = Engine::builtin().unwrap();
+    let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123||Doe^Jane||19800101|F||||||||M^Married^HL70002\r").unwrap();
+    let out = engine.convert(&msg).unwrap();
+    let b = json(&Resource::from(out.bundle));
+    let coding = &b["entry"][1]["resource"]["maritalStatus"]["coding"];
+    assert_eq!(coding[0]["code"], "M");
+    assert_eq!(coding[0]["system"], "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus");
+    assert_eq!(coding[1]["code"], "M");
+    assert_eq!(coding[1]["display"], "Married");
+
+    let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123||Doe^Jane||19800101|F||||||||ZZ^Odd^L\r").unwrap();
+    let out = engine.convert(&msg).unwrap();
+    assert!(out.issues.iter().any(|i| matches!(&i.kind, IssueKind::UnmappedCode { vocabulary, code } if vocabulary == "MaritalStatus" && code == "ZZ")), "{:?}", out.issues);
+}
