@@ -399,7 +399,8 @@ fn resource_json(root: &Obj, resource: &str, id: &str) -> Map<String, Value> {
 }
 
 /// Reads the resource strictly and validates it; elements fhir-model rejects that can be removed
-/// on their own (a code outside a required value set; an extension without `url`) are removed
+/// on their own (a code outside a required value set; an array entry without a required element,
+/// such as an extension without `url`) are removed
 /// and reported. Returns the typed resource.
 fn prune(
     root: &mut Obj,
@@ -426,13 +427,10 @@ fn prune(
             let location = choice_names(&i.location().to_string());
             let target = match i.code() {
                 IssueType::CodeInvalid | IssueType::Value => location.clone(),
+                // A repeating element's entry that lacks a required element (an extension without
+                // `url`, a `communication` without `language`) goes as a whole.
                 IssueType::Required => match location.rsplit_once('.') {
-                    Some((parent, _))
-                        if parent.ends_with(']')
-                            && parent.rsplit('.').next().is_some_and(|l| l.starts_with("extension[")) =>
-                    {
-                        parent.to_owned()
-                    }
+                    Some((parent, _)) if parent.ends_with(']') => parent.to_owned(),
                     _ => continue,
                 },
                 _ => continue,

@@ -225,3 +225,26 @@ fn vocabulary_on_a_codeable_concept_adds_the_fhir_coding() {
     let out = engine.convert(&msg).unwrap();
     assert!(out.issues.iter().any(|i| matches!(&i.kind, IssueKind::UnmappedCode { vocabulary, code } if vocabulary == "MaritalStatus" && code == "ZZ")), "{:?}", out.issues);
 }
+
+#[test]
+fn engine_is_shareable_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 256, ..Default::default() })]
+    /// Arbitrary PID contents (delimiters, escapes, odd dates and codes): conversion never
+    /// panics, and whatever it returns validates without errors.
+    #[test]
+    fn arbitrary_pid_never_panics(pid in "[A-Za-z0-9 |^~&\\\\.+-]{0,200}") {
+        let text = format!("MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|{pid}\r");
+        if let Ok(msg) = Message::parse(text.as_bytes()) {
+            if let Ok(out) = Engine::builtin().unwrap().convert(&msg) {
+                let bundle = Resource::from(out.bundle);
+                let report = bundle.validate();
+                proptest::prop_assert!(!report.has_errors(), "{pid:?}: {:?}", report.issues());
+            }
+        }
+    }
+}
