@@ -549,7 +549,11 @@ fn join(base: &[Seg], target: &ElementPath) -> Option<Vec<Seg>> {
 
 impl<'e> Run<'e> {
     fn issue(&mut self, kind: IssueKind, node: &Node<'_>, row: &MapRow) {
-        self.issues.push(MapIssue { kind, source: node.path(), span: node.span(), row: row.lineage.clone() });
+        self.issue_at(kind, (node.path(), node.span()), row);
+    }
+
+    fn issue_at(&mut self, kind: IssueKind, (source, span): (Path, Range<usize>), row: &MapRow) {
+        self.issues.push(MapIssue { kind, source, span, row: row.lineage.clone() });
     }
 
     fn segment_row<'a, 'v>(&mut self, row: &MapRow, mut cx: Context<'a, 'v>)
@@ -559,6 +563,10 @@ impl<'e> Run<'e> {
         let Source::Path(p) = &row.source else { return };
         let Some(f) = p.field_number() else { return };
         let reps = cx.segment().field(f).map_or(0, |x| x.repetitions().count());
+        let valued = (1..=reps).any(|r| Node::field(cx.segment(), f, r).is_some_and(|n| n.is_valued()));
+        if !valued {
+            return self.absent_field_row(row, *p, cx);
+        }
         for rep in 1..=reps {
             let Some(mut node) = Node::field(cx.segment(), f, rep) else { continue };
             if let Some(c) = p.component_number() {
@@ -591,6 +599,28 @@ impl<'e> Run<'e> {
         }
     }
 
+    /// A row whose field is absent applies only as a literal constant whose condition asks for
+    /// that absence (`IF MSH-24 NOT VALUED AND MSH-3 NOT VALUED` → a data-absent-reason).
+    fn absent_field_row(&mut self, row: &MapRow, path: Path, mut cx: Context<'_, '_>) {
+        let Some(constant) = row.constant.as_ref().filter(|c| !c.contains('+') && !c.starts_with('/')) else { return };
+        if !row.condition.as_ref().is_some_and(|g| asks_absence(&g.condition, &row.source)) {
+            return;
+        }
+        cx.current = path.field_number().map(|f| (f, 1));
+        cx.own = None;
+        cx.own_set = true;
+        cx.datatype = None;
+        if row.condition.as_ref().and_then(|g| cx.evaluate(&g.condition)) != Some(true) {
+            return;
+        }
+        let Some(mut base) = join(&[], &row.target) else { return };
+        if let Some(first) = base.first_mut() {
+            first.key.push(1);
+        }
+        let end = cx.segment().offset() + cx.segment().as_bytes().len();
+        self.write(row, &base, &Value::String(constant.clone()), (path, end..end), false);
+    }
+
     fn apply<'a, 'v>(
         &mut self,
         row: &MapRow,
@@ -616,7 +646,7 @@ impl<'e> Run<'e> {
             let Some(text) = expression(constant, &cx) else {
                 return self.issue(IssueKind::UnsupportedRow, &node, row);
             };
-            return self.write(row, at, &Value::String(text), node, false);
+            return self.write(row, at, &Value::String(text), (node.path(), node.span()), false);
         }
         if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatypes.get(d.key())) {
             if depth >= MAX_NESTING {
@@ -693,7 +723,7 @@ impl<'e> Run<'e> {
             },
             _ => text,
         };
-        self.write(row, at, &Value::String(rendered), leaf, true);
+        self.write(row, at, &Value::String(rendered), (leaf.path(), leaf.span()), true);
     }
 
     /// A row with a vocabulary map whose datatype map builds a `CodeableConcept`: the vocabulary's
@@ -721,15 +751,15 @@ impl<'e> Run<'e> {
             }
             let mut loc = base.clone();
             loc.push(Seg { name: element.into(), key: vec![0] });
-            self.write(row, &loc, &Value::String(value.clone()), code.leaf(), traced);
+            self.write(row, &loc, &Value::String(value.clone()), (code.leaf().path(), code.leaf().span()), traced);
         }
     }
 
-    fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, node: Node<'_>, from_source: bool) {
+    fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, origin: (Path, Range<usize>), from_source: bool) {
         let names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
         let shapes = self.engine.shapes_of(self.resource, &names);
         if shapes.contains(&Shape::Unknown) {
-            return self.issue(IssueKind::UnknownElement(names.join(".")), &node, row);
+            return self.issue_at(IssueKind::UnknownElement(names.join(".")), origin, row);
         }
         let value = match (shapes.last(), value) {
             (Some(Shape::Prim(p) | Shape::Prims(p)), Value::String(s)) => match p {
@@ -744,11 +774,11 @@ impl<'e> Run<'e> {
             _ => None,
         };
         let Some(value) = value else {
-            return self.issue(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, &node, row);
+            return self.issue_at(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, origin, row);
         };
         match self.root.set(at, &shapes, value) {
-            Ok(()) => self.traced.push((at.to_vec(), node.path(), node.span(), row.lineage.clone(), from_source)),
-            Err(()) => self.issue(IssueKind::Conflict(names.join(".")), &node, row),
+            Ok(()) => self.traced.push((at.to_vec(), origin.0, origin.1, row.lineage.clone(), from_source)),
+            Err(()) => self.issue_at(IssueKind::Conflict(names.join(".")), origin, row),
         }
     }
 }

@@ -248,3 +248,17 @@ proptest::proptest! {
         }
     }
 }
+
+/// MSH-3 and MSH-24 both absent: the IG's own rows give `source.endpoint` a data-absent-reason,
+/// so the `MessageHeader` still validates.
+#[test]
+fn absent_sending_application_gets_the_igs_data_absent_reason() {
+    let msg =
+        Message::parse(b"MSH|^~\\&||FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123||Doe^Jane\r").unwrap();
+    let out = Engine::builtin().unwrap().convert(&msg).unwrap();
+    let bundle = Resource::from(out.bundle);
+    let report = bundle.validate();
+    assert!(!report.has_errors(), "{:?}", report.issues());
+    let b = json(&bundle);
+    assert_eq!(b["entry"][0]["resource"]["source"]["_endpoint"]["extension"][0]["valueCode"], "unknown");
+}
