@@ -247,6 +247,19 @@ proptest::proptest! {
             }
         }
     }
+
+    /// Arbitrary sending/receiving application and facility (HD fields MSH-3..6).
+    #[test]
+    fn arbitrary_msh_hd_fields_never_panic(hd in "[A-Za-z0-9 ^&.:-]{0,40}(\\|[A-Za-z0-9 ^&.:-]{0,40}){3}") {
+        let text = format!("MSH|^~\\&|{hd}|20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123||Doe^Jane\r");
+        if let Ok(msg) = Message::parse(text.as_bytes()) {
+            if let Ok(out) = Engine::builtin().unwrap().convert(&msg) {
+                let bundle = Resource::from(out.bundle);
+                let report = bundle.validate();
+                proptest::prop_assert!(!report.has_errors(), "{hd:?}: {:?}", report.issues());
+            }
+        }
+    }
 }
 
 /// MSH-3 and MSH-24 both absent: the IG's own rows give `source.endpoint` a data-absent-reason,
