@@ -1,6 +1,10 @@
 //! The engine: a [`Matrix`] run on a message. Every segment that has a segment map gives one
 //! resource per occurrence (`MSH[MessageHeader]` first), filled by the map's rows through the
-//! datatype and vocabulary maps; the result is a `message` Bundle.
+//! datatype and vocabulary maps; a row that steps into another resource
+//! (`sender(Organization)`, `assigner(Organization)`) fills a resource of its own, created once per
+//! referring element and referenced by its `urn:uuid:` fullUrl. The result is a `message` Bundle:
+//! the `MessageHeader` first, then the resources in segment order. Ids are UUID-shaped hashes of
+//! MSH-10, the segment position and the referring element: the same input gives the same bytes.
 //!
 //! Each resource is built as a JSON tree keyed by the rows' element paths and then read *strictly*
 //! into its typed fhir-model resource (an unknown element is an error, never passed through), so
@@ -16,7 +20,12 @@
 //! let engine = Engine::builtin()?;
 //! let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123^^^H^MR||Doe^Jane||19800101|F\r")?;
 //! let out = engine.convert_with(&msg, ConvertOptions { lineage: true })?;
-//! assert_eq!(out.bundle.entry.len(), 2);
+//! let types: Vec<&str> = out.bundle.entry.iter().filter_map(|e| e.resource.as_ref()).map(|r| r.resource_type()).collect();
+//! // MSH → MessageHeader (MSH-4 → its sender Organization); PID → Patient (PID-3.4 → assigner).
+//! assert_eq!(types, ["MessageHeader", "Organization", "Patient", "Organization"]);
+//! let lineage = out.lineage.unwrap();
+//! let family = lineage.iter().find(|l| l.element == "Patient.name[0].family").unwrap();
+//! assert_eq!(&msg.as_bytes()[family.span.clone()], b"Doe");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -193,12 +202,38 @@ struct Obj(BTreeMap<String, Elem>);
 /// rather than a constant).
 type Traced = (Vec<Seg>, Path, Range<usize>, Lineage, bool);
 
+/// One resource being built: the segment's own (sink 0) or one a row refers to
+/// (`assigner(Organization)`), created on first use.
+struct Sink {
+    resource: String,
+    id: String,
+    root: Obj,
+    traced: Vec<Traced>,
+    /// For a referred resource: the sink and element holding the reference, and the row that
+    /// asked for it.
+    referrer: Option<Referrer>,
+    /// The key it is found by (`sink|element path|type`).
+    key: String,
+}
+
+/// The v2 value a write or an issue comes from, and its byte span.
+type Origin = (Path, Range<usize>);
+
+/// Who refers to a sink: the referring sink and element, the row and the v2 value.
+type Referrer = (usize, Vec<Seg>, Lineage, Origin);
+
+/// A place to write: a sink and an element path in it.
+#[derive(Clone, Debug)]
+struct Loc {
+    sink: usize,
+    segs: Vec<Seg>,
+}
+
 struct Run<'e> {
     engine: &'e Engine,
-    resource: &'e str,
-    root: Obj,
+    seed: String,
+    sinks: Vec<Sink>,
     issues: Vec<MapIssue>,
-    traced: Vec<Traced>,
 }
 
 impl Engine {
@@ -256,36 +291,55 @@ impl Engine {
         for (index, seg) in msg.segments().enumerate() {
             for map in self.matrix.segments.values().filter(|m| m.name.base().as_bytes() == seg.id()) {
                 let Some(resource) = map.name.target() else { continue };
-                let mut run =
-                    Run { engine: self, resource, root: Obj::default(), issues: Vec::new(), traced: Vec::new() };
+                let seed = format!("{control}\u{1f}{index}");
+                let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
+                let main = Sink {
+                    resource: resource.to_owned(),
+                    id,
+                    root: Obj::default(),
+                    traced: Vec::new(),
+                    referrer: None,
+                    key: String::new(),
+                };
+                let mut run = Run { engine: self, seed, sinks: vec![main], issues: Vec::new() };
                 for row in &map.rows {
                     run.segment_row(row, Context::new(seg, &decoder));
                 }
-                let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
-                let typed = prune(&mut run.root, resource, &id, &run.traced, &mut run.issues)?;
-                if let Some(all) = lineage.as_mut() {
-                    for (segs, source, span, row, from_source) in &run.traced {
-                        if let (true, Some(element)) = (*from_source, run.root.position(segs)) {
-                            let element = format!("{resource}.{element}");
-                            all.push(LineageEntry { element, source: *source, span: span.clone(), row: row.clone() });
+                run.link();
+                let header = resource == "MessageHeader";
+                for (n, sink) in run.sinks.iter_mut().enumerate() {
+                    if sink.root.0.is_empty() && n > 0 {
+                        continue;
+                    }
+                    let typed = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, &mut run.issues)?;
+                    if let Some(all) = lineage.as_mut() {
+                        for (segs, source, span, row, from_source) in &sink.traced {
+                            if let (true, Some(element)) = (*from_source, sink.root.position(segs)) {
+                                let element = format!("{}.{element}", sink.resource);
+                                all.push(LineageEntry {
+                                    element,
+                                    source: *source,
+                                    span: span.clone(),
+                                    row: row.clone(),
+                                });
+                            }
                         }
                     }
+                    let entry = BundleEntry {
+                        full_url: Some(format!("urn:uuid:{}", sink.id).as_str().into()),
+                        resource: Some(typed),
+                        ..BundleEntry::default()
+                    };
+                    entries.push((!header || n > 0, index, n, entry));
                 }
-                let header = resource == "MessageHeader";
-                let entry = BundleEntry {
-                    full_url: Some(format!("urn:uuid:{id}").as_str().into()),
-                    resource: Some(typed),
-                    ..BundleEntry::default()
-                };
-                entries.push((!header, index, entry));
                 issues.extend(run.issues);
             }
         }
-        entries.sort_by_key(|(h, i, _)| (*h, *i));
+        entries.sort_by_key(|(h, i, n, _)| (*h, *i, *n));
         let bundle = Bundle {
             id: Some(uuid(&[control.as_bytes(), b"Bundle"])),
             type_: Some("message".into()),
-            entry: entries.into_iter().map(|(_, _, e)| e).collect(),
+            entry: entries.into_iter().map(|(_, _, _, e)| e).collect(),
             ..Bundle::default()
         };
         Ok(Conversion { bundle, issues, lineage })
@@ -525,29 +579,94 @@ fn seg_key(index: Index) -> Vec<u32> {
 /// Joins a row's target to the location it is applied at. `$value` is the location itself; a
 /// leading `[n]` is the n-th instance the map produces there; a first step that repeats the
 /// location's own name (`family` under `[1].family`) names the location again.
-fn join(base: &[Seg], target: &ElementPath) -> Option<Vec<Seg>> {
-    let mut out = base.to_vec();
-    for (i, step) in target.steps().iter().enumerate() {
-        if step.reference().is_some() || step.slice().is_some() {
-            return None;
-        }
-        if step.name() == "$value" {
-            continue;
-        }
-        if step.name().is_empty() {
-            let Index::Nth(n) = step.index() else { return None };
-            out.last_mut()?.key.push(n);
-            continue;
-        }
-        if i == 0 && out.last().is_some_and(|l| l.name == step.name()) {
-            continue;
-        }
-        out.push(Seg { name: step.name().to_owned(), key: seg_key(step.index()) });
-    }
-    Some(out)
-}
-
 impl<'e> Run<'e> {
+    /// Joins a row's target to the location it is applied at. `$value` is the location itself; a
+    /// leading `[n]` is the n-th instance the map produces there; a first step that repeats the
+    /// location's own name (`family` under `[1].family`) names the location again; a step into
+    /// another resource (`assigner(Organization)`) continues in that resource, created once per
+    /// referring element.
+    ///
+    /// `rep` (segment rows) is the field repetition, added to the first element's key so that each
+    /// repetition fills its own instance.
+    fn join(
+        &mut self,
+        base: &Loc,
+        target: &ElementPath,
+        row: &MapRow,
+        origin: &Origin,
+        rep: Option<u32>,
+    ) -> Option<Loc> {
+        let mut out = base.clone();
+        for (i, step) in target.steps().iter().enumerate() {
+            if step.slice().is_some() {
+                return None;
+            }
+            if step.name() == "$value" {
+                continue;
+            }
+            if step.name().is_empty() {
+                let Index::Nth(n) = step.index() else { return None };
+                out.segs.last_mut()?.key.push(n);
+                continue;
+            }
+            if !(i == 0 && out.segs.last().is_some_and(|l| l.name == step.name())) {
+                let mut key = seg_key(step.index());
+                if let (Some(r), true) = (rep, out.segs.is_empty() && out.sink == 0) {
+                    key.push(r);
+                }
+                out.segs.push(Seg { name: step.name().to_owned(), key });
+            }
+            if let Some(r) = step.reference() {
+                let resource = r.types().first()?.clone();
+                let path: Vec<String> = out.segs.iter().map(|s| format!("{}{:?}", s.name, s.key)).collect();
+                let key = format!("{}|{}|{resource}{}", out.sink, path.join("."), r.index());
+                let sink = if let Some(n) = self.sinks.iter().position(|s| s.key == key) {
+                    n
+                } else {
+                    let id = uuid(&[self.seed.as_bytes(), key.as_bytes()]);
+                    let referrer = Some((out.sink, out.segs.clone(), row.lineage.clone(), origin.clone()));
+                    self.sinks.push(Sink { resource, id, root: Obj::default(), traced: Vec::new(), referrer, key });
+                    self.sinks.len() - 1
+                };
+                let inner = self.join(&Loc { sink, segs: Vec::new() }, r.path(), row, origin, None)?;
+                out = inner;
+            }
+        }
+        Some(out)
+    }
+
+    /// Writes each referred resource's reference into its referrer (last created first, so a
+    /// chain resolves); a resource nothing was written into is dropped with its reference.
+    fn link(&mut self) {
+        for n in (1..self.sinks.len()).rev() {
+            let Some(sink) = self.sinks.get(n) else { continue };
+            let Some((parent, segs, row, origin)) = sink.referrer.clone() else { continue };
+            if sink.root.0.is_empty() {
+                continue;
+            }
+            let value = Value::String(format!("urn:uuid:{}", sink.id));
+            let mut segs = segs;
+            segs.push(Seg { name: "reference".into(), key: vec![0] });
+            let Some(resource) = self.sinks.get(parent).map(|p| p.resource.clone()) else { continue };
+            let names: Vec<&str> = segs.iter().map(|s| s.name.as_str()).collect();
+            let shapes = self.engine.shapes_of(&resource, &names);
+            let ok = !shapes.contains(&Shape::Unknown)
+                && self.sinks.get_mut(parent).is_some_and(|p| p.root.set(&segs, &shapes, value).is_ok());
+            if !ok {
+                let element = format!("{resource}.{}", names.join("."));
+                self.issues.push(MapIssue {
+                    kind: IssueKind::UnknownElement(element),
+                    source: origin.0,
+                    span: origin.1,
+                    row,
+                });
+                if let Some(s) = self.sinks.get_mut(n) {
+                    s.root = Obj::default();
+                }
+            }
+        }
+    }
+
     fn issue(&mut self, kind: IssueKind, node: &Node<'_>, row: &MapRow) {
         self.issue_at(kind, (node.path(), node.span()), row);
     }
@@ -584,16 +703,15 @@ impl<'e> Run<'e> {
             cx.own = Some(node);
             cx.own_set = true;
             cx.datatype = None;
-            let Some(mut base) = join(&[], &row.target) else {
+            let rep_key = Some(u32::try_from(rep).unwrap_or(u32::MAX));
+            let origin = (node.path(), node.span());
+            let Some(base) = self.join(&Loc { sink: 0, segs: Vec::new() }, &row.target, row, &origin, rep_key) else {
                 self.issue(IssueKind::UnsupportedRow, &node, row);
                 continue;
             };
             if row.target.is_empty() {
                 self.issue(IssueKind::UnsupportedRow, &node, row);
                 continue;
-            }
-            if let Some(first) = base.first_mut() {
-                first.key.push(u32::try_from(rep).unwrap_or(u32::MAX));
             }
             self.apply(row, node, &base, cx, None, 0);
         }
@@ -613,11 +731,11 @@ impl<'e> Run<'e> {
         if row.condition.as_ref().and_then(|g| cx.evaluate(&g.condition)) != Some(true) {
             return;
         }
-        let Some(mut base) = join(&[], &row.target) else { return };
-        if let Some(first) = base.first_mut() {
-            first.key.push(1);
-        }
         let end = cx.segment().offset() + cx.segment().as_bytes().len();
+        let Some(base) = self.join(&Loc { sink: 0, segs: Vec::new() }, &row.target, row, &(path, end..end), Some(1))
+        else {
+            return;
+        };
         self.write(row, &base, &Value::String(constant.clone()), (path, end..end), false);
     }
 
@@ -625,7 +743,7 @@ impl<'e> Run<'e> {
         &mut self,
         row: &MapRow,
         node: Node<'a>,
-        at: &[Seg],
+        at: &Loc,
         mut cx: Context<'a, 'v>,
         inherited: Option<&'v VocabularyMap>,
         depth: usize,
@@ -655,9 +773,9 @@ impl<'e> Run<'e> {
             // `HD[MessageHeader.source-endpoint]`: the rows are relative to `source`, wherever the
             // row that applies the map points inside it.
             let anchor = dm.name.target().and_then(|t| t.split_once('.')).and_then(|(_, e)| e.split('-').next());
-            let base = match anchor.and_then(|a| at.iter().rposition(|s| s.name == a)) {
-                Some(i) => at.get(..=i).unwrap_or(at),
-                None => at,
+            let base = match anchor.and_then(|a| at.segs.iter().rposition(|s| s.name == a)) {
+                Some(i) => Loc { sink: at.sink, segs: at.segs.get(..=i).unwrap_or(&at.segs).to_vec() },
+                None => at.clone(),
             };
             for sub in &dm.rows {
                 let mut inner = cx;
@@ -676,7 +794,7 @@ impl<'e> Run<'e> {
                 let child = resolved.unwrap_or(node);
                 inner.own = resolved;
                 inner.own_set = true;
-                let Some(loc) = join(base, &sub.target) else {
+                let Some(loc) = self.join(&base, &sub.target, sub, &(child.path(), child.span()), None) else {
                     self.issue(IssueKind::UnsupportedRow, &child, sub);
                     continue;
                 };
@@ -729,11 +847,12 @@ impl<'e> Run<'e> {
     /// A row with a vocabulary map whose datatype map builds a `CodeableConcept`: the vocabulary's
     /// (code, display, system) is added as one more `coding`, first; an unmapped code is reported
     /// (the v2 codings stay).
-    fn translated_coding(&mut self, row: &MapRow, v: &VocabularyMap, node: Node<'_>, at: &[Seg], cx: &Context<'_, '_>) {
+    fn translated_coding(&mut self, row: &MapRow, v: &VocabularyMap, node: Node<'_>, at: &Loc, cx: &Context<'_, '_>) {
         let Some(code) = node.child(1).filter(Node::is_valued) else { return };
-        let mut names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
+        let mut names: Vec<&str> = at.segs.iter().map(|s| s.name.as_str()).collect();
         names.push("coding");
-        if self.engine.shapes_of(self.resource, &names).last() != Some(&Shape::Objects) {
+        let resource = self.sinks.get(at.sink).map(|s| s.resource.as_str()).unwrap_or_default();
+        if self.engine.shapes_of(resource, &names).last() != Some(&Shape::Objects) {
             return;
         }
         let text = code.text(cx.decoder());
@@ -741,8 +860,8 @@ impl<'e> Run<'e> {
             let kind = IssueKind::UnmappedCode { vocabulary: v.name.to_string(), code: text.into_owned() };
             return self.issue(kind, &code.leaf(), row);
         };
-        let mut base = at.to_vec();
-        base.push(Seg { name: "coding".into(), key: vec![0] });
+        let mut base = at.clone();
+        base.segs.push(Seg { name: "coding".into(), key: vec![0] });
         for (element, value, traced) in
             [("code", &m.target_code, true), ("display", &m.target_display, false), ("system", &m.target_system, false)]
         {
@@ -750,14 +869,15 @@ impl<'e> Run<'e> {
                 continue;
             }
             let mut loc = base.clone();
-            loc.push(Seg { name: element.into(), key: vec![0] });
+            loc.segs.push(Seg { name: element.into(), key: vec![0] });
             self.write(row, &loc, &Value::String(value.clone()), (code.leaf().path(), code.leaf().span()), traced);
         }
     }
 
-    fn write(&mut self, row: &MapRow, at: &[Seg], value: &Value, origin: (Path, Range<usize>), from_source: bool) {
-        let names: Vec<&str> = at.iter().map(|s| s.name.as_str()).collect();
-        let shapes = self.engine.shapes_of(self.resource, &names);
+    fn write(&mut self, row: &MapRow, at: &Loc, value: &Value, origin: (Path, Range<usize>), from_source: bool) {
+        let names: Vec<&str> = at.segs.iter().map(|s| s.name.as_str()).collect();
+        let Some(resource) = self.sinks.get(at.sink).map(|s| s.resource.clone()) else { return };
+        let shapes = self.engine.shapes_of(&resource, &names);
         if shapes.contains(&Shape::Unknown) {
             return self.issue_at(IssueKind::UnknownElement(names.join(".")), origin, row);
         }
@@ -776,8 +896,9 @@ impl<'e> Run<'e> {
         let Some(value) = value else {
             return self.issue_at(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, origin, row);
         };
-        match self.root.set(at, &shapes, value) {
-            Ok(()) => self.traced.push((at.to_vec(), origin.0, origin.1, row.lineage.clone(), from_source)),
+        let Some(sink) = self.sinks.get_mut(at.sink) else { return };
+        match sink.root.set(&at.segs, &shapes, value) {
+            Ok(()) => sink.traced.push((at.segs.clone(), origin.0, origin.1, row.lineage.clone(), from_source)),
             Err(()) => self.issue_at(IssueKind::Conflict(names.join(".")), origin, row),
         }
     }

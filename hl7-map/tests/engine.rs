@@ -12,6 +12,17 @@ fn json(r: &Resource) -> serde_json::Value {
     serde_json::from_slice(&to_json_vec(r).unwrap()).unwrap()
 }
 
+/// The first entry's resource of a type.
+fn first<'a>(bundle: &'a serde_json::Value, resource_type: &str) -> &'a serde_json::Value {
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == resource_type)
+        .unwrap_or(&serde_json::Value::Null)
+}
+
 #[test]
 fn adt_a01_converts_and_validates() {
     let input = std::fs::read(ADT).unwrap();
@@ -29,8 +40,29 @@ fn adt_a01_converts_and_validates() {
     assert_eq!(b["entry"][0]["resource"]["resourceType"], "MessageHeader");
     assert_eq!(b["entry"][0]["resource"]["eventCoding"]["code"], "A01");
     assert_eq!(b["entry"][0]["resource"]["source"]["name"], "TESTAPP");
-    let patient = &b["entry"][1]["resource"];
+    let patient = first(&b, "Patient");
     assert_eq!(patient["resourceType"], "Patient");
+    // Rows into other resources (`sender(Organization)`, `assigner(Organization)`) give entries
+    // of their own, and every reference resolves to a fullUrl of the Bundle.
+    let full_urls: Vec<&str> = b["entry"].as_array().unwrap().iter().map(|e| e["fullUrl"].as_str().unwrap()).collect();
+    let text = serde_json::to_string(&b).unwrap();
+    let references: Vec<&str> = text
+        .match_indices("\"reference\":\"")
+        .map(|(i, m)| &text[i + m.len()..])
+        .map(|r| &r[..r.find('"').unwrap()])
+        .collect();
+    assert!(!references.is_empty());
+    for r in &references {
+        assert!(full_urls.contains(r), "{r} does not resolve in {full_urls:?}");
+    }
+    let header = first(&b, "MessageHeader");
+    let sender = header["sender"]["reference"].as_str().unwrap();
+    let org = b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == sender).unwrap();
+    assert_eq!(org["resource"]["resourceType"], "Organization");
+    assert_eq!(org["resource"]["identifier"][0]["value"], "TESTFAC");
+    let assigner = patient["identifier"][0]["assigner"]["reference"].as_str().unwrap();
+    let org = b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == assigner).unwrap();
+    assert_eq!(org["resource"]["identifier"][0]["value"], "TESTHOSP");
     for e in b["entry"].as_array().unwrap() {
         let id = e["resource"]["id"].as_str().unwrap();
         assert_eq!(e["fullUrl"].as_str().unwrap(), format!("urn:uuid:{id}"));
@@ -93,7 +125,7 @@ fn unmapped_sex_code_is_an_issue_not_a_default() {
     .unwrap();
     let out = Engine::builtin().unwrap().convert(&msg).unwrap();
     let b = json(&Resource::from(out.bundle));
-    assert!(b["entry"][1]["resource"].get("gender").is_none());
+    assert!(first(&b, "Patient").get("gender").is_none());
     assert!(
         out.issues.iter().any(|i| matches!(&i.kind, IssueKind::UnmappedCode { code, .. } if code == "Q")),
         "{:?}",
@@ -108,7 +140,7 @@ fn zone_less_and_bad_datetimes_are_issues() {
     assert!(out.issues.iter().any(|i| matches!(i.kind, IssueKind::InvalidValue { .. })), "{:?}", out.issues);
     assert!(out.issues.iter().any(|i| i.kind == IssueKind::TimeDropped), "{:?}", out.issues);
     let b = json(&Resource::from(out.bundle));
-    assert_eq!(b["entry"][1]["resource"]["deceasedDateTime"], "2001-01-01");
+    assert_eq!(first(&b, "Patient")["deceasedDateTime"], "2001-01-01");
 }
 
 #[test]
@@ -215,7 +247,7 @@ fn vocabulary_on_a_codeable_concept_adds_the_fhir_coding() {
     let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123||Doe^Jane||19800101|F||||||||M^Married^HL70002\r").unwrap();
     let out = engine.convert(&msg).unwrap();
     let b = json(&Resource::from(out.bundle));
-    let coding = &b["entry"][1]["resource"]["maritalStatus"]["coding"];
+    let coding = &first(&b, "Patient")["maritalStatus"]["coding"];
     assert_eq!(coding[0]["code"], "M");
     assert_eq!(coding[0]["system"], "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus");
     assert_eq!(coding[1]["code"], "M");
