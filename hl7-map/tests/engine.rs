@@ -60,6 +60,9 @@ fn adt_a01_converts_and_validates() {
     let org = b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == sender).unwrap();
     assert_eq!(org["resource"]["resourceType"], "Organization");
     assert_eq!(org["resource"]["identifier"][0]["value"], "TESTFAC");
+    let target = header["destination"][0]["target"]["reference"].as_str().unwrap();
+    let device = b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == target).unwrap();
+    assert_eq!(device["resource"]["resourceType"], "Device");
     let assigner = patient["identifier"][0]["assigner"]["reference"].as_str().unwrap();
     let org = b["entry"].as_array().unwrap().iter().find(|e| e["fullUrl"] == assigner).unwrap();
     assert_eq!(org["resource"]["identifier"][0]["value"], "TESTHOSP");
