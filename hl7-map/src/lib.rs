@@ -1,9 +1,25 @@
 //! # hl7-map
 //!
-//! HL7 v2 → FHIR R4 mapping. Today this crate holds the IG's scalar datatype maps
-//! ([`datatypes`]: DTM → `date`/`dateTime`/`instant`, TM → `time`, NM → `decimal`); the
-//! mapping-matrix engine (message, segment, datatype and vocabulary maps read from data files)
-//! grows here next.
+//! HL7 v2 → FHIR R4 mapping, driven by data: the mapping matrix ([`matrix`]: message, segment,
+//! datatype and vocabulary maps, loaded by [`load`] from the IG's CSV tree or the project's own
+//! format), conditions parsed into an AST ([`condition`]) and evaluated over a message
+//! ([`eval`]), the IG's scalar datatype renderings ([`datatypes`]: DTM → `date`/`dateTime`/
+//! `instant`, TM → `time`, NM → `decimal`), and the [`engine`] that runs a matrix on a message
+//! and returns a `message` Bundle with typed issues and, on request, lineage.
+//!
+//! ```
+//! use hl7_core::Message;
+//! use hl7_map::engine::Engine;
+//!
+//! let engine = Engine::builtin()?;
+//! let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|1|P|2.5.1\rPID|1||123||Doe^Jane||19800101|F\r")?;
+//! let out = engine.convert(&msg)?;
+//! let json = fhir_model::to_json_string(&out.bundle)?;
+//! assert!(json.contains(r#""gender":"female""#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The datatype renderings on their own:
 //!
 //! ```
 //! use hl7_core::{types::Dtm, Message};
@@ -21,7 +37,9 @@
 pub mod condition;
 pub mod datatypes;
 pub mod element;
+pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod load;
 pub mod matrix;
 pub mod source;

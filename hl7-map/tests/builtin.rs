@@ -12,6 +12,7 @@ use hl7_map::matrix::Matrix;
 /// The maps the built-ins start from; every map they refer to is included too.
 const ROOTS: &[&str] = &[
     "PID[Patient]",
+    "MSH[MessageHeader]",
     "CX[Identifier]",
     "XPN[HumanName]",
     "XAD[Address]",

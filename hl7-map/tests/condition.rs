@@ -195,3 +195,42 @@ fn census_of_ig_conditions() {
     }
     assert_eq!((distinct.len(), texts.len(), parsed), (247, 248, 241));
 }
+
+/// The evaluator over a segment occurrence: counts, lists, lengths, comparisons, And/Or, and what
+/// it cannot decide (`None`, never a guess).
+#[test]
+fn evaluated_over_a_segment() {
+    use hl7_map::eval::Context;
+    let msg = hl7_core::Message::parse(
+        b"MSH|^~\\&|A\rPID|1||1~2||Doe^Jane^^^^^L||19800101120000|F|||1 Main^^Town~2 Side^^City||^PRN^PH\r",
+    )
+    .unwrap();
+    let pid = msg.segments().nth(1).unwrap();
+    let text = hl7_messaging::text::TextDecoder::new(&msg);
+    let cx = Context::new(pid, &text);
+    let eval = |c: &str| cx.evaluate(&seg(c));
+    assert_eq!(eval("IF PID-11 LST.COUNT GREATER THAN 1"), Some(true));
+    assert_eq!(eval("IF PID-11 LST.COUNT EQUALS 1 AND PID-11.9 IS NOT VALUED"), Some(false));
+    assert_eq!(eval("IF PID-7 LENGTH GREATER THAN 8"), Some(true));
+    assert_eq!(eval("IF PID-5.7 IN (\"L\", \"D\")"), Some(true));
+    assert_eq!(eval("IF PID-8 NOT IN (\"M\", \"F\")"), Some(false));
+    assert_eq!(eval("IF PID-13.2 IS NOT VALUED"), Some(false));
+    assert_eq!(eval("IF PID-6 VALUED OR PID-8 EQUALS \"F\""), Some(true));
+    // `>` on text cannot be decided.
+    assert_eq!(eval("IF PID-8 GREATER THAN \"A\""), None);
+}
+
+/// Inside a datatype map, `XPN.7` names a component of the value the map is applied to.
+#[test]
+fn evaluated_in_a_datatype_map() {
+    use hl7_map::eval::{Context, Node};
+    let msg = hl7_core::Message::parse(b"MSH|^~\\&|A\rPID|1||||Doe^Jane^^^^^L\r").unwrap();
+    let pid = msg.segments().nth(1).unwrap();
+    let text = hl7_messaging::text::TextDecoder::new(&msg);
+    let name = Node::field(&pid, 5, 1).unwrap();
+    let cx = Context::new(pid, &text).in_datatype(name);
+    let c = Condition::parse("IF XPN.7 IN (\"L\", \"D\")", Scope::Datatype("XPN")).unwrap();
+    assert_eq!(cx.evaluate(&c), Some(true));
+    let c = Condition::parse("IF XPN.12 NOT VALUED AND XPN.13 NOT VALUED", Scope::Datatype("XPN")).unwrap();
+    assert_eq!(cx.evaluate(&c), Some(true));
+}

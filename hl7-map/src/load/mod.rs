@@ -54,6 +54,38 @@ impl Matrix {
         Ok(m)
     }
 
+    /// Loads a matrix in the project's format from files held in memory, each named by its path
+    /// under the matrix directory (`segments/PID[Patient].csv`); the same checks as
+    /// [`Matrix::from_dir`]. [`crate::engine::Engine::builtin`] loads the built-ins this way,
+    /// embedded at build time.
+    ///
+    /// ```
+    /// let files = [("vocabulary/Sex.csv", "code,table,target_code\nF,HL70001,female\n")];
+    /// let m = hl7_map::matrix::Matrix::from_files(&files)?;
+    /// assert_eq!(m.vocabulary("Sex").unwrap().lookup("F", "").unwrap().target_code, "female");
+    /// # Ok::<(), hl7_map::error::MatrixError>(())
+    /// ```
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Matrix, MatrixError> {
+        let records = |kind: &str| -> Result<Vec<(String, Vec<csv::StringRecord>)>, MatrixError> {
+            let mut out = Vec::new();
+            for (path, text) in files {
+                let Some((k, file)) = path.split_once('/') else { continue };
+                if k == kind && std::path::Path::new(file).extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
+                    if text.len() as u64 > MAX_FILE_BYTES {
+                        return Err(MatrixError::new(file, None, None, MatrixErrorKind::FileTooLarge));
+                    }
+                    out.push((file.to_owned(), parse_records(text.as_bytes(), file)?));
+                }
+            }
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(out)
+        };
+        let mut m = Matrix::default();
+        own::read_from(&records, &mut m, false)?;
+        fail_on_dangling(&m)?;
+        Ok(m)
+    }
+
     /// Layers a site's matrix (same format) over this one: a row whose key exists replaces it, a
     /// new key is added, a new map (a local code table, a Z-segment map) is added. The result must
     /// be whole: a site row that refers to nothing fails with the site file, row and column.

@@ -136,9 +136,25 @@ pub(super) fn read_into(dir: &Path, m: &mut Matrix, site: bool) -> Result<(), Ma
             MatrixErrorKind::Io("not a directory".into()),
         ));
     }
-    for (file, path) in csv_files(&dir.join("datatypes"))? {
+    let records = |kind: &str| -> Result<Vec<(String, Vec<StringRecord>)>, MatrixError> {
+        let mut out = Vec::new();
+        for (file, path) in csv_files(&dir.join(kind))? {
+            let r = read_records(&path, &file)?;
+            out.push((file, r));
+        }
+        Ok(out)
+    };
+    read_from(&records, m, site)
+}
+
+/// The files of one folder (`datatypes`, `segments`, `vocabulary`, `messages`) as parsed records.
+pub(super) type Folder<'f> = dyn Fn(&str) -> Result<Vec<(String, Vec<StringRecord>)>, MatrixError> + 'f;
+
+/// Reads a project-format matrix, folder by folder, into `m` (see [`read_into`]).
+pub(super) fn read_from(records: &Folder<'_>, m: &mut Matrix, site: bool) -> Result<(), MatrixError> {
+    for (file, records) in records("datatypes")? {
         let name = MapName::new(stem(&file));
-        let rows = read_rows(&read_records(&path, &file)?, &file, Scope::Datatype(name.base()))?;
+        let rows = read_rows(&records, &file, Scope::Datatype(name.base()))?;
         m.figures.datatype.files += 1;
         m.figures.datatype.compiled += rows.len();
         match m.datatypes.get_mut(name.key()) {
@@ -148,9 +164,9 @@ pub(super) fn read_into(dir: &Path, m: &mut Matrix, site: bool) -> Result<(), Ma
             }
         }
     }
-    for (file, path) in csv_files(&dir.join("segments"))? {
+    for (file, records) in records("segments")? {
         let name = MapName::new(stem(&file));
-        let rows = read_rows(&read_records(&path, &file)?, &file, Scope::Segment)?;
+        let rows = read_rows(&records, &file, Scope::Segment)?;
         m.figures.segment.files += 1;
         m.figures.segment.compiled += rows.len();
         match m.segments.get_mut(name.key()) {
@@ -160,8 +176,8 @@ pub(super) fn read_into(dir: &Path, m: &mut Matrix, site: bool) -> Result<(), Ma
             }
         }
     }
-    for (file, path) in csv_files(&dir.join("vocabulary"))? {
-        let v = vocabulary(&read_records(&path, &file)?, &file)?;
+    for (file, records) in records("vocabulary")? {
+        let v = vocabulary(&records, &file)?;
         m.figures.vocabulary.files += 1;
         m.figures.vocabulary.compiled += v.codes.len();
         match m.vocabularies.get_mut(v.name.key()) {
@@ -171,9 +187,9 @@ pub(super) fn read_into(dir: &Path, m: &mut Matrix, site: bool) -> Result<(), Ma
             }
         }
     }
-    for (file, path) in csv_files(&dir.join("messages"))? {
+    for (file, records) in records("messages")? {
         let name = MapName::new(stem(&file));
-        let rows = read_messages(&read_records(&path, &file)?, &file)?;
+        let rows = read_messages(&records, &file)?;
         m.figures.message.files += 1;
         m.figures.message.compiled += rows.len();
         match m.messages.get_mut(name.key()) {
