@@ -23,6 +23,7 @@ use hl7rs::{Limits, ParseOptions};
 
 mod ack;
 mod anonymize;
+mod convert;
 mod inputs;
 mod parse;
 mod profile;
@@ -40,8 +41,8 @@ Exit status:
 #[command(
     name = "hl7rs",
     version,
-    about = "HL7 v2 tools: parse, validate, acknowledge, profile and anonymize messages",
-    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile and anonymize messages.\n\n\
+    about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages",
+    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages.\n\n\
 PATHs are files (one message, several messages or a batch file), directories (walked recursively in \
 name order, taking *.hl7, *.txt, *.er7 and *.msg in any case unless --all-files) or - for standard \
 input. Files named on the command line are always read. Failures and parser notes (repairs, skipped \
@@ -239,6 +240,31 @@ error.")]
         #[arg(long, short, conflicts_with = "quiet")]
         verbose: bool,
     },
+    /// Convert each message to a FHIR R4 message Bundle with the built-in mapping matrix (the HL7
+    /// V2-to-FHIR IG's rows; today MSH to `MessageHeader` and PID to `Patient`, with their datatype
+    /// and vocabulary maps).
+    #[command(after_help = "\
+Examples:
+  hl7rs convert message.hl7 --bundle          # one Bundle as pretty JSON
+  hl7rs convert inbound/ > bundles.ndjson     # NDJSON, one Bundle per line
+  hl7rs convert message.hl7 --issues          # also list what could not be mapped (stderr)
+
+Mapping issues carry the kind, the v2 path, the byte offset and the matrix row, never a value.
+Ids are derived from MSH-10 and positions, never random, so the same input gives the same JSON.
+
+Exit status: 0 every message converted, 1 an input could not be read or parsed or a message not
+converted, 2 usage error.")]
+    Convert {
+        /// Write each Bundle as one pretty JSON document instead of NDJSON.
+        #[arg(long)]
+        bundle: bool,
+        /// List each mapping issue on stderr.
+        #[arg(long)]
+        issues: bool,
+        /// Files, directories, or - for stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -252,6 +278,9 @@ fn main() -> ExitCode {
         }
         Command::Anonymize { paths, out, key, safe_harbor, quiet, verbose } => {
             anonymize::run(&paths, &reading, &anonymize::Switches { out, key, safe_harbor, quiet, verbose })
+        }
+        Command::Convert { bundle, issues, paths } => {
+            convert::run(&paths, &reading, convert::Switches { bundle, issues })
         }
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
