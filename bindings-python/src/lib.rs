@@ -43,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(many::iter_messages, m)?)?;
     m.add_function(wrap_pyfunction!(check::validate, m)?)?;
     m.add_function(wrap_pyfunction!(check::ack, m)?)?;
+    m.add_function(wrap_pyfunction!(check::to_fhir, m)?)?;
     m.add_function(wrap_pyfunction!(raise_panic_for_test, m)?)?;
     Ok(())
 }

@@ -49,6 +49,14 @@ Validation and acknowledgments:
 >>> hl7rs.ack(msg, "AA", control_id="ACK1", timestamp="20240101120001").split(b"\\r")[1]
 b'MSA|AA|MSG1'
 
+FHIR R4 through the built-in mapping matrix (the V2-to-FHIR IG's rows):
+
+>>> bundle = hl7rs.to_fhir(msg)
+>>> bundle["type"], bundle["entry"][0]["resource"]["resourceType"]
+('message', 'MessageHeader')
+>>> [e["resource"]["name"][0]["family"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+['Smith|Jones']
+
 Errors carry offsets, never content:
 
 >>> hl7rs.parse(b"")
@@ -74,6 +82,7 @@ from ._native import (
     iter_messages,
     parse,
     parse_many,
+    to_fhir,
     validate,
 )
 
@@ -96,5 +105,6 @@ __all__ = [
     "iter_messages",
     "parse",
     "parse_many",
+    "to_fhir",
     "validate",
 ]

@@ -70,4 +70,4 @@ class LimitError(Hl7Error):
 
 
 class MapError(Hl7Error):
-    """Reserved for the v2 → FHIR conversion (not raised yet)."""
+    """The v2 → FHIR conversion failed (the matrix does not load, or the output is not FHIR R4)."""

@@ -1,7 +1,7 @@
 # Stubs of the native module hl7rs._native (Rust, pyo3), checked by `python -m mypy.stubtest hl7rs`.
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
-from typing import Any, Literal, Optional, Union, final
+from typing import Any, Literal, Optional, Union, final, overload
 
 __all__ = [
     "Component",
@@ -18,6 +18,7 @@ __all__ = [
     "iter_messages",
     "parse",
     "parse_many",
+    "to_fhir",
     "validate",
 ]
 
@@ -39,6 +40,10 @@ def ack(
     control_id: Optional[str] = None,
     timestamp: Optional[str] = None,
 ) -> bytes: ...
+@overload
+def to_fhir(message: Message, *, issues: Literal[False] = False) -> dict[str, Any]: ...
+@overload
+def to_fhir(message: Message, *, issues: Literal[True]) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
 def _raise_panic_for_test() -> None: ...
 
 @final
