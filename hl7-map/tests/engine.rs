@@ -211,37 +211,6 @@ fn builtin_engine_embeds_the_mapping_files() {
     assert!(from_files.segment_map("MSH[MessageHeader]").is_some());
 }
 
-/// A rough figure, not the criterion bench: `cargo test --release -p hl7-map --test engine
-/// throughput -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement; run in release"]
-fn throughput() {
-    let Some(dir) = common::shared_dir("corpus") else { return };
-    let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
-    let inputs: Vec<Vec<u8>> = index
-        .lines()
-        .skip(1)
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|c| c.get(3) == Some(&"message") && c.get(8).is_some_and(|t| t.starts_with("ADT")))
-        .map(|c| std::fs::read(dir.join(c[2])).unwrap())
-        .collect();
-    let engine = Engine::builtin().unwrap();
-    for lineage in [false, true] {
-        let start = std::time::Instant::now();
-        let mut n = 0;
-        while start.elapsed().as_secs_f64() < 3.0 {
-            for bytes in &inputs {
-                let msg = Message::parse(bytes).unwrap();
-                let out = engine.convert_with(&msg, ConvertOptions { lineage }).unwrap();
-                std::hint::black_box(to_json_vec(&Resource::from(out.bundle)).unwrap());
-                n += 1;
-            }
-        }
-        let rate = f64::from(n) / start.elapsed().as_secs_f64();
-        eprintln!("ADT → JSON, lineage {lineage}: {n} messages, {rate:.0} messages/s (one thread)");
-    }
-}
-
 /// A vocabulary on a `CodeableConcept` row adds the translated coding first; the v2 coding stays;
 /// an unmapped code is an issue.
 #[test]
