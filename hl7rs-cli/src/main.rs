@@ -44,8 +44,9 @@ Exit status:
 #[command(
     name = "hl7rs",
     version,
-    about = "HL7 v2 tools: parse, validate, acknowledge, profile and anonymize messages",
-    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile and anonymize messages.\n\n\
+    about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize, send and receive (MLLP) messages",
+    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize, send and receive (MLLP) \
+messages.\n\n\
 PATHs are files (one message, several messages or a batch file), directories (walked recursively in \
 name order, taking *.hl7, *.txt, *.er7 and *.msg in any case unless --all-files) or - for standard \
 input. Files named on the command line are always read. Failures and parser notes (repairs, skipped \
