@@ -23,10 +23,14 @@ struct Listener {
 
 impl Listener {
     fn start(out: &Path) -> Listener {
+        Listener::start_with(out, &["--idle-timeout", "20"])
+    }
+
+    fn start_with(out: &Path, flags: &[&str]) -> Listener {
         let mut child = Command::new(BIN)
-            .args(["mllp", "listen", "--port", "0", "--out"])
+            .args(["mllp", "listen", "--port", "0", "--grace", "10", "--out"])
             .arg(out)
-            .args(["--idle-timeout", "20", "--grace", "10"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -361,4 +365,62 @@ fn sigterm_mid_stream_loses_no_acknowledged_message() {
     assert_eq!(log.matches("duplicate").count(), before, "{log}");
     assert_eq!(stored(&out, "hl7").len(), n);
     assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".tmp")));
+}
+
+#[test]
+fn idle_connections_are_closed_and_oversized_frames_refused() {
+    let out = temp_dir("mllp", "limits");
+    let l = Listener::start_with(&out, &["--idle-timeout", "0.5", "--max-frame", "1000"]);
+    // Silent: closed by the listener after the idle timeout (the read sees end of stream).
+    let mut s = connect(&l);
+    let start = Instant::now();
+    let mut byte = [0u8; 1];
+    assert_eq!(s.read(&mut byte).unwrap(), 0);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // Too large: no ACK, connection closed, nothing stored.
+    let mut s = connect(&l);
+    let mut big = message("BIG1");
+    big.extend(std::iter::repeat_n(b'X', 2000));
+    s.write_all(&frame(&big)).unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(rest.is_empty());
+    // A message within the limit is still accepted on a new connection.
+    let mut s = connect(&l);
+    s.write_all(&frame(&message("SMALL1"))).unwrap();
+    assert!(msa(&read_frames(&mut s, 1)[0]).starts_with("MSA|AA|SMALL1"));
+    drop(s);
+    let (code, log) = l.stop();
+    assert_eq!(code, 0);
+    assert!(log.contains("idle for 0.5s"), "{log}");
+    assert!(log.contains("exceeds the 1000-byte limit") && log.contains("connection closed"), "{log}");
+    assert_eq!(stored(&out, "hl7").len(), 1);
+}
+
+#[test]
+fn many_connections_at_once() {
+    let out = temp_dir("mllp", "many");
+    let l = Listener::start(&out);
+    let to = l.to();
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let to = to.clone();
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(&to).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                for i in 0..25 {
+                    let id = format!("M{c}-{i:02}");
+                    s.write_all(&frame(&message(&id))).unwrap();
+                    let ack = read_frames(&mut s, 1);
+                    assert!(msa(&ack[0]).starts_with(&format!("MSA|AA|{id}")));
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let (code, _) = l.stop();
+    assert_eq!(code, 0);
+    assert_eq!(stored(&out, "hl7").len(), 100);
 }
