@@ -424,3 +424,20 @@ fn many_connections_at_once() {
     assert_eq!(code, 0);
     assert_eq!(stored(&out, "hl7").len(), 100);
 }
+
+#[test]
+fn a_framing_error_is_reported_and_the_next_frame_still_answered() {
+    let out = temp_dir("mllp", "framing");
+    let l = Listener::start(&out);
+    let mut s = connect(&l);
+    // End block followed by X instead of CR, then a good frame.
+    let mut bytes = b"\x0bMSH|^~\\&|A\x1cX".to_vec();
+    bytes.extend(frame(&message("AFTER1")));
+    s.write_all(&bytes).unwrap();
+    assert!(msa(&read_frames(&mut s, 1)[0]).starts_with("MSA|AA|AFTER1"));
+    drop(s);
+    let (code, log) = l.stop();
+    assert_eq!(code, 0);
+    assert!(log.contains("end block not followed by carriage return"), "{log}");
+    assert_eq!(stored(&out, "hl7").len(), 1);
+}

@@ -220,6 +220,7 @@ impl Connection {
         let mut decoder = Decoder::with_options(DecoderOptions::new().max_frame(self.max_frame));
         let mut buf: Vec<u8> = Vec::new();
         let mut chunk = vec![0u8; 64 * 1024];
+        let mut errors = 0u32;
         loop {
             // Answer every complete frame received so far.
             loop {
@@ -240,8 +241,19 @@ impl Connection {
                         eprintln!("peer={peer} {e}: connection closed");
                         return;
                     }
-                    Err(e) => eprintln!("peer={peer} {e}"),
+                    Err(e) => {
+                        eprintln!("peer={peer} {e}");
+                        // The decoder resynchronises after an error; a stream that keeps failing
+                        // without progress is closed rather than looped on.
+                        errors += 1;
+                        if errors > 16 {
+                            eprintln!("peer={peer} too many framing errors: connection closed");
+                            return;
+                        }
+                        continue;
+                    }
                 }
+                errors = 0;
             }
             if *self.stop.borrow() {
                 if !buf.is_empty() {
