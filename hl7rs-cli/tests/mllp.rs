@@ -59,9 +59,14 @@ impl Listener {
     }
 
     /// Sends SIGTERM and waits (bounded) for the exit; returns the exit code and stderr.
-    fn stop(mut self) -> (i32, String) {
+    fn stop(self) -> (i32, String) {
+        self.signal("-TERM")
+    }
+
+    /// Sends a signal (`-TERM`, `-KILL`) and waits (bounded) for the exit.
+    fn signal(mut self, signal: &str) -> (i32, String) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
         let code = wait(&mut self.child, Duration::from_secs(30));
         let mut log = String::new();
         while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(2)) {
@@ -320,8 +325,18 @@ fn sender_reports_rejects_and_unreachable_receivers() {
 
 #[test]
 fn sigterm_mid_stream_loses_no_acknowledged_message() {
-    let out = temp_dir("mllp", "kill");
-    let dir = temp_dir("mllp", "kill-in");
+    stop_mid_stream("-TERM");
+}
+
+/// SIGKILL gives no chance to finish anything: what was acknowledged must already be on disk.
+#[test]
+fn sigkill_mid_stream_loses_no_acknowledged_message() {
+    stop_mid_stream("-KILL");
+}
+
+fn stop_mid_stream(signal: &str) {
+    let out = temp_dir("mllp", &format!("kill{signal}"));
+    let dir = temp_dir("mllp", &format!("kill-in{signal}"));
     let n = 200;
     for i in 0..n {
         std::fs::write(dir.join(format!("m{i:03}.hl7")), message(&format!("K{i:03}"))).unwrap();
@@ -338,8 +353,10 @@ fn sigterm_mid_stream_loses_no_acknowledged_message() {
         assert!(start.elapsed() < Duration::from_secs(60), "no progress");
         std::thread::sleep(Duration::from_millis(1));
     }
-    let (code, log) = l.stop();
-    assert_eq!(code, 0, "clean exit on SIGTERM: {log}");
+    let (code, log) = l.signal(signal);
+    if signal == "-TERM" {
+        assert_eq!(code, 0, "clean exit on SIGTERM: {log}");
+    }
     let (_, stdout, _) = sender.join().unwrap();
     let acked: Vec<String> = stdout
         .lines()
@@ -349,8 +366,8 @@ fn sigterm_mid_stream_loses_no_acknowledged_message() {
             file.file_stem().unwrap().to_string_lossy().replace('m', "K")
         })
         .collect();
-    let before = stored(&out, "hl7").len();
-    eprintln!("acknowledged before SIGTERM: {}, stored: {before}", acked.len());
+    let before = stored(&out, "ack").len();
+    eprintln!("acknowledged before {signal}: {}, stored with ACK: {before}", acked.len());
     // Zero acknowledged messages lost.
     for id in &acked {
         assert_eq!(std::fs::read(out.join(format!("{id}.hl7"))).unwrap(), message(id), "{id}");
