@@ -305,7 +305,8 @@ Exit status: 0 stopped by SIGTERM/ctrl-c, 1 could not bind or open --out, 2 usag
 One connection is used for all messages (reopened after a failure). The answer awaited: the
 application ACK in original mode or when MSH-16 is AL; else the commit ACK when MSH-15 asks for
 it on success; else none (the message is only sent). MSA-2 must match the MSH-10 sent; answers
-naming another control id are skipped. Backoff between tries: 0.25 s, 0.5 s, 1 s, ... up to 8 s.
+naming another control id are skipped; a message with an empty MSH-10 is not sent. Backoff
+between tries: 0.25 s, 0.5 s, 1 s, ... up to 8 s.
 stdout: one line per message, '<input>: message <n>: <code>'. AE/AR/CE/CR and failures are
 reported on stderr with the ERR codes.
 

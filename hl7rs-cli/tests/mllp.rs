@@ -458,3 +458,13 @@ fn a_framing_error_is_reported_and_the_next_frame_still_answered() {
     assert!(log.contains("end block not followed by carriage return"), "{log}");
     assert_eq!(stored(&out, "hl7").len(), 1);
 }
+
+#[test]
+fn sender_refuses_a_message_without_control_id() {
+    let dir = temp_dir("mllp", "nocid-in");
+    std::fs::write(dir.join("m.hl7"), b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01^ADT_A01||P|2.5.1\rPID|1\r").unwrap();
+    // Nothing is sent, so no receiver is needed (port 9 on loopback is never connected to).
+    let (code, _, stderr) = send(&[&dir], "127.0.0.1:9", &["--retries", "0", "--timeout", "1"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("MSH-10 (control id) is empty: not sent"), "{stderr}");
+}

@@ -5,6 +5,20 @@
 //!
 //! Logs (stderr) carry the peer address, sizes, a hash of the control id and the ACK codes, never
 //! message content.
+//!
+//! Throughput: every message costs two file fsyncs and a directory fsync before its ACK, and the
+//! store is serialized across connections (no group commit). Measured on this project's build
+//! machine (ext4, release build, 2 cores), 2,000 small ADT^A01 messages from one `hl7rs mllp send`
+//! (stop-and-wait: one message in flight) took 3.4 s over loopback, about 580 messages/s:
+//!
+//! ```text
+//! hl7rs mllp listen --port 0 --out /tmp/tp-out -q &
+//! time hl7rs mllp send /tmp/tp-in/batch.hl7 --to 127.0.0.1:PORT -q
+//! ```
+//!
+//! The 10,000 messages/s of issue 14 would need group commit (one fsync round for the frames of
+//! several connections or of a pipelining sender) and a sender with several messages in flight;
+//! neither is done.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

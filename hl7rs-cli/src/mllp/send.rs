@@ -5,7 +5,9 @@
 //! Which answer is awaited: in original mode the application acknowledgment; in enhanced mode the
 //! application acknowledgment when MSH-16 asks for it on success (`AL`), else the commit
 //! acknowledgment when MSH-15 does, else none (the message is sent and not awaited). Answers
-//! naming another control id (late answers to an earlier try) are skipped.
+//! naming another control id (late answers to an earlier try) are skipped. A message with an empty
+//! MSH-10 is not sent (no answer could be matched to it). The control id is compared as written
+//! (escape sequences in MSH-10 are not decoded).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -107,6 +109,12 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
             n += 1;
             sent += 1;
             let control_id = msg.segment(b"MSH").and_then(|s| s.field(10)).map_or(&b""[..], |f| f.as_bytes());
+            if control_id.is_empty() {
+                // No answer could be matched to it (and a receiver rejects it).
+                eprintln!("{input}: message {n}: MSH-10 (control id) is empty: not sent");
+                ok = false;
+                continue;
+            }
             let outcome = deliver(&mut conn, addr, msg.as_bytes(), control_id, awaited(&msg), settings);
             match outcome {
                 Outcome::Answered(code, _) if code.is_positive() => {
