@@ -468,3 +468,29 @@ fn sender_refuses_a_message_without_control_id() {
     assert_eq!(code, 1);
     assert!(stderr.contains("MSH-10 (control id) is empty: not sent"), "{stderr}");
 }
+
+#[test]
+fn frames_sent_together_share_a_group_commit_and_duplicates_within_it_are_flagged() {
+    let out = temp_dir("mllp", "group");
+    let l = Listener::start(&out);
+    let mut s = connect(&l);
+    let mut bytes = Vec::new();
+    for i in 0..50 {
+        bytes.extend(frame(&message(&format!("P{i:02}"))));
+    }
+    bytes.extend(frame(&message("P00")));
+    s.write_all(&bytes).unwrap();
+    let acks = read_frames(&mut s, 51);
+    for (i, ack) in acks.iter().take(50).enumerate() {
+        assert!(msa(ack).starts_with(&format!("MSA|AA|P{i:02}")), "{}", msa(ack));
+    }
+    assert_eq!(acks[50], acks[0], "the duplicate gets the first one's ACK");
+    drop(s);
+    let (code, log) = l.stop();
+    assert_eq!(code, 0);
+    assert_eq!(stored(&out, "hl7").len(), 50);
+    assert_eq!(log.matches("duplicate").count(), 1, "{log}");
+    let largest =
+        log.lines().filter_map(|l| l.split("batch=").nth(1)).map(|n| n.trim().parse::<usize>().unwrap()).max().unwrap();
+    assert!(largest > 1, "no group commit: {log}");
+}
