@@ -330,6 +330,11 @@ or HOST:PORT cannot be resolved.")]
         /// No line per accepted message.
         #[arg(long, short)]
         quiet: bool,
+        /// Messages in flight at once: 1 waits for each ACK before sending the next; more sends
+        /// ahead and matches the ACKs by MSA-2 (the receiver must answer frames in order or by
+        /// control id, as hl7rs mllp listen does).
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        window: u16,
     },
 }
 
@@ -364,8 +369,9 @@ fn main() -> ExitCode {
             };
             mllp::listen::run(&settings, reading.options)
         }
-        Command::Mllp(MllpCommand::Send { paths, to, timeout, retries, quiet }) => {
-            let settings = mllp::send::Settings { to, timeout: seconds(timeout), retries, quiet };
+        Command::Mllp(MllpCommand::Send { paths, to, timeout, retries, quiet, window }) => {
+            let settings =
+                mllp::send::Settings { to, timeout: seconds(timeout), retries, quiet, window: usize::from(window) };
             mllp::send::run(&paths, &reading, &settings)
         }
     }

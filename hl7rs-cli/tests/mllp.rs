@@ -325,18 +325,24 @@ fn sender_reports_rejects_and_unreachable_receivers() {
 
 #[test]
 fn sigterm_mid_stream_loses_no_acknowledged_message() {
-    stop_mid_stream("-TERM");
+    stop_mid_stream("-TERM", "1");
+}
+
+/// The same with 16 messages in flight (`--window 16`).
+#[test]
+fn sigkill_mid_pipelined_stream_loses_no_acknowledged_message() {
+    stop_mid_stream("-KILL", "16");
 }
 
 /// SIGKILL gives no chance to finish anything: what was acknowledged must already be on disk.
 #[test]
 fn sigkill_mid_stream_loses_no_acknowledged_message() {
-    stop_mid_stream("-KILL");
+    stop_mid_stream("-KILL", "1");
 }
 
-fn stop_mid_stream(signal: &str) {
-    let out = temp_dir("mllp", &format!("kill{signal}"));
-    let dir = temp_dir("mllp", &format!("kill-in{signal}"));
+fn stop_mid_stream(signal: &str, window: &str) {
+    let out = temp_dir("mllp", &format!("kill{signal}-{window}"));
+    let dir = temp_dir("mllp", &format!("kill-in{signal}-{window}"));
     let n = 200;
     for i in 0..n {
         std::fs::write(dir.join(format!("m{i:03}.hl7")), message(&format!("K{i:03}"))).unwrap();
@@ -345,7 +351,8 @@ fn stop_mid_stream(signal: &str) {
     let to = l.to();
     let sender = {
         let dir = dir.clone();
-        std::thread::spawn(move || send(&[&dir], &to, &["--retries", "0", "--timeout", "2"]))
+        let window = window.to_owned();
+        std::thread::spawn(move || send(&[&dir], &to, &["--retries", "0", "--timeout", "2", "--window", &window]))
     };
     // Stop the listener once some messages are in.
     let start = Instant::now();
@@ -375,7 +382,7 @@ fn stop_mid_stream(signal: &str) {
     assert!(before >= acked.len());
     // Restart and resend everything: the ones stored before are flagged as duplicates.
     let l = Listener::start(&out);
-    let (code, stdout, stderr) = send(&[&dir], &l.to(), &[]);
+    let (code, stdout, stderr) = send(&[&dir], &l.to(), &["--window", window]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.lines().filter(|l| l.ends_with(": AA")).count(), n);
     let (_, log) = l.stop();
@@ -493,4 +500,32 @@ fn frames_sent_together_share_a_group_commit_and_duplicates_within_it_are_flagge
     let largest =
         log.lines().filter_map(|l| l.split("batch=").nth(1)).map(|n| n.trim().parse::<usize>().unwrap()).max().unwrap();
     assert!(largest > 1, "no group commit: {log}");
+}
+
+#[test]
+fn pipelined_sender_gets_every_ack_and_retries_after_a_lost_connection() {
+    let out = temp_dir("mllp", "window");
+    let dir = temp_dir("mllp", "window-in");
+    for i in 0..300 {
+        std::fs::write(dir.join(format!("w{i:03}.hl7")), message(&format!("W{i:03}"))).unwrap();
+    }
+    let l = Listener::start(&out);
+    let (code, stdout, stderr) = send(&[&dir, &corpus("basic")], &l.to(), &["--window", "32"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().filter(|l| l.ends_with(": AA")).count(), 302, "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.ends_with("(no acknowledgment asked)")).count(), 2);
+    let (_, log) = l.stop();
+    assert_eq!(stored(&out, "hl7").len(), 302, "{log}");
+    // A receiver that is not there: every message in flight gives up after its tries.
+    let to = format!("127.0.0.1:{}", {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    });
+    let few = temp_dir("mllp", "window-few");
+    for i in 0..3 {
+        std::fs::write(few.join(format!("f{i}.hl7")), message(&format!("F{i}"))).unwrap();
+    }
+    let (code, _, stderr) = send(&[&few], &to, &["--window", "8", "--retries", "1", "--timeout", "1"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.matches("no acknowledgment after 2 tries").count(), 3, "{stderr}");
 }

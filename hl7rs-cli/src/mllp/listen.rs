@@ -290,6 +290,8 @@ async fn serve(settings: &Settings, parse: ParseOptions) -> ExitCode {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // ACKs are small writes that must not wait for the peer's TCP acknowledgment.
+                    let _ = stream.set_nodelay(true);
                     if !settings.quiet {
                         eprintln!("peer={peer} connected");
                     }
@@ -442,6 +444,7 @@ impl Connection {
                 Err(e) => Pending::Ready(Err(e)),
             });
         }
+        let mut replies = Vec::new();
         for (p, size) in pending.into_iter().zip(sizes) {
             let answer = match p {
                 Pending::Ready(r) => r,
@@ -452,19 +455,25 @@ impl Connection {
                     if !self.shared.quiet {
                         eprintln!("peer={peer} bytes={size} {}", a.log);
                     }
-                    if let Err(e) = self.stream.write_all(&a.reply).await {
-                        eprintln!(
-                            "peer={peer} cannot send ACK: {} (message stored; a resend gets the stored ACK)",
-                            e.kind()
-                        );
-                        return false;
-                    }
+                    replies.extend_from_slice(&a.reply);
                 }
                 Err(why) => {
                     eprintln!("peer={peer} bytes={size} {why}: not acknowledged, connection closed");
+                    // The ACKs of the frames before it are still sent.
+                    let _ = self.send(&replies).await;
                     return false;
                 }
             }
+        }
+        self.send(&replies).await
+    }
+
+    /// Sends ACK frames; false when the connection failed.
+    async fn send(&mut self, replies: &[u8]) -> bool {
+        if let Err(e) = self.stream.write_all(replies).await {
+            let peer = self.peer;
+            eprintln!("peer={peer} cannot send ACK: {} (message stored; a resend gets the stored ACK)", e.kind());
+            return false;
         }
         true
     }

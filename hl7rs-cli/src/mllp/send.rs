@@ -9,6 +9,7 @@
 //! MSH-10 is not sent (no answer could be matched to it). The control id is compared as written
 //! (escape sequences in MSH-10 are not decoded).
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub retries: u32,
     /// Only failures on stderr.
     pub quiet: bool,
+    /// Messages in flight at once (1: wait for each ACK before sending the next).
+    pub window: usize,
 }
 
 /// Which answer a message waits for.
@@ -85,6 +88,7 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
     };
     let (inputs, mut ok) = inputs::collect(paths, reading);
     let mut conn: Option<Conn> = None;
+    let mut pipeline = Pipeline { addr, settings, conn: None, in_flight: VecDeque::new(), done: Vec::new() };
     let (mut sent, mut accepted) = (0usize, 0usize);
     for input in &inputs {
         let Some(bytes) = input.read() else {
@@ -115,35 +119,21 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
                 ok = false;
                 continue;
             }
-            let outcome = deliver(&mut conn, addr, msg.as_bytes(), control_id, awaited(&msg), settings);
-            match outcome {
-                Outcome::Answered(code, _) if code.is_positive() => {
-                    accepted += 1;
-                    if !settings.quiet {
-                        println!("{input}: message {n}: {}", code.as_str());
-                    }
+            let label = format!("{input}: message {n}");
+            if settings.window > 1 {
+                let Ok(frame) = encode(msg.as_bytes()) else { continue };
+                let item = Item { label, frame, cid: control_id.to_vec(), awaited: awaited(&msg), tries: 0 };
+                for (label, outcome) in pipeline.submit(item) {
+                    report(&label, &outcome, settings, &mut ok, &mut accepted);
                 }
-                Outcome::Answered(code, errors) => {
-                    ok = false;
-                    println!("{input}: message {n}: {}", code.as_str());
-                    eprintln!("{input}: message {n}: not accepted: {} (ERR {})", code.as_str(), errors.join(","));
-                }
-                Outcome::Sent => {
-                    accepted += 1;
-                    if !settings.quiet {
-                        println!("{input}: message {n}: sent (no acknowledgment asked)");
-                    }
-                }
-                Outcome::BadReply(e) => {
-                    ok = false;
-                    eprintln!("{input}: message {n}: bad answer: {e}");
-                }
-                Outcome::GaveUp(tries) => {
-                    ok = false;
-                    eprintln!("{input}: message {n}: no acknowledgment after {tries} tries");
-                }
+            } else {
+                let outcome = deliver(&mut conn, addr, msg.as_bytes(), control_id, awaited(&msg), settings);
+                report(&label, &outcome, settings, &mut ok, &mut accepted);
             }
         }
+    }
+    for (label, outcome) in pipeline.finish() {
+        report(&label, &outcome, settings, &mut ok, &mut accepted);
     }
     if !settings.quiet {
         eprintln!("hl7rs mllp send: {sent} message(s) sent, {accepted} accepted");
@@ -152,6 +142,214 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Reports one message's outcome: stdout for the code, stderr for failures.
+fn report(label: &str, outcome: &Outcome, settings: &Settings, ok: &mut bool, accepted: &mut usize) {
+    match outcome {
+        Outcome::Answered(code, _) if code.is_positive() => {
+            *accepted += 1;
+            if !settings.quiet {
+                println!("{label}: {}", code.as_str());
+            }
+        }
+        Outcome::Answered(code, errors) => {
+            *ok = false;
+            println!("{label}: {}", code.as_str());
+            eprintln!("{label}: not accepted: {} (ERR {})", code.as_str(), errors.join(","));
+        }
+        Outcome::Sent => {
+            *accepted += 1;
+            if !settings.quiet {
+                println!("{label}: sent (no acknowledgment asked)");
+            }
+        }
+        Outcome::BadReply(e) => {
+            *ok = false;
+            eprintln!("{label}: bad answer: {e}");
+        }
+        Outcome::GaveUp(tries) => {
+            *ok = false;
+            eprintln!("{label}: no acknowledgment after {tries} tries");
+        }
+    }
+}
+
+/// A message of the pipelined sender (`--window` above 1).
+struct Item {
+    label: String,
+    /// The MLLP frame.
+    frame: Vec<u8>,
+    cid: Vec<u8>,
+    awaited: Awaited,
+    /// Times sent so far.
+    tries: u32,
+}
+
+/// Several messages in flight on one connection; answers are matched to them by MSA-2. On a
+/// timeout or a lost connection every message in flight is sent again (after the backoff), up
+/// to `--retries` more times.
+struct Pipeline<'s> {
+    addr: SocketAddr,
+    settings: &'s Settings,
+    conn: Option<Conn>,
+    in_flight: VecDeque<Item>,
+    done: Vec<(String, Outcome)>,
+}
+
+impl Pipeline<'_> {
+    fn submit(&mut self, mut item: Item) -> Vec<(String, Outcome)> {
+        while self.in_flight.len() >= self.settings.window {
+            self.pump();
+        }
+        item.tries = 1;
+        let written = match self.connection() {
+            Some(c) => c.stream.write_all(&item.frame).is_ok(),
+            None => false,
+        };
+        if written && item.awaited == Awaited::None {
+            self.done.push((item.label, Outcome::Sent));
+        } else {
+            self.in_flight.push_back(item);
+            if !written {
+                self.recover();
+            }
+        }
+        std::mem::take(&mut self.done)
+    }
+
+    fn finish(&mut self) -> Vec<(String, Outcome)> {
+        while !self.in_flight.is_empty() {
+            self.pump();
+        }
+        std::mem::take(&mut self.done)
+    }
+
+    fn connection(&mut self) -> Option<&mut Conn> {
+        if self.conn.is_none() {
+            match TcpStream::connect_timeout(&self.addr, self.settings.timeout) {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    self.conn = Some(Conn { stream, decoder: Decoder::new(), buf: Vec::new() });
+                }
+                Err(e) => eprintln!("hl7rs mllp send: connect to {}: {}", self.addr, e.kind()),
+            }
+        }
+        self.conn.as_mut()
+    }
+
+    /// Waits (at most `--timeout`) for answers and settles the messages they name.
+    fn pump(&mut self) {
+        let Some(c) = self.conn.as_mut() else {
+            self.recover();
+            return;
+        };
+        let deadline = Instant::now() + self.settings.timeout;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let mut settled = false;
+            loop {
+                let frame = match next_frame(c) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(_) => {
+                        self.recover();
+                        return;
+                    }
+                };
+                let Ok(answer) = Message::parse(&frame) else {
+                    eprintln!("hl7rs mllp send: an answer that does not parse: ignored");
+                    continue;
+                };
+                let found =
+                    self.in_flight.iter().enumerate().find_map(|(i, item)| match read_reply(&answer, &item.cid) {
+                        Err(ReplyError::ControlIdMismatch { .. }) => None,
+                        r => Some((i, r)),
+                    });
+                match found {
+                    Some((i, Ok(reply))) => {
+                        let awaited = self.in_flight[i].awaited;
+                        if reply.code == AckCode::CommitAccept && awaited == Awaited::Application {
+                            continue;
+                        }
+                        let errors = reply.errors().map(|e| e.map_or_else(|| "?".to_owned(), |e| e.code().to_string()));
+                        let outcome = Outcome::Answered(reply.code, errors.collect());
+                        if let Some(item) = self.in_flight.remove(i) {
+                            self.done.push((item.label, outcome));
+                        }
+                        settled = true;
+                    }
+                    Some((i, Err(e))) => {
+                        if let Some(item) = self.in_flight.remove(i) {
+                            self.done.push((item.label, Outcome::BadReply(e)));
+                        }
+                        settled = true;
+                    }
+                    None => {}
+                }
+            }
+            if settled || self.in_flight.is_empty() {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let read = if left.is_zero() {
+                Err(io::ErrorKind::TimedOut.into())
+            } else {
+                c.stream.set_read_timeout(Some(left)).and_then(|()| c.stream.read(&mut chunk))
+            };
+            match read {
+                Ok(n) if n > 0 => c.buf.extend_from_slice(&chunk[..n]),
+                Ok(_) | Err(_) => {
+                    eprintln!(
+                        "hl7rs mllp send: no answer in time or connection lost: {} message(s) in flight",
+                        self.in_flight.len()
+                    );
+                    self.recover();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Drops the connection, gives up the messages out of tries, and sends the others again on a
+    /// new connection after the backoff.
+    fn recover(&mut self) {
+        loop {
+            self.conn = None;
+            let retries = self.settings.retries;
+            let mut kept = VecDeque::with_capacity(self.in_flight.len());
+            for item in self.in_flight.drain(..) {
+                if item.tries > retries {
+                    let tries = item.tries;
+                    self.done.push((item.label, Outcome::GaveUp(tries)));
+                } else {
+                    kept.push_back(item);
+                }
+            }
+            self.in_flight = kept;
+            let Some(most) = self.in_flight.iter().map(|i| i.tries).max() else { return };
+            std::thread::sleep(backoff(most - 1));
+            for item in &mut self.in_flight {
+                item.tries += 1;
+            }
+            let frames: Vec<u8> = self.in_flight.iter().flat_map(|i| i.frame.iter().copied()).collect();
+            if let Some(c) = self.connection() {
+                if c.stream.write_all(&frames).is_ok() {
+                    // Messages awaiting no answer are settled once written.
+                    let mut kept = VecDeque::with_capacity(self.in_flight.len());
+                    for item in self.in_flight.drain(..) {
+                        if item.awaited == Awaited::None {
+                            self.done.push((item.label, Outcome::Sent));
+                        } else {
+                            kept.push_back(item);
+                        }
+                    }
+                    self.in_flight = kept;
+                    return;
+                }
+            }
+        }
     }
 }
 
