@@ -264,8 +264,8 @@ is MSH-10 when it is 1-64 characters of A-Z a-z 0-9 . _ - (else h-<hash>; x-<has
 when there is no control id). Each file is written to a temporary file, fsynced and renamed, then
 the directory is fsynced; only then is the ACK sent. Group commit: the messages waiting at that
 moment (from every connection, and every frame received together on one) are stored with one
-round of fsyncs and one directory fsync. At start the .ack files in --out are indexed: a message whose key is there is a
-duplicate and gets the stored ACK again, and is not stored twice.
+round of fsyncs and one directory fsync. At start the .ack files in --out are indexed: a message
+whose key is there is a duplicate and gets the stored ACK again, and is not stored twice.
 Validation errors (hl7rs validate, severity E) give AE with ERR segments; unsupported header codes
 or an unparsable message give AR. Acknowledgments received are ignored (never acknowledged).
 SIGTERM or ctrl-c: stop accepting, answer the frames already received in full, close, exit 0. A
