@@ -7,6 +7,9 @@
 //! - `hl7rs profile [--json] [--html FILE] PATH...` summarises what the inputs hold (counts,
 //!   shapes and lengths, never values).
 //! - `hl7rs anonymize PATH... --out DIR [--key KEY] [--safe-harbor]` writes anonymized copies.
+//! - `hl7rs mllp listen --port P --out DIR` receives messages over MLLP, stores each durably, then
+//!   acknowledges it; `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their
+//!   acknowledgments.
 //!
 //! Paths may be files (one message, a batch file or several messages), directories (walked
 //! recursively in name order, taking `*.hl7`, `*.txt`, `*.er7`, `*.msg` unless `--all-files`) or
@@ -25,6 +28,7 @@ mod ack;
 mod anonymize;
 mod convert;
 mod inputs;
+mod mllp;
 mod parse;
 mod profile;
 mod validate;
@@ -41,8 +45,9 @@ Exit status:
 #[command(
     name = "hl7rs",
     version,
-    about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages",
-    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages.\n\n\
+    about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages; send and receive them over MLLP",
+    long_about = "HL7 v2 tools: parse, validate, acknowledge, profile, anonymize and convert messages; send and \
+receive them over MLLP.\n\n\
 PATHs are files (one message, several messages or a batch file), directories (walked recursively in \
 name order, taking *.hl7, *.txt, *.er7 and *.msg in any case unless --all-files) or - for standard \
 input. Files named on the command line are always read. Failures and parser notes (repairs, skipped \
@@ -265,6 +270,102 @@ converted, 2 usage error.")]
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// MLLP over TCP: receive (listen) or send messages, with acknowledgments.
+    #[command(subcommand)]
+    Mllp(MllpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MllpCommand {
+    /// Receive messages over MLLP: each message is stored durably under --out, then acknowledged
+    /// (AA, or AE/AR from validation; a commit ACK as MSH-15/16 ask). A control id seen before is
+    /// answered with the stored ACK.
+    #[command(after_help = "Examples:
+  hl7rs mllp listen --port 2575 --out inbound/
+  hl7rs mllp listen --port 0 --out /tmp/in --idle-timeout 60 --max-frame 1048576
+
+The bound port is printed alone on the first line of stdout (useful with --port 0).
+Storage: for each message, <key>.hl7 (the payload) and <key>.ack (the ACK frames sent), where <key>
+is MSH-10 when it is 1-64 characters of A-Z a-z 0-9 . _ - (else h-<hash>; x-<hash> of the payload
+when there is no control id). Each file is written to a temporary file, fsynced and renamed, then
+the directory is fsynced; only then is the ACK sent. Group commit: the messages waiting at that
+moment (from every connection, and every frame received together on one) are stored with one
+round of fsyncs and one directory fsync. At start the .ack files in --out are indexed: a message
+whose key is there is a duplicate and gets the stored ACK again, and is not stored twice.
+Validation errors (hl7rs validate, severity E) give AE with ERR segments; unsupported header codes
+or an unparsable message give AR. Acknowledgments received are ignored (never acknowledged).
+SIGTERM or ctrl-c: stop accepting, answer the frames already received in full, close, exit 0. A
+frame not yet received in full is dropped unacknowledged (the sender resends it).
+Logs on stderr: peer address, sizes, a hash of the control id, ACK codes; never content.
+Not done here: TLS, client allow-list, metrics.
+
+Exit status: 0 stopped by SIGTERM/ctrl-c, 1 could not bind or open --out, 2 usage error.")]
+    Listen {
+        /// TCP port; 0 picks a free one (printed on stdout).
+        #[arg(long)]
+        port: u16,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Store directory (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Close a connection silent for this many seconds.
+        #[arg(long, value_name = "S", default_value_t = 300.0)]
+        idle_timeout: f64,
+        /// Largest frame payload in bytes; a larger frame closes the connection unacknowledged.
+        #[arg(long, value_name = "N", default_value_t = 10 * 1024 * 1024)]
+        max_frame: usize,
+        /// After SIGTERM, wait at most this many seconds for connections to finish.
+        #[arg(long, value_name = "S", default_value_t = 30.0)]
+        grace: f64,
+        /// Only errors and start/stop lines on stderr, no line per message.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Send each message of the inputs over MLLP and wait for its acknowledgment; retry with
+    /// exponential backoff on timeout or connection loss.
+    #[command(after_help = "Examples:
+  hl7rs mllp send corpus/basic --to 127.0.0.1:2575
+  hl7rs mllp send batch.hl7 --to ris.example:2575 --timeout 5 --retries 5
+
+One connection is used for all messages (reopened after a failure). The answer awaited: the
+application ACK in original mode or when MSH-16 is AL; else the commit ACK when MSH-15 asks for
+it on success; else none (the message is only sent). MSA-2 must match the MSH-10 sent; answers
+naming another control id are skipped; a message with an empty MSH-10 is not sent. Backoff
+between tries: 0.25 s, 0.5 s, 1 s, ... up to 8 s.
+stdout: one line per message, '<input>: message <n>: <code>'. AE/AR/CE/CR and failures are
+reported on stderr with the ERR codes.
+
+Exit status: 0 every message accepted (AA/CA, or sent when no ACK is asked), 1 a message was not
+accepted, got no answer after every try, or an input could not be read or parsed, 2 usage error
+or HOST:PORT cannot be resolved.")]
+    Send {
+        /// Files, directories, or - for stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The receiver, HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: String,
+        /// Seconds to wait for each answer (and to connect).
+        #[arg(long, value_name = "S", default_value_t = 10.0)]
+        timeout: f64,
+        /// Tries after the first one for a message without an answer.
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        retries: u32,
+        /// No line per accepted message.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Messages in flight at once: 1 waits for each ACK before sending the next; more sends
+        /// ahead and matches the ACKs by MSA-2 (the receiver must answer frames in order or by
+        /// control id, as hl7rs mllp listen does).
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        window: u16,
+    },
+}
+
+fn seconds(s: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(s.max(0.001)).unwrap_or(std::time::Duration::from_secs(86400))
 }
 
 fn main() -> ExitCode {
@@ -284,6 +385,23 @@ fn main() -> ExitCode {
         }
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
+        }
+        Command::Mllp(MllpCommand::Listen { port, bind, out, idle_timeout, max_frame, grace, quiet }) => {
+            let settings = mllp::listen::Settings {
+                bind,
+                port,
+                out,
+                idle: seconds(idle_timeout),
+                max_frame,
+                grace: seconds(grace),
+                quiet,
+            };
+            mllp::listen::run(&settings, reading.options)
+        }
+        Command::Mllp(MllpCommand::Send { paths, to, timeout, retries, quiet, window }) => {
+            let settings =
+                mllp::send::Settings { to, timeout: seconds(timeout), retries, quiet, window: usize::from(window) };
+            mllp::send::run(&paths, &reading, &settings)
         }
     }
 }
