@@ -242,3 +242,16 @@ fn message_parse_of_single_files() {
     assert_eq!(msg.query("PID-5.1").unwrap().unwrap().as_bytes(), b"TESTPATIENT");
     assert_eq!(msg.query("PID-5.2").unwrap().unwrap().as_bytes(), b"ALPHA");
 }
+
+/// The shared-material rule every crate's tests follow: an absent folder is a printed notice and a
+/// skip, unless `HL7RS_REQUIRE_SHARED` is set (as `.ci/run` does), where it fails the test.
+#[test]
+fn absent_shared_material_skips_or_fails_as_the_environment_says() {
+    let required = std::env::var_os("HL7RS_REQUIRE_SHARED").is_some_and(|v| !v.is_empty() && v != "0");
+    let found = std::panic::catch_unwind(|| shared_dir("no-such-folder-for-this-test"));
+    if required {
+        assert!(found.is_err(), "an absent shared folder must fail under HL7RS_REQUIRE_SHARED");
+    } else {
+        assert_eq!(found.unwrap(), None);
+    }
+}
