@@ -40,7 +40,8 @@ fn map(c: &mut Criterion) {
                 let mut bytes = 0;
                 for input in adt {
                     let Ok(msg) = Message::parse(input) else { continue };
-                    let out = engine.convert_with(&msg, ConvertOptions { lineage }).expect("converts");
+                    let out =
+                        engine.convert_with(&msg, ConvertOptions { lineage, ..Default::default() }).expect("converts");
                     bytes += to_json_vec(&Resource::from(out.bundle)).expect("writes").len();
                 }
                 black_box(bytes)

@@ -19,7 +19,7 @@
 //!
 //! let engine = Engine::builtin()?;
 //! let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123^^^H^MR||Doe^Jane||19800101|F\r")?;
-//! let out = engine.convert_with(&msg, ConvertOptions { lineage: true })?;
+//! let out = engine.convert_with(&msg, ConvertOptions { lineage: true, ..Default::default() })?;
 //! let types: Vec<&str> = out.bundle.entry.iter().filter_map(|e| e.resource.as_ref()).map(|r| r.resource_type()).collect();
 //! // MSH → MessageHeader (MSH-4 → its sender Organization); PID → Patient (PID-3.4 → assigner).
 //! assert_eq!(types, ["MessageHeader", "Organization", "Patient", "Organization"]);
@@ -39,6 +39,7 @@ use fhir_model::report::{IssueSeverity, IssueType};
 use fhir_model::{from_json_slice, Bundle, BundleEntry, ReadMode};
 use hl7_core::types::Dtm;
 use hl7_core::{Message, Path};
+use hl7_messaging::structure::{structure_id_for, Version};
 use hl7_messaging::text::TextDecoder;
 use serde_json::{Map, Value};
 
@@ -47,11 +48,15 @@ use crate::datatypes::{MissingZone, ToFhirDate, ToFhirDateTime};
 use crate::element::{ElementPath, Index};
 use crate::error::MatrixError;
 use crate::eval::{Context, Node};
-use crate::matrix::{Lineage, MapRow, Matrix, VocabularyMap};
+use crate::matrix::{Lineage, LinkTarget, MapRow, Matrix, MessageMap, ResourceLink, VocabularyMap};
+use crate::placement::{Grouping, Placement};
 use crate::source::{parse_reference, Scope, Source};
 
 /// The built-in matrix files: (path under `mappings/`, text).
 const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+/// The key of the Device standing for hl7rs in the transformation Provenance.
+const TRANSFORMER: &str = "hl7rs-transformer";
 
 /// Deepest datatype-map nesting followed (load guarantees no cycle; this bounds the work).
 const MAX_NESTING: usize = 8;
@@ -63,10 +68,21 @@ pub struct Engine {
 }
 
 /// What a conversion may add.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// ```
+/// let o = hl7_map::engine::ConvertOptions { lineage: true, ..Default::default() };
+/// assert!(o.recorded.is_none());
+/// ```
+#[derive(Clone, Debug, Default)]
 pub struct ConvertOptions {
     /// Record lineage.
     pub lineage: bool,
+    /// The transformation time for the IG's `/timestamp of transformation/` (the transformation
+    /// Provenance's `recorded`), as a FHIR instant. `None`: MSH-7 when it is an instant (date,
+    /// time and zone), so the same input gives the same output; without one the transformation
+    /// Provenance is left out and [`IssueKind::ResourceDropped`] says so. Never the clock
+    /// unless the caller passes it.
+    pub recorded: Option<String>,
 }
 
 /// The result of a conversion.
@@ -119,6 +135,19 @@ pub enum IssueKind {
     UnknownElement(String),
     /// Two rows set one element to different values; the first is kept.
     Conflict(String),
+    /// No message map for the message's structure: only MSH and PID were mapped.
+    NoMessageMap {
+        /// The structure (MSH-9.3, or MSH-9.1_MSH-9.2).
+        structure: String,
+    },
+    /// A produced resource lacked what FHIR requires of it (a Provenance without `recorded`) and
+    /// was left out, with every reference to it.
+    ResourceDropped {
+        /// The resource type.
+        resource: String,
+        /// fhir-model's message (never quotes a value).
+        reason: String,
+    },
     /// fhir-model rejected a produced element (a code outside the element's required value set, an
     /// extension left without its `url`); it was removed from the output.
     Rejected {
@@ -214,6 +243,30 @@ struct Sink {
     referrer: Option<Referrer>,
     /// The key it is found by (`sink|element path|type`).
     key: String,
+    /// For a message-map instance: what it was made for.
+    instance: Option<Instance>,
+}
+
+/// A resource instance a message-map row made (`Patient[1]` of one group instance).
+struct Instance {
+    /// `Patient[1]`.
+    name: String,
+    /// The group instances of the segment that made it (outermost first).
+    scope: Vec<usize>,
+    /// The structure position (or segment map) of the row that made it.
+    position: String,
+    /// The segment that made it (0-based).
+    segment: usize,
+}
+
+/// A link of a message-map row, resolved once every segment is mapped.
+struct PendingLink {
+    /// The sink the row filled.
+    sink: usize,
+    scope: Vec<usize>,
+    link: ResourceLink,
+    row: Lineage,
+    origin: Origin,
 }
 
 /// The v2 value a write or an issue comes from, and its byte span.
@@ -234,6 +287,16 @@ struct Run<'e> {
     seed: String,
     sinks: Vec<Sink>,
     issues: Vec<MapIssue>,
+    /// The sink the current segment map fills.
+    main: usize,
+    links: Vec<PendingLink>,
+    /// The transformation time, for the IG's prose assignment.
+    recorded: Option<String>,
+    /// The canonical URL of the message map applied (the transformation's policy).
+    policy: Option<String>,
+    /// MSH-10 (ids are derived from it).
+    control: String,
+    link_count: usize,
 }
 
 impl Engine {
@@ -280,69 +343,90 @@ impl Engine {
 
     /// Converts a message.
     ///
+    /// The message map is the one for the message's structure (MSH-9.3, else the structure its
+    /// event uses in its version: `ADT^A04` → `ADT_A01`); each segment is placed in the
+    /// structure's groups and every row for its position fills the resource instance it names.
+    /// An instance (`Patient[1]`, `DiagnosticReport[1]`) is one resource within its group: the
+    /// PD1 row adds to the Patient its PID made, the OBR row to the `DiagnosticReport` of its ORC,
+    /// while each OBX of its own `OBSERVATION` group makes its own Observation. Links
+    /// (`Observation[2].subject.reference=Patient[1].id`) are resolved after all segments, to the
+    /// nearest instance around. Without a message map for the structure, MSH and PID alone are
+    /// mapped and [`IssueKind::NoMessageMap`] says so.
+    ///
     /// # Errors
     /// [`MapError::Output`] when the assembled output is not FHIR R4.
     pub fn convert_with(&self, msg: &Message<'_>, options: ConvertOptions) -> Result<Conversion, MapError> {
         let decoder = TextDecoder::new(msg);
         let control = msg.query("MSH-10").ok().flatten().map(|v| decoder.value(v).into_owned()).unwrap_or_default();
-        let mut entries = Vec::new();
-        let mut issues = Vec::new();
-        let mut lineage = options.lineage.then(Vec::new);
-        for (index, seg) in msg.segments().enumerate() {
-            for map in self.matrix.segments.values().filter(|m| m.name.base().as_bytes() == seg.id()) {
-                let Some(resource) = map.name.target() else { continue };
-                let seed = format!("{control}\u{1f}{index}");
-                let id = uuid(&[control.as_bytes(), index.to_string().as_bytes(), resource.as_bytes()]);
-                let main = Sink {
-                    resource: resource.to_owned(),
-                    id,
-                    root: Obj::default(),
-                    traced: Vec::new(),
-                    referrer: None,
-                    key: String::new(),
+        let ConvertOptions { lineage, recorded } = options;
+        let mut run = Run {
+            engine: self,
+            seed: String::new(),
+            sinks: Vec::new(),
+            issues: Vec::new(),
+            main: 0,
+            links: Vec::new(),
+            recorded,
+            policy: None,
+            control: control.clone(),
+            link_count: 0,
+        };
+        if run.recorded.is_none() {
+            run.recorded = transformation_time(msg, &decoder);
+        }
+        let map = self.message_map_for(msg, &decoder);
+        let grouping = map.and_then(|m| Grouping::new(msg, m));
+        if let (Some(map), Some(grouping)) = (map, grouping.as_ref()) {
+            run.policy = Some(policy_uri(map.name.key()));
+            for p in grouping.place(map) {
+                run.place(&p, &decoder, &control);
+            }
+        } else {
+            let msh = msg.segments().next();
+            if let Some(msh) = msh {
+                let structure = message_structure(msg, &decoder);
+                run.issues.push(MapIssue {
+                    kind: IssueKind::NoMessageMap { structure },
+                    source: Path::new(b"MSH").field(9),
+                    span: msh.offset()..msh.offset() + msh.as_bytes().len(),
+                    row: Lineage { file: String::new(), row: 0 },
+                });
+            }
+            for (index, seg) in msg.segments().enumerate() {
+                let name = match seg.id() {
+                    b"MSH" => "MSH[MessageHeader]",
+                    b"PID" => "PID[Patient]",
+                    _ => continue,
                 };
-                let mut run = Run { engine: self, seed, sinks: vec![main], issues: Vec::new() };
+                let Some(map) = self.matrix.segment_map(name) else { continue };
+                let resource = map.name.target().unwrap_or_default().to_owned();
+                let instance = format!("{resource}[1]");
+                let sink = run.instance(&resource, &instance, &[0], name, index, &control);
+                run.main = sink;
+                run.seed = format!("{control}\u{1f}{index}");
                 for row in &map.rows {
                     run.segment_row(row, Context::new(seg, &decoder));
                 }
-                run.link();
-                let header = resource == "MessageHeader";
-                for (n, sink) in run.sinks.iter_mut().enumerate() {
-                    if sink.root.0.is_empty() && n > 0 {
-                        continue;
-                    }
-                    let typed = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, &mut run.issues)?;
-                    if let Some(all) = lineage.as_mut() {
-                        for (segs, source, span, row, from_source) in &sink.traced {
-                            if let (true, Some(element)) = (*from_source, sink.root.position(segs)) {
-                                let element = format!("{}.{element}", sink.resource);
-                                all.push(LineageEntry {
-                                    element,
-                                    source: *source,
-                                    span: span.clone(),
-                                    row: row.clone(),
-                                });
-                            }
-                        }
-                    }
-                    let entry = BundleEntry {
-                        full_url: Some(format!("urn:uuid:{}", sink.id).as_str().into()),
-                        resource: Some(typed),
-                        ..BundleEntry::default()
-                    };
-                    entries.push((!header || n > 0, index, n, entry));
-                }
-                issues.extend(run.issues);
             }
         }
-        entries.sort_by_key(|(h, i, n, _)| (*h, *i, *n));
-        let bundle = Bundle {
-            id: Some(uuid(&[control.as_bytes(), b"Bundle"])),
-            type_: Some("message".into()),
-            entry: entries.into_iter().map(|(_, _, _, e)| e).collect(),
-            ..Bundle::default()
-        };
-        Ok(Conversion { bundle, issues, lineage })
+        run.finish_links();
+        run.link();
+        run.assemble(&control, lineage)
+    }
+
+    /// The message map for a message: MSH-9.3 when a map has that name, else the structure the
+    /// event uses in the message's version.
+    fn message_map_for(&self, msg: &Message<'_>, decoder: &TextDecoder) -> Option<&MessageMap> {
+        let text = |p: &str| msg.query(p).ok().flatten().map(|v| decoder.value(v).into_owned()).unwrap_or_default();
+        let declared = text("MSH-9.3");
+        if let Some(m) = (!declared.is_empty()).then(|| self.matrix.message_map(&declared)).flatten() {
+            return Some(m);
+        }
+        let (code, event) = (text("MSH-9.1"), text("MSH-9.2"));
+        let version = Version::of_message(msg).unwrap_or(Version::new(2, 5, 1));
+        let id =
+            structure_id_for(&code, &event, version).or_else(|| structure_id_for(&code, &event, Version::new(2, 5, 1)));
+        id.and_then(|id| self.matrix.message_map(id))
     }
 
     /// The shapes of an element path and all its prefixes (one cache lookup each, one key built).
@@ -545,6 +629,70 @@ fn expression(text: &str, cx: &Context<'_, '_>) -> Option<String> {
     }
 }
 
+/// A sink read, pruned and validated: `None` when it is still invalid (it is then emptied, and
+/// reported unless the matrix's constants alone made it: the IG's optional `DocumentReference` of
+/// the original message loses no v2 data).
+fn checked(sink: &mut Sink, issues: &mut Vec<MapIssue>) -> Result<Option<fhir_model::Resource>, MapError> {
+    let t = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, issues)?;
+    let report = t.validate();
+    if !report.has_errors() {
+        return Ok(Some(t));
+    }
+    let reason = report
+        .issues()
+        .iter()
+        .find(|i| i.severity() == IssueSeverity::Error)
+        .map(|i| format!("{}: {}", i.location(), i.message()))
+        .unwrap_or_default();
+    if let Some(t) = sink.traced.iter().find(|t| t.4) {
+        issues.push(MapIssue {
+            kind: IssueKind::ResourceDropped { resource: sink.resource.clone(), reason },
+            source: t.1,
+            span: t.2.clone(),
+            row: t.3.clone(),
+        });
+    }
+    sink.root = Obj::default();
+    Ok(None)
+}
+
+/// Whether fhir-model has this resource type (rows naming another one are reported, not run).
+fn supported(resource: &str) -> bool {
+    fhir_model::RESOURCE_TYPES.contains(&resource)
+}
+
+/// The path naming a whole segment (`MSH`).
+fn segment_path(seg: &hl7_core::Segment<'_>) -> Path {
+    let id: [u8; 3] = seg.id().try_into().unwrap_or(*b"???");
+    Path::new(&id)
+}
+
+/// MSH-7 as a FHIR instant, when it has a date, a time and a zone.
+fn transformation_time(msg: &Message<'_>, decoder: &TextDecoder) -> Option<String> {
+    let v = msg.query("MSH-7.1").ok().flatten()?;
+    let text = decoder.value(v);
+    let d = Dtm::parse(text.as_bytes()).ok()?;
+    let r = d.to_fhir_date_time(MissingZone::TruncateToDate);
+    (r.time_dropped().is_none() && r.as_str().contains('T')).then(|| r.as_str().to_owned())
+}
+
+/// The IG's canonical URL for a message map (`ORU_R01` →
+/// `http://hl7.org/fhir/uv/v2mappings/message-oru-r01-to-bundle`).
+fn policy_uri(map: &str) -> String {
+    format!("http://hl7.org/fhir/uv/v2mappings/message-{}-to-bundle", map.to_ascii_lowercase().replace('_', "-"))
+}
+
+/// MSH-9.3, else MSH-9.1_MSH-9.2 (for a report; codes, never content).
+fn message_structure(msg: &Message<'_>, decoder: &TextDecoder) -> String {
+    let text = |p: &str| msg.query(p).ok().flatten().map(|v| decoder.value(v).into_owned()).unwrap_or_default();
+    let s = text("MSH-9.3");
+    if s.is_empty() {
+        format!("{}_{}", text("MSH-9.1"), text("MSH-9.2"))
+    } else {
+        s
+    }
+}
+
 /// A deterministic UUID-shaped id from the parts (FNV-1a, two seeds).
 fn uuid(parts: &[&[u8]]) -> String {
     let hash = |seed: u64| {
@@ -611,13 +759,14 @@ impl<'e> Run<'e> {
             }
             if !(i == 0 && out.segs.last().is_some_and(|l| l.name == step.name())) {
                 let mut key = seg_key(step.index());
-                if let (Some(r), true) = (rep, out.segs.is_empty() && out.sink == 0) {
+                if let (Some(r), true) = (rep, out.segs.is_empty() && out.sink == self.main) {
                     key.push(r);
                 }
                 out.segs.push(Seg { name: step.name().to_owned(), key });
             }
             if let Some(r) = step.reference() {
-                let resource = r.types().first()?.clone();
+                // The first allowed type fhir-model has (`Organization|Device`).
+                let resource = r.types().iter().find(|t| supported(t))?.clone();
                 let path: Vec<String> = out.segs.iter().map(|s| format!("{}{:?}", s.name, s.key)).collect();
                 let key = format!("{}|{}|{resource}{}", out.sink, path.join("."), r.index());
                 let sink = if let Some(n) = self.sinks.iter().position(|s| s.key == key) {
@@ -625,7 +774,15 @@ impl<'e> Run<'e> {
                 } else {
                     let id = uuid(&[self.seed.as_bytes(), key.as_bytes()]);
                     let referrer = Some((out.sink, out.segs.clone(), row.lineage.clone(), origin.clone()));
-                    self.sinks.push(Sink { resource, id, root: Obj::default(), traced: Vec::new(), referrer, key });
+                    self.sinks.push(Sink {
+                        resource,
+                        id,
+                        root: Obj::default(),
+                        traced: Vec::new(),
+                        referrer,
+                        key,
+                        instance: None,
+                    });
                     self.sinks.len() - 1
                 };
                 let inner = self.join(&Loc { sink, segs: Vec::new() }, r.path(), row, origin, None)?;
@@ -680,7 +837,7 @@ impl<'e> Run<'e> {
         'e: 'v,
     {
         let Source::Path(p) = &row.source else { return };
-        let Some(f) = p.field_number() else { return };
+        let Some(f) = p.field_number() else { return self.segment_level_row(row, cx) };
         let reps = cx.segment().field(f).map_or(0, |x| x.repetitions().count());
         let valued = (1..=reps).any(|r| Node::field(cx.segment(), f, r).is_some_and(|n| n.is_valued()));
         if !valued {
@@ -705,7 +862,8 @@ impl<'e> Run<'e> {
             cx.datatype = None;
             let rep_key = Some(u32::try_from(rep).unwrap_or(u32::MAX));
             let origin = (node.path(), node.span());
-            let Some(base) = self.join(&Loc { sink: 0, segs: Vec::new() }, &row.target, row, &origin, rep_key) else {
+            let Some(base) = self.join(&Loc { sink: self.main, segs: Vec::new() }, &row.target, row, &origin, rep_key)
+            else {
                 self.issue(IssueKind::UnsupportedRow, &node, row);
                 continue;
             };
@@ -715,6 +873,421 @@ impl<'e> Run<'e> {
             }
             self.apply(row, node, &base, cx, None, 0);
         }
+    }
+
+    /// Applies the message-map rows of one placed segment.
+    fn place(&mut self, p: &Placement<'_, '_, '_>, decoder: &TextDecoder, control: &str) {
+        let engine: &'e Engine = self.engine;
+        for row in &p.rows {
+            let Some(map) = row.segment_map.as_ref().and_then(|n| engine.matrix.segments.get(n.key())) else {
+                continue;
+            };
+            let mut cx = Context::new(p.segment, decoder);
+            cx.around = &p.chain;
+            let span = p.segment.offset()..p.segment.offset() + p.segment.as_bytes().len();
+            let origin: Origin = (segment_path(&p.segment), span);
+            if let Some(g) = &row.condition {
+                match cx.evaluate(&g.condition) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        let (source, span) = origin;
+                        self.issues.push(MapIssue {
+                            kind: IssueKind::ConditionUndecided,
+                            source,
+                            span,
+                            row: row.lineage.clone(),
+                        });
+                        continue;
+                    }
+                }
+            }
+            // `Provenance[1].entity.what(Device)`: a Device, referenced from that element.
+            let steps = row.resource.steps();
+            let Some(first) = steps.first() else { continue };
+            let inner = steps.iter().find_map(|s| s.reference());
+            let resource = match inner {
+                Some(r) => r.types().first().cloned().unwrap_or_default(),
+                None => first.name().to_owned(),
+            };
+            let instance = match (inner, first.index()) {
+                (Some(_), _) => row.resource.to_string(),
+                (None, Index::Nth(n)) => format!("{resource}[{n}]"),
+                (None, _) => resource.clone(),
+            };
+            if !supported(&resource) {
+                let (source, span) = origin;
+                self.issues.push(MapIssue {
+                    kind: IssueKind::UnknownElement(resource),
+                    source,
+                    span,
+                    row: row.lineage.clone(),
+                });
+                continue;
+            }
+            let sink = self.instance(&resource, &instance, &p.scope, row.position.trim(), p.index, control);
+            self.main = sink;
+            self.seed = format!("{control}\u{1f}{}", p.index);
+            for r in &map.rows {
+                self.segment_row(r, cx);
+            }
+            if inner.is_some() {
+                let mut names: Vec<String> = Vec::new();
+                for s in steps {
+                    names.push(s.name().to_owned());
+                    if s.reference().is_some() {
+                        break;
+                    }
+                }
+                let owner = match first.index() {
+                    Index::Nth(n) => format!("{}[{n}]", first.name()),
+                    _ => first.name().to_owned(),
+                };
+                let from_text = format!("{owner}.{}.reference", names.get(1..).unwrap_or_default().join("."));
+                if let Ok((from, _)) = ElementPath::parse(&from_text) {
+                    let to = LinkTarget::Resource(ElementPath::of(&[&instance, "id"]));
+                    self.links.push(PendingLink {
+                        sink,
+                        scope: p.scope.clone(),
+                        link: ResourceLink { from, to },
+                        row: row.lineage.clone(),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+            for link in &row.links {
+                self.links.push(PendingLink {
+                    sink,
+                    scope: p.scope.clone(),
+                    link: link.clone(),
+                    row: row.lineage.clone(),
+                    origin: origin.clone(),
+                });
+            }
+        }
+    }
+
+    /// The sink of a resource instance: an existing one of the same name made by another
+    /// position's row (or by this very segment) in this group instance, below it, or in an
+    /// enclosing group's own segments; else a new one.
+    fn instance(
+        &mut self,
+        resource: &str,
+        name: &str,
+        scope: &[usize],
+        position: &str,
+        segment: usize,
+        control: &str,
+    ) -> usize {
+        let found = self.sinks.iter().rposition(|s| {
+            s.instance.as_ref().is_some_and(|i| {
+                i.name == name
+                    && (i.position != position || i.segment == segment)
+                    && (i.scope.starts_with(scope) || scope.starts_with(&i.scope))
+            })
+        });
+        if let Some(n) = found {
+            return n;
+        }
+        let id = uuid(&[control.as_bytes(), segment.to_string().as_bytes(), name.as_bytes()]);
+        self.sinks.push(Sink {
+            resource: resource.to_owned(),
+            id,
+            root: Obj::default(),
+            traced: Vec::new(),
+            referrer: None,
+            key: String::new(),
+            instance: Some(Instance {
+                name: name.to_owned(),
+                scope: scope.to_vec(),
+                position: position.to_owned(),
+                segment,
+            }),
+        });
+        self.sinks.len() - 1
+    }
+
+    /// The nearest instance a link names, seen from `scope`: `Patient[1]` by name, `DiagnosticReport`
+    /// by type; in the innermost group instance first, then outwards; the latest made wins.
+    fn nearest(&self, name: &str, scope: &[usize]) -> Option<usize> {
+        let by_type = !name.contains('[');
+        for depth in (1..=scope.len()).rev() {
+            let prefix = scope.get(..depth).unwrap_or_default();
+            let hit = self.sinks.iter().rposition(|s| {
+                s.instance.as_ref().is_some_and(|i| {
+                    (if by_type { s.resource == name } else { i.name == name }) && i.scope.starts_with(prefix)
+                }) && !s.root.0.is_empty()
+            });
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        None
+    }
+
+    /// Resolves the message-map links: `From.element.reference=To.id` writes a reference to the
+    /// nearest `To` into the nearest `From` (the row's own resource when it is one of those);
+    /// a quoted constant is written as it is. A link whose resources were not made (no PV1, no
+    /// Encounter) does not apply.
+    fn finish_links(&mut self) {
+        let links = std::mem::take(&mut self.links);
+        for l in links {
+            if self.sinks.get(l.sink).is_none_or(|s| s.root.0.is_empty()) {
+                continue;
+            }
+            let own_type = self.sinks.get(l.sink).map(|s| s.resource.clone()).unwrap_or_default();
+            let own_name =
+                self.sinks.get(l.sink).and_then(|s| s.instance.as_ref()).map(|i| i.name.clone()).unwrap_or_default();
+            let resolve = |run: &Run<'_>, step: &crate::element::Step| -> Option<usize> {
+                let name = match step.index() {
+                    Index::Nth(n) => format!("{}[{n}]", step.name()),
+                    _ => step.name().to_owned(),
+                };
+                if name == own_name || (step.name() == own_type && !name.contains('[')) {
+                    return Some(l.sink);
+                }
+                run.nearest(&name, &l.scope).or_else(|| (step.name() == own_type).then_some(l.sink))
+            };
+            let steps = l.link.from.steps();
+            let Some(head) = steps.first() else { continue };
+            let Some(from) = resolve(self, head) else { continue };
+            let mut names: Vec<&str> = steps.iter().skip(1).map(crate::element::Step::name).collect();
+            let value = match &l.link.to {
+                LinkTarget::Constant(c) => Value::String(c.clone()),
+                LinkTarget::Resource(to) => {
+                    let Some(t) = to.steps().first() else { continue };
+                    if t.name() == "Bundle" {
+                        // The Bundle is no entry of itself; in a FHIR message the MessageHeader
+                        // stands for the message, so `Bundle.id` names it.
+                        let Some(h) = self.sinks.iter().find(|s| s.resource == "MessageHeader" && !s.root.0.is_empty())
+                        else {
+                            continue;
+                        };
+                        Value::String(format!("urn:uuid:{}", h.id))
+                    } else {
+                        let Some(to) = resolve(self, t) else { continue };
+                        if to == from {
+                            continue;
+                        }
+                        let Some(target) = self.sinks.get(to) else { continue };
+                        Value::String(format!("urn:uuid:{}", target.id))
+                    }
+                }
+            };
+            if names.last() == Some(&"id") {
+                continue;
+            }
+            if matches!(l.link.to, LinkTarget::Resource(_)) && names.last() != Some(&"reference") {
+                names.push("reference");
+            }
+            let key = u32::try_from(self.links_written(from)).unwrap_or(u32::MAX);
+            let segs: Vec<Seg> = names.iter().map(|n| Seg { name: (*n).to_owned(), key: vec![key] }).collect();
+            let Some(resource) = self.sinks.get(from).map(|s| s.resource.clone()) else { continue };
+            let shapes = self.engine.shapes_of(&resource, &names);
+            if shapes.contains(&Shape::Unknown) {
+                let (source, span) = l.origin.clone();
+                self.issues.push(MapIssue {
+                    kind: IssueKind::UnknownElement(format!("{resource}.{}", names.join("."))),
+                    source,
+                    span,
+                    row: l.row.clone(),
+                });
+                continue;
+            }
+            if let Some(sink) = self.sinks.get_mut(from) {
+                // A singular element already set keeps its first value (the IG lists one link per
+                // candidate; the first that resolves wins).
+                let _ = sink.root.set(&segs, &shapes, value);
+            }
+        }
+    }
+
+    /// A number that differs for each link written (array positions of links, after the
+    /// positions rows write).
+    fn links_written(&mut self, _sink: usize) -> usize {
+        self.link_count += 1;
+        1_000_000 + self.link_count
+    }
+
+    /// A row on the segment itself (`MSH` → `activity.coding.code`): its constant, when its
+    /// condition holds. Rows without a constant there are the IG's narrative; nothing to map.
+    fn segment_level_row<'a, 'v>(&mut self, row: &MapRow, mut cx: Context<'a, 'v>)
+    where
+        'e: 'v,
+    {
+        let Some(constant) = &row.constant else { return };
+        cx.own = None;
+        cx.own_set = true;
+        cx.current = None;
+        let seg = *cx.segment();
+        let origin: Origin = (segment_path(&seg), seg.offset()..seg.offset() + seg.as_bytes().len());
+        if let Some(g) = &row.condition {
+            match cx.evaluate(&g.condition) {
+                Some(true) => {}
+                Some(false) => return,
+                None => return self.issue_at(IssueKind::ConditionUndecided, origin, row),
+            }
+        }
+        if constant.to_ascii_lowercase().contains("performing the transformation") {
+            return self.transformer(row, origin);
+        }
+        let text = match self.prose(constant) {
+            Some(t) => t,
+            None if constant.starts_with('/') => return,
+            None => match expression(constant, &cx) {
+                Some(t) => t,
+                None => return self.issue_at(IssueKind::UnsupportedRow, origin, row),
+            },
+        };
+        let Some(base) = self.join(&Loc { sink: self.main, segs: Vec::new() }, &row.target, row, &origin, None) else {
+            return self.issue_at(IssueKind::UnsupportedRow, origin, row);
+        };
+        self.write(row, &base, &Value::String(text), origin, false);
+    }
+
+    /// The IG's `/the organization owning or device performing the transformation/`: a Device for
+    /// hl7rs itself (name and version), made once per conversion and referenced from the row's
+    /// target (`agent[1].who`).
+    fn transformer(&mut self, row: &MapRow, origin: Origin) {
+        let text = row.target.to_string();
+        let Some(open) = text.find('(') else { return };
+        let Ok((path, _)) = ElementPath::parse(&format!("{}.reference", text.get(..open).unwrap_or_default())) else {
+            return;
+        };
+        let device = if let Some(n) = self.sinks.iter().position(|s| s.key == TRANSFORMER) {
+            n
+        } else {
+            self.sinks.push(Sink {
+                resource: "Device".into(),
+                id: uuid(&[self.control.as_bytes(), TRANSFORMER.as_bytes()]),
+                root: Obj::default(),
+                traced: Vec::new(),
+                referrer: None,
+                key: TRANSFORMER.into(),
+                instance: None,
+            });
+            let n = self.sinks.len() - 1;
+            for (element, value) in [
+                ("deviceName.name", "hl7rs"),
+                ("deviceName.type", "model-name"),
+                ("version.value", env!("CARGO_PKG_VERSION")),
+            ] {
+                let Ok((p, _)) = ElementPath::parse(element) else { continue };
+                if let Some(loc) = self.join(&Loc { sink: n, segs: Vec::new() }, &p, row, &origin, None) {
+                    self.write(row, &loc, &Value::String(value.into()), origin.clone(), false);
+                }
+            }
+            n
+        };
+        let Some(url) = self.sinks.get(device).map(|d| format!("urn:uuid:{}", d.id)) else { return };
+        if let Some(base) = self.join(&Loc { sink: self.main, segs: Vec::new() }, &path, row, &origin, None) {
+            self.write(row, &base, &Value::String(url), origin, false);
+        }
+    }
+
+    /// The IG's two prose assignments this engine can fill: the transformation time and the
+    /// policy (the canonical URL of the message map applied).
+    fn prose(&self, constant: &str) -> Option<String> {
+        let t = constant.to_ascii_lowercase();
+        if !t.starts_with('/') {
+            return None;
+        }
+        if t.contains("timestamp of tran") {
+            return self.recorded.clone();
+        }
+        if t.contains("uri of the policy") {
+            return self.policy.clone();
+        }
+        None
+    }
+
+    /// Reads every sink into its typed resource and builds the Bundle: `MessageHeader` first, then
+    /// the resources in the order they were made. A resource still invalid after pruning (a
+    /// required element missing) is left out with every reference to it, and reported.
+    fn assemble(mut self, control: &str, lineage: bool) -> Result<Conversion, MapError> {
+        let mut lineage = lineage.then(Vec::new);
+        let mut bundle_root = None;
+        let mut typed: Vec<Option<fhir_model::Resource>> = Vec::with_capacity(self.sinks.len());
+        let mut dropped = Vec::new();
+        for sink in &mut self.sinks {
+            if sink.resource == "Bundle" || sink.root.0.is_empty() {
+                if sink.resource == "Bundle" {
+                    bundle_root = Some(std::mem::take(&mut sink.root));
+                }
+                typed.push(None);
+                continue;
+            }
+            let t = checked(sink, &mut self.issues)?;
+            if t.is_none() {
+                dropped.push(format!("urn:uuid:{}", sink.id));
+            }
+            typed.push(t);
+        }
+        // Leaving a resource out removes the references to it; a resource that needed one (a
+        // Provenance's only target) goes too, and so on (bounded: each round drops one more).
+        let mut rounds = 0;
+        while !dropped.is_empty() && rounds < 8 {
+            rounds += 1;
+            let mut next = Vec::new();
+            for (n, sink) in self.sinks.iter_mut().enumerate() {
+                let mut changed = false;
+                if typed.get(n).is_some_and(Option::is_some) {
+                    for d in &dropped {
+                        changed |= sink.root.remove_reference(d);
+                    }
+                }
+                if !changed {
+                    continue;
+                }
+                let slot = checked(sink, &mut self.issues)?;
+                if slot.is_none() {
+                    next.push(format!("urn:uuid:{}", sink.id));
+                }
+                if let Some(s) = typed.get_mut(n) {
+                    *s = slot;
+                }
+            }
+            dropped = next;
+        }
+        let mut entries = Vec::new();
+        for (n, (sink, t)) in self.sinks.iter().zip(typed).enumerate() {
+            let Some(t) = t else { continue };
+            if let Some(all) = lineage.as_mut() {
+                for (segs, source, span, row, from_source) in &sink.traced {
+                    if let (true, Some(element)) = (*from_source, sink.root.position(segs)) {
+                        all.push(LineageEntry {
+                            element: format!("{}.{element}", sink.resource),
+                            source: *source,
+                            span: span.clone(),
+                            row: row.clone(),
+                        });
+                    }
+                }
+            }
+            let entry = BundleEntry {
+                full_url: Some(format!("urn:uuid:{}", sink.id).as_str().into()),
+                resource: Some(t),
+                ..BundleEntry::default()
+            };
+            entries.push((sink.resource != "MessageHeader", n, entry));
+        }
+        entries.sort_by_key(|(h, n, _)| (*h, *n));
+        let id = self
+            .sinks
+            .iter()
+            .find(|s| s.resource == "Bundle")
+            .map_or_else(|| uuid(&[control.as_bytes(), b"Bundle"]), |s| s.id.clone());
+        let mut root = bundle_root.unwrap_or_default();
+        let mut bundle = match prune(&mut root, "Bundle", &id, &[], &mut self.issues)? {
+            fhir_model::Resource::Bundle(b) => *b,
+            _ => Bundle::default(),
+        };
+        bundle.id = Some(id.as_str().into());
+        if bundle.type_.is_none() {
+            bundle.type_ = Some("message".into());
+        }
+        bundle.entry = entries.into_iter().map(|(_, _, e)| e).collect();
+        Ok(Conversion { bundle, issues: self.issues, lineage })
     }
 
     /// A row whose field is absent applies only as a literal constant whose condition asks for
@@ -732,7 +1305,8 @@ impl<'e> Run<'e> {
             return;
         }
         let end = cx.segment().offset() + cx.segment().as_bytes().len();
-        let Some(base) = self.join(&Loc { sink: 0, segs: Vec::new() }, &row.target, row, &(path, end..end), Some(1))
+        let Some(base) =
+            self.join(&Loc { sink: self.main, segs: Vec::new() }, &row.target, row, &(path, end..end), Some(1))
         else {
             return;
         };
@@ -761,7 +1335,7 @@ impl<'e> Run<'e> {
         }
         let vocabulary = cx.vocabulary.or(inherited);
         if let Some(constant) = &row.constant {
-            let Some(text) = expression(constant, &cx) else {
+            let Some(text) = self.prose(constant).or_else(|| expression(constant, &cx)) else {
                 return self.issue(IssueKind::UnsupportedRow, &node, row);
             };
             return self.write(row, at, &Value::String(text), (node.path(), node.span()), false);
@@ -827,9 +1401,21 @@ impl<'e> Run<'e> {
             },
             None => text,
         };
-        let rendered = match row.fhir_type.as_str() {
+        // A row that leaves the FHIR type blank renders a v2 date/time as a dateTime.
+        let fhir_type = match (row.fhir_type.as_str(), row.v2_type.as_str()) {
+            ("", "DTM" | "TS" | "DT" | "DTN") => "dateTime",
+            (t, _) => t,
+        };
+        let rendered = match fhir_type {
             "date" | "dateTime" | "instant" => match Dtm::parse(text.as_bytes()) {
-                Ok(d) if row.fhir_type == "date" => d.to_fhir_date().as_str().to_owned(),
+                Ok(d) if fhir_type == "date" => d.to_fhir_date().as_str().to_owned(),
+                Ok(d) if fhir_type == "instant" => {
+                    let r = d.to_fhir_date_time(MissingZone::TruncateToDate);
+                    if r.time_dropped().is_some() || !r.as_str().contains('T') {
+                        return self.issue(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, &leaf, row);
+                    }
+                    r.as_str().to_owned()
+                }
                 Ok(d) => {
                     let r = d.to_fhir_date_time(MissingZone::TruncateToDate);
                     if r.time_dropped().is_some() {
@@ -875,9 +1461,38 @@ impl<'e> Run<'e> {
     }
 
     fn write(&mut self, row: &MapRow, at: &Loc, value: &Value, origin: (Path, Range<usize>), from_source: bool) {
-        let names: Vec<&str> = at.segs.iter().map(|s| s.name.as_str()).collect();
         let Some(resource) = self.sinks.get(at.sink).map(|s| s.resource.clone()) else { return };
-        let shapes = self.engine.shapes_of(&resource, &names);
+        let mut names: Vec<&str> = at.segs.iter().map(|s| s.name.as_str()).collect();
+        let mut shapes = self.engine.shapes_of(&resource, &names);
+        // The IG names a choice element without its type (`occurred`): the value's type decides.
+        let choice;
+        let mut at = at;
+        let renamed;
+        if shapes.last() == Some(&Shape::Unknown) && !shapes.iter().rev().skip(1).any(|s| *s == Shape::Unknown) {
+            if let (Some(last), Value::String(v)) = (names.last().copied(), value) {
+                let b = v.as_bytes();
+                let date = b.len() >= 4
+                    && b.iter().take(4).all(u8::is_ascii_digit)
+                    && (b.len() == 4 || b.get(4) == Some(&b'-'));
+                let ty = if date { "DateTime" } else { "String" };
+                choice = format!("{last}{ty}");
+                let mut n = names.clone();
+                if let Some(l) = n.last_mut() {
+                    *l = &choice;
+                }
+                let s = self.engine.shapes_of(&resource, &n);
+                if !s.contains(&Shape::Unknown) {
+                    let mut loc = at.clone();
+                    if let Some(seg) = loc.segs.last_mut() {
+                        seg.name.clone_from(&choice);
+                    }
+                    renamed = loc;
+                    at = &renamed;
+                    names = n;
+                    shapes = s;
+                }
+            }
+        }
         if shapes.contains(&Shape::Unknown) {
             return self.issue_at(IssueKind::UnknownElement(names.join(".")), origin, row);
         }
@@ -979,6 +1594,42 @@ impl Obj {
             out.insert(k.clone(), v);
         }
         out
+    }
+
+    /// Removes every element that holds `reference: url` (an array entry, or a singular element),
+    /// and elements left empty by that. Returns whether anything was removed.
+    fn remove_reference(&mut self, url: &str) -> bool {
+        let mut removed = false;
+        let holds = |v: &Val| match v {
+            Val::Obj(o) => matches!(o.0.get("reference"), Some(Elem::One(Val::Prim(Value::String(s)))) if s == url),
+            Val::Prim(_) => false,
+        };
+        self.0.retain(|_, e| match e {
+            Elem::One(v) if holds(v) => {
+                removed = true;
+                false
+            }
+            Elem::One(Val::Obj(o)) => {
+                removed |= o.remove_reference(url);
+                !o.0.is_empty()
+            }
+            Elem::One(Val::Prim(_)) => true,
+            Elem::Many(m) => {
+                m.retain(|_, v| {
+                    if holds(v) {
+                        removed = true;
+                        return false;
+                    }
+                    if let Val::Obj(o) = v {
+                        removed |= o.remove_reference(url);
+                        return !o.0.is_empty();
+                    }
+                    true
+                });
+                !m.is_empty()
+            }
+        });
+        removed
     }
 
     /// Removes the element at a FHIRPath-like path with 0-based indexes (`telecom[0].system`).

@@ -24,10 +24,12 @@
 use std::borrow::Cow;
 
 use hl7_core::{Component, Path, Repetition, Segment, Subcomponent};
+use hl7_messaging::structure::Group;
 use hl7_messaging::text::TextDecoder;
 
 use crate::condition::{Comparison, Condition, Operand};
 use crate::matrix::VocabularyMap;
+use crate::placement::find_around;
 use crate::source::Source;
 
 #[derive(Clone, Copy)]
@@ -145,12 +147,24 @@ pub struct Context<'a, 'v> {
     pub(crate) datatype: Option<Node<'a>>,
     /// The row's vocabulary map (for `NOT MAPPED`).
     pub(crate) vocabulary: Option<&'v VocabularyMap>,
+    /// The group instances around the segment, innermost first: other segments a condition names
+    /// (`IF ORC VALUED` on an OBR row) are read there.
+    pub(crate) around: &'v [&'v Group<'a>],
 }
 
 impl<'a, 'v> Context<'a, 'v> {
     /// A context on a segment occurrence, decoding text with the message's decoder.
     pub fn new(segment: Segment<'a>, decoder: &'v TextDecoder) -> Self {
-        Context { segment, decoder, current: None, own: None, own_set: false, datatype: None, vocabulary: None }
+        Context {
+            segment,
+            decoder,
+            current: None,
+            own: None,
+            own_set: false,
+            datatype: None,
+            vocabulary: None,
+            around: &[],
+        }
     }
 
     /// The same context inside a datatype map applied to `value` (`XPN.7` then names its 7th
@@ -194,15 +208,14 @@ impl<'a, 'v> Context<'a, 'v> {
             Source::Component { component, subcomponent } => descend(self.datatype?, *component, *subcomponent),
             Source::OwnComponent { component, subcomponent } => descend(self.own?, *component, *subcomponent),
             Source::Path(p) => {
-                if p.segment() != self.segment.id() {
-                    return None;
-                }
+                let own = p.segment() == self.segment.id();
+                let segment = if own { self.segment } else { find_around(self.around, p.segment())? };
                 let f = p.field_number()?;
                 let rep = p.repetition_number().unwrap_or(match self.current {
-                    Some((cf, r)) if cf == f => r,
+                    Some((cf, r)) if cf == f && own => r,
                     _ => 1,
                 });
-                let mut n = Node::field(&self.segment, f, rep)?;
+                let mut n = Node::field(&segment, f, rep)?;
                 if let Some(c) = p.component_number() {
                     n = n.child(c)?;
                     if let Some(s) = p.subcomponent_number() {
@@ -217,7 +230,7 @@ impl<'a, 'v> Context<'a, 'v> {
     fn valued(&self, source: &Source) -> bool {
         if let Source::Path(p) = source {
             if p.field_number().is_none() {
-                return p.segment() == self.segment.id();
+                return p.segment() == self.segment.id() || find_around(self.around, p.segment()).is_some();
             }
         }
         self.resolve(source).is_some_and(|n| n.is_valued())

@@ -42,4 +42,5 @@ pub mod error;
 pub mod eval;
 pub mod load;
 pub mod matrix;
+mod placement;
 pub mod source;

@@ -11,6 +11,19 @@ use hl7_map::matrix::Matrix;
 
 /// The maps the built-ins start from; every map they refer to is included too.
 const ROOTS: &[&str] = &[
+    "ADT_A01",
+    "ADT_A02",
+    "ADT_A05",
+    "ADT_A06",
+    "ADT_A09",
+    "ADT_A11",
+    "ADT_A17",
+    "MDM_T02",
+    "OML_O21",
+    "ORM_O01",
+    "ORU_R01",
+    "SIU_S12",
+    "VXU_V04",
     "PID[Patient]",
     "MSH[MessageHeader]",
     "CX[Identifier]",
@@ -33,6 +46,11 @@ fn closure(ig: &Matrix) -> Matrix {
     let mut seen = BTreeSet::new();
     while let Some(k) = todo.pop() {
         if !seen.insert(k.clone()) {
+            continue;
+        }
+        if let Some(m) = ig.messages.get(&k) {
+            out.messages.insert(k.clone(), m.clone());
+            todo.extend(m.rows.iter().filter_map(|r| r.segment_map.as_ref()).map(|n| n.key().to_owned()));
             continue;
         }
         let rows = if let Some(s) = ig.segments.get(&k) {
@@ -78,7 +96,7 @@ fn builtin_matrices_are_up_to_date() {
     let _ = std::fs::remove_dir_all(&tmp);
     closure(&ig).write_dir(&tmp).unwrap();
     if std::env::var_os("HL7RS_BLESS").is_some() {
-        for kind in ["segments", "datatypes", "vocabulary"] {
+        for kind in ["messages", "segments", "datatypes", "vocabulary"] {
             let _ = std::fs::remove_dir_all(builtin_dir().join(kind));
         }
         closure(&ig).write_dir(&builtin_dir()).unwrap();

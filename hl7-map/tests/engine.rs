@@ -28,7 +28,7 @@ fn adt_a01_converts_and_validates() {
     let input = std::fs::read(ADT).unwrap();
     let msg = Message::parse(&input).unwrap();
     let engine = Engine::builtin().unwrap();
-    let out = engine.convert_with(&msg, ConvertOptions { lineage: true }).unwrap();
+    let out = engine.convert_with(&msg, ConvertOptions { lineage: true, ..Default::default() }).unwrap();
     let bundle = Resource::from(out.bundle.clone());
     let report = bundle.validate();
     // Known gap: MessageHeader.source.endpoint (1..1) is not produced yet (entry 0).
@@ -147,7 +147,7 @@ fn zone_less_and_bad_datetimes_are_issues() {
 }
 
 #[test]
-fn shared_corpus_adt_messages_convert_and_validate() {
+fn shared_corpus_messages_of_mapped_types_convert_and_validate() {
     let Some(dir) = common::shared_dir("corpus") else { return };
     let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
     let engine = Engine::builtin().unwrap();
@@ -157,7 +157,8 @@ fn shared_corpus_adt_messages_convert_and_validate() {
     let start = std::time::Instant::now();
     for line in index.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        if cols.get(3) != Some(&"message") || !cols.get(8).is_some_and(|t| t.starts_with("ADT")) {
+        let supported = ["ADT", "ORU", "ORM", "OML", "SIU", "VXU", "MDM"];
+        if cols.get(3) != Some(&"message") || !cols.get(8).is_some_and(|t| supported.iter().any(|s| t.starts_with(s))) {
             continue;
         }
         let bytes = std::fs::read(dir.join(cols[2])).unwrap();
@@ -188,7 +189,7 @@ fn shared_corpus_adt_messages_convert_and_validate() {
         }
     }
     eprintln!(
-        "corpus ADT: {ok} valid, {} invalid, {} failed, {unparsed} not parsed, in {:?}",
+        "corpus (ADT, ORU, ORM, OML, SIU, VXU, MDM): {ok} valid, {} invalid, {} failed, {unparsed} not parsed, in {:?}",
         invalid.len(),
         failed.len(),
         start.elapsed()

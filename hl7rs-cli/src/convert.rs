@@ -32,14 +32,30 @@ fn kind_name(kind: &IssueKind) -> &'static str {
         IssueKind::UnknownElement(_) => "unknown FHIR element",
         IssueKind::Conflict(_) => "conflicting rows",
         IssueKind::Rejected { .. } => "element rejected by FHIR validation",
+        IssueKind::NoMessageMap { .. } => "no message map (MSH and PID only)",
+        IssueKind::ResourceDropped { .. } => "resource left out",
         _ => "issue",
+    }
+}
+
+/// What names the problem besides the v2 position: FHIR element paths, types and the
+/// structure; never a value (the unmapped code is left out too).
+fn detail(kind: &IssueKind) -> String {
+    match kind {
+        IssueKind::InvalidValue { fhir_type } => format!(" [{fhir_type}]"),
+        IssueKind::UnknownElement(e) | IssueKind::Conflict(e) => format!(" [{e}]"),
+        IssueKind::Rejected { element, reason } => format!(" [{element}: {reason}]"),
+        IssueKind::ResourceDropped { resource, reason } => format!(" [{resource}: {reason}]"),
+        IssueKind::NoMessageMap { structure } => format!(" [{structure}]"),
+        _ => String::new(),
     }
 }
 
 fn report_issue(input: &Input, index: usize, msg: &Message<'_>, issue: &MapIssue) {
     eprintln!(
-        "{input}: message {index}: map: {} at {} (byte {}), row {}:{}",
+        "{input}: message {index}: map: {}{} at {} (byte {}), row {}:{}",
         kind_name(&issue.kind),
+        detail(&issue.kind),
         issue.source,
         msg.offset() + issue.span.start,
         issue.row.file,

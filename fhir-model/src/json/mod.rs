@@ -447,8 +447,8 @@ mod tests {
             assert!(e.to_string().starts_with("unsupported resourceType `<10 bytes>`"), "{e}");
             assert!(!format!("{e}{e:?}").contains("SMITH"), "{e:?}");
         }
-        let e = read_err(r#"{"resourceType":"Basic"}"#);
-        assert!(e.to_string().starts_with("unsupported resourceType `Basic`"), "{e}");
+        let e = read_err(r#"{"resourceType":"Substance"}"#);
+        assert!(e.to_string().starts_with("unsupported resourceType `Substance`"), "{e}");
     }
 
     #[test]
