@@ -677,7 +677,8 @@ async fn write_answers<W: AsyncWrite + Unpin>(
     let _ = writer.shutdown().await;
 }
 
-/// Writes the collected ACK frames, then counts and logs each answer; false when the write failed.
+/// Counts and logs each answer collected (before the write, so a peer holding an ACK finds it
+/// counted), then writes their ACK frames; false when the write failed.
 async fn flush<W: AsyncWrite + Unpin>(
     writer: &mut W,
     out: &mut Vec<u8>,
@@ -685,13 +686,6 @@ async fn flush<W: AsyncWrite + Unpin>(
     shared: &Shared,
     peer: SocketAddr,
 ) -> bool {
-    if !out.is_empty() {
-        if let Err(e) = writer.write_all(out).await {
-            eprintln!("peer={peer} cannot send ACK: {} (message stored; a resend gets the stored ACK)", e.kind());
-            return false;
-        }
-        out.clear();
-    }
     for (meta, answer) in done.drain(..) {
         let latency = meta.received.elapsed();
         let ms = latency.as_secs_f64() * 1000.0;
@@ -716,6 +710,13 @@ async fn flush<W: AsyncWrite + Unpin>(
                 }
             }
         }
+    }
+    if !out.is_empty() {
+        if let Err(e) = writer.write_all(out).await {
+            eprintln!("peer={peer} cannot send ACK: {} (message stored; a resend gets the stored ACK)", e.kind());
+            return false;
+        }
+        out.clear();
     }
     true
 }

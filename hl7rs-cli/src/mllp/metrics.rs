@@ -204,8 +204,10 @@ impl Metrics {
         );
         let h = self.latency.lock().unwrap_or_else(PoisonError::into_inner);
         let name = "hl7rs_mllp_ack_latency_seconds";
-        let _ =
-            write!(out, "# HELP {name} From a frame received in full to its ACK written.\n# TYPE {name} histogram\n");
+        let _ = write!(
+            out,
+            "# HELP {name} From a frame received in full to its ACK handed to the socket.\n# TYPE {name} histogram\n"
+        );
         for (bound, n) in BUCKETS.iter().zip(h.counts) {
             let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {n}");
         }
