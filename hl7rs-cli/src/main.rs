@@ -8,8 +8,9 @@
 //!   shapes and lengths, never values).
 //! - `hl7rs anonymize PATH... --out DIR [--key KEY] [--safe-harbor]` writes anonymized copies.
 //! - `hl7rs mllp listen --port P --out DIR` receives messages over MLLP, stores each durably, then
-//!   acknowledges it; `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their
-//!   acknowledgments.
+//!   acknowledges it (optionally over TLS, with a client allow-list and Prometheus metrics);
+//!   `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their acknowledgments;
+//!   `hl7rs mllp export DIR --out DIR` writes the listener's journal as one file per message.
 //!
 //! Paths may be files (one message, a batch file or several messages), directories (walked
 //! recursively in name order, taking `*.hl7`, `*.txt`, `*.er7`, `*.msg` unless `--all-files`) or
