@@ -423,7 +423,7 @@ HOST:PORT cannot be resolved or the TLS files cannot be read.")]
         tls_server_name: Option<String>,
     },
     /// Write the messages of a listener's journal (hl7rs mllp listen --out DIR) as one
-    /// <key>.hl7 and one <key>.ack file per message.
+    /// KEY.hl7 and one KEY.ack file per message (KEY: MSH-10, or a hash).
     #[command(after_help = "Examples:
   hl7rs mllp export inbound/ --out copies/
 

@@ -18,20 +18,22 @@
 //!
 //! Throughput, over loopback from one `hl7rs mllp send` (10,000 small ADT^A01 messages, one batch
 //! file), release build without LTO, on this project's 2-core build machine (shared, load about
-//! 2.5), `--out` on ext4, the old store (three fsyncs per message) and this one measured in the
-//! same run, three runs each:
+//! 2.5), `--out` on ext4; the old store (a file per message, three fsyncs per message) and this one
+//! measured in the same run, alternating, messages/s per run:
 //!
-//! | sender | before (file per message) | after (journal) | ratio |
+//! | sender | before (file per message) | after (journal) | ratio of medians |
 //! | --- | --- | --- | --- |
-//! | `--window 64` | 1,570 – 2,080 messages/s | 39,000 – 45,000 messages/s | about 22× |
-//! | `--window 1` (stop-and-wait) | about 750 (earlier run) | about 4,100 | about 5× |
-//! | `--window 256` | — | about 52,000 | |
+//! | `--window 64` | 1,301 · 1,528 · 2,123 | 41,543 · 46,709 · 48,494 | about 30× |
+//! | `--window 256` | 1,603 · 2,204 | 58,232 · 73,103 | about 35× |
+//! | `--window 1` (stop-and-wait) | 1,065 · 1,142 | 2,861 · 2,996 | about 2.6× |
+//! | `--window 64` over TLS (`--tls`) | — | 42,629 · 44,473 | |
 //!
 //! Under `strace` one run made 1,876 `fdatasync` calls for 10,000 messages (about 5 messages per
 //! group even when slowed down), each about 0.2 ms: this virtual disk acknowledges a flush
 //! quickly. On a disk whose flush takes milliseconds the groups grow with the flush time (the
 //! reader keeps reading while a group commits), so the rate falls far less than the flush time
-//! rises, but it will be lower than here.
+//! rises, but it will be lower than here. A stop-and-wait sender gets one message per group: its
+//! rate is one round trip plus one `fdatasync` per message.
 //!
 //! ```text
 //! hl7rs mllp listen --port 0 --out /var/tmp/tp-out -q &      # prints the port
