@@ -16,11 +16,12 @@
 //!      4     4  key length K        (little-endian u32)
 //!      8     4  message length M    (little-endian u32)
 //!     12     4  ACK length A        (little-endian u32, the MLLP frames sent, 0 when none)
-//!     16     8  received, Unix time in milliseconds (little-endian u64)
-//!     24     8  FNV-1a 64 of bytes 0..24 and the K + M + A bytes that follow (little-endian)
-//!     32     K  key (ASCII)
-//!   32+K     M  message (as received, without MLLP framing)
-//! 32+K+M     A  ACK frames
+//!     16     8  group: the number of its group commit, rising across runs (little-endian u64)
+//!     24     8  received, Unix time in milliseconds (little-endian u64)
+//!     32     8  FNV-1a 64 of bytes 0..32 and the K + M + A bytes that follow (little-endian)
+//!     40     K  key (ASCII)
+//!   40+K     M  message (as received, without MLLP framing)
+//! 40+K+M     A  ACK frames
 //! ```
 //!
 //! The key is the message's control id (MSH-10, as written) when it is 1 to 64 characters of
@@ -28,11 +29,17 @@
 //! id in hex (`x-` and the hash of the whole message when it has no readable control id). A key
 //! found in the journal is a duplicate and is answered with its stored ACK.
 //!
-//! At start every segment is read and the index of keys rebuilt. A record that ends early or
-//! fails its checksum at the end of the last segment is a write torn by a crash: it was never
-//! acknowledged (its group's `fdatasync` had not returned), so it is cut off (the file truncated
-//! and fsynced) and reported. A damaged record followed by good ones, or in an earlier segment,
-//! is not repaired: the store refuses to open rather than drop acknowledged messages.
+//! At start every segment is read and the index of keys rebuilt. Only the last group can be
+//! unfinished after a crash (a group is written only once the one before it is durable), so a
+//! record that ends early or fails its checksum in the last segment is a torn write when nothing
+//! but records of one group, not older than the last good record before it, follows it (after a
+//! power loss the file system may have written later pages of the group and not earlier ones):
+//! that group was never acknowledged (its `fdatasync` had not returned), and the journal is cut
+//! at the damaged record (the file truncated and fsynced) with a note. Damage followed by records
+//! of several groups or of an older one, or in an earlier segment, is not repaired: the store
+//! refuses to open rather than drop acknowledged messages. (What cannot be told apart: a
+//! record damaged on disk after it was made durable, at the very end of the journal, looks like
+//! a torn write and is cut off too.)
 //! `hl7rs mllp export` writes the records out as one `<key>.hl7` and `<key>.ack` file each.
 
 use std::collections::HashMap;
@@ -46,7 +53,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 const MAGIC: &[u8; 4] = b"HL7J";
-const HEADER: usize = 32;
+const HEADER: usize = 40;
 /// Largest key, message and ACK a record may claim (a larger claim is damage, not data).
 const MAX_PART: usize = 1 << 30;
 
@@ -87,16 +94,19 @@ pub struct Record<'a> {
     pub message: &'a [u8],
     /// The MLLP frames of the acknowledgments sent for it.
     pub ack: &'a [u8],
+    /// The number of its group commit.
+    pub group: u64,
 }
 
 /// Appends one record to `out`.
-fn encode(out: &mut Vec<u8>, key: &str, message: &[u8], ack: &[u8], received_ms: u64) -> io::Result<()> {
+fn encode(out: &mut Vec<u8>, key: &str, message: &[u8], ack: &[u8], group: u64, received_ms: u64) -> io::Result<()> {
     let len = |n: usize| u32::try_from(n).ok().filter(|_| n <= MAX_PART).ok_or(io::ErrorKind::InvalidInput);
     let start = out.len();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&len(key.len())?.to_le_bytes());
     out.extend_from_slice(&len(message.len())?.to_le_bytes());
     out.extend_from_slice(&len(ack.len())?.to_le_bytes());
+    out.extend_from_slice(&group.to_le_bytes());
     out.extend_from_slice(&received_ms.to_le_bytes());
     let sum = [key.as_bytes(), message, ack].iter().fold(fnv(&out[start..]), |h, part| fnv_from(h, part));
     out.extend_from_slice(&sum.to_le_bytes());
@@ -130,18 +140,17 @@ fn decode(bytes: &[u8]) -> Option<(Record<'_>, usize)> {
     }
     let total = HEADER + k + m + a;
     let body = bytes.get(HEADER..total)?;
-    let sum = fnv_from(fnv(&bytes[..24]), body);
-    if sum != u64_at(bytes, 24) {
+    let sum = fnv_from(fnv(&bytes[..32]), body);
+    if sum != u64_at(bytes, 32) {
         return None;
     }
     let key = std::str::from_utf8(&body[..k]).ok()?;
-    let record = Record { key, message: &body[k..k + m], ack: &body[k + m..] };
+    let record = Record { key, message: &body[k..k + m], ack: &body[k + m..], group: u64_at(bytes, 16) };
     Some((record, total))
 }
 
-/// How a segment's bytes end: cleanly, or with a damaged record at `offset`, and whether any good
-/// record follows it (then it is not a torn tail but damage in the middle).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a segment's bytes end: cleanly, or with a damaged record.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
     /// Every byte belongs to a good record.
     Clean,
@@ -149,24 +158,79 @@ pub enum End {
     Damaged {
         /// Where the damaged record starts.
         offset: usize,
-        /// A good record starts after it.
-        followed: bool,
+        /// The group of the last good record before it.
+        before: Option<u64>,
+        /// The groups of the good records found after it.
+        after: Vec<u64>,
+        /// The group the damaged record's header names, when the header is there.
+        claimed: Option<u64>,
+        /// The damaged bytes (up to the next good record or the end) are all zero, as pages
+        /// never written are after a power loss.
+        zeros: bool,
     },
 }
 
-/// Calls `each` with every good record of a segment and its offset; says how the bytes end.
+impl End {
+    /// Whether the damage can only be the torn write of the last, unfinished group: nothing
+    /// follows it, or only records of one group G, not older than the record before the damage,
+    /// and the damaged record belongs to G too (its header says so, or it lies after a record of
+    /// G, or it is zeros: bytes never written).
+    fn is_torn_tail(&self) -> bool {
+        match self {
+            End::Clean => false,
+            End::Damaged { before, after, claimed, zeros, .. } => match after.first() {
+                None => true,
+                Some(g) => {
+                    after.iter().all(|a| a == g)
+                        && before.is_none_or(|b| *g >= b)
+                        && match claimed {
+                            Some(c) => c == g,
+                            None => *zeros || *before == Some(*g),
+                        }
+                }
+            },
+        }
+    }
+}
+
+/// Calls `each` with every good record of a segment and its offset, up to the first damage;
+/// says how the bytes end.
 fn scan<'a>(bytes: &'a [u8], mut each: impl FnMut(usize, Record<'a>)) -> End {
     let mut at = 0;
+    let mut before = None;
     while at < bytes.len() {
         let Some((record, len)) = decode(&bytes[at..]) else {
-            let followed =
-                (at + 1..bytes.len()).any(|i| bytes[i..].starts_with(MAGIC) && decode(&bytes[i..]).is_some());
-            return End::Damaged { offset: at, followed };
+            let rest = &bytes[at..];
+            let claimed = (rest.len() >= 24 && rest.starts_with(MAGIC)).then(|| u64_at(rest, 16));
+            let (next, after) = groups_after(bytes, at + 1);
+            let zeros = bytes[at..next].iter().all(|b| *b == 0);
+            return End::Damaged { offset: at, before, after, claimed, zeros };
         };
+        before = Some(record.group);
         each(at, record);
         at += len;
     }
     End::Clean
+}
+
+/// The groups of the good records that start at or after `from`, and where the first of them
+/// starts (the end of `bytes` when there is none).
+fn groups_after(bytes: &[u8], from: usize) -> (usize, Vec<u64>) {
+    let mut groups = Vec::new();
+    let mut first = bytes.len();
+    let mut i = from;
+    while i + HEADER <= bytes.len() {
+        if bytes[i..].starts_with(MAGIC) {
+            if let Some((record, len)) = decode(&bytes[i..]) {
+                first = first.min(i);
+                groups.push(record.group);
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    (first, groups)
 }
 
 /// The journal segments of `dir`, in order: (number, path).
@@ -192,8 +256,8 @@ fn damaged(path: &Path, offset: usize) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
-            "{}: damaged record at byte {offset} followed by good records (not a torn last write): \
-             not repaired; move the file aside to start",
+            "{}: damaged record at byte {offset} followed by records of acknowledged groups (not a \
+             torn last write): not repaired; move the file aside to start",
             path.display()
         ),
     )
@@ -214,8 +278,8 @@ pub fn read_all(dir: &Path, mut each: impl FnMut(Record<'_>) -> io::Result<()>) 
             }
         });
         failed?;
-        if let End::Damaged { offset, followed } = end {
-            if followed || i + 1 < all.len() {
+        if let End::Damaged { offset, .. } = end {
+            if !end.is_torn_tail() || i + 1 < all.len() {
                 return Err(damaged(path, offset));
             }
             note = Some(format!(
@@ -245,6 +309,8 @@ pub struct Store {
     file: File,
     number: u32,
     len: u64,
+    /// The number of the next group commit.
+    group: u64,
     /// A write or fdatasync failed: what reached the disk is unknown, so nothing more is stored
     /// (and acknowledged) until a restart rereads the journal.
     broken: bool,
@@ -260,6 +326,7 @@ impl Store {
         let mut notes = Vec::new();
         let all = segments(dir)?;
         let mut index = HashMap::new();
+        let mut group = 0u64;
         let mut last_len = 0u64;
         for (i, (number, path)) in all.iter().enumerate() {
             let bytes = fs::read(path)?;
@@ -267,19 +334,22 @@ impl Store {
                 let offset = (at + HEADER + r.key.len() + r.message.len()) as u64;
                 let len = u32::try_from(r.ack.len()).unwrap_or(u32::MAX);
                 index.entry(r.key.to_owned()).or_insert(Loc { segment: *number, offset, len });
+                group = group.max(r.group);
             });
             last_len = bytes.len() as u64;
-            if let End::Damaged { offset, followed } = end {
-                if followed || i + 1 < all.len() {
+            if let End::Damaged { offset, ref after, .. } = end {
+                if !end.is_torn_tail() || i + 1 < all.len() {
                     return Err(damaged(path, offset));
                 }
                 let file = OpenOptions::new().write(true).open(path)?;
                 file.set_len(offset as u64)?;
                 file.sync_all()?;
                 notes.push(format!(
-                    "{}: torn last record ({} byte(s) at byte {offset}, never acknowledged) cut off",
+                    "{}: torn last record ({} byte(s) at byte {offset}, with {} good record(s) of the same \
+                     unfinished group after it; never acknowledged) cut off",
                     path.display(),
-                    bytes.len() - offset
+                    bytes.len() - offset,
+                    after.len()
                 ));
                 last_len = offset as u64;
             }
@@ -297,7 +367,8 @@ impl Store {
             Some((n, path)) => (*n, OpenOptions::new().append(true).open(path)?, last_len),
             None => (1, Self::create_segment(dir, 1)?, 0),
         };
-        let store = Store { dir: dir.to_owned(), index, file, number, len, broken: false, buf: Vec::new() };
+        let store =
+            Store { dir: dir.to_owned(), index, file, number, len, group: group + 1, broken: false, buf: Vec::new() };
         Ok((store, notes))
     }
 
@@ -342,7 +413,7 @@ impl Store {
         let mut locs = Vec::with_capacity(items.len());
         for (key, message, ack) in items {
             let at = self.buf.len();
-            encode(&mut self.buf, key, message, ack, now)?;
+            encode(&mut self.buf, key, message, ack, self.group, now)?;
             locs.push((at + HEADER + key.len() + message.len()) as u64);
         }
         if self.len >= SEGMENT_BYTES {
@@ -361,6 +432,7 @@ impl Store {
             self.index.insert((*key).to_owned(), Loc { segment: self.number, offset: self.len + offset, len });
         }
         self.len += self.buf.len() as u64;
+        self.group += 1;
         Ok(())
     }
 }
@@ -408,7 +480,7 @@ mod tests {
         let path = segment_path(&d, 1);
         let good = fs::read(&path).unwrap();
         let mut second = Vec::new();
-        encode(&mut second, "K2", b"MSH|two", b"ack2", 7).unwrap();
+        encode(&mut second, "K2", b"MSH|two", b"ack2", 2, 7).unwrap();
         // Every prefix of the second record, and the whole record with a flipped byte.
         let mut cases: Vec<Vec<u8>> = (1..second.len()).map(|n| second[..n].to_vec()).collect();
         let mut flipped = second.clone();
@@ -425,6 +497,61 @@ mod tests {
             assert!(notes[0].contains("torn last record"), "{notes:?}");
             assert_eq!(fs::read(&path).unwrap(), good);
         }
+    }
+
+    #[test]
+    fn a_hole_in_the_last_group_is_a_torn_write_and_is_cut_off() {
+        let d = dir("hole");
+        let (mut s, _) = Store::open(&d).unwrap();
+        s.commit_batch(&[("G1", b"MSH|g1", b"a")]).unwrap();
+        s.commit_batch(&[("H1", b"MSH|h1", b"a"), ("H2", b"MSH|h2", b"a"), ("H3", b"MSH|h3", b"a")]).unwrap();
+        drop(s);
+        let path = segment_path(&d, 1);
+        let mut bytes = fs::read(&path).unwrap();
+        let one = bytes.len() / 4;
+        // The second record of group 2 (H2) never reached the disk; H3 did.
+        let h2 = bytes.windows(2).position(|w| w == b"H2").unwrap() - HEADER;
+        bytes[h2..h2 + one].fill(0);
+        fs::write(&path, &bytes).unwrap();
+        let (mut s, notes) = Store::open(&d).unwrap();
+        assert!(notes[0].contains("1 good record(s) of the same unfinished group"), "{notes:?}");
+        assert!(s.contains("G1") && s.contains("H1") && !s.contains("H2") && !s.contains("H3"));
+        assert_eq!(fs::read(&path).unwrap().len(), h2);
+        // The next group numbers on from the ones read.
+        s.commit_batch(&[("J1", b"MSH|j1", b"a")]).unwrap();
+        drop(s);
+        let (s, notes) = Store::open(&d).unwrap();
+        assert!(notes.is_empty() && s.contains("J1"));
+    }
+
+    #[test]
+    fn zeros_at_the_start_of_the_last_group_are_a_torn_write() {
+        let d = dir("zeros");
+        let (mut s, _) = Store::open(&d).unwrap();
+        s.commit_batch(&[("G1", b"MSH|g1", b"a")]).unwrap();
+        s.commit_batch(&[("H1", b"MSH|h1", b"a"), ("H2", b"MSH|h2", b"a")]).unwrap();
+        drop(s);
+        let path = segment_path(&d, 1);
+        let mut bytes = fs::read(&path).unwrap();
+        let h1 = bytes.windows(2).position(|w| w == b"H1").unwrap() - HEADER;
+        let h2 = bytes.windows(2).position(|w| w == b"H2").unwrap() - HEADER;
+        bytes[h1..h2].fill(0);
+        fs::write(&path, &bytes).unwrap();
+        let (s, notes) = Store::open(&d).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(s.contains("G1") && !s.contains("H1") && !s.contains("H2"));
+        // Garbage that is not zeros at the same place: not provably torn, refused.
+        drop(s);
+        let d = dir("garbage");
+        let (mut s, _) = Store::open(&d).unwrap();
+        s.commit_batch(&[("G1", b"MSH|g1", b"a")]).unwrap();
+        s.commit_batch(&[("H1", b"MSH|h1", b"a"), ("H2", b"MSH|h2", b"a")]).unwrap();
+        drop(s);
+        let path = segment_path(&d, 1);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[h1..h2].fill(0x55);
+        fs::write(&path, &bytes).unwrap();
+        assert!(Store::open(&d).is_err());
     }
 
     #[test]
