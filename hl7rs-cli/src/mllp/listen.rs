@@ -501,8 +501,8 @@ impl Connection {
         let (tx, rx) = channel::channel(READ_AHEAD);
         let (closed_tx, mut closed) = watch::channel(false);
         let writing = {
-            let (shared, peer) = (Arc::clone(&self.shared), self.peer);
-            tokio::spawn(write_answers(writer, rx, closed_tx, shared, peer))
+            let (shared, peer, idle) = (Arc::clone(&self.shared), self.peer, self.idle);
+            tokio::spawn(write_answers(writer, rx, closed_tx, shared, peer, idle))
         };
         self.read_frames(&mut reader, &tx, &mut closed).await;
         drop(tx);
@@ -630,14 +630,17 @@ impl Connection {
 }
 
 /// The writer of a connection: sends the answers in frame order, several at once when they are
-/// ready together; on a failure sends the answers before it and closes the connection.
+/// ready together; on a failure sends the answers before it and closes the connection. A write
+/// that a peer does not take within the idle timeout closes it too.
 async fn write_answers<W: AsyncWrite + Unpin>(
-    mut writer: W,
+    writer: W,
     mut rx: channel::Receiver<Pending>,
     closed: watch::Sender<bool>,
     shared: Arc<Shared>,
     peer: SocketAddr,
+    idle: Duration,
 ) {
+    let mut writer = Bounded { writer, idle };
     let mut out = Vec::new();
     let mut done: Vec<(PendingMeta, Answer)> = Vec::new();
     let mut next: Option<Pending> = None;
@@ -676,13 +679,28 @@ async fn write_answers<W: AsyncWrite + Unpin>(
         }
     }
     let _ = closed.send(true);
-    let _ = writer.shutdown().await;
+    let _ = tokio::time::timeout(idle, writer.writer.shutdown()).await;
+}
+
+/// A connection's write half with the idle timeout as the bound of each write.
+struct Bounded<W> {
+    writer: W,
+    idle: Duration,
+}
+
+impl<W: AsyncWrite + Unpin> Bounded<W> {
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match tokio::time::timeout(self.idle, self.writer.write_all(bytes)).await {
+            Ok(written) => written,
+            Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+        }
+    }
 }
 
 /// Counts and logs each answer collected (before the write, so a peer holding an ACK finds it
 /// counted), then writes their ACK frames; false when the write failed.
 async fn flush<W: AsyncWrite + Unpin>(
-    writer: &mut W,
+    writer: &mut Bounded<W>,
     out: &mut Vec<u8>,
     done: &mut Vec<(PendingMeta, Answer)>,
     shared: &Shared,
