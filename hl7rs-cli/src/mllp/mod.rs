@@ -3,6 +3,7 @@
 //! the export of the receiver's journal as one file per message.
 
 pub mod allow;
+mod connection;
 pub mod export;
 pub mod listen;
 pub mod metrics;
