@@ -3,7 +3,9 @@
 # the package's doctests) and mypy stubtest (the .pyi against the built module). From the repo root:
 #   bash scripts/test-python.sh
 # PY_PROFILE=release (default) or dev; HL7RS_REQUIRE_SHARED=1 makes the corpus tests fail when
-# ../shared/corpus is absent (CI sets it).
+# ../shared/corpus is absent (CI sets it), and the MLLP interop tests fail when python-hl7 or the
+# hl7rs binary is missing. HL7RS_BIN (default: the debug build, made here) is the hl7rs command
+# that tests/test_mllp_interop.py runs against python-hl7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -15,7 +17,14 @@ echo "-- fresh venv in $venv"
 rm -rf "$venv" "$wheels"
 "$PYTHON" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10"
+  "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10" "hl7==0.4.5"
+
+echo "-- hl7rs command (for the MLLP interop tests with python-hl7)"
+if [ -z "${HL7RS_BIN:-}" ]; then
+  cargo build --quiet -p hl7rs-cli
+  HL7RS_BIN="$CARGO_TARGET_DIR/debug/hl7rs"
+fi
+export HL7RS_BIN
 
 echo "-- wheel"
 profile_flag=(--release)

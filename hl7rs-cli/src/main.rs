@@ -8,8 +8,9 @@
 //!   shapes and lengths, never values).
 //! - `hl7rs anonymize PATH... --out DIR [--key KEY] [--safe-harbor]` writes anonymized copies.
 //! - `hl7rs mllp listen --port P --out DIR` receives messages over MLLP, stores each durably, then
-//!   acknowledges it; `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their
-//!   acknowledgments.
+//!   acknowledges it (optionally over TLS, with a client allow-list and Prometheus metrics);
+//!   `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their acknowledgments;
+//!   `hl7rs mllp export DIR --out DIR` writes the listener's journal as one file per message.
 //!
 //! Paths may be files (one message, a batch file or several messages), directories (walked
 //! recursively in name order, taking `*.hl7`, `*.txt`, `*.er7`, `*.msg` unless `--all-files`) or
@@ -283,23 +284,40 @@ enum MllpCommand {
     #[command(after_help = "Examples:
   hl7rs mllp listen --port 2575 --out inbound/
   hl7rs mllp listen --port 0 --out /tmp/in --idle-timeout 60 --max-frame 1048576
+  hl7rs mllp listen --port 2575 --bind 0.0.0.0 --out inbound/ --allow 10.20.0.0/16 --allow 10.30.1.7
+  hl7rs mllp listen --port 2575 --out inbound/ --tls-cert server.pem --tls-key server.key
+  hl7rs mllp listen --port 2575 --out inbound/ --tls-cert server.pem --tls-key server.key --tls-client-ca clients-ca.pem
+  hl7rs mllp listen --port 2575 --out inbound/ --metrics 127.0.0.1:9575 --verbose
+  hl7rs mllp export inbound/ --out copies/        # one <key>.hl7 and <key>.ack per message
 
-The bound port is printed alone on the first line of stdout (useful with --port 0).
-Storage: for each message, <key>.hl7 (the payload) and <key>.ack (the ACK frames sent), where <key>
-is MSH-10 when it is 1-64 characters of A-Z a-z 0-9 . _ - (else h-<hash>; x-<hash> of the payload
-when there is no control id). Each file is written to a temporary file, fsynced and renamed, then
-the directory is fsynced; only then is the ACK sent. Group commit: the messages waiting at that
-moment (from every connection, and every frame received together on one) are stored with one
-round of fsyncs and one directory fsync. At start the .ack files in --out are indexed: a message
-whose key is there is a duplicate and gets the stored ACK again, and is not stored twice.
+The bound port is printed alone on the first line of stdout (useful with --port 0); with
+--metrics a second line 'metrics=ADDR' gives the metrics address.
+Storage: an append-only journal in --out, journal-00000001.hl7j, journal-00000002.hl7j, ... (a new
+segment after 64 MiB), one record per message: its key, the message as received, the ACK frames
+sent and the time received, with a checksum. The key is MSH-10 when it is 1-64 characters of
+A-Z a-z 0-9 . _ - (else h-<hash>; x-<hash> of the payload when there is no control id). Group
+commit: the messages waiting at that moment (from every connection) are appended in one write
+and made durable with one fdatasync; only then are their ACKs sent. At start the journal is read:
+a message whose key is there is a duplicate and gets the stored ACK again, and is not stored
+twice; a torn last record (a crash during a write; never acknowledged) is cut off and reported;
+other damage stops the start (exit 1) rather than drop acknowledged messages. 'hl7rs mllp export'
+writes the journal out as one file per message.
 Validation errors (hl7rs validate, severity E) give AE with ERR segments; unsupported header codes
 or an unparsable message give AR. Acknowledgments received are ignored (never acknowledged).
+TLS: --tls-cert (PEM chain, leaf first) and --tls-key (PEM private key); --tls-client-ca makes
+client certificates required (mutual TLS). --allow NETWORK (repeatable; an address or CIDR):
+other peers are closed at accept, counted and logged with their address only.
+--metrics ADDR serves Prometheus text on GET /metrics: messages received, acknowledged (AA, CA)
+and rejected (AE, AR, CE, CR) by message type and code, duplicates, bytes, connections open,
+accepted and refused, TLS failures, the ACK latency histogram and the time of the last message.
 SIGTERM or ctrl-c: stop accepting, answer the frames already received in full, close, exit 0. A
 frame not yet received in full is dropped unacknowledged (the sender resends it).
-Logs on stderr: peer address, sizes, a hash of the control id, ACK codes; never content.
-Not done here: TLS, client allow-list, metrics.
+Logs on stderr: peer address, sizes, ACK codes, latencies; never content or control ids. --quiet:
+errors and start/stop only; default: also warnings (junk, framing, idle closes, refused peers,
+duplicates); --verbose: also connections and one line per message.
 
-Exit status: 0 stopped by SIGTERM/ctrl-c, 1 could not bind or open --out, 2 usage error.")]
+Exit status: 0 stopped by SIGTERM/ctrl-c, 1 could not bind, open --out or its journal, or read
+the TLS files, 2 usage error.")]
     Listen {
         /// TCP port; 0 picks a free one (printed on stdout).
         #[arg(long)]
@@ -319,27 +337,51 @@ Exit status: 0 stopped by SIGTERM/ctrl-c, 1 could not bind or open --out, 2 usag
         /// After SIGTERM, wait at most this many seconds for connections to finish.
         #[arg(long, value_name = "S", default_value_t = 30.0)]
         grace: f64,
-        /// Only errors and start/stop lines on stderr, no line per message.
+        /// Only errors and start/stop lines on stderr.
         #[arg(long, short)]
         quiet: bool,
+        /// Also connections and one line per message (size, ACK codes, latency) on stderr.
+        #[arg(long, short, conflicts_with = "quiet")]
+        verbose: bool,
+        /// TLS: the server certificate chain (PEM, leaf first).
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS: the server's private key (PEM).
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Mutual TLS: require client certificates signed by these CAs (PEM).
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_client_ca: Option<PathBuf>,
+        /// Accept connections only from this address or CIDR network (repeatable).
+        #[arg(long, value_name = "CIDR_OR_IP")]
+        allow: Vec<mllp::allow::Network>,
+        /// Serve Prometheus metrics on `http://ADDR/metrics` (port 0: any free port).
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<std::net::SocketAddr>,
     },
     /// Send each message of the inputs over MLLP and wait for its acknowledgment; retry with
     /// exponential backoff on timeout or connection loss.
     #[command(after_help = "Examples:
   hl7rs mllp send corpus/basic --to 127.0.0.1:2575
   hl7rs mllp send batch.hl7 --to ris.example:2575 --timeout 5 --retries 5
+  hl7rs mllp send outbound/ --to 127.0.0.1:2575 --window 64 --quiet
+  hl7rs mllp send outbound/ --to ris.example:2575 --tls --tls-ca ca.pem
+  hl7rs mllp send outbound/ --to ris.example:2575 --tls --tls-ca ca.pem --tls-cert me.pem --tls-key me.key
 
 One connection is used for all messages (reopened after a failure). The answer awaited: the
 application ACK in original mode or when MSH-16 is AL; else the commit ACK when MSH-15 asks for
 it on success; else none (the message is only sent). MSA-2 must match the MSH-10 sent; answers
 naming another control id are skipped; a message with an empty MSH-10 is not sent. Backoff
 between tries: 0.25 s, 0.5 s, 1 s, ... up to 8 s.
+TLS: --tls with --tls-ca (PEM CAs of the receiver's certificate, which must name the host of --to
+or --tls-server-name); --tls-cert and --tls-key add a client certificate (mutual TLS).
 stdout: one line per message, '<input>: message <n>: <code>'. AE/AR/CE/CR and failures are
-reported on stderr with the ERR codes.
+reported on stderr with the ERR codes. --verbose: also connections and, per message, its size,
+ACK code, latency and tries on stderr (never content or control ids).
 
 Exit status: 0 every message accepted (AA/CA, or sent when no ACK is asked), 1 a message was not
-accepted, got no answer after every try, or an input could not be read or parsed, 2 usage error
-or HOST:PORT cannot be resolved.")]
+accepted, got no answer after every try, or an input could not be read or parsed, 2 usage error,
+HOST:PORT cannot be resolved or the TLS files cannot be read.")]
     Send {
         /// Files, directories, or - for stdin.
         #[arg(required = true)]
@@ -356,11 +398,49 @@ or HOST:PORT cannot be resolved.")]
         /// No line per accepted message.
         #[arg(long, short)]
         quiet: bool,
+        /// Also connections and one line per message (size, ACK code, latency, tries) on stderr.
+        #[arg(long, short, conflicts_with = "quiet")]
+        verbose: bool,
         /// Messages in flight at once: 1 waits for each ACK before sending the next; more sends
         /// ahead and matches the ACKs by MSA-2 (the receiver must answer frames in order or by
         /// control id, as hl7rs mllp listen does).
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
         window: u16,
+        /// Connect with TLS.
+        #[arg(long, requires = "tls_ca")]
+        tls: bool,
+        /// TLS: the CA certificates (PEM) the receiver's certificate must chain to.
+        #[arg(long, value_name = "PEM", requires = "tls")]
+        tls_ca: Option<PathBuf>,
+        /// Mutual TLS: the client certificate chain (PEM, leaf first).
+        #[arg(long, value_name = "PEM", requires_all = ["tls", "tls_key"])]
+        tls_cert: Option<PathBuf>,
+        /// Mutual TLS: the client's private key (PEM).
+        #[arg(long, value_name = "PEM", requires_all = ["tls", "tls_cert"])]
+        tls_key: Option<PathBuf>,
+        /// TLS: the name the receiver's certificate must carry (default: the host of --to).
+        #[arg(long, value_name = "NAME", requires = "tls")]
+        tls_server_name: Option<String>,
+    },
+    /// Write the messages of a listener's journal (hl7rs mllp listen --out DIR) as one
+    /// KEY.hl7 and one KEY.ack file per message (KEY: MSH-10, or a hash).
+    #[command(after_help = "Examples:
+  hl7rs mllp export inbound/ --out copies/
+
+Read-only: it may run while the listener appends (a record still being written at the end is
+skipped with a note). Files already in --out with the same names are replaced.
+
+Exit status: 0 written, 1 the journal is damaged (not at its end) or --out cannot be written,
+2 usage error.")]
+    Export {
+        /// The listener's --out directory.
+        journal: PathBuf,
+        /// Where to write the files (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// No summary line.
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -386,7 +466,42 @@ fn main() -> ExitCode {
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
         }
-        Command::Mllp(MllpCommand::Listen { port, bind, out, idle_timeout, max_frame, grace, quiet }) => {
+        Command::Mllp(command) => mllp_command(command, &reading),
+    }
+}
+
+fn mllp_command(command: MllpCommand, reading: &inputs::Reading) -> ExitCode {
+    match command {
+        MllpCommand::Listen {
+            port,
+            bind,
+            out,
+            idle_timeout,
+            max_frame,
+            grace,
+            quiet,
+            verbose,
+            tls_cert,
+            tls_key,
+            tls_client_ca,
+            allow,
+            metrics,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => match mllp::tls::server_config(&cert, &key, tls_client_ca.as_deref()) {
+                    Ok(config) => Some(config),
+                    Err(e) => {
+                        eprintln!("hl7rs mllp listen: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                _ => None,
+            };
+            let verbosity = match (quiet, verbose) {
+                (true, _) => mllp::listen::Verbosity::Quiet,
+                (_, true) => mllp::listen::Verbosity::Verbose,
+                _ => mllp::listen::Verbosity::Normal,
+            };
             let settings = mllp::listen::Settings {
                 bind,
                 port,
@@ -394,14 +509,53 @@ fn main() -> ExitCode {
                 idle: seconds(idle_timeout),
                 max_frame,
                 grace: seconds(grace),
-                quiet,
+                verbosity,
+                tls,
+                allow,
+                metrics,
             };
             mllp::listen::run(&settings, reading.options)
         }
-        Command::Mllp(MllpCommand::Send { paths, to, timeout, retries, quiet, window }) => {
-            let settings =
-                mllp::send::Settings { to, timeout: seconds(timeout), retries, quiet, window: usize::from(window) };
-            mllp::send::run(&paths, &reading, &settings)
+        MllpCommand::Send {
+            paths,
+            to,
+            timeout,
+            retries,
+            quiet,
+            verbose,
+            window,
+            tls,
+            tls_ca,
+            tls_cert,
+            tls_key,
+            tls_server_name,
+        } => {
+            let tls = match (tls, tls_ca) {
+                (true, Some(ca)) => {
+                    let identity = tls_cert.as_deref().zip(tls_key.as_deref());
+                    let config = mllp::tls::client_config(&ca, identity)
+                        .and_then(|c| Ok((c, mllp::tls::server_name(&to, tls_server_name.as_deref())?)));
+                    match config {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            eprintln!("hl7rs mllp send: {e}");
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let settings = mllp::send::Settings {
+                to,
+                timeout: seconds(timeout),
+                retries,
+                quiet,
+                window: usize::from(window),
+                verbose,
+                tls,
+            };
+            mllp::send::run(&paths, reading, &settings)
         }
+        MllpCommand::Export { journal, out, quiet } => mllp::export::run(&journal, &out, quiet),
     }
 }

@@ -30,11 +30,26 @@ fn each_subcommand_has_an_example_and_exit_codes() {
         assert!(out.contains("Exit status:"), "{cmd}: {out}");
         assert!(out.contains("--max-bytes") && out.contains("--max-segments") && out.contains("--all-files"), "{out}");
     }
-    for cmd in ["listen", "send"] {
+    for cmd in ["listen", "send", "export"] {
         let (code, out, _) = hl7rs(&["mllp", cmd, "--help"]);
         assert_eq!(code, 0);
         assert!(out.contains("Examples:") && out.contains(&format!("hl7rs mllp {cmd} ")), "{cmd}: {out}");
         assert!(out.contains("Exit status:"), "{cmd}: {out}");
+    }
+    // The new flags of listen and send each have an example.
+    let (_, listen, _) = hl7rs(&["mllp", "listen", "--help"]);
+    for flag in ["--tls-cert", "--tls-client-ca", "--allow", "--metrics", "--verbose"] {
+        assert!(
+            listen.lines().any(|l| l.trim_start().starts_with("hl7rs mllp listen") && l.contains(flag)),
+            "{flag}: {listen}"
+        );
+    }
+    let (_, send, _) = hl7rs(&["mllp", "send", "--help"]);
+    for flag in ["--tls", "--tls-ca", "--tls-cert", "--window"] {
+        assert!(
+            send.lines().any(|l| l.trim_start().starts_with("hl7rs mllp send") && l.contains(flag)),
+            "{flag}: {send}"
+        );
     }
     let (_, out, _) = hl7rs(&["parse", "--help"]);
     assert!(out.contains("NDJSON"), "{out}");
@@ -51,4 +66,8 @@ fn usage_errors_exit_2() {
     assert_eq!(hl7rs(&["mllp", "listen", "--out", "x"]).0, 2, "missing --port");
     assert_eq!(hl7rs(&["mllp", "send", "x"]).0, 2, "missing --to");
     assert_eq!(hl7rs(&["profile", "--quiet", "--verbose", "x"]).0, 2, "quiet and verbose");
+    assert_eq!(hl7rs(&["mllp", "listen", "--port", "0", "--out", "x", "-q", "-v"]).0, 2, "quiet and verbose");
+    assert_eq!(hl7rs(&["mllp", "listen", "--port", "0", "--out", "x", "--allow", "10.0.0.0/33"]).0, 2, "bad CIDR");
+    assert_eq!(hl7rs(&["mllp", "send", "x", "--to", "h:1", "--tls"]).0, 2, "--tls without --tls-ca");
+    assert_eq!(hl7rs(&["mllp", "export", "x"]).0, 2, "missing --out");
 }

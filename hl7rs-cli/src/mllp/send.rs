@@ -8,17 +8,25 @@
 //! naming another control id (late answers to an earlier try) are skipped. A message with an empty
 //! MSH-10 is not sent (no answer could be matched to it). The control id is compared as written
 //! (escape sequences in MSH-10 are not decoded).
+//!
+//! With `--tls` the connection is TLS (rustls, [`super::tls`]): the receiver's certificate must
+//! chain to `--tls-ca` and name the host of `--to`; `--tls-cert` and `--tls-key` present a client
+//! certificate for mutual TLS. `--verbose` logs connections and one line per message on stderr
+//! (its input and number, size, ACK code, latency, tries), never content or control ids.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hl7rs::ack::{read_reply, AckCode, AckMode, ReplyError};
 use hl7rs::mllp::{encode, Decoder, Status};
 use hl7rs::{BatchEntry, Message};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::inputs::{self, Reading};
 
@@ -35,6 +43,10 @@ pub struct Settings {
     pub quiet: bool,
     /// Messages in flight at once (1: wait for each ACK before sending the next).
     pub window: usize,
+    /// Connections, and one line per message, on stderr.
+    pub verbose: bool,
+    /// TLS settings and the name the receiver's certificate must carry, when TLS is asked for.
+    pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
 }
 
 /// Which answer a message waits for.
@@ -74,10 +86,83 @@ enum Outcome {
     GaveUp(u32),
 }
 
+/// A connection to the receiver: plain TCP or TLS over TCP.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.set_read_timeout(timeout),
+            Stream::Tls(s) => s.sock.set_read_timeout(timeout),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     decoder: Decoder,
     buf: Vec<u8>,
+}
+
+/// Connects to `addr` (bounded by `--timeout`), with the TLS handshake when asked for.
+fn connect(addr: SocketAddr, settings: &Settings) -> io::Result<Conn> {
+    let tcp = TcpStream::connect_timeout(&addr, settings.timeout)?;
+    let _ = tcp.set_nodelay(true);
+    let stream = match &settings.tls {
+        None => Stream::Plain(tcp),
+        Some((config, name)) => {
+            let mut tls = ClientConnection::new(Arc::clone(config), name.clone())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}")))?;
+            let mut tcp = tcp;
+            tcp.set_read_timeout(Some(settings.timeout))?;
+            tcp.set_write_timeout(Some(settings.timeout))?;
+            while tls.is_handshaking() {
+                tls.complete_io(&mut tcp).map_err(|e| io::Error::new(e.kind(), format!("TLS handshake: {e}")))?;
+            }
+            Stream::Tls(Box::new(StreamOwned::new(tls, tcp)))
+        }
+    };
+    if settings.verbose {
+        let tls = if settings.tls.is_some() { " (TLS)" } else { "" };
+        eprintln!("hl7rs mllp send: connected to {addr}{tls}");
+    }
+    Ok(Conn { stream, decoder: Decoder::new(), buf: Vec::new() })
+}
+
+/// What `--verbose` logs of a message: its size, when it was first sent, and the tries.
+#[derive(Clone, Copy)]
+struct Trace {
+    bytes: usize,
+    since: Instant,
+    tries: u32,
 }
 
 /// Runs `hl7rs mllp send`.
@@ -120,20 +205,23 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
                 continue;
             }
             let label = format!("{input}: message {n}");
+            let bytes = msg.as_bytes().len();
             if settings.window > 1 {
                 let Ok(frame) = encode(msg.as_bytes()) else { continue };
-                let item = Item { label, frame, cid: control_id.to_vec(), awaited: awaited(&msg), tries: 0 };
-                for (label, outcome) in pipeline.submit(item) {
-                    report(&label, &outcome, settings, &mut ok, &mut accepted);
+                let since = Instant::now();
+                let item = Item { label, frame, cid: control_id.to_vec(), awaited: awaited(&msg), tries: 0, since };
+                for (label, outcome, trace) in pipeline.submit(item) {
+                    report(&label, &outcome, settings, &mut ok, &mut accepted, trace);
                 }
             } else {
-                let outcome = deliver(&mut conn, addr, msg.as_bytes(), control_id, awaited(&msg), settings);
-                report(&label, &outcome, settings, &mut ok, &mut accepted);
+                let since = Instant::now();
+                let (outcome, tries) = deliver(&mut conn, addr, msg.as_bytes(), control_id, awaited(&msg), settings);
+                report(&label, &outcome, settings, &mut ok, &mut accepted, Trace { bytes, since, tries });
             }
         }
     }
-    for (label, outcome) in pipeline.finish() {
-        report(&label, &outcome, settings, &mut ok, &mut accepted);
+    for (label, outcome, trace) in pipeline.finish() {
+        report(&label, &outcome, settings, &mut ok, &mut accepted, trace);
     }
     if !settings.quiet {
         eprintln!("hl7rs mllp send: {sent} message(s) sent, {accepted} accepted");
@@ -146,7 +234,17 @@ pub fn run(paths: &[PathBuf], reading: &Reading, settings: &Settings) -> ExitCod
 }
 
 /// Reports one message's outcome: stdout for the code, stderr for failures.
-fn report(label: &str, outcome: &Outcome, settings: &Settings, ok: &mut bool, accepted: &mut usize) {
+fn report(label: &str, outcome: &Outcome, settings: &Settings, ok: &mut bool, accepted: &mut usize, trace: Trace) {
+    if settings.verbose {
+        let code = match outcome {
+            Outcome::Answered(code, _) => code.as_str(),
+            Outcome::Sent => "none asked",
+            Outcome::BadReply(_) => "bad answer",
+            Outcome::GaveUp(_) => "no answer",
+        };
+        let ms = trace.since.elapsed().as_secs_f64() * 1000.0;
+        eprintln!("{label}: bytes={} ack={code} latency_ms={ms:.2} tries={}", trace.bytes, trace.tries);
+    }
     match outcome {
         Outcome::Answered(code, _) if code.is_positive() => {
             *accepted += 1;
@@ -185,6 +283,15 @@ struct Item {
     awaited: Awaited,
     /// Times sent so far.
     tries: u32,
+    /// When it was first sent.
+    since: Instant,
+}
+
+impl Item {
+    fn settle(self, outcome: Outcome) -> (String, Outcome, Trace) {
+        let trace = Trace { bytes: self.frame.len().saturating_sub(3), since: self.since, tries: self.tries };
+        (self.label, outcome, trace)
+    }
 }
 
 /// Several messages in flight on one connection; answers are matched to them by MSA-2. On a
@@ -195,21 +302,21 @@ struct Pipeline<'s> {
     settings: &'s Settings,
     conn: Option<Conn>,
     in_flight: VecDeque<Item>,
-    done: Vec<(String, Outcome)>,
+    done: Vec<(String, Outcome, Trace)>,
 }
 
 impl Pipeline<'_> {
-    fn submit(&mut self, mut item: Item) -> Vec<(String, Outcome)> {
+    fn submit(&mut self, mut item: Item) -> Vec<(String, Outcome, Trace)> {
         while self.in_flight.len() >= self.settings.window {
             self.pump();
         }
         item.tries = 1;
         let written = match self.connection() {
-            Some(c) => c.stream.write_all(&item.frame).is_ok(),
+            Some(c) => c.stream.write_all(&item.frame).and_then(|()| c.stream.flush()).is_ok(),
             None => false,
         };
         if written && item.awaited == Awaited::None {
-            self.done.push((item.label, Outcome::Sent));
+            self.done.push(item.settle(Outcome::Sent));
         } else {
             self.in_flight.push_back(item);
             if !written {
@@ -219,7 +326,7 @@ impl Pipeline<'_> {
         std::mem::take(&mut self.done)
     }
 
-    fn finish(&mut self) -> Vec<(String, Outcome)> {
+    fn finish(&mut self) -> Vec<(String, Outcome, Trace)> {
         while !self.in_flight.is_empty() {
             self.pump();
         }
@@ -228,12 +335,9 @@ impl Pipeline<'_> {
 
     fn connection(&mut self) -> Option<&mut Conn> {
         if self.conn.is_none() {
-            match TcpStream::connect_timeout(&self.addr, self.settings.timeout) {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    self.conn = Some(Conn { stream, decoder: Decoder::new(), buf: Vec::new() });
-                }
-                Err(e) => eprintln!("hl7rs mllp send: connect to {}: {}", self.addr, e.kind()),
+            match connect(self.addr, self.settings) {
+                Ok(conn) => self.conn = Some(conn),
+                Err(e) => eprintln!("hl7rs mllp send: connect to {}: {}", self.addr, describe(&e)),
             }
         }
         self.conn.as_mut()
@@ -276,13 +380,13 @@ impl Pipeline<'_> {
                         let errors = reply.errors().map(|e| e.map_or_else(|| "?".to_owned(), |e| e.code().to_string()));
                         let outcome = Outcome::Answered(reply.code, errors.collect());
                         if let Some(item) = self.in_flight.remove(i) {
-                            self.done.push((item.label, outcome));
+                            self.done.push(item.settle(outcome));
                         }
                         settled = true;
                     }
                     Some((i, Err(e))) => {
                         if let Some(item) = self.in_flight.remove(i) {
-                            self.done.push((item.label, Outcome::BadReply(e)));
+                            self.done.push(item.settle(Outcome::BadReply(e)));
                         }
                         settled = true;
                     }
@@ -322,7 +426,7 @@ impl Pipeline<'_> {
             for item in self.in_flight.drain(..) {
                 if item.tries > retries {
                     let tries = item.tries;
-                    self.done.push((item.label, Outcome::GaveUp(tries)));
+                    self.done.push(item.settle(Outcome::GaveUp(tries)));
                 } else {
                     kept.push_back(item);
                 }
@@ -335,12 +439,12 @@ impl Pipeline<'_> {
             }
             let frames: Vec<u8> = self.in_flight.iter().flat_map(|i| i.frame.iter().copied()).collect();
             if let Some(c) = self.connection() {
-                if c.stream.write_all(&frames).is_ok() {
+                if c.stream.write_all(&frames).and_then(|()| c.stream.flush()).is_ok() {
                     // Messages awaiting no answer are settled once written.
                     let mut kept = VecDeque::with_capacity(self.in_flight.len());
                     for item in self.in_flight.drain(..) {
                         if item.awaited == Awaited::None {
-                            self.done.push((item.label, Outcome::Sent));
+                            self.done.push(item.settle(Outcome::Sent));
                         } else {
                             kept.push_back(item);
                         }
@@ -364,44 +468,49 @@ fn deliver(
     control_id: &[u8],
     awaited: Awaited,
     settings: &Settings,
-) -> Outcome {
+) -> (Outcome, u32) {
     let Ok(frame) = encode(payload) else {
-        return Outcome::BadReply(ReplyError::NoMsa { offset: 0 });
+        return (Outcome::BadReply(ReplyError::NoMsa { offset: 0 }), 0);
     };
     for attempt in 0..=settings.retries {
         if attempt > 0 {
             std::thread::sleep(backoff(attempt - 1));
         }
         if conn.is_none() {
-            match TcpStream::connect_timeout(&addr, settings.timeout) {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    *conn = Some(Conn { stream, decoder: Decoder::new(), buf: Vec::new() });
-                }
+            match connect(addr, settings) {
+                Ok(c) => *conn = Some(c),
                 Err(e) => {
-                    eprintln!("hl7rs mllp send: connect to {addr} (try {}): {}", attempt + 1, e.kind());
+                    eprintln!("hl7rs mllp send: connect to {addr} (try {}): {}", attempt + 1, describe(&e));
                     continue;
                 }
             }
         }
         let Some(c) = conn.as_mut() else { continue };
-        if let Err(e) = c.stream.write_all(&frame) {
+        if let Err(e) = c.stream.write_all(&frame).and_then(|()| c.stream.flush()) {
             eprintln!("hl7rs mllp send: write (try {}): {}", attempt + 1, e.kind());
             *conn = None;
             continue;
         }
         if awaited == Awaited::None {
-            return Outcome::Sent;
+            return (Outcome::Sent, attempt + 1);
         }
         match wait(c, control_id, awaited, settings.timeout) {
-            Ok(outcome) => return outcome,
+            Ok(outcome) => return (outcome, attempt + 1),
             Err(e) => {
                 eprintln!("hl7rs mllp send: no answer (try {}): {}", attempt + 1, e.kind());
                 *conn = None;
             }
         }
     }
-    Outcome::GaveUp(settings.retries + 1)
+    (Outcome::GaveUp(settings.retries + 1), settings.retries + 1)
+}
+
+/// An I/O error for the log: its kind, and the TLS reason when there is one (never content).
+fn describe(e: &io::Error) -> String {
+    match e.get_ref() {
+        Some(inner) if e.kind() != io::ErrorKind::TimedOut => format!("{}: {inner}", e.kind()),
+        _ => e.kind().to_string(),
+    }
 }
 
 /// Reads frames until the awaited answer for `control_id`; an I/O error (timeout, closed) means
