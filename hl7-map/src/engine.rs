@@ -792,6 +792,36 @@ impl<'e> Run<'e> {
         Some(out)
     }
 
+    /// The resource of type `resource` referenced from `at` (an element of type Reference), made
+    /// once per referring element; `at` itself when it is no Reference.
+    fn referred(&mut self, at: &Loc, resource: &str, row: &MapRow, origin: &Origin) -> Loc {
+        let Some(owner) = self.sinks.get(at.sink).map(|s| s.resource.clone()) else { return at.clone() };
+        let mut names: Vec<&str> = at.segs.iter().map(|s| s.name.as_str()).collect();
+        names.push("reference");
+        if !matches!(self.engine.shapes_of(&owner, &names).last(), Some(Shape::Prim(Prim::Str))) {
+            return at.clone();
+        }
+        let path: Vec<String> = at.segs.iter().map(|s| format!("{}{:?}", s.name, s.key)).collect();
+        let key = format!("{}|{}|{resource}", at.sink, path.join("."));
+        let sink = if let Some(n) = self.sinks.iter().position(|s| s.key == key) {
+            n
+        } else {
+            let id = uuid(&[self.seed.as_bytes(), key.as_bytes()]);
+            let referrer = Some((at.sink, at.segs.clone(), row.lineage.clone(), origin.clone()));
+            self.sinks.push(Sink {
+                resource: resource.to_owned(),
+                id,
+                root: Obj::default(),
+                traced: Vec::new(),
+                referrer,
+                key,
+                instance: None,
+            });
+            self.sinks.len() - 1
+        };
+        Loc { sink, segs: Vec::new() }
+    }
+
     /// Writes each referred resource's reference into its referrer (last created first, so a
     /// chain resolves); a resource nothing was written into is dropped with its reference.
     fn link(&mut self) {
@@ -1350,6 +1380,12 @@ impl<'e> Run<'e> {
             let base = match anchor.and_then(|a| at.segs.iter().rposition(|s| s.name == a)) {
                 Some(i) => Loc { sink: at.sink, segs: at.segs.get(..=i).unwrap_or(&at.segs).to_vec() },
                 None => at.clone(),
+            };
+            // `XCN[Practitioner]` applied at a Reference (`requester(PractitionerRole.practitioner)`):
+            // its rows fill a Practitioner of their own, referenced from there.
+            let base = match dm.name.target().filter(|t| supported(t)) {
+                Some(t) if !base.segs.is_empty() => self.referred(&base, t, row, &(node.path(), node.span())),
+                _ => base,
             };
             for sub in &dm.rows {
                 let mut inner = cx;
