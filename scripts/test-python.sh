@@ -16,6 +16,8 @@ rm -rf "$venv" "$wheels"
 "$PYTHON" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10"
+# python-hl7, for the differential test of hl7rs.compat against it (tests/test_differential.py).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "hl7==0.4.5"
 
 echo "-- wheel"
 profile_flag=(--release)

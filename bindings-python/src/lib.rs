@@ -18,6 +18,7 @@
 use pyo3::prelude::*;
 
 mod check;
+mod compat;
 mod convert;
 mod error;
 mod many;
@@ -44,6 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check::validate, m)?)?;
     m.add_function(wrap_pyfunction!(check::ack, m)?)?;
     m.add_function(wrap_pyfunction!(check::to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(compat::compat_split, m)?)?;
     m.add_function(wrap_pyfunction!(raise_panic_for_test, m)?)?;
     Ok(())
 }

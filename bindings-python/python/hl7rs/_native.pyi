@@ -13,6 +13,7 @@ __all__ = [
     "Repetition",
     "Segment",
     "Subcomponent",
+    "_compat_split",
     "_raise_panic_for_test",
     "ack",
     "iter_messages",
@@ -44,6 +45,7 @@ def ack(
 def to_fhir(message: Message, *, issues: Literal[False] = False) -> dict[str, Any]: ...
 @overload
 def to_fhir(message: Message, *, issues: Literal[True]) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
+def _compat_split(data: str) -> Optional[tuple[str, str, list[Any]]]: ...
 def _raise_panic_for_test() -> None: ...
 
 @final
