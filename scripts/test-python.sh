@@ -18,6 +18,8 @@ rm -rf "$venv" "$wheels"
   "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10"
 # python-hl7, for the differential test of hl7rs.compat against it (tests/test_differential.py).
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "hl7==0.4.5"
+# pyarrow and pandas: the `arrow` / `pandas` extras, for hl7rs.to_arrow / to_pandas (tests/test_arrow.py).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pyarrow>=12" "pandas>=1.5"
 
 echo "-- wheel"
 profile_flag=(--release)
