@@ -17,7 +17,11 @@ echo "-- fresh venv in $venv"
 rm -rf "$venv" "$wheels"
 "$PYTHON" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10" "hl7==0.4.5"
+  "maturin>=1.7,<2" "pytest>=7.4" "mypy>=1.10"
+# python-hl7: the differential test of hl7rs.compat and the MLLP interop tests run against it.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "hl7==0.4.5"
+# pyarrow and pandas: the `arrow` / `pandas` extras, for hl7rs.to_arrow / to_pandas (tests/test_arrow.py).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pyarrow>=12" "pandas>=1.5"
 
 echo "-- hl7rs command (for the MLLP interop tests with python-hl7)"
 if [ -z "${HL7RS_BIN:-}" ]; then

@@ -125,49 +125,8 @@ pub fn ack<'py>(
     })
 }
 
-/// The built-in mapping engine, compiled once per process.
-fn engine() -> Result<&'static hl7rs::map::engine::Engine, ErrorInfo> {
-    static ENGINE: std::sync::OnceLock<Result<hl7rs::map::engine::Engine, String>> = std::sync::OnceLock::new();
-    ENGINE
-        .get_or_init(|| hl7rs::map::engine::Engine::builtin().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| ErrorInfo::new("MapError", format!("the built-in matrix does not load: {e}")))
-}
-
-/// The message as a FHIR R4 `message` Bundle (a dict), through the built-in mapping matrix.
-/// With `issues=True`, a pair `(bundle, issues)` where each issue is a dict of `kind`, `path`
-/// (the v2 path), `offset` and `row` (matrix file and row) — never a value.
-#[pyfunction]
-#[pyo3(signature = (message, *, issues = false))]
-pub fn to_fhir<'py>(py: Python<'py>, message: &Bound<'py, Message>, issues: bool) -> PyResult<Bound<'py, PyAny>> {
-    guard(py, || {
-        let engine = engine().map_err(|e| e.to_pyerr(py))?;
-        let message = message.borrow();
-        let msg = message.parsed.index().message();
-        let conversion = engine.convert(msg).map_err(|e| ErrorInfo::new("MapError", e.to_string()).to_pyerr(py))?;
-        let json = hl7rs::fhir::to_json_vec(&conversion.bundle)
-            .map_err(|e| ErrorInfo::new("MapError", e.to_string()).to_pyerr(py))?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&json).map_err(|_| ErrorInfo::new("MapError", "bundle JSON").to_pyerr(py))?;
-        let bundle = crate::convert::to_python(py, &value)?;
-        if !issues {
-            return Ok(bundle);
-        }
-        let list = pyo3::types::PyList::empty(py);
-        for issue in &conversion.issues {
-            let d = pyo3::types::PyDict::new(py);
-            d.set_item("kind", issue_kind(&issue.kind))?;
-            d.set_item("path", issue.source.to_string())?;
-            d.set_item("offset", msg.offset() + issue.span.start)?;
-            d.set_item("row", issue.row.to_string())?;
-            list.append(d)?;
-        }
-        Ok(pyo3::types::PyTuple::new(py, [bundle, list.into_any()])?.into_any())
-    })
-}
-
 /// A snake-case name for an issue kind (the unmapped code itself is left out).
-fn issue_kind(kind: &hl7rs::map::engine::IssueKind) -> &'static str {
+pub fn issue_kind(kind: &hl7rs::map::engine::IssueKind) -> &'static str {
     use hl7rs::map::engine::IssueKind as K;
     match kind {
         K::UnmappedCode { .. } => "unmapped_code",

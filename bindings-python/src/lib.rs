@@ -17,8 +17,11 @@
 
 use pyo3::prelude::*;
 
+mod arrow;
 mod check;
+mod compat;
 mod convert;
+mod engine;
 mod error;
 mod many;
 mod message;
@@ -43,7 +46,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(many::iter_messages, m)?)?;
     m.add_function(wrap_pyfunction!(check::validate, m)?)?;
     m.add_function(wrap_pyfunction!(check::ack, m)?)?;
-    m.add_function(wrap_pyfunction!(check::to_fhir, m)?)?;
+    m.add_class::<engine::Engine>()?;
+    m.add_function(wrap_pyfunction!(engine::to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::convert_many, m)?)?;
+    m.add_function(wrap_pyfunction!(compat::compat_split, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::arrow_from_items, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::arrow_from_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(raise_panic_for_test, m)?)?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 import hl7rs
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -36,3 +38,61 @@ def test_issues_carry_paths_not_values() -> None:
     for issue in issues:
         assert set(issue) == {"kind", "path", "offset", "row"}
         assert "TESTPATIENT" not in str(issue)
+
+
+MAPPINGS = Path(__file__).resolve().parents[2] / "hl7-map" / "mappings"
+SITE = Path(__file__).resolve().parents[2] / "hl7-map" / "tests" / "site" / "ok"
+
+
+def patient(bundle: dict) -> dict:  # type: ignore[type-arg]
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+
+
+def test_engine_builtin_and_from_dir_agree() -> None:
+    msg = adt()
+    builtin = hl7rs.Engine.builtin()
+    assert builtin.convert(msg) == hl7rs.to_fhir(msg) == hl7rs.to_fhir(msg.raw, engine=builtin)
+    assert hl7rs.Engine.from_dir(MAPPINGS).convert(msg) == builtin.convert(msg)
+
+
+def test_engine_with_site_changes_the_mapping() -> None:
+    msg = adt()
+    site = hl7rs.Engine.builtin().with_site(SITE)
+    base_gender = patient(hl7rs.to_fhir(msg)).get("gender")
+    assert base_gender is not None
+    msg["PID-8"] = "2"  # a local code only the site's vocabulary knows
+    assert "gender" not in patient(hl7rs.to_fhir(msg))
+    assert patient(site.convert(msg))["gender"] == "female"
+
+
+def test_lineage_points_into_the_message() -> None:
+    msg = adt()
+    bundle, lineage = hl7rs.Engine.builtin().convert(msg, lineage=True)
+    assert bundle == hl7rs.to_fhir(msg)
+    family = next(e for e in lineage if e["element"].startswith("Patient.name[0].family"))
+    assert family["path"].startswith("PID-5")
+    assert msg.raw[family["offset"] : family["offset"] + family["length"]] == b"TESTPATIENT"
+    assert set(family) == {"element", "path", "offset", "length", "row"}
+    b2, issues, lin2 = hl7rs.to_fhir(msg, issues=True, lineage=True)
+    assert b2 == bundle and lin2 == lineage and isinstance(issues, list)
+
+
+def test_errors_from_engine_loaders() -> None:
+    with pytest.raises(hl7rs.MapError) as info:
+        hl7rs.Engine.from_dir(Path(__file__).parent / "no-such-matrix")
+    assert "TESTPATIENT" not in str(info.value)
+
+
+def test_convert_many_matches_one_by_one() -> None:
+    msg = adt()
+    items = [msg, msg.raw, b"junk", msg.raw.decode("latin-1")] * 10
+    out = hl7rs.convert_many(items, errors="return")
+    want = hl7rs.to_fhir(msg)
+    for i, got in enumerate(out):
+        if i % 4 == 2:
+            assert isinstance(got, hl7rs.ParseError) and got.index == i
+        else:
+            assert got == want
+    assert hl7rs.convert_many(items[:2], workers=1) == [want, want]
+    with pytest.raises(hl7rs.ParseError):
+        hl7rs.convert_many(items)

@@ -67,10 +67,12 @@ hl7rs._errors.ParseError: empty input at byte 0
 
 from __future__ import annotations
 
+from ._arrow import to_arrow, to_pandas
 from ._errors import Hl7Error, LimitError, MapError, ParseError, PathError
 from ._native import (
     Component,
     Diagnostic,
+    Engine,
     Field,
     Message,
     MessageIterator,
@@ -79,6 +81,7 @@ from ._native import (
     Segment,
     Subcomponent,
     ack,
+    convert_many,
     iter_messages,
     parse,
     parse_many,
@@ -89,6 +92,7 @@ from ._native import (
 __all__ = [
     "Component",
     "Diagnostic",
+    "Engine",
     "Field",
     "Hl7Error",
     "LimitError",
@@ -102,9 +106,12 @@ __all__ = [
     "Segment",
     "Subcomponent",
     "ack",
+    "convert_many",
     "iter_messages",
     "parse",
     "parse_many",
+    "to_arrow",
     "to_fhir",
+    "to_pandas",
     "validate",
 ]

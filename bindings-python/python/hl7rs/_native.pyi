@@ -6,6 +6,7 @@ from typing import Any, Literal, Optional, Union, final, overload
 __all__ = [
     "Component",
     "Diagnostic",
+    "Engine",
     "Field",
     "Message",
     "MessageIterator",
@@ -13,8 +14,12 @@ __all__ = [
     "Repetition",
     "Segment",
     "Subcomponent",
+    "_arrow_from_buffers",
+    "_arrow_from_items",
+    "_compat_split",
     "_raise_panic_for_test",
     "ack",
+    "convert_many",
     "iter_messages",
     "parse",
     "parse_many",
@@ -40,10 +45,36 @@ def ack(
     control_id: Optional[str] = None,
     timestamp: Optional[str] = None,
 ) -> bytes: ...
-@overload
-def to_fhir(message: Message, *, issues: Literal[False] = False) -> dict[str, Any]: ...
-@overload
-def to_fhir(message: Message, *, issues: Literal[True]) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
+def to_fhir(
+    message: Union[Message, bytes, bytearray, str],
+    *,
+    engine: Optional[Engine] = None,
+    lineage: bool = False,
+    issues: bool = False,
+) -> Any: ...
+def convert_many(
+    items: Iterable[Union[Message, bytes, bytearray, str]],
+    workers: Optional[int] = None,
+    *,
+    engine: Optional[Engine] = None,
+    lineage: bool = False,
+    errors: _Errors = "raise",
+) -> list[Any]: ...
+
+@final
+class Engine:
+    @staticmethod
+    def builtin() -> Engine: ...
+    @staticmethod
+    def from_dir(path: Union[str, PathLike[str]]) -> Engine: ...
+    def with_site(self, path: Union[str, PathLike[str]]) -> Engine: ...
+    def convert(self, message: Union[Message, bytes, bytearray, str], lineage: bool = False) -> Any: ...
+
+def _arrow_from_items(items: Iterable[Any]) -> tuple[Any, ...]: ...
+def _arrow_from_buffers(
+    offsets: bytes, data: bytes, large: bool, offset: int, length: int, validity: Optional[bytes] = None
+) -> tuple[Any, ...]: ...
+def _compat_split(data: str) -> Optional[tuple[str, str, list[Any]]]: ...
 def _raise_panic_for_test() -> None: ...
 
 @final
