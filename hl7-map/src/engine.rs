@@ -245,6 +245,10 @@ struct Sink {
     key: String,
     /// For a message-map instance: what it was made for.
     instance: Option<Instance>,
+    /// For the 2nd… resource a datatype map makes at one place: the first one's sink and `n`.
+    family: Option<(usize, u32)>,
+    /// For the first: the others, by `n`.
+    members: Vec<(u32, usize)>,
 }
 
 /// A resource instance a message-map row made (`Patient[1]` of one group instance).
@@ -296,6 +300,8 @@ struct Run<'e> {
     policy: Option<String>,
     /// MSH-10 (ids are derived from it).
     control: String,
+    /// References between members of a family: (from sink, element, to sink).
+    family: Vec<(usize, Vec<Seg>, usize)>,
     link_count: usize,
 }
 
@@ -370,6 +376,7 @@ impl Engine {
             policy: None,
             control: control.clone(),
             link_count: 0,
+            family: Vec::new(),
         };
         if run.recorded.is_none() {
             run.recorded = transformation_time(msg, &decoder);
@@ -410,6 +417,7 @@ impl Engine {
             }
         }
         run.finish_links();
+        run.family_links();
         run.link();
         run.assemble(&control, lineage)
     }
@@ -754,6 +762,12 @@ impl<'e> Run<'e> {
             }
             if step.name().is_empty() {
                 let Index::Nth(n) = step.index() else { return None };
+                if out.segs.is_empty() {
+                    // `[4].identifier` at a resource the map makes (`PL[Location]`): the 4th of
+                    // the resources it makes there (bed, room, … facility).
+                    out.sink = self.member(out.sink, n);
+                    continue;
+                }
                 out.segs.last_mut()?.key.push(n);
                 continue;
             }
@@ -782,6 +796,8 @@ impl<'e> Run<'e> {
                         referrer,
                         key,
                         instance: None,
+                        family: None,
+                        members: Vec::new(),
                     });
                     self.sinks.len() - 1
                 };
@@ -816,10 +832,92 @@ impl<'e> Run<'e> {
                 referrer,
                 key,
                 instance: None,
+                family: None,
+                members: Vec::new(),
             });
             self.sinks.len() - 1
         };
         Loc { sink, segs: Vec::new() }
+    }
+
+    /// A row `[1].partOf.reference(Location[2])` inside a map that makes a family of resources of
+    /// that type: noted for [`Run::family_links`]. Returns whether the row was one.
+    fn family_row(&mut self, base: &Loc, row: &MapRow) -> bool {
+        let steps = row.target.steps();
+        let Some((last, _)) = steps.split_last() else { return false };
+        let Some(r) = last.reference() else { return false };
+        let (Index::Nth(k), true) = (r.index(), r.path().is_empty()) else { return false };
+        let Some(resource) = self.sinks.get(base.sink).map(|s| s.resource.clone()) else { return false };
+        if !base.segs.is_empty() || r.types() != [resource] {
+            return false;
+        }
+        let mut from = base.sink;
+        let mut segs = Vec::new();
+        for s in steps {
+            if s.name().is_empty() {
+                if let Index::Nth(n) = s.index() {
+                    from = self.member(from, n);
+                }
+                continue;
+            }
+            segs.push(Seg { name: s.name().to_owned(), key: vec![0] });
+        }
+        if segs.last().is_none_or(|s| s.name != "reference") {
+            segs.push(Seg { name: "reference".into(), key: vec![0] });
+        }
+        let to = self.member(base.sink, k);
+        self.family.push((from, segs, to));
+        true
+    }
+
+    /// The `n`-th resource of the family `head` starts (a datatype map that makes several
+    /// resources, `PL[Location]`); the first is `head` itself.
+    fn member(&mut self, head: usize, n: u32) -> usize {
+        let head = self.sinks.get(head).and_then(|s| s.family).map_or(head, |(h, _)| h);
+        if n <= 1 {
+            return head;
+        }
+        if let Some((_, m)) = self.sinks.get(head).and_then(|s| s.members.iter().find(|(k, _)| *k == n)) {
+            return *m;
+        }
+        let Some(h) = self.sinks.get(head) else { return head };
+        let (resource, key) = (h.resource.clone(), format!("{}#{n}", h.key));
+        let id = uuid(&[self.seed.as_bytes(), key.as_bytes(), h.id.as_bytes()]);
+        self.sinks.push(Sink {
+            resource,
+            id,
+            root: Obj::default(),
+            traced: Vec::new(),
+            referrer: None,
+            key,
+            instance: None,
+            family: Some((head, n)),
+            members: Vec::new(),
+        });
+        let m = self.sinks.len() - 1;
+        if let Some(h) = self.sinks.get_mut(head) {
+            h.members.push((n, m));
+            h.members.sort_unstable();
+        }
+        m
+    }
+
+    /// The IG's `[1].partOf.reference(Location[2])`: a reference from one member of a family to
+    /// another, written once the family is complete (only to a member that holds something).
+    fn family_links(&mut self) {
+        for (from, segs, to) in std::mem::take(&mut self.family) {
+            let Some(target) = self.sinks.get(to).filter(|t| !t.root.0.is_empty()) else { continue };
+            let value = Value::String(format!("urn:uuid:{}", target.id));
+            let Some(resource) = self.sinks.get(from).map(|s| s.resource.clone()) else { continue };
+            let names: Vec<&str> = segs.iter().map(|s| s.name.as_str()).collect();
+            let shapes = self.engine.shapes_of(&resource, &names);
+            if shapes.contains(&Shape::Unknown) || self.sinks.get(from).is_none_or(|s| s.root.0.is_empty()) {
+                continue;
+            }
+            if let Some(sink) = self.sinks.get_mut(from) {
+                let _ = sink.root.set(&segs, &shapes, value);
+            }
+        }
     }
 
     /// Writes each referred resource's reference into its referrer (last created first, so a
@@ -828,10 +926,18 @@ impl<'e> Run<'e> {
         for n in (1..self.sinks.len()).rev() {
             let Some(sink) = self.sinks.get(n) else { continue };
             let Some((parent, segs, row, origin)) = sink.referrer.clone() else { continue };
-            if sink.root.0.is_empty() {
-                continue;
-            }
-            let value = Value::String(format!("urn:uuid:{}", sink.id));
+            // A family head left empty (no PL-3 bed) stands for its first member that holds
+            // something (the room, the point of care…).
+            let id = if sink.root.0.is_empty() {
+                let first = sink.members.iter().find_map(|(_, m)| self.sinks.get(*m).filter(|x| !x.root.0.is_empty()));
+                match first {
+                    Some(m) => m.id.clone(),
+                    None => continue,
+                }
+            } else {
+                sink.id.clone()
+            };
+            let value = Value::String(format!("urn:uuid:{id}"));
             let mut segs = segs;
             segs.push(Seg { name: "reference".into(), key: vec![0] });
             let Some(resource) = self.sinks.get(parent).map(|p| p.resource.clone()) else { continue };
@@ -1033,6 +1139,8 @@ impl<'e> Run<'e> {
                 position: position.to_owned(),
                 segment,
             }),
+            family: None,
+            members: Vec::new(),
         });
         self.sinks.len() - 1
     }
@@ -1195,6 +1303,8 @@ impl<'e> Run<'e> {
                 referrer: None,
                 key: TRANSFORMER.into(),
                 instance: None,
+                family: None,
+                members: Vec::new(),
             });
             let n = self.sinks.len() - 1;
             for (element, value) in [
@@ -1404,6 +1514,9 @@ impl<'e> Run<'e> {
                 let child = resolved.unwrap_or(node);
                 inner.own = resolved;
                 inner.own_set = true;
+                if self.family_row(&base, sub) {
+                    continue;
+                }
                 let Some(loc) = self.join(&base, &sub.target, sub, &(child.path(), child.span()), None) else {
                     self.issue(IssueKind::UnsupportedRow, &child, sub);
                     continue;
