@@ -1453,6 +1453,73 @@ impl<'e> Run<'e> {
         self.write(row, &base, &Value::String(constant.clone()), (path, end..end), false);
     }
 
+    /// A row with a datatype map: the map's rows applied to the value at `at`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_map<'a, 'v>(
+        &mut self,
+        dm: &'e crate::matrix::DatatypeMap,
+        row: &MapRow,
+        node: Node<'a>,
+        at: &Loc,
+        cx: &Context<'a, 'v>,
+        vocabulary: Option<&'v VocabularyMap>,
+        depth: usize,
+    ) where
+        'e: 'v,
+    {
+        if depth >= MAX_NESTING {
+            return self.issue(IssueKind::UnsupportedRow, &node, row);
+        }
+        // `HD[MessageHeader.source-endpoint]`: the rows are relative to `source`, wherever the
+        // row that applies the map points inside it.
+        let anchor = dm.name.target().and_then(|t| t.split_once('.')).and_then(|(_, e)| e.split('-').next());
+        let base = match anchor.and_then(|a| at.segs.iter().rposition(|s| s.name == a)) {
+            Some(i) => Loc { sink: at.sink, segs: at.segs.get(..=i).unwrap_or(&at.segs).to_vec() },
+            None => at.clone(),
+        };
+        // `XCN[Practitioner]` applied at a Reference (`requester(PractitionerRole.practitioner)`):
+        // its rows fill a Practitioner of their own, referenced from there.
+        let base = match dm.name.target().filter(|t| supported(t)) {
+            Some(t) if !base.segs.is_empty() => self.referred(&base, t, row, &(node.path(), node.span())),
+            _ => base,
+        };
+        for sub in &dm.rows {
+            let mut inner = *cx;
+            inner.datatype = Some(node);
+            inner.own = None;
+            inner.own_set = false;
+            let resolved = inner.resolve(&sub.source);
+            // An absent component is mapped only by a literal constant whose condition asks for its
+            // absence (`IF NOT VALUED`).
+            let literal = sub.constant.as_ref().is_some_and(|c| !c.contains('+'));
+            let asks_absence = sub.condition.as_ref().is_some_and(|g| asks_absence(&g.condition, &sub.source));
+            let valued = resolved.is_some_and(|c| c.is_valued());
+            if !(valued || (literal && asks_absence)) {
+                continue;
+            }
+            let child = resolved.unwrap_or(node);
+            inner.own = resolved;
+            inner.own_set = true;
+            if self.family_row(&base, sub) {
+                continue;
+            }
+            let Some(loc) = self.join(&base, &sub.target, sub, &(child.path(), child.span()), None) else {
+                self.issue(IssueKind::UnsupportedRow, &child, sub);
+                continue;
+            };
+            if sub.target.is_empty() {
+                self.issue(IssueKind::UnsupportedRow, &child, sub);
+                continue;
+            }
+            let pass = if sub.target.steps().first().is_some_and(|s| s.name() == "$value") { vocabulary } else { None };
+            self.apply(sub, child, &loc, inner, pass, depth + 1);
+        }
+        let scalar = dm.rows.iter().any(|r| r.target.steps().first().is_some_and(|s| s.name() == "$value"));
+        if let (Some(v), false) = (cx.vocabulary, scalar) {
+            self.translated_coding(row, v, node, at, cx);
+        }
+    }
+
     fn apply<'a, 'v>(
         &mut self,
         row: &MapRow,
@@ -1481,59 +1548,7 @@ impl<'e> Run<'e> {
             return self.write(row, at, &Value::String(text), (node.path(), node.span()), false);
         }
         if let Some(dm) = row.datatype_map.as_ref().and_then(|d| engine.matrix.datatypes.get(d.key())) {
-            if depth >= MAX_NESTING {
-                return self.issue(IssueKind::UnsupportedRow, &node, row);
-            }
-            // `HD[MessageHeader.source-endpoint]`: the rows are relative to `source`, wherever the
-            // row that applies the map points inside it.
-            let anchor = dm.name.target().and_then(|t| t.split_once('.')).and_then(|(_, e)| e.split('-').next());
-            let base = match anchor.and_then(|a| at.segs.iter().rposition(|s| s.name == a)) {
-                Some(i) => Loc { sink: at.sink, segs: at.segs.get(..=i).unwrap_or(&at.segs).to_vec() },
-                None => at.clone(),
-            };
-            // `XCN[Practitioner]` applied at a Reference (`requester(PractitionerRole.practitioner)`):
-            // its rows fill a Practitioner of their own, referenced from there.
-            let base = match dm.name.target().filter(|t| supported(t)) {
-                Some(t) if !base.segs.is_empty() => self.referred(&base, t, row, &(node.path(), node.span())),
-                _ => base,
-            };
-            for sub in &dm.rows {
-                let mut inner = cx;
-                inner.datatype = Some(node);
-                inner.own = None;
-                inner.own_set = false;
-                let resolved = inner.resolve(&sub.source);
-                // An absent component is mapped only by a literal constant whose condition asks for its
-                // absence (`IF NOT VALUED`).
-                let literal = sub.constant.as_ref().is_some_and(|c| !c.contains('+'));
-                let asks_absence = sub.condition.as_ref().is_some_and(|g| asks_absence(&g.condition, &sub.source));
-                let valued = resolved.is_some_and(|c| c.is_valued());
-                if !(valued || (literal && asks_absence)) {
-                    continue;
-                }
-                let child = resolved.unwrap_or(node);
-                inner.own = resolved;
-                inner.own_set = true;
-                if self.family_row(&base, sub) {
-                    continue;
-                }
-                let Some(loc) = self.join(&base, &sub.target, sub, &(child.path(), child.span()), None) else {
-                    self.issue(IssueKind::UnsupportedRow, &child, sub);
-                    continue;
-                };
-                if sub.target.is_empty() {
-                    self.issue(IssueKind::UnsupportedRow, &child, sub);
-                    continue;
-                }
-                let pass =
-                    if sub.target.steps().first().is_some_and(|s| s.name() == "$value") { vocabulary } else { None };
-                self.apply(sub, child, &loc, inner, pass, depth + 1);
-            }
-            let scalar = dm.rows.iter().any(|r| r.target.steps().first().is_some_and(|s| s.name() == "$value"));
-            if let (Some(v), false) = (cx.vocabulary, scalar) {
-                self.translated_coding(row, v, node, at, &cx);
-            }
-            return;
+            return self.apply_map(dm, row, node, at, &cx, vocabulary, depth);
         }
         let leaf = node.leaf();
         let text = node.text(cx.decoder()).into_owned();
