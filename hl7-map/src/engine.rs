@@ -135,6 +135,12 @@ pub enum IssueKind {
     UnknownElement(String),
     /// Two rows set one element to different values; the first is kept.
     Conflict(String),
+    /// A required `status` had no v2 source; it was set to the code's own `unknown` (never to a
+    /// guessed status).
+    StatusUnknown {
+        /// The element (`DiagnosticReport.status`).
+        element: String,
+    },
     /// No message map for the message's structure: only MSH and PID were mapped.
     NoMessageMap {
         /// The structure (MSH-9.3, or MSH-9.1_MSH-9.2).
@@ -249,6 +255,8 @@ struct Sink {
     family: Option<(usize, u32)>,
     /// For the first: the others, by `n`.
     members: Vec<(u32, usize)>,
+    /// Kept in the output although nothing was written into it (a Patient others refer to).
+    keep: bool,
 }
 
 /// A resource instance a message-map row made (`Patient[1]` of one group instance).
@@ -418,6 +426,7 @@ impl Engine {
         }
         run.finish_links();
         run.family_links();
+        run.complete();
         run.link();
         run.assemble(&control, lineage)
     }
@@ -798,6 +807,7 @@ impl<'e> Run<'e> {
                         instance: None,
                         family: None,
                         members: Vec::new(),
+                        keep: false,
                     });
                     self.sinks.len() - 1
                 };
@@ -834,6 +844,7 @@ impl<'e> Run<'e> {
                 instance: None,
                 family: None,
                 members: Vec::new(),
+                keep: false,
             });
             self.sinks.len() - 1
         };
@@ -870,6 +881,86 @@ impl<'e> Run<'e> {
         true
     }
 
+    /// What the IG's maps leave out but FHIR requires, filled without inventing data:
+    /// - a required `status` with no source becomes `unknown` where the code system has it
+    ///   (reported as [`IssueKind::StatusUnknown`]);
+    /// - a resource about a patient with no `subject`/`patient` link in the map (the IG's ORU_R01
+    ///   map gives ServiceRequest none) refers to the nearest Patient of the message.
+    fn complete(&mut self) {
+        const STATUS_UNKNOWN: &[&str] =
+            &["DiagnosticReport", "Observation", "ServiceRequest", "Procedure", "Encounter", "MedicationRequest"];
+        const SUBJECT: &[&str] = &[
+            "ServiceRequest",
+            "DiagnosticReport",
+            "Observation",
+            "Specimen",
+            "Condition",
+            "Procedure",
+            "Encounter",
+            "DocumentReference",
+            "MedicationRequest",
+            "MedicationAdministration",
+            "ChargeItem",
+        ];
+        const PATIENT: &[&str] = &["Immunization", "AllergyIntolerance", "EpisodeOfCare", "RelatedPerson"];
+        for n in 0..self.sinks.len() {
+            let Some(sink) = self.sinks.get(n) else { continue };
+            if sink.root.0.is_empty() {
+                continue;
+            }
+            let resource = sink.resource.clone();
+            let scope = sink.instance.as_ref().map(|i| i.scope.clone()).unwrap_or_else(|| vec![0]);
+            let origin = sink.traced.first().map(|t| (t.1, t.2.clone(), t.3.clone()));
+            if STATUS_UNKNOWN.contains(&resource.as_str()) && !sink.root.0.contains_key("status") {
+                let segs = [Seg { name: "status".into(), key: vec![0] }];
+                let shapes = self.engine.shapes_of(&resource, &["status"]);
+                if let Some(s) = self.sinks.get_mut(n) {
+                    if s.root.set(&segs, &shapes, Value::String("unknown".into())).is_ok() {
+                        if let Some((source, span, row)) = origin.clone() {
+                            self.issues.push(MapIssue {
+                                kind: IssueKind::StatusUnknown { element: format!("{resource}.status") },
+                                source,
+                                span,
+                                row,
+                            });
+                        }
+                    }
+                }
+            }
+            let element = if SUBJECT.contains(&resource.as_str()) {
+                "subject"
+            } else if PATIENT.contains(&resource.as_str()) {
+                "patient"
+            } else {
+                continue;
+            };
+            if self.sinks.get(n).is_some_and(|s| s.root.0.contains_key(element)) {
+                continue;
+            }
+            // The PID is there, so the patient is, even when no field of it maps (`PID|1`).
+            let patient = self.nearest("Patient", &scope).or_else(|| {
+                let shared = |i: &Instance| i.scope.iter().zip(&scope).take_while(|(a, b)| a == b).count();
+                let candidates = self.sinks.iter().enumerate().filter(|(_, s)| s.resource == "Patient");
+                candidates
+                    .filter_map(|(k, s)| s.instance.as_ref().map(|i| (shared(i), k)))
+                    .max_by_key(|(depth, k)| (*depth, std::cmp::Reverse(*k)))
+                    .map(|(_, k)| k)
+            });
+            let Some(patient) = patient else { continue };
+            if let Some(p) = self.sinks.get_mut(patient) {
+                p.keep = true;
+            }
+            let Some(url) = self.sinks.get(patient).map(|p| format!("urn:uuid:{}", p.id)) else { continue };
+            let segs = [Seg { name: element.into(), key: vec![0] }, Seg { name: "reference".into(), key: vec![0] }];
+            let shapes = self.engine.shapes_of(&resource, &[element, "reference"]);
+            if !shapes.contains(&Shape::Unknown) {
+                if let Some(s) = self.sinks.get_mut(n) {
+                    let _ = s.root.set(&segs, &shapes, Value::String(url));
+                }
+            }
+        }
+    }
+
     /// The `n`-th resource of the family `head` starts (a datatype map that makes several
     /// resources, `PL[Location]`); the first is `head` itself.
     fn member(&mut self, head: usize, n: u32) -> usize {
@@ -893,6 +984,7 @@ impl<'e> Run<'e> {
             instance: None,
             family: Some((head, n)),
             members: Vec::new(),
+            keep: false,
         });
         let m = self.sinks.len() - 1;
         if let Some(h) = self.sinks.get_mut(head) {
@@ -1141,6 +1233,7 @@ impl<'e> Run<'e> {
             }),
             family: None,
             members: Vec::new(),
+            keep: false,
         });
         self.sinks.len() - 1
     }
@@ -1305,6 +1398,7 @@ impl<'e> Run<'e> {
                 instance: None,
                 family: None,
                 members: Vec::new(),
+                keep: false,
             });
             let n = self.sinks.len() - 1;
             for (element, value) in [
@@ -1350,7 +1444,7 @@ impl<'e> Run<'e> {
         let mut typed: Vec<Option<fhir_model::Resource>> = Vec::with_capacity(self.sinks.len());
         let mut dropped = Vec::new();
         for sink in &mut self.sinks {
-            if sink.resource == "Bundle" || sink.root.0.is_empty() {
+            if sink.resource == "Bundle" || (sink.root.0.is_empty() && !sink.keep) {
                 if sink.resource == "Bundle" {
                     bundle_root = Some(std::mem::take(&mut sink.root));
                 }

@@ -34,6 +34,7 @@ fn kind_name(kind: &IssueKind) -> &'static str {
         IssueKind::Rejected { .. } => "element rejected by FHIR validation",
         IssueKind::NoMessageMap { .. } => "no message map (MSH and PID only)",
         IssueKind::ResourceDropped { .. } => "resource left out",
+        IssueKind::StatusUnknown { .. } => "required status has no source: set to unknown",
         _ => "issue",
     }
 }
@@ -47,6 +48,7 @@ fn detail(kind: &IssueKind) -> String {
         IssueKind::Rejected { element, reason } => format!(" [{element}: {reason}]"),
         IssueKind::ResourceDropped { resource, reason } => format!(" [{resource}: {reason}]"),
         IssueKind::NoMessageMap { structure } => format!(" [{structure}]"),
+        IssueKind::StatusUnknown { element } => format!(" [{element}]"),
         _ => String::new(),
     }
 }
