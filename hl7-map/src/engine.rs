@@ -884,8 +884,8 @@ impl<'e> Run<'e> {
     /// What the IG's maps leave out but FHIR requires, filled without inventing data:
     /// - a required `status` with no source becomes `unknown` where the code system has it
     ///   (reported as [`IssueKind::StatusUnknown`]);
-    /// - a resource about a patient with no `subject`/`patient` link in the map (the IG's ORU_R01
-    ///   map gives ServiceRequest none) refers to the nearest Patient of the message.
+    /// - a resource about a patient with no `subject`/`patient` link in the map (the IG's `ORU_R01`
+    ///   map gives `ServiceRequest` none) refers to the nearest Patient of the message.
     fn complete(&mut self) {
         const STATUS_UNKNOWN: &[&str] =
             &["DiagnosticReport", "Observation", "ServiceRequest", "Procedure", "Encounter", "MedicationRequest"];
