@@ -909,7 +909,7 @@ impl<'e> Run<'e> {
                 continue;
             }
             let resource = sink.resource.clone();
-            let scope = sink.instance.as_ref().map(|i| i.scope.clone()).unwrap_or_else(|| vec![0]);
+            let scope = sink.instance.as_ref().map_or_else(|| vec![0], |i| i.scope.clone());
             let origin = sink.traced.first().map(|t| (t.1, t.2.clone(), t.3.clone()));
             if STATUS_UNKNOWN.contains(&resource.as_str()) && !sink.root.0.contains_key("status") {
                 let segs = [Seg { name: "status".into(), key: vec![0] }];
