@@ -673,6 +673,13 @@ fn checked(sink: &mut Sink, issues: &mut Vec<MapIssue>) -> Result<Option<fhir_mo
     Ok(None)
 }
 
+/// A row writing a coding's `system` from a v2 coding-system name (`CWE.3` → `coding[1].system`).
+fn is_coding_system(row: &MapRow) -> bool {
+    matches!(row.v2_type.as_str(), "ID" | "IS")
+        && row.target.steps().last().is_some_and(|s| s.name() == "system")
+        && matches!(row.source, Source::Component { .. })
+}
+
 /// Whether fhir-model has this resource type (rows naming another one are reported, not run).
 fn supported(resource: &str) -> bool {
     fhir_model::RESOURCE_TYPES.contains(&resource)
@@ -959,6 +966,19 @@ impl<'e> Run<'e> {
                 }
             }
         }
+    }
+
+    /// An HL7 table 0396 coding-system name as a FHIR `system` URI: the `CodingSystem` vocabulary
+    /// (LN → `http://loinc.org`), `HL7nnnn` → the THO v2 table; an URI or OID is kept.
+    fn coding_system(&self, name: &str) -> Option<String> {
+        if name.contains(':') {
+            return Some(name.to_owned());
+        }
+        if let Some(m) = self.engine.matrix.vocabulary("CodingSystem").and_then(|v| v.lookup(name, "")) {
+            return Some(m.target_code.clone());
+        }
+        let digits = name.strip_prefix("HL7").filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()))?;
+        Some(format!("http://terminology.hl7.org/CodeSystem/v2-{digits}"))
     }
 
     /// The `n`-th resource of the family `head` starts (a datatype map that makes several
@@ -1655,6 +1675,15 @@ impl<'e> Run<'e> {
                         &leaf,
                         row,
                     )
+                }
+            },
+            None if is_coding_system(row) => match self.coding_system(&text) {
+                Some(uri) => uri,
+                None => {
+                    // Kept as sent (the receiver may know it), and reported.
+                    let kind = IssueKind::UnmappedCode { vocabulary: "CodingSystem".into(), code: text.clone() };
+                    self.issue(kind, &leaf, row);
+                    text
                 }
             },
             None => text,
