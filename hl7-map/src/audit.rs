@@ -135,6 +135,7 @@ pub fn audit_event(
         });
     }
     Some(AuditEvent {
+        id: Some(derived_id(bundle.id.as_deref().unwrap_or_default(), recorded.as_str())),
         type_: Some(Box::new(lifecycle_transform())),
         action: Some("E".into()),
         recorded: Some(recorded.into()),
@@ -162,6 +163,23 @@ pub fn audit_event(
         entity,
         ..Default::default()
     })
+}
+
+/// A UUID-shaped id from the Bundle's id and the time (FNV-1a, two seeds): the same conversion at
+/// the same time gives the same id.
+fn derived_id(bundle: &str, recorded: &str) -> String {
+    let hash = |seed: u64| {
+        let mut h = seed;
+        for b in bundle.bytes().chain([0x1f]).chain(recorded.bytes()).chain(*b"\x1fAuditEvent") {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    let hex = format!("{a:016x}{b:016x}");
+    let part = |r: std::ops::Range<usize>| hex.get(r).unwrap_or_default().to_owned();
+    format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
 }
 
 /// `PID-5` for a lineage entry read from `PID[2]-5[1].1`.
