@@ -83,6 +83,11 @@ pub struct ConvertOptions {
     /// Provenance is left out and [`IssueKind::ResourceDropped`] says so. Never the clock
     /// unless the caller passes it.
     pub recorded: Option<String>,
+    /// List the valued v2 leaves no row consumed ([`Conversion::coverage`]). Lineage is recorded
+    /// for it internally (and for `audit`), but returned only when `lineage` is set.
+    pub coverage: bool,
+    /// Make the conversion's `AuditEvent` ([`Conversion::audit`], time as for `recorded`).
+    pub audit: bool,
 }
 
 /// The result of a conversion.
@@ -94,6 +99,10 @@ pub struct Conversion {
     pub issues: Vec<MapIssue>,
     /// Lineage, when asked for.
     pub lineage: Option<Vec<LineageEntry>>,
+    /// The valued v2 leaves no row consumed, when asked for ([`crate::coverage`]).
+    pub coverage: Option<Vec<crate::coverage::Uncovered>>,
+    /// The audit record, when asked for and a time is known ([`crate::audit`]).
+    pub audit: Option<fhir_model::AuditEvent>,
 }
 
 /// One produced element and where it came from.
@@ -372,7 +381,8 @@ impl Engine {
     pub fn convert_with(&self, msg: &Message<'_>, options: ConvertOptions) -> Result<Conversion, MapError> {
         let decoder = TextDecoder::new(msg);
         let control = msg.query("MSH-10").ok().flatten().map(|v| decoder.value(v).into_owned()).unwrap_or_default();
-        let ConvertOptions { lineage, recorded } = options;
+        let ConvertOptions { lineage, recorded, coverage, audit } = options;
+        let extras = crate::extras::Extras { lineage, coverage, audit, recorded: recorded.clone() };
         let mut run = Run {
             engine: self,
             seed: String::new(),
@@ -428,7 +438,8 @@ impl Engine {
         run.family_links();
         run.complete();
         run.link();
-        run.assemble(&control, lineage)
+        let out = run.assemble(&control, extras.needs_lineage())?;
+        Ok(extras.finish(msg, out))
     }
 
     /// The message map for a message: MSH-9.3 when a map has that name, else the structure the
@@ -1541,7 +1552,7 @@ impl<'e> Run<'e> {
             bundle.type_ = Some("message".into());
         }
         bundle.entry = entries.into_iter().map(|(_, _, e)| e).collect();
-        Ok(Conversion { bundle, issues: self.issues, lineage })
+        Ok(Conversion { bundle, issues: self.issues, lineage, coverage: None, audit: None })
     }
 
     /// A row whose field is absent applies only as a literal constant whose condition asks for

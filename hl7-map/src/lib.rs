@@ -5,7 +5,10 @@
 //! format), conditions parsed into an AST ([`condition`]) and evaluated over a message
 //! ([`eval`]), the IG's scalar datatype renderings ([`datatypes`]: DTM → `date`/`dateTime`/
 //! `instant`, TM → `time`, NM → `decimal`), and the [`engine`] that runs a matrix on a message
-//! and returns a `message` Bundle with typed issues and, on request, lineage.
+//! and returns a `message` Bundle with typed issues and, on request, lineage, [`coverage`] (the
+//! valued v2 parts no row consumed) and an [`audit`] record (`AuditEvent`). [`bundles`] reshapes
+//! the Bundle (`transaction`, `collection`, resources for NDJSON) and [`outcome`] gives the issues
+//! as an `OperationOutcome`.
 //!
 //! ```
 //! use hl7_core::Message;
@@ -34,13 +37,18 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod audit;
+pub mod bundles;
 pub mod condition;
+pub mod coverage;
 pub mod datatypes;
 pub mod element;
 pub mod engine;
 pub mod error;
 pub mod eval;
+mod extras;
 pub mod load;
 pub mod matrix;
+pub mod outcome;
 mod placement;
 pub mod source;

@@ -7,6 +7,8 @@
 //! - `hl7rs profile [--json] [--html FILE] PATH...` summarises what the inputs hold (counts,
 //!   shapes and lengths, never values).
 //! - `hl7rs anonymize PATH... --out DIR [--key KEY] [--safe-harbor]` writes anonymized copies.
+//! - `hl7rs convert PATH... [--bundle | --ndjson OUT_DIR] [--bundle-type T] [--lineage] [--coverage]
+//!   [--audit] [--recorded TIME|now]` converts messages to FHIR R4.
 //! - `hl7rs mllp listen --port P --out DIR` receives messages over MLLP, stores each durably, then
 //!   acknowledges it (optionally over TLS, with a client allow-list and Prometheus metrics);
 //!   `hl7rs mllp send PATH... --to HOST:PORT` sends messages and waits for their acknowledgments;
@@ -246,27 +248,72 @@ error.")]
         #[arg(long, short, conflicts_with = "quiet")]
         verbose: bool,
     },
-    /// Convert each message to a FHIR R4 message Bundle with the built-in mapping matrix (the HL7
-    /// V2-to-FHIR IG's rows; today MSH to `MessageHeader` and PID to `Patient`, with their datatype
-    /// and vocabulary maps).
+    /// Convert each message to FHIR R4 with the built-in mapping matrix (the HL7 V2-to-FHIR IG's
+    /// rows with their datatype and vocabulary maps): a Bundle per message on stdout, or Bulk Data
+    /// NDJSON files (one per resource type, a manifest, an error file).
     #[command(after_help = "\
 Examples:
-  hl7rs convert message.hl7 --bundle          # one Bundle as pretty JSON
-  hl7rs convert inbound/ > bundles.ndjson     # NDJSON, one Bundle per line
-  hl7rs convert message.hl7 --issues          # also list what could not be mapped (stderr)
+  hl7rs convert message.hl7 --bundle                     # one message Bundle as pretty JSON
+  hl7rs convert inbound/ > bundles.ndjson                # NDJSON, one Bundle per line
+  hl7rs convert message.hl7 --issues                     # also list what could not be mapped (stderr)
+  hl7rs convert message.hl7 --bundle --bundle-type transaction --audit --recorded now
+  hl7rs convert batch.hl7 --ndjson out/ --coverage --lineage --issues
 
-Mapping issues carry the kind, the v2 path, the byte offset and the matrix row, never a value.
-Ids are derived from MSH-10 and positions, never random, so the same input gives the same JSON.
+--ndjson OUT_DIR (Bulk Data layout): <Type>.ndjson per resource type, one resource per line
+(references between the resources of a message as Type/id); manifest.json with transactionTime
+(only with --recorded), request, requiresAccessToken false, output [{type, url, count}] and error
+[{type, url, count}]; OperationOutcome.ndjson holds one OperationOutcome per input or message that
+could not be read, parsed or converted (input, byte offset, kind) and, with --issues, one per
+message with mapping issues. Resources are written as each message converts (memory holds the input
+file and one message's result).
+--bundle-type: message (the engine's), transaction (each entry POST <Type>, ifNoneExist on the first
+identifier when it has a system) or collection.
+--audit: an AuditEvent per message (type iso-21089-lifecycle transform; agents MSH-3/4 and MSH-5/6;
+the patient's first identifier; the v2 fields read). On stdout it is added to the Bundle; with
+--ndjson it goes to AuditEvent.ndjson. Its time is --recorded, else MSH-7 when it has a zone.
+--recorded TIME|now: the transformation time (Provenance, AuditEvent, manifest transactionTime) as
+a FHIR instant; 'now' reads the clock. Without it no clock is read: the same input gives the same
+bytes.
+--lineage / --coverage: NDJSON lines, to OUT_DIR/lineage.ndjson and OUT_DIR/coverage.ndjson with
+--ndjson, else to stderr. Lineage: {element, input, length, message, offset, row, source};
+coverage (valued v2 parts no row consumed): {input, length, message, offset, source}, then
+{coverage_summary: {SEG-n: count}, messages}. Offsets are bytes in the input file.
+
+Mapping issues, lineage, coverage and errors carry kinds, v2 paths, FHIR elements, byte offsets and
+matrix rows, never a value. Ids are derived from MSH-10 and positions, never random.
+A progress bar is drawn on stderr when it is a terminal (not with --quiet, nor when Bundles go to a
+terminal or lineage/coverage lines go to stderr).
 
 Exit status: 0 every message converted, 1 an input could not be read or parsed or a message not
 converted, 2 usage error.")]
     Convert {
         /// Write each Bundle as one pretty JSON document instead of NDJSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "ndjson")]
         bundle: bool,
-        /// List each mapping issue on stderr.
+        /// Write Bulk Data NDJSON files (one per resource type) and `manifest.json` into `OUT_DIR`.
+        #[arg(long, value_name = "OUT_DIR")]
+        ndjson: Option<PathBuf>,
+        /// The Bundle type written to stdout.
+        #[arg(long, value_enum, default_value = "message", conflicts_with = "ndjson")]
+        bundle_type: convert::BundleType,
+        /// List each mapping issue (stderr; the error file with --ndjson).
         #[arg(long)]
         issues: bool,
+        /// Write lineage lines (FHIR element ← v2 path, offset, length, matrix row).
+        #[arg(long)]
+        lineage: bool,
+        /// Write coverage lines: valued v2 parts no matrix row consumed, and a summary.
+        #[arg(long)]
+        coverage: bool,
+        /// Add an audit record (`AuditEvent`) per message.
+        #[arg(long)]
+        audit: bool,
+        /// The transformation time: a FHIR instant, or 'now' for the clock.
+        #[arg(long, value_name = "TIME|now", value_parser = convert::parse_recorded)]
+        recorded: Option<String>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
         /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -460,8 +507,24 @@ fn main() -> ExitCode {
         Command::Anonymize { paths, out, key, safe_harbor, quiet, verbose } => {
             anonymize::run(&paths, &reading, &anonymize::Switches { out, key, safe_harbor, quiet, verbose })
         }
-        Command::Convert { bundle, issues, paths } => {
-            convert::run(&paths, &reading, convert::Switches { bundle, issues })
+        Command::Convert { bundle, ndjson, bundle_type, issues, lineage, coverage, audit, recorded, quiet, paths } => {
+            let request = std::iter::once("hl7rs convert".to_owned())
+                .chain(paths.iter().map(|p| p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let switches = convert::Switches {
+                bundle,
+                ndjson,
+                bundle_type,
+                issues,
+                lineage,
+                coverage,
+                audit,
+                recorded,
+                quiet,
+                request,
+            };
+            convert::run(&paths, &reading, &switches)
         }
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
