@@ -1688,15 +1688,16 @@ impl<'e> Run<'e> {
                     )
                 }
             },
-            None if is_coding_system(row) => match self.coding_system(&text) {
-                Some(uri) => uri,
-                None => {
+            None if is_coding_system(row) => {
+                if let Some(uri) = self.coding_system(&text) {
+                    uri
+                } else {
                     // Kept as sent (the receiver may know it), and reported.
                     let kind = IssueKind::UnmappedCode { vocabulary: "CodingSystem".into(), code: text.clone() };
                     self.issue(kind, &leaf, row);
                     text
                 }
-            },
+            }
             None => text,
         };
         // A row that leaves the FHIR type blank renders a v2 date/time as a dateTime.
