@@ -1,10 +1,13 @@
-//! The engine: a [`Matrix`] run on a message. Every segment that has a segment map gives one
-//! resource per occurrence (`MSH[MessageHeader]` first), filled by the map's rows through the
-//! datatype and vocabulary maps; a row that steps into another resource
+//! The engine: a [`Matrix`] run on a message. The message map of the message's structure drives
+//! it: each segment is placed in the structure's groups, and every message-map row for its
+//! position fills the resource instance it names (`Patient[1]`, `Observation[2]`) through the
+//! segment, datatype and vocabulary maps; a row that steps into another resource
 //! (`sender(Organization)`, `assigner(Organization)`) fills a resource of its own, created once per
-//! referring element and referenced by its `urn:uuid:` fullUrl. The result is a `message` Bundle:
-//! the `MessageHeader` first, then the resources in segment order. Ids are UUID-shaped hashes of
-//! MSH-10, the segment position and the referring element: the same input gives the same bytes.
+//! referring element and referenced by its `urn:uuid:` fullUrl. The message map's links
+//! (`Observation[2].subject.reference=Patient[1].id`) are resolved once all segments are mapped.
+//! The result is a `message` Bundle: the `MessageHeader` first, then the resources in the order
+//! they were made. Ids are UUID-shaped hashes of MSH-10, the segment position and the instance or
+//! referring element: the same input gives the same bytes.
 //!
 //! Each resource is built as a JSON tree keyed by the rows' element paths and then read *strictly*
 //! into its typed fhir-model resource (an unknown element is an error, never passed through), so
@@ -21,8 +24,12 @@
 //! let msg = Message::parse(b"MSH|^~\\&|APP|FAC|||20240131093000-0500||ADT^A01|42|P|2.5.1\rPID|1||123^^^H^MR||Doe^Jane||19800101|F\r")?;
 //! let out = engine.convert_with(&msg, ConvertOptions { lineage: true, ..Default::default() })?;
 //! let types: Vec<&str> = out.bundle.entry.iter().filter_map(|e| e.resource.as_ref()).map(|r| r.resource_type()).collect();
-//! // MSH → MessageHeader (MSH-4 → its sender Organization); PID → Patient (PID-3.4 → assigner).
-//! assert_eq!(types, ["MessageHeader", "Organization", "Patient", "Organization"]);
+//! // MSH → MessageHeader first (MSH-4 → its sender Organization), the source and transformation
+//! // Provenances (hl7rs as the assembling Device); PID → Patient (PID-3.4 → assigner).
+//! assert_eq!(types[0], "MessageHeader");
+//! for t in ["Organization", "Provenance", "Device", "Patient"] {
+//!     assert!(types.contains(&t), "{t}");
+//! }
 //! let lineage = out.lineage.unwrap();
 //! let family = lineage.iter().find(|l| l.element == "Patient.name[0].family").unwrap();
 //! assert_eq!(&msg.as_bytes()[family.span.clone()], b"Doe");
@@ -319,6 +326,9 @@ struct Run<'e> {
     control: String,
     /// References between members of a family: (from sink, element, to sink).
     family: Vec<(usize, Vec<Seg>, usize)>,
+    /// Instances filled by maps that read v2 fields (as opposed to the constants-only maps of the
+    /// transformation Provenance).
+    data_maps: Vec<usize>,
     link_count: usize,
 }
 
@@ -395,6 +405,7 @@ impl Engine {
             control: control.clone(),
             link_count: 0,
             family: Vec::new(),
+            data_maps: Vec::new(),
         };
         if run.recorded.is_none() {
             run.recorded = transformation_time(msg, &decoder);
@@ -434,6 +445,7 @@ impl Engine {
                 }
             }
         }
+        run.drop_data_less();
         run.finish_links();
         run.family_links();
         run.complete();
@@ -992,6 +1004,19 @@ impl<'e> Run<'e> {
         Some(format!("http://terminology.hl7.org/CodeSystem/v2-{digits}"))
     }
 
+    /// An instance of a map that reads v2 fields, into which no v2 value was written (only the
+    /// map's constants: `PID[Account]`'s `status = active` without a PID-18), is no resource of
+    /// the message: emptied before links are made, so it is left out.
+    fn drop_data_less(&mut self) {
+        for n in std::mem::take(&mut self.data_maps) {
+            if let Some(s) = self.sinks.get_mut(n) {
+                if !s.traced.iter().any(|t| t.4) {
+                    s.root = Obj::default();
+                }
+            }
+        }
+    }
+
     /// The `n`-th resource of the family `head` starts (a datatype map that makes several
     /// resources, `PL[Location]`); the first is `head` itself.
     fn member(&mut self, head: usize, n: u32) -> usize {
@@ -1187,6 +1212,9 @@ impl<'e> Run<'e> {
             let sink = self.instance(&resource, &instance, &p.scope, row.position.trim(), p.index, control);
             self.main = sink;
             self.seed = format!("{control}\u{1f}{}", p.index);
+            if map.rows.iter().any(|r| r.source.path().is_some_and(|p| p.field_number().is_some())) {
+                self.data_maps.push(sink);
+            }
             for r in &map.rows {
                 self.segment_row(r, cx);
             }
