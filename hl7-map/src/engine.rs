@@ -1091,10 +1091,8 @@ impl<'e> Run<'e> {
             let Some(resource) = self.sinks.get(parent).map(|p| p.resource.clone()) else { continue };
             let names: Vec<&str> = segs.iter().map(|s| s.name.as_str()).collect();
             let shapes = self.engine.shapes_of(&resource, &names);
-            let ok = !shapes.contains(&Shape::Unknown)
-                && self.sinks.get_mut(parent).is_some_and(|p| p.root.set(&segs, &shapes, value).is_ok());
-            if !ok {
-                let element = format!("{resource}.{}", names.join("."));
+            let element = format!("{resource}.{}", names.join("."));
+            if shapes.contains(&Shape::Unknown) {
                 self.issues.push(MapIssue {
                     kind: IssueKind::UnknownElement(element),
                     source: origin.0,
@@ -1104,6 +1102,28 @@ impl<'e> Run<'e> {
                 if let Some(s) = self.sinks.get_mut(n) {
                     s.root = Obj::default();
                 }
+                continue;
+            }
+            // A singular reference two repetitions fill (OBR-10 → `collection.collector`): the
+            // first repetition wins (this loop runs backwards), the other is left out, reported.
+            let Some(old) = self.sinks.get_mut(parent).and_then(|p| p.root.put(&segs, &shapes, value, true).err())
+            else {
+                continue;
+            };
+            let Some(loser) = self.sinks.iter().position(|s| Some(format!("urn:uuid:{}", s.id)) == old) else {
+                continue;
+            };
+            let lost = self.sinks.get(loser).and_then(|s| s.referrer.clone());
+            if let Some(s) = self.sinks.get_mut(loser) {
+                s.root = Obj::default();
+            }
+            if let Some((_, _, row, origin)) = lost {
+                self.issues.push(MapIssue {
+                    kind: IssueKind::Conflict(element),
+                    source: origin.0,
+                    span: origin.1,
+                    row,
+                });
             }
         }
     }
@@ -1839,17 +1859,38 @@ impl<'e> Run<'e> {
             return self.issue_at(IssueKind::InvalidValue { fhir_type: row.fhir_type.clone() }, origin, row);
         };
         let Some(sink) = self.sinks.get_mut(at.sink) else { return };
-        match sink.root.set(&at.segs, &shapes, value) {
-            Ok(()) => sink.traced.push((at.segs.clone(), origin.0, origin.1, row.lineage.clone(), from_source)),
-            Err(()) => self.issue_at(IssueKind::Conflict(names.join(".")), origin, row),
+        if sink.root.set(&at.segs, &shapes, value.clone()).is_ok() {
+            sink.traced.push((at.segs.clone(), origin.0, origin.1, row.lineage.clone(), from_source));
+            return;
         }
+        // Two v2 values sent to one entry of a repeating element (the IG's FN map sends FN.4
+        // and FN.5 both to `family.extension[3]`): the later value gets an entry of its own,
+        // keyed by its source position, instead of being lost.
+        let last = shapes.len().saturating_sub(1);
+        if let Some(i) = shapes.iter().take(last).rposition(|s| *s == Shape::Objects) {
+            let mut segs = at.segs.clone();
+            if let Some(seg) = segs.get_mut(i) {
+                seg.key.push(u32::try_from(origin.1.start).unwrap_or(u32::MAX));
+            }
+            if sink.root.set(&segs, &shapes, value).is_ok() {
+                sink.traced.push((segs, origin.0, origin.1, row.lineage.clone(), from_source));
+                return;
+            }
+        }
+        self.issue_at(IssueKind::Conflict(names.join(".")), origin, row);
     }
 }
 
 impl Obj {
     fn set(&mut self, at: &[Seg], shapes: &[Shape], value: Value) -> Result<(), ()> {
+        self.put(at, shapes, value, false).map_err(|_| ())
+    }
+
+    /// Sets a value; an occupied place keeps its value (`Err(None)`), or with `force` takes the
+    /// new one and returns the old (`Err(Some(old))`, a string value).
+    fn put(&mut self, at: &[Seg], shapes: &[Shape], value: Value, force: bool) -> Result<(), Option<String>> {
         let (Some((seg, rest)), Some((shape, more))) = (at.split_first(), shapes.split_first()) else {
-            return Err(());
+            return Err(None);
         };
         let last = rest.is_empty();
         let name = match shape {
@@ -1881,12 +1922,15 @@ impl Obj {
                     Ok(())
                 } else if *p == value {
                     Ok(())
+                } else if force {
+                    let old = std::mem::replace(p, value);
+                    Err(old.as_str().map(str::to_owned))
                 } else {
-                    Err(())
+                    Err(None)
                 }
             }
-            Val::Obj(o) if !last => o.set(rest, more, value),
-            _ => Err(()),
+            Val::Obj(o) if !last => o.put(rest, more, value, force),
+            _ => Err(None),
         }
     }
 

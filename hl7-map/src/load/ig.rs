@@ -337,6 +337,28 @@ pub(super) fn segment_of(syntax: &str) -> Option<String> {
     ids.next().is_none().then(|| first.to_owned())
 }
 
+/// The IG's `Patient[PID]` (the Patient the PID made) as `Patient` (the nearest Patient).
+fn segment_indexes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let (head, tail) = rest.split_at(open);
+        out.push_str(head);
+        let id = tail.get(1..4).unwrap_or_default();
+        let segment = tail.get(4..5) == Some("]")
+            && id.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+            && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if segment {
+            rest = tail.get(5..).unwrap_or_default();
+        } else {
+            out.push('[');
+            rest = tail.get(1..).unwrap_or_default();
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `A.b=C[1].id; D.e="x"` (also one per line).
 pub(super) fn links_of(text: &str) -> Result<Vec<ResourceLink>, MatrixErrorKind> {
     let mut out = Vec::new();
@@ -401,13 +423,15 @@ fn messages_of(
                 continue;
             }
         };
-        let links = match links_of(cell(r, refs)) {
-            Ok(l) => l,
-            Err(kind) => {
-                report(reported, tally, file, row, "References", kind);
-                continue;
+        // A link that does not compile is reported; the row keeps the others (the resource it
+        // makes does not depend on its links).
+        let mut links = Vec::new();
+        for part in cell(r, refs).split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            match links_of(&segment_indexes(part)) {
+                Ok(l) => links.extend(l),
+                Err(kind) => reported.push(MatrixError::new(file, Some(row), Some("References"), kind)),
             }
-        };
+        }
         let Some(cardinality) = Cardinality::parse(cell(r, min), cell(r, max)) else {
             let text = format!("{}..{}", cell(r, min), cell(r, max));
             report(reported, tally, file, row, "Cardinality - Min", MatrixErrorKind::BadCardinality(text));
