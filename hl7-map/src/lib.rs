@@ -44,3 +44,4 @@ pub mod load;
 pub mod matrix;
 mod placement;
 pub mod source;
+pub mod v2v2;
