@@ -32,6 +32,7 @@ mod inputs;
 mod mllp;
 mod parse;
 mod profile;
+mod v2v2;
 mod validate;
 
 const EXIT_CODES: &str = "\
@@ -254,6 +255,7 @@ Examples:
   hl7rs convert message.hl7 --bundle          # one Bundle as pretty JSON
   hl7rs convert inbound/ > bundles.ndjson     # NDJSON, one Bundle per line
   hl7rs convert message.hl7 --issues          # also list what could not be mapped (stderr)
+  hl7rs convert --to v2 --v2-matrix hl7-map/examples/v2v2 message.hl7 > out.hl7   # v2 -> v2 (ER7)
 
 Mapping issues carry the kind, the v2 path, the byte offset and the matrix row, never a value.
 Ids are derived from MSH-10 and positions, never random, so the same input gives the same JSON.
@@ -267,6 +269,12 @@ converted, 2 usage error.")]
         /// List each mapping issue on stderr.
         #[arg(long)]
         issues: bool,
+        /// Output: `fhir` (Bundles) or `v2` (ER7 through --v2-matrix).
+        #[arg(long, value_enum, ignore_case = true, default_value = "fhir")]
+        to: convert::To,
+        /// The v2 → v2 matrix directory (`maps/*.csv`, `vocabulary/*.csv`) for --to v2.
+        #[arg(long, value_name = "DIR")]
+        v2_matrix: Option<PathBuf>,
         /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -460,8 +468,8 @@ fn main() -> ExitCode {
         Command::Anonymize { paths, out, key, safe_harbor, quiet, verbose } => {
             anonymize::run(&paths, &reading, &anonymize::Switches { out, key, safe_harbor, quiet, verbose })
         }
-        Command::Convert { bundle, issues, paths } => {
-            convert::run(&paths, &reading, convert::Switches { bundle, issues })
+        Command::Convert { bundle, issues, to, v2_matrix, paths } => {
+            convert::dispatch(&paths, &reading, convert::Switches { bundle, issues }, to, v2_matrix.as_deref())
         }
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })
