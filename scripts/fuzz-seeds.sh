@@ -26,7 +26,7 @@ seed_text() { # seed_text <target> <printf-format>
 count=0
 while IFS= read -r -d '' file; do
     [ "$(stat -c %s "$file")" -le "$max_bytes" ] || continue
-    for target in parse batch mllp ack validate; do
+    for target in parse batch mllp ack validate convert; do
         seed "$target" "$file"
     done
     count=$((count + 1))
@@ -67,4 +67,31 @@ for file in "$root"/fhir-model/tests/exemplars/*.json; do
     exemplars=$((exemplars + 1))
 done
 
-echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate}; path, escape and mllp extras; $exemplars fhir_json exemplars"
+# matrix_load: NUL-separated files in the order the target names them (messages/ADT_A01,
+# segments/PID[Patient], datatypes/XPN[HumanName], vocabulary/AdministrativeSex,
+# segments/MSH[MessageHeader]), from the built-in matrix: one whole set (its message map refers to
+# segment maps the set lacks, so that load fails on the reference), one without the message map
+# (loads), and the maps one by one.
+maps="$root/hl7-map/mappings"
+matrix_seed() { # matrix_seed <file>...: the files joined by NUL bytes (a missing name: empty chunk)
+    local tmp f first=1
+    tmp="$(mktemp)"
+    for f in "$@"; do
+        [ "$first" -eq 1 ] || printf '\0' >>"$tmp"
+        first=0
+        [ -n "$f" ] && cat "$f" >>"$tmp"
+    done
+    seed matrix_load "$tmp"
+    rm -f "$tmp"
+}
+adt="$maps/messages/ADT_A01.csv" pid="$maps/segments/PID[Patient].csv" xpn="$maps/datatypes/XPN[HumanName].csv"
+sex="$maps/vocabulary/AdministrativeSex.csv" msh="$maps/segments/MSH[MessageHeader].csv"
+matrix_seed "$adt" "$pid" "$xpn" "$sex" "$msh"
+matrix_seed "" "" "$xpn" "$sex"
+matrix_seed "" "" "$xpn"
+matrix_seed "" "" "" "$sex"
+matrix_seed "$adt"
+# A whole small matrix that loads and maps: conditions, a vocabulary, a datatype map, constants.
+seed_text matrix_load 'key,position,segment,resource,segment_map\nm1,ADT_A01.PID,PID,Patient[1],PID[Patient]\n\0key,source,condition,target,datatype_map,vocabulary,constant\n,PID-5,IF PID-5.1 VALUED AND (PID-8 IN ("F","M") OR NOT PID-7 VALUED),name,XPN[HumanName],,\n,PID-8,,gender,,AdministrativeSex,\n,PID-3.1,IF PID-3.4 = "H",identifier[1].value,,,\n,PID,,active,,,true\n\0source,target,condition\nXPN.1,family,\nXPN.2,given[1],IF XPN.2 VALUED\n\0code,table,target_code,target_system\nF,HL70001,female,http://hl7.org/fhir/administrative-gender\nM,HL70001,male,http://hl7.org/fhir/administrative-gender\n'
+
+echo "fuzz seeds: $count corpus files into $out/{parse,batch,mllp,ack,validate,convert}; path, escape and mllp extras; $exemplars fhir_json exemplars; matrix_load sets"

@@ -3,13 +3,27 @@
 //! (structure grouping, validation, MLLP decoding of a frame that arrives in small reads, many
 //! frames in one read). Doubling n must at most about double the time (no quadratic behaviour);
 //! compare the figures of one run: `cargo bench -p hl7rs-benches --bench complexity`.
+//!
+//! Two families measure the mapping matrix (hostile-input class 14): `condition_nesting/<depth>`
+//! parses and evaluates a condition nested `depth` parentheses deep (4, 8, 16: 16 is
+//! `condition::MAX_DEPTH`); `matrix_rows_load/<rows>` and `matrix_rows_convert/<rows>` load a
+//! segment map of 100, 1,000 and 10,000 site rows (`Matrix::from_files`) and convert one message
+//! through it (matrix loaded outside the timing). Time must grow at most linearly in depth and
+//! rows.
 
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]
 
+use std::fmt::Write as _;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hl7_core::mllp::{Decoder, Status};
 use hl7_core::{Batch, Limits, Message, ParseOptions};
+use hl7_map::condition::Condition;
+use hl7_map::engine::Engine;
+use hl7_map::eval::Context;
+use hl7_map::matrix::Matrix;
+use hl7_map::source::Scope;
 use hl7_messaging::structure;
 use hl7_messaging::validate::{validate_message, ValidationOptions};
 
@@ -187,5 +201,96 @@ fn complexity(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, complexity);
+/// A condition nested `depth` parentheses deep, each level adding one comparison:
+/// `IF ((PID-8 = "F" AND PID-5 VALUED) OR PID-7 NOT VALUED)` at depth 2.
+fn nested_condition(depth: usize) -> String {
+    let mut c = String::from("PID-8 = \"F\"");
+    for level in 0..depth {
+        let next = match level % 3 {
+            0 => " AND PID-5 VALUED",
+            1 => " OR PID-7 NOT VALUED",
+            _ => " AND PID-3.4 IN (\"H\", \"X\")",
+        };
+        c = format!("({c}{next})");
+    }
+    format!("IF {c}")
+}
+
+/// A matrix of one message map (`ADT_A01.PID` → `Patient[1]`), a vocabulary and a `PID[Patient]`
+/// segment map of `rows` site rows: every tenth applies (an identifier from PID-3), the others
+/// have a condition that does not hold (a comparison of PID-8 with a code no message sends).
+fn many_rows(rows: usize) -> Vec<(String, String)> {
+    let mut pid = String::from("key,source,condition,target,vocabulary\n,PID-8,,gender,AdministrativeSex\n");
+    for i in 0..rows {
+        if i % 10 == 0 {
+            let _ = writeln!(pid, "site{i},PID-3.1,IF PID-3.4 VALUED,identifier[{}].value,", i / 10 + 1);
+        } else {
+            let _ = writeln!(pid, "site{i},PID-5.1,IF PID-8 = \"Z{i}\",name[{i}].family,");
+        }
+    }
+    vec![
+        (
+            "messages/ADT_A01.csv".into(),
+            "position,segment,resource,segment_map\nADT_A01.PID,PID,Patient[1],PID[Patient]\n".into(),
+        ),
+        ("segments/PID[Patient].csv".into(), pid),
+        (
+            "vocabulary/AdministrativeSex.csv".into(),
+            "code,table,target_code\nF,HL70001,female\nM,HL70001,male\n".into(),
+        ),
+    ]
+}
+
+fn load(files: &[(String, String)]) -> Matrix {
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    Matrix::from_files(&borrowed).expect("the many-row matrix loads")
+}
+
+const ADT: &[u8] = b"MSH|^~\\&|A|H|B|H|20240101120000-0500||ADT^A01^ADT_A01|1|P|2.5.1\rEVN||20240101\rPID|1||1^^^H^MR~2^^^X^PI||DOE^JANE||19800101|F\rPV1|1|I\r";
+
+fn matrix(c: &mut Criterion) {
+    let msg = Message::parse(ADT).expect("parses");
+    let pid = msg.segments().nth(2).expect("PID");
+    let text = hl7_messaging::text::TextDecoder::new(&msg);
+    let mut g = c.benchmark_group("complexity/condition_nesting");
+    for depth in [4, 8, 16] {
+        let cond = nested_condition(depth);
+        let parsed = Condition::parse(&cond, Scope::Segment).expect("the nested condition parses");
+        assert!(Context::new(pid, &text).evaluate(&parsed).is_some(), "decided at depth {depth}");
+        g.bench_with_input(BenchmarkId::from_parameter(depth), &cond, |b, cond| {
+            b.iter(|| {
+                let c = Condition::parse(black_box(cond), Scope::Segment).expect("parses");
+                Context::new(pid, &text).evaluate(&c)
+            });
+        });
+    }
+    g.finish();
+    let sizes = [100, 1_000, 10_000];
+    let mut g = c.benchmark_group("complexity/matrix_rows_load");
+    g.sample_size(10);
+    for rows in sizes {
+        let files = many_rows(rows);
+        g.throughput(Throughput::Elements(rows as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(rows), &files, |b, f| b.iter(|| load(black_box(f))));
+    }
+    g.finish();
+    let mut g = c.benchmark_group("complexity/matrix_rows_convert");
+    g.sample_size(10);
+    for rows in sizes {
+        let engine = Engine::new(load(&many_rows(rows)));
+        let out = engine.convert(&msg).expect("converts");
+        let json = fhir_model::to_json_string(&out.bundle).expect("writes");
+        assert!(
+            json.contains(r#""gender":"female""#) && json.contains(r#""identifier":[{"value":"1"}"#),
+            "the many-row matrix maps the message at {rows} rows"
+        );
+        g.throughput(Throughput::Elements(rows as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(rows), &msg, |b, m| {
+            b.iter(|| engine.convert(black_box(m)).expect("converts").bundle.entry.len());
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, complexity, matrix);
 criterion_main!(benches);

@@ -62,6 +62,9 @@ pub enum MatrixErrorKind {
     DatatypeCycle(Vec<String>),
     /// Two rows of one map with the same key.
     DuplicateKey(String),
+    /// A v2 → v2 transform that is not one ([`crate::v2v2`]: `copy`, `upper`, `date:YYYYMMDD`…),
+    /// or one the row's source or target cannot take.
+    BadTransform(String),
 }
 
 impl MatrixError {
@@ -146,6 +149,7 @@ impl fmt::Display for MatrixError {
             MatrixErrorKind::UnknownSegmentMap(n) => write!(f, "no segment map {n}"),
             MatrixErrorKind::DatatypeCycle(names) => write!(f, "datatype maps in a cycle: {}", names.join(" -> ")),
             MatrixErrorKind::DuplicateKey(k) => write!(f, "duplicate row key {k:?}"),
+            MatrixErrorKind::BadTransform(t) => write!(f, "not a transform here: {t}"),
         }
     }
 }

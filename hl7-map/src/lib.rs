@@ -52,3 +52,4 @@ pub mod matrix;
 pub mod outcome;
 mod placement;
 pub mod source;
+pub mod v2v2;

@@ -375,6 +375,34 @@ fn coverage_line(input: &Input, index: usize, u: &Uncovered) -> Value {
     })
 }
 
+/// What `hl7rs convert` writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum To {
+    /// FHIR R4 message Bundles (the built-in matrix).
+    #[default]
+    Fhir,
+    /// HL7 v2 (ER7) through a v2 → v2 matrix (`--v2-matrix`).
+    V2,
+}
+
+/// Runs `hl7rs convert` to FHIR, or to v2 through the matrix under `v2_matrix`.
+pub fn dispatch(
+    paths: &[PathBuf],
+    reading: &Reading,
+    switches: &Switches,
+    to: To,
+    v2_matrix: Option<&Path>,
+) -> ExitCode {
+    match (to, v2_matrix) {
+        (To::Fhir, _) => run(paths, reading, switches),
+        (To::V2, Some(dir)) => crate::v2v2::run(paths, reading, dir, switches.issues),
+        (To::V2, None) => {
+            eprintln!("hl7rs: --to v2 needs --v2-matrix DIR");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs `hl7rs convert`.
 pub fn run(paths: &[PathBuf], reading: &Reading, switches: &Switches) -> ExitCode {
     let engine = match Engine::builtin() {

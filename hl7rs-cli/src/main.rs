@@ -34,6 +34,7 @@ mod inputs;
 mod mllp;
 mod parse;
 mod profile;
+mod v2v2;
 mod validate;
 
 const EXIT_CODES: &str = "\
@@ -258,6 +259,7 @@ Examples:
   hl7rs convert message.hl7 --issues                     # also list what could not be mapped (stderr)
   hl7rs convert message.hl7 --bundle --bundle-type transaction --audit --recorded now
   hl7rs convert batch.hl7 --ndjson out/ --coverage --lineage --issues
+  hl7rs convert --to v2 --v2-matrix hl7-map/examples/v2v2 message.hl7 > out.hl7   # v2 -> v2 (ER7)
 
 --ndjson OUT_DIR (Bulk Data layout): <Type>.ndjson per resource type, one resource per line
 (references between the resources of a message as Type/id); manifest.json with transactionTime
@@ -314,6 +316,12 @@ converted, 2 usage error.")]
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Output: `fhir` (Bundles) or `v2` (ER7 through --v2-matrix).
+        #[arg(long, value_enum, ignore_case = true, default_value = "fhir")]
+        to: convert::To,
+        /// The v2 → v2 matrix directory (`maps/*.csv`, `vocabulary/*.csv`) for --to v2.
+        #[arg(long, value_name = "DIR")]
+        v2_matrix: Option<PathBuf>,
         /// Files, directories, or - for stdin.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -507,7 +515,20 @@ fn main() -> ExitCode {
         Command::Anonymize { paths, out, key, safe_harbor, quiet, verbose } => {
             anonymize::run(&paths, &reading, &anonymize::Switches { out, key, safe_harbor, quiet, verbose })
         }
-        Command::Convert { bundle, ndjson, bundle_type, issues, lineage, coverage, audit, recorded, quiet, paths } => {
+        Command::Convert {
+            bundle,
+            ndjson,
+            bundle_type,
+            issues,
+            lineage,
+            coverage,
+            audit,
+            recorded,
+            quiet,
+            to,
+            v2_matrix,
+            paths,
+        } => {
             let request = std::iter::once("hl7rs convert".to_owned())
                 .chain(paths.iter().map(|p| p.display().to_string()))
                 .collect::<Vec<_>>()
@@ -524,7 +545,7 @@ fn main() -> ExitCode {
                 quiet,
                 request,
             };
-            convert::run(&paths, &reading, &switches)
+            convert::dispatch(&paths, &reading, &switches, to, v2_matrix.as_deref())
         }
         Command::Validate { json, no_user_tables, z_segments, strict, paths } => {
             validate::run(&paths, &reading, validate::Switches { json, no_user_tables, z_segments, strict })

@@ -286,3 +286,41 @@ fn a_bad_recorded_time_is_a_usage_error() {
     let (code, _, _) = hl7rs(&["convert", "--bundle", "--ndjson", "x", &corpus("basic/adt_a01_v251_cr.hl7")]);
     assert_eq!(code, 2, "--bundle and --ndjson conflict");
 }
+
+fn v2_example() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hl7-map/examples/v2v2").display().to_string()
+}
+
+#[test]
+fn to_v2_writes_er7_through_the_matrix() {
+    let dir = std::env::temp_dir().join(format!("hl7rs-v2v2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.hl7");
+    std::fs::write(
+        &input,
+        "MSH|^~\\&|A|B|C|D|20240131||ADT^A01^ADT_A01|7|P|2.5.1\rPID|1||123||Smith, John||19800102103000|7|||||||||||999-99-9999\rZPI|Roe, Jane\r",
+    )
+    .unwrap();
+    let (code, out, err) =
+        hl7rs(&["convert", "--to", "v2", "--v2-matrix", &v2_example(), "--issues", input.to_str().unwrap()]);
+    // Code 7 is not in LocalSex: left as is, reported without the value.
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "MSH|^~\\&|A|B|C|D|20240131||ADT^A01^ADT_A01|7|P|2.5.1\rPID|1||123||SMITH^JOHN||19800102|7|ROE^JANE||||||||||\r"
+    );
+    assert!(err.contains("map: code not in LocalSex at PID[1]-8[1], row PID.csv:3"), "{err}");
+    assert!(!err.contains("Smith") && !err.contains("999-99"), "{err}");
+
+    // A bad matrix: file, row and column; exit 1. Without --v2-matrix: usage error.
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(bad.join("maps")).unwrap();
+    std::fs::write(bad.join("maps/x.csv"), "source,target,transform\nPID-5,PID-5,upper\nPID-7,PID-7,date:\n").unwrap();
+    let (code, out, err) =
+        hl7rs(&["convert", "--to", "v2", "--v2-matrix", bad.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("x.csv row 3, column transform"), "{err}");
+    let (code, _, err) = hl7rs(&["convert", "--to", "v2", input.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -146,7 +146,7 @@ fn fail_on_dangling(m: &Matrix) -> Result<(), MatrixError> {
 }
 
 /// Reads a whole CSV file (size-checked) into records; the byte-order mark is dropped.
-fn read_records(path: &Path, name: &str) -> Result<Vec<csv::StringRecord>, MatrixError> {
+pub(crate) fn read_records(path: &Path, name: &str) -> Result<Vec<csv::StringRecord>, MatrixError> {
     let io = |e: std::io::Error| MatrixError::new(name, None, None, MatrixErrorKind::Io(e.kind().to_string()));
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > MAX_FILE_BYTES {
@@ -156,7 +156,7 @@ fn read_records(path: &Path, name: &str) -> Result<Vec<csv::StringRecord>, Matri
     parse_records(&bytes, name)
 }
 
-fn parse_records(bytes: &[u8], name: &str) -> Result<Vec<csv::StringRecord>, MatrixError> {
+pub(crate) fn parse_records(bytes: &[u8], name: &str) -> Result<Vec<csv::StringRecord>, MatrixError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut out = Vec::new();
@@ -185,7 +185,7 @@ fn csv_reason(e: &csv::Error) -> String {
 }
 
 /// CSV files of a directory, sorted by name; an absent directory is empty.
-fn csv_files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, MatrixError> {
+pub(crate) fn csv_files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, MatrixError> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Vec::new()) };
     let mut out = Vec::new();
     for e in entries {
