@@ -218,7 +218,10 @@ impl std::error::Error for MapError {}
 enum Prim {
     Str,
     Bool,
+    /// A decimal.
     Num,
+    /// An integer (`integer`, `positiveInt`, `unsignedInt`: 32-bit).
+    Int,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -527,7 +530,7 @@ impl Engine {
             } else if probe("[true]").is_ok() {
                 Shape::Prims(Prim::Bool)
             } else if probe("[1]").is_ok() {
-                Shape::Prims(Prim::Num)
+                Shape::Prims(if probe("[1.5]").is_ok() { Prim::Num } else { Prim::Int })
             } else {
                 Shape::Prims(Prim::Str)
             }
@@ -536,7 +539,7 @@ impl Engine {
         } else if probe("true").is_ok() {
             Shape::Prim(Prim::Bool)
         } else if probe("1").is_ok() {
-            Shape::Prim(Prim::Num)
+            Shape::Prim(if probe("1.5").is_ok() { Prim::Num } else { Prim::Int })
         } else if probe("{}") == Err(JsonErrorKind::UnknownElement) {
             Shape::Unknown
         } else {
@@ -1852,6 +1855,7 @@ impl<'e> Run<'e> {
                     _ => None,
                 },
                 Prim::Num => serde_json::from_str::<serde_json::Number>(s.trim()).ok().map(Value::Number),
+                Prim::Int => s.trim().parse::<i32>().ok().map(|i| Value::Number(i.into())),
             },
             _ => None,
         };

@@ -1,6 +1,5 @@
 //! Inputs the `convert` and `matrix_load` fuzz targets found (fuzz/regressions/), one test each.
-//! A test marked `#[ignore]` is a known defect whose fix belongs in `engine.rs`; remove the mark
-//! with the fix.
+//! Each stays as a regression test once fixed.
 
 use fhir_model::Resource;
 use hl7_core::Message;
@@ -36,12 +35,11 @@ fn birth_order_in_integer_range_converts() {
 }
 
 /// fuzz/regressions/convert/pid25-nm-out-of-integer-range.hl7: an NM that is not a FHIR
-/// `integer` (a fraction, or past 32 bits) fails the whole conversion with `MapError::Output`
+/// `integer` (a fraction, or past 32 bits) failed the whole conversion with `MapError::Output`
 /// ("value does not fit the element's type at Patient.multipleBirthInteger") instead of leaving
-/// the element out with `IssueKind::InvalidValue`. The fix is in engine.rs (check an NM against
-/// the target's integer type before writing it).
+/// the element out with `IssueKind::InvalidValue`. Fixed: the engine asks fhir-model whether the
+/// target is an integer and writes only a 32-bit integer there.
 #[test]
-#[ignore = "known defect: an NM outside FHIR integer fails the conversion (fix in engine.rs)"]
 fn birth_order_outside_integer_is_left_out_not_fatal() {
     for value in ["1.5", "2147483648", "20015203405"] {
         converts_valid(&birth_order(value));
