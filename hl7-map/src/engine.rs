@@ -151,9 +151,10 @@ pub enum IssueKind {
     UnknownElement(String),
     /// Two rows set one element to different values; the first is kept.
     Conflict(String),
-    /// A required `status` had no v2 source; it was set to the code's own `unknown` (never to a
-    /// guessed status).
-    StatusUnknown {
+    /// An element FHIR requires had no v2 source: a `status` was set to its code system's own
+    /// `unknown`, a `CodeableConcept`/`Coding` (`DiagnosticReport.code`, `Encounter.class`) got
+    /// only the data-absent-reason extension (`unknown`). Never a guessed value.
+    RequiredAbsent {
         /// The element (`DiagnosticReport.status`).
         element: String,
     },
@@ -916,7 +917,8 @@ impl<'e> Run<'e> {
 
     /// What the IG's maps leave out but FHIR requires, filled without inventing data:
     /// - a required `status` with no source becomes `unknown` where the code system has it
-    ///   (reported as [`IssueKind::StatusUnknown`]);
+    ///   (reported as [`IssueKind::RequiredAbsent`]), a required code (`DiagnosticReport.code`,
+    ///   `Encounter.class`) gets only the data-absent-reason extension (reported too);
     /// - a resource about a patient with no `subject`/`patient` link in the map (the IG's `ORU_R01`
     ///   map gives `ServiceRequest` none) refers to the nearest Patient of the message.
     fn complete(&mut self) {
@@ -951,13 +953,38 @@ impl<'e> Run<'e> {
                     if s.root.set(&segs, &shapes, Value::String("unknown".into())).is_ok() {
                         if let Some((source, span, row)) = origin.clone() {
                             self.issues.push(MapIssue {
-                                kind: IssueKind::StatusUnknown { element: format!("{resource}.status") },
+                                kind: IssueKind::RequiredAbsent { element: format!("{resource}.status") },
                                 source,
                                 span,
                                 row,
                             });
                         }
                     }
+                }
+            }
+            // Required codes with no source: present, with only the data-absent-reason extension.
+            for (r, element) in
+                [("DiagnosticReport", "code"), ("Observation", "code"), ("Encounter", "class"), ("Procedure", "code")]
+            {
+                if resource != r || self.sinks.get(n).is_none_or(|s| s.root.0.contains_key(element)) {
+                    continue;
+                }
+                let names = [element, "extension", "url"];
+                let url_shapes = self.engine.shapes_of(&resource, &names);
+                let code_shapes = self.engine.shapes_of(&resource, &[element, "extension", "valueCode"]);
+                if url_shapes.contains(&Shape::Unknown) || code_shapes.contains(&Shape::Unknown) {
+                    continue;
+                }
+                let seg = |name: &str| Seg { name: name.into(), key: vec![0] };
+                if let Some(s) = self.sinks.get_mut(n) {
+                    let url = Value::String("http://hl7.org/fhir/StructureDefinition/data-absent-reason".into());
+                    let _ = s.root.set(&[seg(element), seg("extension"), seg("url")], &url_shapes, url);
+                    let code = Value::String("unknown".into());
+                    let _ = s.root.set(&[seg(element), seg("extension"), seg("valueCode")], &code_shapes, code);
+                }
+                if let Some((source, span, row)) = origin.clone() {
+                    let kind = IssueKind::RequiredAbsent { element: format!("{resource}.{element}") };
+                    self.issues.push(MapIssue { kind, source, span, row });
                 }
             }
             let element = if SUBJECT.contains(&resource.as_str()) {

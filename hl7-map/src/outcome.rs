@@ -85,7 +85,7 @@ pub fn kind_name(kind: &IssueKind) -> &'static str {
         IssueKind::Rejected { .. } => "element rejected by FHIR validation",
         IssueKind::NoMessageMap { .. } => "no message map (MSH and PID only)",
         IssueKind::ResourceDropped { .. } => "resource left out",
-        IssueKind::StatusUnknown { .. } => "required status has no source: set to unknown",
+        IssueKind::RequiredAbsent { .. } => "required element has no source: unknown / data-absent-reason",
         _ => "issue",
     }
 }
@@ -101,7 +101,7 @@ fn detail(kind: &IssueKind) -> String {
         IssueKind::Rejected { element, reason } => format!(" [{element}: {reason}]"),
         IssueKind::ResourceDropped { resource, reason } => format!(" [{resource}: {reason}]"),
         IssueKind::NoMessageMap { structure } => format!(" [{structure}]"),
-        IssueKind::StatusUnknown { element } => format!(" [{element}]"),
+        IssueKind::RequiredAbsent { element } => format!(" [{element}]"),
         _ => String::new(),
     }
 }
@@ -119,7 +119,7 @@ fn outcome_issue(issue: &MapIssue) -> OperationOutcomeIssue {
         IssueKind::Conflict(_) => ("warning", "conflict"),
         IssueKind::Rejected { .. } => ("warning", "invariant"),
         IssueKind::ResourceDropped { .. } => ("warning", "incomplete"),
-        IssueKind::StatusUnknown { .. } => ("information", "incomplete"),
+        IssueKind::RequiredAbsent { .. } => ("information", "incomplete"),
         _ => ("warning", "processing"),
     };
     #[allow(unreachable_patterns)]
