@@ -676,9 +676,68 @@ fn expression(text: &str, cx: &Context<'_, '_>) -> Option<String> {
 /// A sink read, pruned and validated: `None` when it is still invalid (it is then emptied, and
 /// reported unless the matrix's constants alone made it: the IG's optional `DocumentReference` of
 /// the original message loses no v2 data).
-fn checked(sink: &mut Sink, issues: &mut Vec<MapIssue>) -> Result<Option<fhir_model::Resource>, MapError> {
-    let t = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, issues)?;
-    let report = t.validate();
+fn checked(
+    engine: &Engine,
+    sink: &mut Sink,
+    issues: &mut Vec<MapIssue>,
+) -> Result<Option<fhir_model::Resource>, MapError> {
+    let mut t = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, issues)?;
+    let mut report = t.validate();
+    // A required singular element left without a value (MSH-24's endpoint rejected as no URL):
+    // present with only the data-absent-reason extension, reported, rather than the resource lost.
+    for _ in 0..3 {
+        if !report.has_errors() {
+            return Ok(Some(t));
+        }
+        let mut repaired = false;
+        for i in report.issues().iter().filter(|i| i.severity() == IssueSeverity::Error) {
+            if i.code() != IssueType::Required {
+                continue;
+            }
+            let location = i.location().to_string();
+            let Some(rel) = location.strip_prefix(sink.resource.as_str()).and_then(|l| l.strip_prefix('.')) else {
+                continue;
+            };
+            if rel.contains(['[', '(']) {
+                continue;
+            }
+            let names: Vec<&str> = rel.split('.').collect();
+            let shapes = engine.shapes_of(&sink.resource, &names);
+            if !matches!(shapes.last(), Some(Shape::Prim(_) | Shape::Object)) || shapes.contains(&Shape::Objects) {
+                continue;
+            }
+            let seg = |n: &str| Seg { name: n.to_owned(), key: vec![0] };
+            let mut url_at: Vec<Seg> = names.iter().map(|n| seg(n)).collect();
+            url_at.extend([seg("extension"), seg("url")]);
+            let mut code_at = url_at.clone();
+            if let Some(l) = code_at.last_mut() {
+                l.name = "valueCode".into();
+            }
+            let url_names: Vec<&str> = url_at.iter().map(|s| s.name.as_str()).collect();
+            let code_names: Vec<&str> = code_at.iter().map(|s| s.name.as_str()).collect();
+            let (us, cs) =
+                (engine.shapes_of(&sink.resource, &url_names), engine.shapes_of(&sink.resource, &code_names));
+            let url = Value::String("http://hl7.org/fhir/StructureDefinition/data-absent-reason".into());
+            if sink.root.set(&url_at, &us, url).is_ok()
+                && sink.root.set(&code_at, &cs, Value::String("unknown".into())).is_ok()
+            {
+                repaired = true;
+                if let Some(t) = sink.traced.first() {
+                    issues.push(MapIssue {
+                        kind: IssueKind::RequiredAbsent { element: location.clone() },
+                        source: t.1,
+                        span: t.2.clone(),
+                        row: t.3.clone(),
+                    });
+                }
+            }
+        }
+        if !repaired {
+            break;
+        }
+        t = prune(&mut sink.root, &sink.resource, &sink.id, &sink.traced, issues)?;
+        report = t.validate();
+    }
     if !report.has_errors() {
         return Ok(Some(t));
     }
@@ -1548,6 +1607,7 @@ impl<'e> Run<'e> {
     /// the resources in the order they were made. A resource still invalid after pruning (a
     /// required element missing) is left out with every reference to it, and reported.
     fn assemble(mut self, control: &str, lineage: bool) -> Result<Conversion, MapError> {
+        let engine: &Engine = self.engine;
         let mut lineage = lineage.then(Vec::new);
         let mut bundle_root = None;
         let mut typed: Vec<Option<fhir_model::Resource>> = Vec::with_capacity(self.sinks.len());
@@ -1560,7 +1620,7 @@ impl<'e> Run<'e> {
                 typed.push(None);
                 continue;
             }
-            let t = checked(sink, &mut self.issues)?;
+            let t = checked(engine, sink, &mut self.issues)?;
             if t.is_none() {
                 dropped.push(format!("urn:uuid:{}", sink.id));
             }
@@ -1582,7 +1642,7 @@ impl<'e> Run<'e> {
                 if !changed {
                     continue;
                 }
-                let slot = checked(sink, &mut self.issues)?;
+                let slot = checked(engine, sink, &mut self.issues)?;
                 if slot.is_none() {
                     next.push(format!("urn:uuid:{}", sink.id));
                 }

@@ -416,6 +416,8 @@ fn messages_of(
                 continue;
             }
         };
+        // `Specimen[n]`: one instance per occurrence, as `[each]`.
+        let target_text = &target_text.replace("[n]", "[each]");
         let resource = match ElementPath::parse(target_text) {
             Ok((p, _)) => p,
             Err(e) => {
@@ -427,7 +429,7 @@ fn messages_of(
         // makes does not depend on its links).
         let mut links = Vec::new();
         for part in cell(r, refs).split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            match links_of(&segment_indexes(part)) {
+            match links_of(&segment_indexes(&part.replace("[n]", "[each]"))) {
                 Ok(l) => links.extend(l),
                 Err(kind) => reported.push(MatrixError::new(file, Some(row), Some("References"), kind)),
             }
