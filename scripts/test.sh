@@ -21,6 +21,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests"
 cargo test --workspace
 
+echo "== conformance (v2 -> FHIR against ../shared/conformance; floor on the IG-adjusted recall)"
+cargo build --quiet -p hl7rs-cli
+python3 hl7-map/conformance/score.py --hl7rs "${CARGO_TARGET_DIR:-target}/debug/hl7rs" --floor 0.80
+
 echo "== hl7-core without default features (no_std, no alloc)"
 cargo build -p hl7-core --no-default-features
 # Built alone, so no other member's features are unified into hl7-core.

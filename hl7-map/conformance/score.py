@@ -20,7 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "conformance"))
 sys.path.insert(0, SHARED)
-import compare  # noqa: E402  (../shared/conformance/compare.py: flatten, score)
+try:
+    import compare  # noqa: E402  (../shared/conformance/compare.py: flatten)
+except ImportError:
+    compare = None
 
 
 def departures():
@@ -53,7 +56,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hl7rs", default=os.path.join(ROOT, "target", "release", "hl7rs"))
     ap.add_argument("--show", type=int, default=0)
+    ap.add_argument("--floor", type=float, default=None,
+                    help="exit 1 when the IG-adjusted mean recall is below this (a regression guard)")
     args = ap.parse_args()
+    if not os.path.isdir(os.path.join(SHARED, "cases")):
+        print(f"conformance: {SHARED} absent, not scored", file=sys.stderr)
+        return 1 if os.environ.get("HL7RS_REQUIRE_SHARED") else 0
+    if compare is None:
+        print(f"conformance: {SHARED}/compare.py absent, not scored", file=sys.stderr)
+        return 1 if os.environ.get("HL7RS_REQUIRE_SHARED") else 0
     deps = departures()
     cases = []
     for root, _, files in os.walk(os.path.join(SHARED, "cases")):
@@ -88,7 +99,11 @@ def main():
           f"{sum(r >= 0.9 for r in raw)} passed")
     print(f"IG-adjusted:       {n} cases, mean recall {sum(adj) / n:.1%}, "
           f"{sum(r >= 0.9 for r in adj)} passed (departures.tsv: {len(deps)} rules)")
+    if args.floor is not None and sum(adj) / n < args.floor:
+        print(f"conformance: IG-adjusted mean recall below the floor {args.floor:.1%}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
