@@ -279,6 +279,38 @@ struct Sink {
     keep: bool,
 }
 
+impl Sink {
+    fn new(resource: impl Into<String>, id: String, key: impl Into<String>) -> Sink {
+        Sink {
+            resource: resource.into(),
+            id,
+            root: Obj::default(),
+            traced: Vec::new(),
+            referrer: None,
+            key: key.into(),
+            instance: None,
+            family: None,
+            members: Vec::new(),
+            keep: false,
+        }
+    }
+
+    fn referred_from(mut self, referrer: Option<Referrer>) -> Sink {
+        self.referrer = referrer;
+        self
+    }
+
+    fn instance_of(mut self, instance: Option<Instance>) -> Sink {
+        self.instance = instance;
+        self
+    }
+
+    fn member_of(mut self, family: Option<(usize, u32)>) -> Sink {
+        self.family = family;
+        self
+    }
+}
+
 /// A resource instance a message-map row made (`Patient[1]` of one group instance).
 struct Instance {
     /// `Patient[1]`.
@@ -890,18 +922,7 @@ impl<'e> Run<'e> {
                 } else {
                     let id = uuid(&[self.seed.as_bytes(), key.as_bytes()]);
                     let referrer = Some((out.sink, out.segs.clone(), row.lineage.clone(), origin.clone()));
-                    self.sinks.push(Sink {
-                        resource,
-                        id,
-                        root: Obj::default(),
-                        traced: Vec::new(),
-                        referrer,
-                        key,
-                        instance: None,
-                        family: None,
-                        members: Vec::new(),
-                        keep: false,
-                    });
+                    self.sinks.push(Sink::new(resource, id, key).referred_from(referrer));
                     self.sinks.len() - 1
                 };
                 let inner = self.join(&Loc { sink, segs: Vec::new() }, r.path(), row, origin, None)?;
@@ -927,18 +948,7 @@ impl<'e> Run<'e> {
         } else {
             let id = uuid(&[self.seed.as_bytes(), key.as_bytes()]);
             let referrer = Some((at.sink, at.segs.clone(), row.lineage.clone(), origin.clone()));
-            self.sinks.push(Sink {
-                resource: resource.to_owned(),
-                id,
-                root: Obj::default(),
-                traced: Vec::new(),
-                referrer,
-                key,
-                instance: None,
-                family: None,
-                members: Vec::new(),
-                keep: false,
-            });
+            self.sinks.push(Sink::new(resource.to_owned(), id, key).referred_from(referrer));
             self.sinks.len() - 1
         };
         Loc { sink, segs: Vec::new() }
@@ -1119,18 +1129,7 @@ impl<'e> Run<'e> {
         let Some(h) = self.sinks.get(head) else { return head };
         let (resource, key) = (h.resource.clone(), format!("{}#{n}", h.key));
         let id = uuid(&[self.seed.as_bytes(), key.as_bytes(), h.id.as_bytes()]);
-        self.sinks.push(Sink {
-            resource,
-            id,
-            root: Obj::default(),
-            traced: Vec::new(),
-            referrer: None,
-            key,
-            instance: None,
-            family: Some((head, n)),
-            members: Vec::new(),
-            keep: false,
-        });
+        self.sinks.push(Sink::new(resource, id, key).member_of(Some((head, n))));
         let m = self.sinks.len() - 1;
         if let Some(h) = self.sinks.get_mut(head) {
             h.members.push((n, m));
@@ -1386,23 +1385,9 @@ impl<'e> Run<'e> {
             return n;
         }
         let id = uuid(&[control.as_bytes(), segment.to_string().as_bytes(), name.as_bytes()]);
-        self.sinks.push(Sink {
-            resource: resource.to_owned(),
-            id,
-            root: Obj::default(),
-            traced: Vec::new(),
-            referrer: None,
-            key: String::new(),
-            instance: Some(Instance {
-                name: name.to_owned(),
-                scope: scope.to_vec(),
-                position: position.to_owned(),
-                segment,
-            }),
-            family: None,
-            members: Vec::new(),
-            keep: false,
-        });
+        let instance =
+            Instance { name: name.to_owned(), scope: scope.to_vec(), position: position.to_owned(), segment };
+        self.sinks.push(Sink::new(resource, id, String::new()).instance_of(Some(instance)));
         self.sinks.len() - 1
     }
 
@@ -1556,18 +1541,8 @@ impl<'e> Run<'e> {
         let device = if let Some(n) = self.sinks.iter().position(|s| s.key == TRANSFORMER) {
             n
         } else {
-            self.sinks.push(Sink {
-                resource: "Device".into(),
-                id: uuid(&[self.control.as_bytes(), TRANSFORMER.as_bytes()]),
-                root: Obj::default(),
-                traced: Vec::new(),
-                referrer: None,
-                key: TRANSFORMER.into(),
-                instance: None,
-                family: None,
-                members: Vec::new(),
-                keep: false,
-            });
+            let id = uuid(&[self.control.as_bytes(), TRANSFORMER.as_bytes()]);
+            self.sinks.push(Sink::new("Device", id, TRANSFORMER));
             let n = self.sinks.len() - 1;
             for (element, value) in [
                 ("deviceName.name", "hl7rs"),
