@@ -25,6 +25,7 @@ mod engine;
 mod error;
 mod many;
 mod message;
+mod par;
 mod views;
 
 use error::guard;
