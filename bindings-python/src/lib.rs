@@ -30,6 +30,10 @@ mod views;
 
 use error::guard;
 
+/// Rust allocations of the module (never Python's) go through mimalloc: fast across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The native module. `#[pymodule]` needs the module function to be public and named as the module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
