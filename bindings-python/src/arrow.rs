@@ -39,7 +39,7 @@ struct Columns {
     runs: Vec<(usize, usize)>,
     segment: Strings,
     /// `segment_index`, `field`, `repetition`, `component`, `subcomponent`.
-    pos: Vec<[i32; 5]>,
+    pos: [Vec<i32>; 5],
     value: Strings,
     offset: Vec<i64>,
     /// The error rows (row in the chunk, kind name), in row order; their other columns are null
@@ -62,7 +62,9 @@ impl Columns {
 
     fn value_row(&mut self, seg: &[u8], pos: [usize; 5], value: &[u8], offset: usize) {
         self.segment.push(seg);
-        self.pos.push(pos.map(n32));
+        for (col, p) in self.pos.iter_mut().zip(pos) {
+            col.push(n32(p));
+        }
         self.value.push(value);
         self.offset.push(n64(offset));
     }
@@ -70,7 +72,9 @@ impl Columns {
     fn error_row(&mut self, kind: String, offset: usize) {
         self.errors.push((self.rows(), kind));
         self.segment.push(b"");
-        self.pos.push([0; 5]);
+        for col in &mut self.pos {
+            col.push(0);
+        }
         self.value.push(b"");
         self.offset.push(n64(offset));
     }
@@ -81,7 +85,9 @@ impl Columns {
             s.ends.truncate(rows);
             s.data.truncate(s.ends.last().copied().unwrap_or(0));
         }
-        self.pos.truncate(rows);
+        for col in &mut self.pos {
+            col.truncate(rows);
+        }
         self.offset.truncate(rows);
         self.errors.retain(|(r, _)| *r < rows);
     }
@@ -89,7 +95,9 @@ impl Columns {
     /// Room for the rows of about `bytes` input bytes (about one value per 8 bytes).
     fn reserve(&mut self, bytes: usize) {
         let rows = bytes / 8;
-        self.pos.reserve(rows);
+        for col in &mut self.pos {
+            col.reserve(rows);
+        }
         self.offset.reserve(rows);
         self.segment.ends.reserve(rows);
         self.segment.data.reserve(rows * 3);
@@ -135,12 +143,12 @@ fn emit(cols: &mut Columns, input: Option<&[u8]>) {
     };
     let text = TextDecoder::new(&msg);
     let d = msg.delimiters();
-    let fast = Fast { esc: d.escape(), utf8: text.encoding().is_none_or(|e| e.name() == "UTF-8") };
-    let seps = [d.repetition(), d.component(), d.subcomponent().unwrap_or(d.component())];
+    let utf8 = text.encoding().is_none_or(|e| e.name() == "UTF-8");
+    let class = Class::new(&d, utf8);
     for (si, seg) in msg.segments().enumerate() {
         let id = seg.id();
         let header = seg.is_header();
-        let row = Row { id, text: &text, fast };
+        let row = Row { id, text: &text, class: &class };
         for (fi, f) in seg.fields().enumerate() {
             if f.is_empty() {
                 continue;
@@ -150,9 +158,10 @@ fn emit(cols: &mut Columns, input: Option<&[u8]>) {
                 cols.value_row(id, [si + 1, fi + 1, 1, 1, 1], f.as_bytes(), f.offset());
                 continue;
             }
-            if !f.as_bytes().iter().any(|b| seps.contains(b)) {
+            let flags = class.of(f.as_bytes());
+            if flags & SEP == 0 {
                 // No repetition, component or subcomponent: one value (most fields).
-                row.push(cols, [si + 1, fi + 1, 1, 1, 1], f);
+                row.push_as(cols, [si + 1, fi + 1, 1, 1, 1], f, flags);
                 continue;
             }
             for (ri, r) in f.repetitions().enumerate() {
@@ -168,26 +177,56 @@ fn emit(cols: &mut Columns, input: Option<&[u8]>) {
     }
 }
 
-/// When a value's bytes are its text: no escape in them, ASCII, in a UTF-8 (or undeclared) message.
-#[derive(Clone, Copy)]
-struct Fast {
-    esc: Option<u8>,
-    utf8: bool,
+/// A repetition, component or subcomponent separator.
+const SEP: u8 = 1;
+/// A byte that makes a value need decoding: the escape character, or any byte when the message's
+/// charset is not UTF-8 (or a byte past ASCII in a UTF-8 message, which the decoder checks).
+const DECODE: u8 = 2;
+
+/// The bytes of a message by what they mean to a value, so that one pass over a field tells
+/// whether it splits and whether its bytes are its text.
+struct Class([u8; 256]);
+
+impl Class {
+    fn new(d: &hl7rs::Delimiters, utf8: bool) -> Class {
+        let mut t = [0u8; 256];
+        for (b, slot) in t.iter_mut().enumerate() {
+            if b >= 0x80 || !utf8 {
+                *slot |= DECODE;
+            }
+        }
+        for sep in [Some(d.repetition()), Some(d.component()), d.subcomponent()].into_iter().flatten() {
+            t[usize::from(sep)] |= SEP;
+        }
+        if let Some(esc) = d.escape() {
+            t[usize::from(esc)] |= DECODE;
+        }
+        Class(t)
+    }
+
+    fn of(&self, bytes: &[u8]) -> u8 {
+        bytes.iter().fold(0, |acc, &b| acc | self.0[usize::from(b)])
+    }
 }
 
 /// What the rows of one segment share.
 struct Row<'a> {
     id: &'a [u8],
     text: &'a TextDecoder,
-    fast: Fast,
+    class: &'a Class,
 }
 
 impl Row<'_> {
     fn push<'b, V: Into<hl7rs::Value<'b>> + Copy>(&self, cols: &mut Columns, pos: [usize; 5], v: V) {
         let value: hl7rs::Value<'b> = v.into();
-        let raw = value.as_bytes();
-        if self.fast.utf8 && raw.is_ascii() && self.fast.esc.is_none_or(|e| !raw.contains(&e)) {
-            cols.value_row(self.id, pos, raw, value.offset());
+        self.push_as(cols, pos, value, self.class.of(value.as_bytes()));
+    }
+
+    /// A value whose bytes have the classes `flags`.
+    fn push_as<'b, V: Into<hl7rs::Value<'b>> + Copy>(&self, cols: &mut Columns, pos: [usize; 5], v: V, flags: u8) {
+        let value: hl7rs::Value<'b> = v.into();
+        if flags & DECODE == 0 {
+            cols.value_row(self.id, pos, value.as_bytes(), value.offset());
         } else {
             cols.value_row(self.id, pos, self.text.value(value).as_bytes(), value.offset());
         }
@@ -376,9 +415,9 @@ fn fill(part: Part<'_>, c: &Columns, large: bool) {
     put_offsets(next(), c.segment.ends.iter().copied(), seg, large);
     let seg_data = next();
     seg_data.copy_from_slice(c.segment.data.get(..seg_data.len()).unwrap_or_default());
-    for k in 0..5 {
-        for (slot, p) in next().chunks_exact_mut(4).zip(&c.pos) {
-            slot.copy_from_slice(&p.get(k).copied().unwrap_or(0).to_le_bytes());
+    for col in &c.pos {
+        for (slot, p) in next().chunks_exact_mut(4).zip(col) {
+            slot.copy_from_slice(&p.to_le_bytes());
         }
     }
     put_offsets(next(), c.value.ends.iter().copied(), val, large);
