@@ -177,10 +177,10 @@ pub fn to_fhir<'py>(
     })
 }
 
-/// Converts many messages on `workers` threads (default: the cores) with the GIL released; the
-/// list keeps the input order. The threads parse, convert and serialise (and read the JSON back
-/// as a tree) while the calling thread makes the Python objects of finished conversions.
-/// `workers=1` does everything on the calling thread. `as_json=True` gives each Bundle as `bytes`
+/// Converts many messages on `workers` threads (default: the cores), the calling thread one of
+/// them, with the GIL released; the list keeps the input order. The threads parse, convert and
+/// serialise (and read the JSON back as a tree); the calling thread also makes the Python objects
+/// of finished conversions. `workers=1` does everything on the calling thread. `as_json=True` gives each Bundle as `bytes`
 /// of JSON (no dict made: `json.loads` it when needed). `errors="return"` puts the exception in
 /// place of a failed item.
 #[pyfunction]

@@ -22,8 +22,8 @@ fn parse_one(bytes: Bytes, options: ParseOptions) -> Result<Parsed, Box<(ErrorIn
         .unwrap_or_else(|_| Err(Box::new((internal(), None))))
 }
 
-/// Parses many messages on all cores with the GIL released; the list keeps the input order. The
-/// calling thread makes the `Message` objects while the threads parse.
+/// Parses many messages on all cores (the calling thread one of them) with the GIL released; the
+/// list keeps the input order. The calling thread also makes the `Message` objects.
 #[pyfunction]
 #[pyo3(signature = (items, *, strict = false, errors = "raise", limits = None))]
 pub fn parse_many(
@@ -43,7 +43,7 @@ pub fn parse_many(
         let n = inputs.len();
         // Small lists are not worth a thread start; blocks of up to 64 messages (a few µs each).
         let threads = par::cores().min(n / 16).max(1);
-        let block = n.div_ceil(threads * 8).clamp(1, 64);
+        let block = n.div_ceil(threads * 8).clamp(1, 128);
         let mut out: Vec<Option<Py<PyAny>>> = std::iter::repeat_with(|| None).take(n).collect();
         let mut first_error: Option<(usize, ErrorInfo)> = None;
         par::pipeline(

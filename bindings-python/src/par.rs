@@ -1,8 +1,8 @@
 //! Work on threads with the GIL released, results handed to the calling thread as they come.
 //!
 //! `parse_many` and `convert_many` do their Rust work (parse, conversion, JSON) on worker threads
-//! while the calling thread, holding the GIL, turns finished results into Python objects: the
-//! Python-side work overlaps the Rust-side work instead of following it. Items are claimed in
+//! and on the calling thread, which also turns finished results into Python objects (holding the
+//! GIL only for that): the Python-side work overlaps the Rust-side work instead of following it. Items are claimed in
 //! blocks from a shared queue (so that uneven items balance across threads) and keep their
 //! position; with one thread everything runs on the calling thread, the GIL released per block.
 
@@ -29,10 +29,11 @@ pub enum Next {
 
 type Block<T> = (usize, Vec<T>);
 
-/// Runs `work` on every item on `threads` threads (with the GIL released) and calls
-/// `consume(position, result)` on the calling thread, holding the GIL, as blocks of `block` items
-/// finish (in completion order, not input order). An error from `consume` stops the work and is
-/// returned.
+/// Runs `work` on every item on `threads` threads, the calling thread one of them (with the GIL
+/// released), and calls `consume(position, result)` on the calling thread, holding the GIL, as
+/// blocks of `block` items finish (in completion order, not input order). The calling thread
+/// consumes finished blocks first and works on a block of its own when none is waiting. An error
+/// from `consume` stops the work and is returned.
 pub fn pipeline<T, R, W, C>(
     py: Python<'_>,
     items: Vec<T>,
@@ -77,15 +78,16 @@ where
     }
     let queue = Mutex::new(blocks.into_iter());
     let stop = AtomicBool::new(false);
+    // A poisoned queue (a panic while it was held) ends the claims: the caller sees the items
+    // missing.
+    let claim = || if stop.load(Ordering::Relaxed) { None } else { queue.lock().ok().and_then(|mut q| q.next()) };
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<Block<R>>();
-        for _ in 0..threads {
-            let (tx, queue, stop, work) = (tx.clone(), &queue, &stop, &work);
+        // The calling thread is one of the `threads`: it works too when no result is waiting.
+        for _ in 1..threads {
+            let (tx, claim, work) = (tx.clone(), &claim, &work);
             scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    // A poisoned queue (a panic while it was held) ends the claims: the caller
-                    // sees the items missing.
-                    let Some((start, chunk)) = queue.lock().ok().and_then(|mut q| q.next()) else { break };
+                while let Some((start, chunk)) = claim() {
                     let results: Vec<R> = chunk.into_iter().map(work).collect();
                     if tx.send((start, results)).is_err() {
                         break;
@@ -95,18 +97,27 @@ where
         }
         drop(tx);
         let mut rx = rx;
+        let mut claims_left = true;
         loop {
             let next = match rx.try_recv() {
                 Ok(b) => Some(b),
                 Err(TryRecvError::Disconnected) => None,
-                // Wait without the GIL (the receiver goes into the wait and comes back).
                 Err(TryRecvError::Empty) => {
-                    let (back, b) = py.detach(move || {
-                        let b = rx.recv().ok();
-                        (rx, b)
-                    });
-                    rx = back;
-                    b
+                    if let Some((start, chunk)) = claims_left.then(claim).flatten() {
+                        // Nothing finished yet: a block of its own, without the GIL.
+                        let work = &work;
+                        Some((start, py.detach(move || chunk.into_iter().map(work).collect())))
+                    } else {
+                        // Nothing left to claim: wait without the GIL (the receiver goes into the
+                        // wait and comes back).
+                        claims_left = false;
+                        let (back, b) = py.detach(move || {
+                            let b = rx.recv().ok();
+                            (rx, b)
+                        });
+                        rx = back;
+                        b
+                    }
                 }
             };
             let Some((start, results)) = next else { return Ok(()) };
