@@ -3,19 +3,19 @@
 //! `Engine::convert_with`). Conversions of many messages run on threads with the GIL released;
 //! only the Bundle's JSON → Python objects step holds it.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use hl7rs::map::engine::{Conversion, ConvertOptions, Engine as MapEngine};
+use hl7rs::map::engine::{ConvertOptions, Engine as MapEngine, LineageEntry, MapIssue};
 use hl7rs::map::matrix::Matrix;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use crate::check::issue_kind;
-use crate::error::{guard, internal, raises, text_of, ErrorInfo};
-use crate::message::Message;
+use crate::error::{guard, internal, raises, ErrorInfo};
+use crate::message::{any_bytes, Bytes};
+use crate::par;
 
 fn map_error(e: impl std::fmt::Display) -> ErrorInfo {
     ErrorInfo::new("MapError", e.to_string())
@@ -36,33 +36,49 @@ pub struct Engine {
     inner: Arc<MapEngine>,
 }
 
-/// What one conversion gives before Python objects are made: the Bundle as JSON bytes, the issues
-/// and the lineage (both content-free), and the message's offset in its bytes.
+/// What one conversion gives before Python objects are made: the Bundle as JSON bytes or as a
+/// JSON tree, the issues and the lineage (both content-free), and the message's offset in its
+/// bytes. Made without the GIL (on the threads of `convert_many`).
 struct Converted {
-    json: Vec<u8>,
-    conversion: Conversion,
+    bundle: Bundle,
+    issues: Vec<MapIssue>,
+    lineage: Option<Vec<LineageEntry>>,
     base: usize,
 }
 
-fn convert_bytes(engine: &MapEngine, bytes: &[u8], lineage: bool) -> Result<Converted, ErrorInfo> {
-    let msg = hl7rs::Message::parse(bytes).map_err(|e| ErrorInfo::parse(e, bytes))?;
-    let conversion = engine.convert_with(&msg, ConvertOptions { lineage, ..Default::default() }).map_err(map_error)?;
-    let json = hl7rs::fhir::to_json_vec(&conversion.bundle).map_err(map_error)?;
-    Ok(Converted { json, conversion, base: msg.offset() })
+/// The Bundle of a [`Converted`]: JSON text for `as_json=True`, else the tree to make a dict of.
+enum Bundle {
+    Json(Vec<u8>),
+    Tree(serde_json::Value),
 }
 
-/// The Python result: the Bundle dict, or a tuple with the issues and/or the lineage after it.
+fn convert_bytes(engine: &MapEngine, bytes: &[u8], lineage: bool, as_json: bool) -> Result<Converted, ErrorInfo> {
+    let msg = hl7rs::Message::parse(bytes).map_err(|e| ErrorInfo::parse(e, bytes))?;
+    let c = engine.convert_with(&msg, ConvertOptions { lineage, ..Default::default() }).map_err(map_error)?;
+    let json = hl7rs::fhir::to_json_vec(&c.bundle).map_err(map_error)?;
+    // The FHIR serialiser's JSON read back: the tree is exactly the JSON text's.
+    let bundle = if as_json {
+        Bundle::Json(json)
+    } else {
+        Bundle::Tree(serde_json::from_slice(&json).map_err(|_| map_error("bundle JSON"))?)
+    };
+    Ok(Converted { bundle, issues: c.issues, lineage: c.lineage, base: msg.offset() })
+}
+
+/// The Python result: the Bundle (a dict, or `bytes` of JSON), or a tuple with the issues and/or
+/// the lineage after it.
 fn to_python<'py>(py: Python<'py>, c: &Converted, issues: bool, lineage: bool) -> PyResult<Bound<'py, PyAny>> {
-    let value: serde_json::Value =
-        serde_json::from_slice(&c.json).map_err(|_| map_error("bundle JSON").to_pyerr(py))?;
-    let bundle = crate::convert::to_python(py, &value)?;
+    let bundle = match &c.bundle {
+        Bundle::Json(json) => PyBytes::new(py, json).into_any(),
+        Bundle::Tree(value) => crate::convert::to_python(py, value)?,
+    };
     if !issues && !lineage {
         return Ok(bundle);
     }
     let mut out = vec![bundle];
     if issues {
         let list = PyList::empty(py);
-        for issue in &c.conversion.issues {
+        for issue in &c.issues {
             let d = PyDict::new(py);
             d.set_item("kind", issue_kind(&issue.kind))?;
             d.set_item("path", issue.source.to_string())?;
@@ -74,7 +90,7 @@ fn to_python<'py>(py: Python<'py>, c: &Converted, issues: bool, lineage: bool) -
     }
     if lineage {
         let list = PyList::empty(py);
-        for entry in c.conversion.lineage.iter().flatten() {
+        for entry in c.lineage.iter().flatten() {
             let d = PyDict::new(py);
             d.set_item("element", &entry.element)?;
             d.set_item("path", entry.source.to_string())?;
@@ -88,18 +104,8 @@ fn to_python<'py>(py: Python<'py>, c: &Converted, issues: bool, lineage: bool) -
     Ok(PyTuple::new(py, out)?.into_any())
 }
 
-fn message_bytes<'a>(py: Python<'_>, item: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
-    if let Ok(b) = item.cast::<PyBytes>() {
-        Ok(Cow::Borrowed(b.as_bytes()))
-    } else if let Ok(s) = item.cast::<PyString>() {
-        Ok(Cow::Owned(text_of(py, s)?.as_bytes().to_vec()))
-    } else if let Ok(b) = item.cast::<PyByteArray>() {
-        Ok(Cow::Owned(b.to_vec()))
-    } else if let Ok(m) = item.cast::<Message>() {
-        Ok(Cow::Owned(m.borrow().parsed.bytes().to_vec()))
-    } else {
-        Err(PyTypeError::new_err("expected bytes, str or hl7rs.Message"))
-    }
+fn message_bytes(py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    any_bytes(py, item, true)?.ok_or_else(|| PyTypeError::new_err("expected bytes, str or hl7rs.Message"))
 }
 
 fn engine_of(engine: Option<&Bound<'_, Engine>>) -> Result<Arc<MapEngine>, ErrorInfo> {
@@ -141,7 +147,7 @@ impl Engine {
     fn convert<'py>(&self, py: Python<'py>, message: &Bound<'py, PyAny>, lineage: bool) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let bytes = message_bytes(py, message)?;
-            let c = convert_bytes(&self.inner, &bytes, lineage).map_err(|e| e.to_pyerr(py))?;
+            let c = convert_bytes(&self.inner, &bytes, lineage, false).map_err(|e| e.to_pyerr(py))?;
             to_python(py, &c, false, lineage)
         })
     }
@@ -166,15 +172,19 @@ pub fn to_fhir<'py>(
     guard(py, || {
         let engine = engine_of(engine).map_err(|e| e.to_pyerr(py))?;
         let bytes = message_bytes(py, message)?;
-        let c = convert_bytes(&engine, &bytes, lineage).map_err(|e| e.to_pyerr(py))?;
+        let c = convert_bytes(&engine, &bytes, lineage, false).map_err(|e| e.to_pyerr(py))?;
         to_python(py, &c, issues, lineage)
     })
 }
 
-/// Converts many messages on `workers` threads (default: the cores) with the GIL released; the
-/// list keeps the input order. `errors="return"` puts the exception in place of a failed item.
+/// Converts many messages on `workers` threads (default: the cores), the calling thread one of
+/// them, with the GIL released; the list keeps the input order. The threads parse, convert and
+/// serialise (and read the JSON back as a tree); the calling thread also makes the Python objects
+/// of finished conversions. `workers=1` does everything on the calling thread. `as_json=True` gives each Bundle as `bytes`
+/// of JSON (no dict made: `json.loads` it when needed). `errors="return"` puts the exception in
+/// place of a failed item.
 #[pyfunction]
-#[pyo3(signature = (items, workers = None, *, engine = None, lineage = false, errors = "raise"))]
+#[pyo3(signature = (items, workers = None, *, engine = None, lineage = false, errors = "raise", as_json = false))]
 pub fn convert_many<'py>(
     py: Python<'py>,
     items: &Bound<'py, PyAny>,
@@ -182,45 +192,57 @@ pub fn convert_many<'py>(
     engine: Option<&Bound<'py, Engine>>,
     lineage: bool,
     errors: &str,
+    as_json: bool,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     guard(py, || {
         let raise = raises(errors)?;
         let engine = engine_of(engine).map_err(|e| e.to_pyerr(py))?;
-        let held: Vec<Bound<'py, PyAny>> = items.try_iter()?.collect::<PyResult<_>>()?;
-        let inputs: Vec<Cow<'_, [u8]>> = held.iter().map(|i| message_bytes(py, i)).collect::<PyResult<_>>()?;
-        let threads = workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-            .clamp(1, inputs.len().max(1));
-        let results: Vec<Result<Converted, ErrorInfo>> = py.detach(|| {
-            let one = |b: &Cow<'_, [u8]>| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert_bytes(&engine, b, lineage)))
-                    .unwrap_or_else(|_| Err(internal()))
-            };
-            if threads == 1 {
-                return inputs.iter().map(one).collect();
-            }
-            let per = inputs.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = inputs
-                    .chunks(per)
-                    .map(|chunk| scope.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()))
-                    .collect();
-                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(internal())])).collect()
-            })
-        });
-        let mut out = Vec::with_capacity(results.len());
-        for (i, r) in results.into_iter().enumerate() {
-            match r {
-                Ok(c) => out.push(to_python(py, &c, false, lineage)?),
-                Err(e) => {
-                    let e = ErrorInfo { index: Some(i), ..e };
-                    if raise {
-                        return Err(e.to_pyerr(py));
-                    }
-                    out.push(e.to_pyerr(py).into_value(py).into_bound(py).into_any());
-                }
-            }
+        let mut inputs = Vec::new();
+        for item in items.try_iter()? {
+            inputs.push(message_bytes(py, &item?)?);
         }
-        Ok(out)
+        let n = inputs.len();
+        let threads = workers.unwrap_or_else(par::cores).clamp(1, n.max(1));
+        // A conversion takes about a millisecond: small blocks balance the threads.
+        let block = n.div_ceil(threads * 16).clamp(1, 8);
+        let mut out: Vec<Option<Bound<'py, PyAny>>> = std::iter::repeat_with(|| None).take(n).collect();
+        let mut first_error: Option<(usize, ErrorInfo)> = None;
+        let engine = &*engine;
+        par::pipeline(
+            py,
+            inputs,
+            threads,
+            block,
+            |b: Bytes| {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    convert_bytes(engine, &b, lineage, as_json)
+                }))
+                .unwrap_or_else(|_| Err(internal()));
+                // The input goes back to be dropped where the GIL is held.
+                (r, b)
+            },
+            |i, (r, b)| {
+                drop(b);
+                let slot = out.get_mut(i).ok_or_else(|| internal().to_pyerr(py))?;
+                match r {
+                    Ok(c) => *slot = Some(to_python(py, &c, false, lineage)?),
+                    Err(e) => {
+                        let e = ErrorInfo { index: Some(i), ..e };
+                        if raise {
+                            if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                                first_error = Some((i, e));
+                            }
+                            return Ok(par::Next::Stop);
+                        }
+                        *slot = Some(e.to_pyerr(py).into_value(py).into_bound(py).into_any());
+                    }
+                }
+                Ok(par::Next::More)
+            },
+        )?;
+        if let Some((_, e)) = first_error {
+            return Err(e.to_pyerr(py));
+        }
+        out.into_iter().map(|o| o.ok_or_else(|| internal().to_pyerr(py))).collect()
     })
 }

@@ -5,8 +5,11 @@
 //! decision is the library's; this crate only moves bytes and results across the boundary.
 //!
 //! Maintainer notes:
-//! - A Python `Message` owns a copy of its bytes and the [`SegmentIndex`](hl7rs::SegmentIndex)
-//!   built over them once (a `self_cell`), so every access is a lookup, never a re-parse.
+//! - A Python `Message` owns its bytes (the `bytes` object it was given, shared without a copy;
+//!   a copy of a `str` or `bytearray`) and the [`SegmentIndex`](hl7rs::SegmentIndex) built over
+//!   them once (a `self_cell`), so every access is a lookup, never a re-parse.
+//! - `parse_many`, `convert_many` and `to_arrow` do their Rust work on all cores with the GIL
+//!   released (`par.rs`); the calling thread holds the GIL only to make Python objects.
 //! - Views (`Segment`, `Field`, …) hold the shared message and their 1-based coordinates; they are
 //!   resolved again on each access (a few memchr calls), so no borrowed view crosses into Python.
 //! - Every entry point runs under [`guard`]: a Rust panic becomes `hl7rs.Hl7Error` with a fixed
@@ -25,9 +28,14 @@ mod engine;
 mod error;
 mod many;
 mod message;
+mod par;
 mod views;
 
 use error::guard;
+
+/// Rust allocations of the module (never Python's) go through mimalloc: fast across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The native module. `#[pymodule]` needs the module function to be public and named as the module.
 #[pymodule]

@@ -12,37 +12,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::error::{guard, internal, raises, ErrorInfo};
-use crate::message::{input_bytes, options, Message, Parsed};
+use crate::message::{input_bytes, options, Bytes, Message, Parsed};
+use crate::par;
 
-/// Parses one input, catching a panic (threads have no Python frame to guard them).
-fn parse_one(bytes: Vec<u8>, options: ParseOptions) -> Result<Parsed, ErrorInfo> {
-    catch_unwind(AssertUnwindSafe(|| Parsed::new(bytes, options))).unwrap_or_else(|_| Err(internal()))
+/// Parses one input, catching a panic (threads have no Python frame to guard them). On failure
+/// the bytes come back, to be dropped where the GIL is held.
+fn parse_one(bytes: Bytes, options: ParseOptions) -> Result<Parsed, Box<(ErrorInfo, Option<Bytes>)>> {
+    catch_unwind(AssertUnwindSafe(|| Parsed::try_new(bytes, options).map_err(|f| Box::new((f.0, Some(f.1))))))
+        .unwrap_or_else(|_| Err(Box::new((internal(), None))))
 }
 
-/// Parses every input on all cores; the list of results keeps the order of the inputs.
-fn parse_all(inputs: Vec<Vec<u8>>, options: ParseOptions) -> Vec<Result<Parsed, ErrorInfo>> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    // Small lists are not worth a thread start.
-    let threads = threads.min(inputs.len() / 16).max(1);
-    if threads == 1 {
-        return inputs.into_iter().map(|b| parse_one(b, options)).collect();
-    }
-    let per = inputs.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Vec<u8>>> = Vec::with_capacity(threads);
-    let mut rest = inputs.into_iter();
-    for _ in 0..threads {
-        chunks.push(rest.by_ref().take(per).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|b| parse_one(b, options)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(internal())])).collect()
-    })
-}
-
-/// Parses many messages on all cores with the GIL released.
+/// Parses many messages on all cores (the calling thread one of them) with the GIL released; the
+/// list keeps the input order. The calling thread also makes the `Message` objects.
 #[pyfunction]
 #[pyo3(signature = (items, *, strict = false, errors = "raise", limits = None))]
 pub fn parse_many(
@@ -59,21 +40,42 @@ pub fn parse_many(
             inputs.push(input_bytes(py, &item?)?);
         }
         let opts = options(strict, limits)?;
-        let results = py.detach(move || parse_all(inputs, opts));
-        let mut out = Vec::with_capacity(results.len());
-        for (i, r) in results.into_iter().enumerate() {
-            match r {
-                Ok(parsed) => out.push(Py::new(py, Message { parsed: Arc::new(parsed) })?.into_any()),
-                Err(e) => {
-                    let e = ErrorInfo { index: Some(i), ..e };
-                    if raise {
-                        return Err(e.to_pyerr(py));
+        let n = inputs.len();
+        // Small lists are not worth a thread start; blocks of up to 64 messages (a few µs each).
+        let threads = par::cores().min(n / 16).max(1);
+        let block = n.div_ceil(threads * 8).clamp(1, 128);
+        let mut out: Vec<Option<Py<PyAny>>> = std::iter::repeat_with(|| None).take(n).collect();
+        let mut first_error: Option<(usize, ErrorInfo)> = None;
+        par::pipeline(
+            py,
+            inputs,
+            threads,
+            block,
+            |b| parse_one(b, opts),
+            |i, r| {
+                let slot = out.get_mut(i).ok_or_else(|| internal().to_pyerr(py))?;
+                match r {
+                    Ok(parsed) => *slot = Some(Py::new(py, Message { parsed: Arc::new(parsed) })?.into_any()),
+                    Err(failed) => {
+                        let (e, bytes) = *failed;
+                        drop(bytes);
+                        let e = ErrorInfo { index: Some(i), ..e };
+                        if raise {
+                            if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                                first_error = Some((i, e));
+                            }
+                            return Ok(par::Next::Stop);
+                        }
+                        *slot = Some(e.to_pyerr(py).into_value(py).into_any());
                     }
-                    out.push(e.to_pyerr(py).into_value(py).into_any());
                 }
-            }
+                Ok(par::Next::More)
+            },
+        )?;
+        if let Some((_, e)) = first_error {
+            return Err(e.to_pyerr(py));
         }
-        Ok(out)
+        out.into_iter().map(|m| m.ok_or_else(|| internal().to_pyerr(py))).collect()
     })
 }
 

@@ -5,16 +5,43 @@ use std::sync::Arc;
 use hl7rs::{json, MessageBuf, ParseOptions, Path, SegmentIndex, TextDecoder};
 use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
 use crate::convert::to_python;
 use crate::error::{guard, text_of, ErrorInfo};
 use crate::views::{Index, Segment};
 
+/// The bytes of a message: a Python `bytes` object shared as it is (immutable, so no copy is
+/// needed), a copy (`str`, `bytearray`, an edit), or the bytes of an `hl7rs.Message`.
+pub enum Bytes {
+    Shared(PyBackedBytes),
+    Owned(Vec<u8>),
+    Message(Arc<Parsed>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Shared(b) => b,
+            Bytes::Owned(v) => v,
+            Bytes::Message(m) => m.bytes(),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::Owned(v)
+    }
+}
+
 self_cell::self_cell!(
     /// The bytes of a message and its segment index over them, built once.
     struct Cell {
-        owner: Vec<u8>,
+        owner: Bytes,
         #[covariant]
         dependent: SegmentIndex,
     }
@@ -30,10 +57,17 @@ pub struct Parsed {
 
 impl Parsed {
     /// Parses `bytes` once; the index is built here.
-    pub fn new(bytes: Vec<u8>, options: ParseOptions) -> Result<Parsed, ErrorInfo> {
-        let cell = Cell::try_new(bytes, |b| {
+    pub fn new(bytes: impl Into<Bytes>, options: ParseOptions) -> Result<Parsed, ErrorInfo> {
+        Parsed::try_new(bytes.into(), options).map_err(|failed| failed.0)
+    }
+
+    /// [`Parsed::new`] giving the bytes back on failure (so that a thread without the GIL does not
+    /// drop a Python object).
+    pub fn try_new(bytes: Bytes, options: ParseOptions) -> Result<Parsed, Box<(ErrorInfo, Bytes)>> {
+        let cell = Cell::try_new_or_recover(bytes, |b| {
             hl7rs::Message::parse_with(b, &options).map(|m| SegmentIndex::new(&m)).map_err(|e| ErrorInfo::parse(e, b))
-        })?;
+        })
+        .map_err(|(bytes, e)| Box::new((e, bytes)))?;
         let text = TextDecoder::new(cell.borrow_dependent().message());
         Ok(Parsed { cell, text, options })
     }
@@ -51,6 +85,14 @@ impl Parsed {
     /// The bytes as given.
     pub fn bytes(&self) -> &[u8] {
         self.cell.borrow_owner()
+    }
+
+    /// The bytes as a Python `bytes` object: the one parsed when there is one (no copy).
+    pub fn raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        match self.cell.borrow_owner() {
+            Bytes::Shared(b) => b.into_pyobject(py).unwrap_or_else(|never| match never {}),
+            other => PyBytes::new(py, other),
+        }
     }
 }
 
@@ -86,18 +128,25 @@ pub fn options(strict: bool, limits: Option<&Bound<'_, PyDict>>) -> PyResult<Par
     Ok(options)
 }
 
-/// Bytes of a `bytes | str` argument: `str` as UTF-8, `bytes` (and `bytearray`) as they are.
-pub fn input_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(s) = data.cast::<PyString>() {
-        return Ok(text_of(py, s)?.as_bytes().to_vec());
-    }
-    if let Ok(b) = data.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
-    }
-    if let Ok(b) = data.cast::<pyo3::types::PyByteArray>() {
-        return Ok(b.to_vec());
-    }
-    Err(PyTypeError::new_err("expected bytes or str"))
+/// Bytes of a `bytes | str` argument: `str` as UTF-8, `bytes` shared (no copy), `bytearray` copied.
+pub fn input_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    any_bytes(py, data, false)?.ok_or_else(|| PyTypeError::new_err("expected bytes or str"))
+}
+
+/// [`input_bytes`], and with `message` the bytes of an `hl7rs.Message` too (shared); `None` for
+/// any other type.
+pub fn any_bytes(py: Python<'_>, data: &Bound<'_, PyAny>, message: bool) -> PyResult<Option<Bytes>> {
+    Ok(Some(if let Ok(b) = data.cast::<PyBytes>() {
+        Bytes::Shared(PyBackedBytes::from(b.clone()))
+    } else if let Ok(s) = data.cast::<PyString>() {
+        Bytes::Owned(text_of(py, s)?.as_bytes().to_vec())
+    } else if let Ok(b) = data.cast::<PyByteArray>() {
+        Bytes::Owned(b.to_vec())
+    } else if let (true, Ok(m)) = (message, data.cast::<Message>()) {
+        Bytes::Message(Arc::clone(&m.borrow().parsed))
+    } else {
+        return Ok(None);
+    }))
 }
 
 /// Parses one HL7 v2 message.
@@ -229,7 +278,7 @@ impl Message {
     /// The bytes the message was parsed from (after an edit: the edited message).
     #[getter]
     fn raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.parsed.bytes())
+        self.parsed.raw(py)
     }
 
     /// The message written back as ER7 bytes: byte-exact for an unedited message.

@@ -1,5 +1,8 @@
 """hl7rs.to_fhir: a message to a FHIR R4 message Bundle through the built-in mapping matrix."""
 
+from __future__ import annotations
+
+import json
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,36 @@ def test_convert_many_matches_one_by_one() -> None:
     assert hl7rs.convert_many(items[:2], workers=1) == [want, want]
     with pytest.raises(hl7rs.ParseError):
         hl7rs.convert_many(items)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, None])
+def test_convert_many_workers_keep_order_and_report_the_first_error(workers: int | None) -> None:
+    raw = adt().raw
+    items = [raw.replace(b"TESTPATIENT", f"P{i}".encode()) for i in range(37)]
+    out = hl7rs.convert_many(items, workers)
+    families = [next(e["resource"]["name"][0]["family"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient") for b in out]
+    assert families == [f"P{i}" for i in range(37)]
+    bad = items[:5] + [b"junk"] + items[5:20] + [b"MSH|^"] + items[20:]
+    with pytest.raises(hl7rs.ParseError) as e:
+        hl7rs.convert_many(bad, workers)
+    assert e.value.index == 5
+    returned = hl7rs.convert_many(bad, workers, errors="return")
+    assert [i for i, r in enumerate(returned) if isinstance(r, hl7rs.ParseError)] == [5, 21]
+    assert [r.index for r in returned if isinstance(r, hl7rs.ParseError)] == [5, 21]
+    assert hl7rs.convert_many([], workers) == []
+
+
+def test_convert_many_as_json_gives_the_bundle_json() -> None:
+    msg = adt()
+    items = [msg, msg.raw, bytearray(msg.raw), msg.raw.decode("latin-1"), b"junk"]
+    out = hl7rs.convert_many(items, 2, as_json=True, errors="return")
+    want = hl7rs.to_fhir(msg)
+    for got in out[:4]:
+        assert isinstance(got, bytes)
+        assert json.loads(got) == want
+    assert isinstance(out[4], hl7rs.ParseError)
+    # Compact JSON, the same text for the same message.
+    assert out[0] == out[1] and b"\n" not in out[0] and b'"resourceType":"Bundle"' in out[0]
+    pairs = hl7rs.convert_many([msg], as_json=True, lineage=True)
+    assert json.loads(pairs[0][0]) == want
+    assert pairs[0][1] == hl7rs.to_fhir(msg, lineage=True)[1]

@@ -66,6 +66,28 @@ def test_parse_many_keeps_order(n: int) -> None:
     assert [m.control_id for m in msgs] == [f"N{i}" for i in range(n)]
 
 
+def test_parse_many_reports_the_first_error_of_many() -> None:
+    items = [M1] * 2000
+    items[1500] = b"nope"
+    items[300] = b"MSH|^"
+    with pytest.raises(hl7rs.ParseError) as e:
+        hl7rs.parse_many(items)
+    assert e.value.index == 300
+    out = hl7rs.parse_many(items, errors="return")
+    assert [i for i, m in enumerate(out) if isinstance(m, hl7rs.ParseError)] == [300, 1500]
+
+
+def test_parse_shares_bytes_and_copies_bytearray() -> None:
+    data = bytes(M1)
+    assert hl7rs.parse(data).raw is data
+    assert all(m.raw is d for m, d in zip(hl7rs.parse_many([data] * 40), [data] * 40))
+    mutable = bytearray(M1)
+    msg = hl7rs.parse(mutable)
+    mutable[:3] = b"XXX"
+    assert msg.raw == M1 and msg.control_id == "C1"
+    assert hl7rs.parse(M1.decode()).raw == M1
+
+
 def test_parse_many_errors() -> None:
     items = [M1] * 40 + [b"nope"] + [M2.decode()] * 40
     with pytest.raises(hl7rs.ParseError) as e:

@@ -35,15 +35,19 @@ def _pyarrow() -> Any:
 
 
 def _batch(pa: Any, parts: tuple[Any, ...]) -> Any:
-    rows, large, message, seg_o, seg_d, seg_i, fld, rep, comp, sub, val_o, val_d, kind_o, kind_d, off, ok, err = parts
+    # One bytes object holds every buffer; each is a zero-copy slice of it.
+    rows, large, data, spans = parts
+    whole = pa.py_buffer(data)
+    message, seg_o, seg_d, seg_i, fld, rep, comp, sub, val_o, val_d, kind_o, kind_d, off, valid, errors = (
+        None if span is None else whole.slice(span[0], span[1]) for span in spans
+    )
     string = pa.large_string() if large else pa.string()
-    valid, errors = pa.py_buffer(ok), pa.py_buffer(err)
 
-    def ints(kind: Any, data: bytes, validity: Any = None) -> Any:
-        return pa.Array.from_buffers(kind, rows, [validity, pa.py_buffer(data)])
+    def ints(kind: Any, buf: Any, validity: Any = None) -> Any:
+        return pa.Array.from_buffers(kind, rows, [validity, buf])
 
-    def strs(offsets: bytes, data: bytes, validity: Any) -> Any:
-        return pa.Array.from_buffers(string, rows, [validity, pa.py_buffer(offsets), pa.py_buffer(data)])
+    def strs(offsets: Any, buf: Any, validity: Any) -> Any:
+        return pa.Array.from_buffers(string, rows, [validity, offsets, buf])
 
     arrays = [
         ints(pa.int64(), message),

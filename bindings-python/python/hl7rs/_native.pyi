@@ -59,6 +59,7 @@ def convert_many(
     engine: Optional[Engine] = None,
     lineage: bool = False,
     errors: _Errors = "raise",
+    as_json: bool = False,
 ) -> list[Any]: ...
 
 @final
